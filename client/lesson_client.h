@@ -1,0 +1,59 @@
+// A small client library for a Cairn node's LessonService: mTLS with the user's certificate, a
+// deadline on every call, errors as absl::Status with the node's code and message.
+#ifndef CAIRN_CLIENT_LESSON_CLIENT_H_
+#define CAIRN_CLIENT_LESSON_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cairn/v1/lesson_service.pb.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
+namespace cairn::client {
+
+struct ConnectionOptions {
+  std::string address;    // host:port of the node
+  std::string ca_file;    // the federation trust bundle (PEM)
+  std::string cert_file;  // the user's certificate (PEM)
+  std::string key_file;   // the user's private key (PEM)
+  absl::Duration timeout = absl::Seconds(10);         // deadline of each unary call
+  absl::Duration import_timeout = absl::Minutes(60);  // deadline of a whole import stream
+};
+
+// Thread-safe; one instance shares one channel.
+class LessonClient {
+ public:
+  // Reads the certificate files and prepares a channel (connecting lazily).
+  // INVALID_ARGUMENT naming a missing setting; NOT_FOUND naming an unreadable file.
+  static absl::StatusOr<std::unique_ptr<LessonClient>> Connect(const ConnectionOptions& options);
+  ~LessonClient();
+
+  absl::StatusOr<v1::Lesson> Create(const v1::Lesson& draft);
+  absl::StatusOr<v1::Lesson> Update(const v1::Lesson& edit);
+  absl::StatusOr<v1::Lesson> Get(const std::string& id);
+  absl::StatusOr<v1::ListLessonsResponse> List(const v1::ListLessonsRequest& request);
+  absl::StatusOr<v1::Lesson> Retract(const std::string& id, const std::string& reason);
+
+  // Streams batches to ImportLessons: calls `next` to fill each request until it returns false,
+  // and `on_results` with the node's answer to each before sending the next. Returns the stream's
+  // final status.
+  absl::Status Import(const std::function<bool(v1::ImportLessonsRequest*)>& next,
+                      const std::function<void(const v1::ImportLessonsResponse&)>& on_results);
+
+ private:
+  struct Stub;
+  LessonClient(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel);
+
+  const ConnectionOptions options_;
+  std::unique_ptr<Stub> stub_;
+};
+
+}  // namespace cairn::client
+
+#endif  // CAIRN_CLIENT_LESSON_CLIENT_H_

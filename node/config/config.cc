@@ -1,0 +1,116 @@
+#include "node/config/config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "node/common/status_macros.h"
+#include "node/identity/principal.h"
+
+namespace cairn {
+namespace {
+
+// Keeps the first parse error with its position.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (error_.empty()) error_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
+absl::Status Require(bool present, absl::string_view field) {
+  if (present) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+}
+
+void ResolveAgainst(const std::filesystem::path& base, std::string* path) {
+  if (!path->empty() && std::filesystem::path(*path).is_relative()) {
+    *path = (base / *path).lexically_normal().string();
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, const std::string& source) {
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  v1::NodeConfig config;
+  if (!parser.ParseFromString(text, &config)) {
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", errors.error()));
+  }
+  absl::Status valid = ValidateNodeConfig(config);
+  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(source, ": ", valid.message()));
+  return config;
+}
+
+absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  CAIRN_ASSIGN_OR_RETURN(v1::NodeConfig config, ParseNodeConfig(text.str(), path));
+  std::filesystem::path base = std::filesystem::absolute(path).parent_path();
+  ResolveAgainst(base, config.mutable_data_dir());
+  ResolveAgainst(base, config.mutable_tls()->mutable_cert_file());
+  ResolveAgainst(base, config.mutable_tls()->mutable_key_file());
+  ResolveAgainst(base, config.mutable_tls()->mutable_trust_bundle_file());
+  return config;
+}
+
+absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
+  CAIRN_RETURN_IF_ERROR(Require(config.has_federation(), "federation"));
+  CAIRN_RETURN_IF_ERROR(ValidateToken("federation", config.federation()));
+  CAIRN_RETURN_IF_ERROR(Require(config.has_org_id(), "org_id"));
+  CAIRN_RETURN_IF_ERROR(ValidateOrgId("org_id", config.org_id()));
+  CAIRN_RETURN_IF_ERROR(Require(config.has_sector(), "sector"));
+  CAIRN_RETURN_IF_ERROR(ValidateOrgId("sector", config.sector()));
+  CAIRN_RETURN_IF_ERROR(Require(!config.data_dir().empty(), "data_dir"));
+  CAIRN_RETURN_IF_ERROR(Require(!config.tls().cert_file().empty(), "tls.cert_file"));
+  CAIRN_RETURN_IF_ERROR(Require(!config.tls().key_file().empty(), "tls.key_file"));
+  CAIRN_RETURN_IF_ERROR(
+      Require(!config.tls().trust_bundle_file().empty(), "tls.trust_bundle_file"));
+  if (config.tls().refresh_interval_seconds() == 0) {
+    return absl::InvalidArgumentError("tls.refresh_interval_seconds: must be at least 1");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < config.users_size(); ++i) {
+    const v1::UserConfig& user = config.users(i);
+    std::string field = absl::StrCat("users[", i, "]");
+    CAIRN_RETURN_IF_ERROR(ValidateToken(absl::StrCat(field, ".name"), user.name()));
+    if (user.role() == v1::ROLE_UNSPECIFIED) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".role: is required (ANALYST, EDITOR or ADMIN)"));
+    }
+    if (!seen.insert(user.name()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".name: user ", user.name(), " is listed twice"));
+    }
+  }
+  seen.clear();
+  for (int i = 0; i < config.peers_size(); ++i) {
+    const v1::PeerConfig& peer = config.peers(i);
+    std::string field = absl::StrCat("peers[", i, "]");
+    CAIRN_RETURN_IF_ERROR(ValidateOrgId(absl::StrCat(field, ".org_id"), peer.org_id()));
+    if (peer.org_id() == config.org_id()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".org_id: a node cannot be its own peer"));
+    }
+    if (!seen.insert(peer.org_id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".org_id: peer ", peer.org_id(), " is listed twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace cairn

@@ -1,0 +1,220 @@
+#include "node/lessons/catalog.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "node/common/status_macros.h"
+#include "node/lessons/validation.h"
+
+namespace cairn {
+namespace {
+
+constexpr absl::string_view kPageTokenPrefix = "after:";
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
+// Identity fields are the node's to set; a client that sends them is confused about what it is
+// doing, so say so rather than silently overwrite.
+absl::Status RefuseClientIdentity(const v1::Lesson& draft) {
+  if (draft.has_id()) return absl::InvalidArgumentError("lesson.id: is assigned by the node; leave it empty");
+  if (draft.has_origin_org()) {
+    return absl::InvalidArgumentError("lesson.origin_org: is assigned by the node; leave it empty");
+  }
+  if (draft.has_origin_sector()) {
+    return absl::InvalidArgumentError(
+        "lesson.origin_sector: is assigned by the node; leave it empty");
+  }
+  if (draft.has_version()) {
+    return absl::InvalidArgumentError("lesson.version: is assigned by the node; leave it empty");
+  }
+  if (draft.has_provenance()) {
+    return absl::InvalidArgumentError("lesson.provenance: is assigned by the node; leave it empty");
+  }
+  return absl::OkStatus();
+}
+
+std::string EncodePageToken(absl::string_view last_id) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kPageTokenPrefix, last_id));
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded) || !absl::StartsWith(decoded, kPageTokenPrefix)) {
+    return absl::InvalidArgumentError("page_token: is not a token this node gave out");
+  }
+  return decoded.substr(kPageTokenPrefix.size());
+}
+
+bool Matches(const ListQuery& query, const v1::Lesson& lesson) {
+  if (query.status == v1::LESSON_STATUS_UNSPECIFIED ? lesson.status() == v1::RETRACTED
+                                                    : lesson.status() != query.status) {
+    return false;
+  }
+  if (query.marking != v1::TLP_UNSPECIFIED && lesson.marking() != query.marking) return false;
+  if (!query.origin_org.empty() && lesson.origin_org() != query.origin_org) return false;
+  if (!query.topic.empty() &&
+      std::find(lesson.topics().begin(), lesson.topics().end(), query.topic) ==
+          lesson.topics().end()) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+LessonCatalog::LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random)
+    : store_(store),
+      identity_(std::move(identity)),
+      clock_(clock),
+      ids_(identity_.org_id, clock, random) {}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
+  CAIRN_RETURN_IF_ERROR(RefuseClientIdentity(draft));
+  if (draft.has_created_at() || draft.has_updated_at()) {
+    return absl::InvalidArgumentError(
+        "lesson.created_at: times are assigned by the node; leave them empty");
+  }
+  CAIRN_RETURN_IF_ERROR(ValidateLessonContent(draft));
+  draft.set_id(ids_.Next());
+  draft.set_origin_org(identity_.org_id);
+  draft.set_origin_sector(identity_.sector);
+  draft.set_version(1);
+  *draft.mutable_created_at() = ToProto(clock_->Now());
+  *draft.mutable_updated_at() = draft.created_at();
+  if (draft.status() == v1::LESSON_STATUS_UNSPECIFIED) draft.set_status(v1::OBSERVATION);
+  if (draft.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
+    draft.set_classification(v1::OFFICIAL);
+  }
+  return draft;
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::Create(v1::Lesson draft) {
+  CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, PrepareNew(std::move(draft)));
+  CAIRN_RETURN_IF_ERROR(store_->Commit({LessonWrite{lesson, 0}}).status());
+  return lesson;
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> LessonCatalog::CreateMany(
+    std::vector<v1::Lesson> drafts) {
+  if (drafts.size() > kMaxBatch) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "items: ", drafts.size(), " lessons in one batch is over the limit of ", kMaxBatch));
+  }
+  std::vector<absl::StatusOr<v1::Lesson>> results;
+  std::vector<LessonWrite> writes;
+  for (v1::Lesson& draft : drafts) {
+    results.push_back(PrepareNew(std::move(draft)));
+    if (results.back().ok()) writes.push_back(LessonWrite{*results.back(), 0});
+  }
+  if (!writes.empty()) CAIRN_RETURN_IF_ERROR(store_->Commit(writes).status());
+  return results;
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::GetOwn(absl::string_view id) const {
+  CAIRN_ASSIGN_OR_RETURN(v1::Lesson stored, Get(id));
+  if (stored.origin_org() != identity_.org_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("lesson ", id, ": belongs to ", stored.origin_org(),
+                     "; only its origin organisation can change it"));
+  }
+  if (stored.status() == v1::RETRACTED) {
+    return absl::FailedPreconditionError(absl::StrCat("lesson ", id, ": is retracted"));
+  }
+  return stored;
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::Update(v1::Lesson edit) {
+  if (!edit.has_id()) return absl::InvalidArgumentError("lesson.id: is empty; which lesson?");
+  CAIRN_RETURN_IF_ERROR(ParseLessonId("lesson.id", edit.id()).status());
+  CAIRN_ASSIGN_OR_RETURN(v1::Lesson stored, GetOwn(edit.id()));
+  if (!edit.has_version()) {
+    return absl::InvalidArgumentError(
+        "lesson.version: is empty; send the version your edit is based on");
+  }
+  if (edit.version() < stored.version()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "lesson ", edit.id(), ": lesson.version ", edit.version(), " is behind the stored version ",
+        stored.version(), "; someone edited it meanwhile, so fetch it again"));
+  }
+  if (edit.version() > stored.version()) {
+    return absl::InvalidArgumentError(absl::StrCat("lesson.version: ", edit.version(),
+                                                   " is ahead of the stored version ",
+                                                   stored.version()));
+  }
+  for (const auto& [field, sent, kept] :
+       {std::tuple<absl::string_view, const std::string*, const std::string*>{
+            "lesson.origin_org", &edit.origin_org(), &stored.origin_org()},
+        {"lesson.origin_sector", &edit.origin_sector(), &stored.origin_sector()}}) {
+    if (!sent->empty() && *sent != *kept) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": cannot be changed"));
+    }
+  }
+  if (edit.has_provenance()) {
+    return absl::InvalidArgumentError("lesson.provenance: is assigned by the node; leave it empty");
+  }
+  CAIRN_RETURN_IF_ERROR(ValidateLessonContent(edit));
+  edit.set_origin_org(stored.origin_org());
+  edit.set_origin_sector(stored.origin_sector());
+  *edit.mutable_created_at() = stored.created_at();
+  *edit.mutable_updated_at() = ToProto(clock_->Now());
+  edit.set_version(stored.version() + 1);
+  if (edit.status() == v1::LESSON_STATUS_UNSPECIFIED) edit.set_status(stored.status());
+  if (edit.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
+    edit.set_classification(stored.classification());
+  }
+  CAIRN_RETURN_IF_ERROR(store_->Commit({LessonWrite{edit, stored.version()}}).status());
+  return edit;
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::Get(absl::string_view id) const {
+  CAIRN_RETURN_IF_ERROR(ParseLessonId("id", id).status());
+  return store_->GetLesson(id);
+}
+
+absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
+  if (query.page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("page_size: ", query.page_size,
+                                                   " is over the limit of ", kMaxPageSize));
+  }
+  uint32_t page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
+  std::string start_after;
+  if (!query.page_token.empty()) {
+    CAIRN_ASSIGN_OR_RETURN(start_after, DecodePageToken(query.page_token));
+  }
+  ListPage page;
+  bool more = false;
+  CAIRN_RETURN_IF_ERROR(store_->ScanLessons(start_after, [&](const v1::Lesson& lesson) {
+    if (!Matches(query, lesson)) return true;
+    if (page.lessons.size() == page_size) {
+      more = true;
+      return false;
+    }
+    page.lessons.push_back(lesson);
+    return true;
+  }));
+  if (more) page.next_page_token = EncodePageToken(page.lessons.back().id());
+  return page;
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view id, absl::string_view reason) {
+  if (reason.size() > LessonLimits::kShortTextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("reason: ", reason.size(),
+                                                   " bytes is over the limit of ",
+                                                   LessonLimits::kShortTextBytes, " bytes"));
+  }
+  if (!IsValidUtf8(reason)) return absl::InvalidArgumentError("reason: is not valid UTF-8");
+  CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, GetOwn(id));
+  uint64_t stored_version = lesson.version();
+  lesson.set_version(stored_version + 1);
+  lesson.set_status(v1::RETRACTED);
+  lesson.set_retraction_reason(std::string(reason));
+  *lesson.mutable_updated_at() = ToProto(clock_->Now());
+  CAIRN_RETURN_IF_ERROR(
+      store_->Commit({LessonWrite{lesson, stored_version, v1::Change::RETRACT}}).status());
+  return lesson;
+}
+
+}  // namespace cairn

@@ -1,0 +1,87 @@
+// The node's lessons as its own users see them: creating, editing, reading, listing and retracting,
+// with validation, ownership and versioning rules applied before anything is stored.
+#ifndef CAIRN_NODE_LESSONS_CATALOG_H_
+#define CAIRN_NODE_LESSONS_CATALOG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cairn/v1/lesson.pb.h"
+#include "node/common/clock.h"
+#include "node/lessons/lesson_id.h"
+#include "node/storage/store.h"
+
+namespace cairn {
+
+struct ListQuery {
+  v1::LessonStatus status = v1::LESSON_STATUS_UNSPECIFIED;  // unset: all but RETRACTED
+  v1::TlpMarking marking = v1::TLP_UNSPECIFIED;
+  std::string topic;       // exact match on one of the lesson's topics
+  std::string origin_org;
+  uint32_t page_size = 0;  // 0: the default
+  std::string page_token;
+};
+
+struct ListPage {
+  std::vector<v1::Lesson> lessons;
+  std::string next_page_token;  // empty on the last page
+};
+
+// Applies the editing rules of SPEC section 2 on top of the Store. Only this node's organisation
+// (the origin) edits its lessons; every edit gets the next version. Thread-safe; the store and
+// clock must outlive it.
+class LessonCatalog {
+ public:
+  static constexpr uint32_t kDefaultPageSize = 50;
+  static constexpr uint32_t kMaxPageSize = 500;
+  static constexpr size_t kMaxBatch = 500;  // lessons in one CreateMany
+
+  struct Identity {
+    std::string org_id;
+    std::string sector;
+  };
+
+  LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random);
+
+  // Stores `draft` as a new lesson of this organisation with version 1. INVALID_ARGUMENT naming
+  // the field for bad content or identity fields filled in by the client.
+  absl::StatusOr<v1::Lesson> Create(v1::Lesson draft);
+
+  // Creates each draft independently and stores the valid ones in one durable batch. Each result
+  // is the stored lesson or why that draft was refused. INVALID_ARGUMENT (nothing stored) for more
+  // than kMaxBatch drafts.
+  absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> CreateMany(
+      std::vector<v1::Lesson> drafts);
+
+  // Replaces the content of lesson `edit.id()`; `edit.version()` must be the stored version.
+  // Outcomes: the stored lesson (version + 1); NOT_FOUND; PERMISSION_DENIED for another
+  // organisation's lesson; FAILED_PRECONDITION when the version is stale or the lesson is
+  // retracted; INVALID_ARGUMENT naming the field.
+  absl::StatusOr<v1::Lesson> Update(v1::Lesson edit);
+
+  // NOT_FOUND or INVALID_ARGUMENT for a malformed id.
+  absl::StatusOr<v1::Lesson> Get(absl::string_view id) const;
+
+  // INVALID_ARGUMENT for a bad page token, page size or filter.
+  absl::StatusOr<ListPage> List(const ListQuery& query) const;
+
+  // Marks the lesson RETRACTED with a new version. NOT_FOUND, PERMISSION_DENIED (another
+  // organisation's), FAILED_PRECONDITION (already retracted), INVALID_ARGUMENT (reason too long).
+  absl::StatusOr<v1::Lesson> Retract(absl::string_view id, absl::string_view reason);
+
+ private:
+  // Validates a draft and fills in identity, version, times and defaults.
+  absl::StatusOr<v1::Lesson> PrepareNew(v1::Lesson draft);
+  // The stored lesson, if this organisation may change it.
+  absl::StatusOr<v1::Lesson> GetOwn(absl::string_view id) const;
+
+  Store* const store_;
+  const Identity identity_;
+  Clock* const clock_;
+  LessonIdGenerator ids_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_LESSONS_CATALOG_H_

@@ -1,0 +1,42 @@
+// Checks on what clients send, so bad input is refused with the field named before anything is
+// written. SPEC section 2.
+#ifndef CAIRN_NODE_LESSONS_VALIDATION_H_
+#define CAIRN_NODE_LESSONS_VALIDATION_H_
+
+#include <cstddef>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "cairn/v1/lesson.pb.h"
+#include "google/protobuf/message.h"
+
+namespace cairn {
+
+// Size caps on a lesson; exceeding one is INVALID_ARGUMENT naming the field and the cap.
+struct LessonLimits {
+  static constexpr size_t kTitleBytes = 500;
+  static constexpr size_t kSummaryBytes = 8 * 1024;
+  static constexpr size_t kTextBytes = 64 * 1024;      // driving event, lesson, evidence, each
+  static constexpr size_t kShortTextBytes = 1024;      // project, phase, reasons, refs, local
+  static constexpr size_t kListItems = 64;             // recommendations, topics, tags, communities
+  static constexpr size_t kListItemBytes = 128;        // a topic, tag or community
+  static constexpr size_t kLessonBytes = 256 * 1024;   // the whole encoded lesson
+};
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool IsValidUtf8(absl::string_view text);
+
+// Checks that every string field of `message` (recursively) is valid UTF-8, that every enum field
+// holds a known value, and that there are no fields this node does not know. Field paths in
+// messages start at `path`, e.g. "lesson.title".
+absl::Status ValidateWellFormed(const google::protobuf::Message& message, absl::string_view path);
+
+// Checks the content and handling fields of a lesson a local user submits: well-formed, a
+// non-empty title, every size cap, a marking chosen, tokens where tokens are expected. It does
+// not look at identity fields; the catalog owns those.
+absl::Status ValidateLessonContent(const v1::Lesson& lesson);
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_LESSONS_VALIDATION_H_

@@ -1,0 +1,186 @@
+#include "node/storage/store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "node/common/status_macros.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+
+namespace cairn {
+namespace {
+
+// Column families, in the order their handles are kept.
+enum ColumnFamily : size_t { kDefault = 0, kLessons, kChanges, kNumColumnFamilies };
+constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {"default", "lessons", "changes"};
+
+// Debian's Abseil has its own string_view, which rocksdb::Slice does not take directly.
+rocksdb::Slice ToSlice(absl::string_view text) { return rocksdb::Slice(text.data(), text.size()); }
+
+// The one place rocksdb::Status becomes absl::Status.
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = absl::StrCat(context, ": ", status.ToString());
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
+    return absl::UnavailableError(message);
+  }
+  if (status.IsIOError() && status.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(
+        absl::StrCat(message, " (is another cairnd using this data directory?)"));
+  }
+  if (status.IsInvalidArgument()) return absl::InvalidArgumentError(message);
+  return absl::InternalError(message);
+}
+
+std::string SequenceKey(uint64_t sequence) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    key[i] = static_cast<char>(sequence & 0xff);
+    sequence >>= 8;
+  }
+  return key;
+}
+
+uint64_t DecodeSequenceKey(absl::string_view key) {
+  uint64_t sequence = 0;
+  for (unsigned char byte : key.substr(0, 8)) sequence = (sequence << 8) | byte;
+  return sequence;
+}
+
+template <typename Proto>
+absl::StatusOr<Proto> ParseStored(const rocksdb::Slice& value, absl::string_view what) {
+  Proto message;
+  if (!message.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("stored ", what, " does not parse"));
+  }
+  return message;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+
+  // Open every column family already on disk (a newer node may have added some) plus ours.
+  std::vector<std::string> names(std::begin(kColumnFamilyNames), std::end(kColumnFamilyNames));
+  std::vector<std::string> existing;
+  if (rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok()) {
+    for (const std::string& name : existing) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : names) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw_db = nullptr;
+  CAIRN_RETURN_IF_ERROR(FromRocks(
+      rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw_db),
+      absl::StrCat("opening the database in ", dir)));
+  std::unique_ptr<rocksdb::DB> db(raw_db);
+
+  uint64_t last_sequence = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[kChanges]));
+  it->SeekToLast();
+  if (it->Valid()) last_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  it.reset();
+  return std::unique_ptr<Store>(new Store(std::move(db), std::move(handles), last_sequence));
+}
+
+Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             uint64_t last_sequence)
+    : db_(std::move(db)), handles_(std::move(handles)), last_sequence_(last_sequence) {}
+
+Store::~Store() {
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+  db_->Close();
+}
+
+absl::StatusOr<v1::Lesson> Store::GetLesson(absl::string_view id) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status = db_->Get({}, handles_[kLessons], ToSlice(id), &value);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("lesson ", id, ": not found"));
+  CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading lesson ", id)));
+  return ParseStored<v1::Lesson>(value, absl::StrCat("lesson ", id));
+}
+
+absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrite>& writes) {
+  absl::MutexLock lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  std::vector<uint64_t> sequences;
+  sequences.reserve(writes.size());
+  uint64_t sequence = last_sequence_;
+  for (const LessonWrite& write : writes) {
+    const v1::Lesson& lesson = write.lesson;
+    uint64_t stored_version = 0;
+    absl::StatusOr<v1::Lesson> stored = GetLesson(lesson.id());
+    if (stored.ok()) {
+      stored_version = stored->version();
+    } else if (!absl::IsNotFound(stored.status())) {
+      return stored.status();
+    }
+    if (stored_version != write.expected_stored_version) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lesson ", lesson.id(), ": version ", write.expected_stored_version,
+                       " was expected but version ", stored_version,
+                       " is stored (it changed meanwhile; fetch it again)"));
+    }
+    if (lesson.version() <= stored_version) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
+                       " is not higher than the stored version ", stored_version));
+    }
+    v1::Change change;
+    change.set_sequence(++sequence);
+    change.set_lesson_id(lesson.id());
+    change.set_version(lesson.version());
+    change.set_kind(write.change_kind);
+    *change.mutable_at() = lesson.updated_at();
+    batch.Put(handles_[kLessons], lesson.id(), lesson.SerializeAsString());
+    batch.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
+    sequences.push_back(sequence);
+  }
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "writing lessons"));
+  last_sequence_ = sequence;
+  return sequences;
+}
+
+absl::Status Store::ScanLessons(absl::string_view start_after,
+                                const std::function<bool(const v1::Lesson&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kLessons]));
+  it->Seek(ToSlice(start_after));
+  if (it->Valid() && !start_after.empty() && it->key() == ToSlice(start_after)) it->Next();
+  for (; it->Valid(); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson,
+                           ParseStored<v1::Lesson>(it->value(), it->key().ToString()));
+    if (!visit(lesson)) break;
+  }
+  return FromRocks(it->status(), "scanning lessons");
+}
+
+absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_t max) const {
+  std::vector<v1::Change> changes;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kChanges]));
+  for (it->Seek(SequenceKey(after + 1)); it->Valid() && changes.size() < max; it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Change change, ParseStored<v1::Change>(it->value(), "change"));
+    changes.push_back(std::move(change));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  return changes;
+}
+
+uint64_t Store::LastSequence() const {
+  absl::MutexLock lock(&write_mu_);
+  return last_sequence_;
+}
+
+}  // namespace cairn

@@ -1,0 +1,81 @@
+// The node's RocksDB database: one column family per kind of data. SPEC sections 2 and 4.
+#ifndef CAIRN_NODE_STORAGE_STORE_H_
+#define CAIRN_NODE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/v1/lesson.pb.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace cairn {
+
+// One lesson to store, with the version the caller saw when it decided to write (compare-and-set).
+struct LessonWrite {
+  v1::Lesson lesson;
+  uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet
+  v1::Change::Kind change_kind = v1::Change::UPSERT;
+};
+
+// Owns the RocksDB instance. Column families:
+//   lessons  lesson id -> v1::Lesson
+//   changes  8-byte big-endian sequence number -> v1::Change
+// Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so
+// once a write returns OK it survives a crash, and the change log never disagrees with the
+// lessons. Thread-safe: reads run concurrently; writes are serialised so sequence numbers are
+// assigned and become visible in order.
+class Store {
+ public:
+  // Opens or creates the database in `dir`. Outcomes: OK; UNAVAILABLE when it is locked by
+  // another process; INTERNAL or DATA_LOSS when RocksDB cannot open it.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir);
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // NOT_FOUND when there is no lesson with this id.
+  absl::StatusOr<v1::Lesson> GetLesson(absl::string_view id) const;
+
+  // Stores all `writes` and their change-log entries atomically and durably, or nothing.
+  // Returns the sequence numbers given to them, in order. FAILED_PRECONDITION, naming the lesson
+  // and both versions, when a lesson's stored version is not its expected_stored_version or the
+  // new version is not higher than the stored one.
+  absl::StatusOr<std::vector<uint64_t>> Commit(const std::vector<LessonWrite>& writes);
+
+  // Calls `visit` on lessons in id order, starting after `start_after` (all when empty), until it
+  // returns false or the lessons run out.
+  absl::Status ScanLessons(absl::string_view start_after,
+                           const std::function<bool(const v1::Lesson&)>& visit) const;
+
+  // Up to `max` change-log entries with sequence numbers above `after`, in order.
+  absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after, size_t max) const;
+
+  // The highest sequence number given out so far (0 for an empty log).
+  uint64_t LastSequence() const;
+
+ private:
+  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+        uint64_t last_sequence);
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
+  mutable absl::Mutex write_mu_;
+  uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_);
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_STORAGE_STORE_H_

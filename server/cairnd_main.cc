@@ -1,0 +1,130 @@
+// cairnd: one organisation's Cairn node.
+//
+//   cairnd --config FILE [--port-file PATH]
+//
+// Serves LessonService (and later the peer-facing services) over mTLS on the configured address,
+// with gRPC health checking and server reflection. With --port-file, writes the bound port there
+// once listening (useful with a listen port of 0). SIGTERM or SIGINT shuts down gracefully.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "node/config/config.h"
+#include "node/lessons/catalog.h"
+#include "node/storage/store.h"
+#include "server/lesson_service.h"
+#include "server/security.h"
+
+namespace cairn::server {
+namespace {
+
+// Largest request a client may send; larger ones fail with RESOURCE_EXHAUSTED before parsing.
+constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
+
+// One structured log line on stderr: time, level, message, then key=value pairs.
+void Log(absl::string_view level, absl::string_view message, absl::string_view fields = "") {
+  std::cerr << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone())
+            << " level=" << level << " msg=\"" << message << "\"" << (fields.empty() ? "" : " ")
+            << fields << std::endl;
+}
+
+int Fail(const absl::Status& status) {
+  Log("error", "cairnd cannot start", absl::StrCat("error=\"", status.ToString(), "\""));
+  return 1;
+}
+
+// Writes the port to `path` atomically, so a reader never sees a half-written number.
+absl::Status WritePortFile(const std::string& path, int port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << port << "\n";
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", tmp));
+  }
+  std::error_code error;
+  std::filesystem::rename(tmp, path, error);
+  if (error) return absl::InternalError(absl::StrCat("cannot rename ", tmp, ": ", error.message()));
+  return absl::OkStatus();
+}
+
+int Run(int argc, char** argv) {
+  std::string config_path;
+  std::string port_file;
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if ((arg == "--config" || arg == "--port-file") && i + 1 < argc) {
+      (arg == "--config" ? config_path : port_file) = argv[++i];
+    } else {
+      std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+      return 2;
+    }
+  }
+  if (config_path.empty()) {
+    std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+    return 2;
+  }
+  absl::StatusOr<v1::NodeConfig> config = LoadNodeConfig(config_path);
+  if (!config.ok()) return Fail(config.status());
+
+  // Block the shutdown signals in every thread gRPC starts; this thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
+  if (!store.ok()) return Fail(store.status());
+  LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
+                        RandomSource::Real());
+  Authenticator authenticator(*config);
+  LessonServiceImpl lesson_service(&catalog, &authenticator);
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(config->tls());
+  if (!credentials.ok()) return Fail(credentials.status());
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->listen_address(), *credentials, &port);
+  builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  builder.RegisterService(&lesson_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config->listen_address())));
+  }
+  if (!port_file.empty()) {
+    if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
+  }
+  Log("info", "cairnd serving",
+      absl::StrCat("org=", config->org_id(), " sector=", config->sector(),
+                   " listen=", config->listen_address(), " port=", port,
+                   " data_dir=", config->data_dir(), " last_sequence=", (*store)->LastSequence()));
+
+  int received = 0;
+  sigwait(&signals, &received);
+  Log("info", "shutting down", absl::StrCat("signal=", strsignal(received)));
+  server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
+  server->Wait();
+  Log("info", "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::server
+
+int main(int argc, char** argv) { return cairn::server::Run(argc, argv); }

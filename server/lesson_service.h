@@ -1,0 +1,45 @@
+// cairn.v1.LessonService: translates requests from this node's users to the LessonCatalog.
+#ifndef CAIRN_SERVER_LESSON_SERVICE_H_
+#define CAIRN_SERVER_LESSON_SERVICE_H_
+
+#include "cairn/v1/lesson_service.grpc.pb.h"
+#include "node/identity/principal.h"
+#include "node/lessons/catalog.h"
+
+namespace cairn::server {
+
+// Thin and stateless: checks the caller's role, validates the request's shape, calls the catalog.
+// The catalog and authenticator must outlive the service. Thread-safe.
+class LessonServiceImpl final : public v1::LessonService::Service {
+ public:
+  LessonServiceImpl(LessonCatalog* catalog, const Authenticator* authenticator)
+      : catalog_(catalog), authenticator_(authenticator) {}
+
+  grpc::Status CreateLesson(grpc::ServerContext* context, const v1::CreateLessonRequest* request,
+                            v1::Lesson* response) override;
+  grpc::Status UpdateLesson(grpc::ServerContext* context, const v1::UpdateLessonRequest* request,
+                            v1::Lesson* response) override;
+  grpc::Status GetLesson(grpc::ServerContext* context, const v1::GetLessonRequest* request,
+                         v1::Lesson* response) override;
+  grpc::Status ListLessons(grpc::ServerContext* context, const v1::ListLessonsRequest* request,
+                           v1::ListLessonsResponse* response) override;
+  grpc::Status RetractLesson(grpc::ServerContext* context,
+                             const v1::RetractLessonRequest* request,
+                             v1::Lesson* response) override;
+  grpc::Status ImportLessons(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::ImportLessonsResponse, v1::ImportLessonsRequest>* stream)
+      override;
+
+ private:
+  // OK when the caller is a local user with at least `needed`, and `request` is well-formed.
+  absl::Status Admit(grpc::ServerContext* context, v1::Role needed, absl::string_view action,
+                     const google::protobuf::Message& request) const;
+
+  LessonCatalog* const catalog_;
+  const Authenticator* const authenticator_;
+};
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_LESSON_SERVICE_H_

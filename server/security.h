@@ -1,0 +1,32 @@
+// Transport security: mTLS server credentials and turning a TLS peer into a principal.
+#ifndef CAIRN_SERVER_SECURITY_H_
+#define CAIRN_SERVER_SECURITY_H_
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "cairn/v1/config.pb.h"
+#include "node/identity/principal.h"
+
+namespace grpc {
+class ServerContextBase;
+class ServerCredentials;
+}  // namespace grpc
+
+namespace cairn::server {
+
+// mTLS credentials that require a client certificate chaining to the trust bundle and re-read the
+// certificate, key and bundle every refresh interval, so they rotate without a restart.
+// FAILED_PRECONDITION naming the file when one cannot be read now.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const v1::TlsConfig& tls);
+
+// The caller of the current RPC, from the SPIFFE id of its verified certificate.
+// UNAUTHENTICATED or PERMISSION_DENIED as Authenticator::Authenticate says.
+absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
+                                         const Authenticator& authenticator);
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_SECURITY_H_
