@@ -1,0 +1,159 @@
+// The cairn CLI against a real cairnd: what a user types and what they see.
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/support/cairnd_process.h"
+#include "tests/support/run_command.h"
+#include "tests/support/shared_data.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CairndProcess;
+using testing::CommandResult;
+using testing::NodeSpec;
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(node_.Start().ok()) << node_.log(); }
+
+  // Runs `cairn` as `user`, with connection settings from the environment.
+  CommandResult Cairn(const std::string& user, std::vector<std::string> args,
+                      const std::string& stdin_file = "") {
+    client::ConnectionOptions options = node_.ConnectionFor(user);
+    args.insert(args.begin(), CAIRN_CLI_PATH);
+    return testing::RunCommand(args,
+                               {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
+                                "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file},
+                               stdin_file);
+  }
+
+  v1::Lesson ParseLesson(const std::string& json) {
+    v1::Lesson lesson;
+    auto status = google::protobuf::util::JsonStringToMessage(json, &lesson);
+    EXPECT_TRUE(status.ok()) << json;
+    return lesson;
+  }
+
+  v1::ListLessonsResponse ListAll(const std::string& user) {
+    CommandResult listed = Cairn(user, {"lesson", "list", "--all", "--limit", "500", "--json"});
+    EXPECT_EQ(listed.exit_code, 0) << listed.err;
+    v1::ListLessonsResponse response;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(listed.out, &response).ok()) << listed.out;
+    return response;
+  }
+
+  CairndProcess node_{NodeSpec{}};
+};
+
+TEST_F(CliTest, EditorAddsEditsAndRetractsAnalystReads) {
+  CommandResult added = Cairn("alice", {"lesson", "add", "--json", "--title", "Lock down tablets",
+                                        "--summary", "Staff used tablets on café Wi-Fi",
+                                        "--topic", "wireless", "--topic", "mobile-working",
+                                        "--marking", "amber+strict", "--status", "identified",
+                                        "--contact", "it-security@leeds.example"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  v1::Lesson lesson = ParseLesson(added.out);
+  EXPECT_EQ(lesson.marking(), v1::TLP_AMBER_STRICT);
+  EXPECT_EQ(lesson.status(), v1::LESSON_IDENTIFIED);
+  EXPECT_EQ(lesson.topics_size(), 2);
+  EXPECT_EQ(lesson.local().contact(), "it-security@leeds.example");
+
+  CommandResult shown = Cairn("bob", {"lesson", "get", lesson.id()});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_THAT(shown.out, HasSubstr("title: Lock down tablets"));
+  EXPECT_THAT(shown.out, HasSubstr("marking: TLP:AMBER+STRICT"));
+
+  CommandResult edited = Cairn("alice", {"lesson", "edit", lesson.id(), "--json", "--status",
+                                         "learned", "--recommendation", "Use an always-on VPN"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.err;
+  v1::Lesson after_edit = ParseLesson(edited.out);
+  EXPECT_EQ(after_edit.version(), 2u);
+  EXPECT_EQ(after_edit.status(), v1::LESSON_LEARNED);
+  EXPECT_EQ(after_edit.title(), "Lock down tablets");  // untouched fields stay
+
+  CommandResult table = Cairn("bob", {"lesson", "list"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr(lesson.id()));
+  EXPECT_THAT(table.out, HasSubstr("lesson_learned"));
+
+  CommandResult retracted =
+      Cairn("alice", {"lesson", "retract", lesson.id(), "--reason", "duplicate", "--json"});
+  ASSERT_EQ(retracted.exit_code, 0) << retracted.err;
+  EXPECT_EQ(ParseLesson(retracted.out).status(), v1::RETRACTED);
+  EXPECT_EQ(ListAll("bob").lessons_size(), 0);
+}
+
+TEST_F(CliTest, ErrorsSayWhatWentWrongAndWhy) {
+  CommandResult denied = Cairn("bob", {"lesson", "add", "--title", "Not allowed"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_EQ(denied.err,
+            "cairn: permission denied: user bob has role analyst; creating a lesson needs editor\n");
+
+  CommandResult no_title = Cairn("alice", {"lesson", "add", "--summary", "no title"});
+  EXPECT_EQ(no_title.exit_code, 1);
+  EXPECT_THAT(no_title.err, HasSubstr("invalid argument: lesson.title: is empty"));
+
+  CommandResult bad_marking = Cairn("alice", {"lesson", "add", "--title", "x", "--marking", "pink"});
+  EXPECT_EQ(bad_marking.exit_code, 2);
+  EXPECT_THAT(bad_marking.err, HasSubstr("--marking: 'pink' is not one of"));
+
+  CommandResult unknown_flag = Cairn("alice", {"lesson", "get", "x", "--colour", "red"});
+  EXPECT_EQ(unknown_flag.exit_code, 2);
+  EXPECT_THAT(unknown_flag.err, HasSubstr("unknown flag --colour"));
+
+  CommandResult missing = Cairn("bob", {"lesson", "get", "leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_THAT(missing.err, HasSubstr("not found"));
+  EXPECT_EQ(ListAll("bob").lessons_size(), 0);
+}
+
+TEST_F(CliTest, ImportReportsEachBadLineAndKeepsGoing) {
+  testing::TempDir dir;
+  std::string file = dir.path() + "/lessons.jsonl";
+  std::ofstream(file) << R"({"title": "Label every charger", "marking": "TLP_GREEN"})" << "\n"
+                      << R"({"summary": "no title here", "marking": "TLP_GREEN"})" << "\n"
+                      << "\n"
+                      << R"({"title": "Broken JSON")" << "\n"
+                      << R"({"title": "Carry spare batteries", "marking": "TLP_CLEAR"})" << "\n"
+                      << R"({"title": "No marking"})" << "\n";
+  CommandResult imported = Cairn("alice", {"lesson", "import", file});
+  EXPECT_EQ(imported.exit_code, 1);  // some lines failed
+  EXPECT_EQ(imported.out, "imported 2 lessons, 3 failed\n");
+  EXPECT_THAT(imported.err, HasSubstr("line 2: invalid argument: lesson.title: is empty"));
+  EXPECT_THAT(imported.err, HasSubstr("line 4: "));
+  EXPECT_THAT(imported.err, HasSubstr("line 6: invalid argument: lesson.marking: is not set"));
+  EXPECT_THAT(imported.err, HasSubstr("imported 2, failed 3"));  // progress
+  v1::ListLessonsResponse all = ListAll("bob");
+  ASSERT_EQ(all.lessons_size(), 2);
+
+  CommandResult as_json = Cairn("alice", {"lesson", "import", "-", "--json"}, file);
+  EXPECT_THAT(as_json.out, HasSubstr("\"imported\":2,\"failed\":3"));
+  EXPECT_THAT(as_json.out, HasSubstr("{\"line\":2,\"error\":"));
+}
+
+TEST_F(CliTest, ImportsTheNasaLessonsWithTheLlisMapping) {
+  CAIRN_SKIP_WITHOUT_LLIS(llis);
+  CommandResult imported = Cairn("alice", {"lesson", "import", *llis, "--format", "llis"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err.substr(0, 2000);
+  EXPECT_EQ(imported.out, "imported 2102 lessons, 0 failed\n");
+  v1::ListLessonsResponse all = ListAll("bob");
+  ASSERT_EQ(all.lessons_size(), 2102);
+  const v1::Lesson* impedance = nullptr;
+  for (const v1::Lesson& lesson : all.lessons()) {
+    if (lesson.external_ref() == "llis-30301") impedance = &lesson;
+    EXPECT_EQ(lesson.marking(), v1::TLP_CLEAR);
+  }
+  ASSERT_NE(impedance, nullptr);
+  EXPECT_EQ(impedance->title(), "System / Facility Impedance Checks");
+  EXPECT_THAT(impedance->topics(), ::testing::Contains("Test & Verification"));
+  EXPECT_THAT(impedance->tags(), ::testing::Contains("nasa-larc"));
+  EXPECT_EQ(impedance->status(), v1::LESSON_LEARNED);
+  EXPECT_EQ(impedance->occurred_at().seconds(), 1531872000);  // 2018-07-18
+}
+
+}  // namespace
+}  // namespace cairn

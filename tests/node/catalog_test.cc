@@ -1,0 +1,255 @@
+#include "node/lessons/catalog.h"
+
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/fakes.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Lesson Draft(const std::string& title, v1::TlpMarking marking = v1::TLP_AMBER) {
+  v1::Lesson lesson;
+  lesson.set_title(title);
+  lesson.set_marking(marking);
+  return lesson;
+}
+
+class CatalogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = Store::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    catalog_ = std::make_unique<LessonCatalog>(
+        store_.get(), LessonCatalog::Identity{"leeds-council", "local-government"}, &clock_,
+        &random_);
+  }
+
+  v1::Lesson MustCreate(v1::Lesson draft) {
+    auto created = catalog_->Create(std::move(draft));
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.value_or(v1::Lesson());
+  }
+
+  // A copy of another organisation's lesson, as replication will store it.
+  v1::Lesson StoreForeignCopy() {
+    v1::Lesson copy = Draft("Police radio battery swaps");
+    copy.set_id("west-police:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    copy.set_origin_org("west-police");
+    copy.set_version(4);
+    EXPECT_TRUE(store_->Commit({{copy, 0}}).ok());
+    return copy;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  testing::CountingRandom random_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<LessonCatalog> catalog_;
+};
+
+TEST_F(CatalogTest, CreateAssignsIdentityVersionTimesAndDefaults) {
+  v1::Lesson lesson = MustCreate(Draft("Secure the wireless"));
+  EXPECT_THAT(lesson.id(), ::testing::StartsWith("leeds-council:"));
+  EXPECT_EQ(lesson.origin_org(), "leeds-council");
+  EXPECT_EQ(lesson.origin_sector(), "local-government");
+  EXPECT_EQ(lesson.version(), 1u);
+  EXPECT_EQ(lesson.created_at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_EQ(lesson.status(), v1::OBSERVATION);
+  EXPECT_EQ(lesson.classification(), v1::OFFICIAL);
+  auto stored = catalog_->Get(lesson.id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->SerializeAsString(), lesson.SerializeAsString());
+}
+
+TEST_F(CatalogTest, ClientSuppliedIdentityIsRefusedAndNothingIsWritten) {
+  v1::Lesson draft = Draft("x");
+  draft.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.id"));
+  draft = Draft("x");
+  draft.set_origin_org("west-police");
+  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.origin_org"));
+  draft = Draft("x");
+  draft.set_version(7);
+  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.version"));
+  EXPECT_EQ(store_->LastSequence(), 0u);
+}
+
+TEST_F(CatalogTest, UpdateIncrementsVersionAndKeepsIdentity) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  clock_.Advance(absl::Minutes(5));
+  lesson.set_summary("Swap batteries at shift change");
+  lesson.set_status(v1::LESSON_IDENTIFIED);
+  auto updated = catalog_->Update(lesson);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->version(), 2u);
+  EXPECT_EQ(updated->summary(), "Swap batteries at shift change");
+  EXPECT_EQ(updated->created_at().seconds(), lesson.created_at().seconds());
+  EXPECT_EQ(updated->updated_at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_EQ(catalog_->Get(lesson.id())->version(), 2u);
+}
+
+TEST_F(CatalogTest, StaleVersionIsAFailedPreconditionAndChangesNothing) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  v1::Lesson first_edit = lesson;
+  first_edit.set_summary("first");
+  ASSERT_TRUE(catalog_->Update(first_edit).ok());
+  v1::Lesson late_edit = lesson;  // still based on version 1
+  late_edit.set_summary("late");
+  auto result = catalog_->Update(late_edit);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(result.status().message(), HasSubstr("lesson.version 1 is behind the stored version 2"));
+  EXPECT_EQ(catalog_->Get(lesson.id())->summary(), "first");
+  EXPECT_EQ(store_->LastSequence(), 2u);
+}
+
+TEST_F(CatalogTest, VersionAheadOrMissingIsInvalid) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  lesson.set_version(5);
+  EXPECT_EQ(catalog_->Update(lesson).status().code(), absl::StatusCode::kInvalidArgument);
+  lesson.clear_version();
+  EXPECT_THAT(catalog_->Update(lesson).status().message(), HasSubstr("lesson.version: is empty"));
+}
+
+TEST_F(CatalogTest, UpdateValidatesContent) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  lesson.clear_title();
+  EXPECT_THAT(catalog_->Update(lesson).status().message(), HasSubstr("lesson.title"));
+  lesson.set_title("Batteries");
+  lesson.set_origin_org("west-police");
+  EXPECT_THAT(catalog_->Update(lesson).status().message(),
+              HasSubstr("lesson.origin_org: cannot be changed"));
+  EXPECT_EQ(store_->LastSequence(), 1u);
+}
+
+TEST_F(CatalogTest, AnotherOrganisationsLessonCannotBeEditedOrRetracted) {
+  v1::Lesson copy = StoreForeignCopy();
+  v1::Lesson edit = copy;
+  edit.set_title("Rewritten by the council");
+  auto updated = catalog_->Update(edit);
+  EXPECT_EQ(updated.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(updated.status().message(), HasSubstr("belongs to west-police"));
+  EXPECT_EQ(catalog_->Retract(copy.id(), "no").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(catalog_->Get(copy.id())->title(), "Police radio battery swaps");
+  EXPECT_EQ(store_->LastSequence(), 1u);
+}
+
+TEST_F(CatalogTest, RetractMakesATombstoneThatCannotBeEdited) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  auto retracted = catalog_->Retract(lesson.id(), "superseded by national guidance");
+  ASSERT_TRUE(retracted.ok()) << retracted.status();
+  EXPECT_EQ(retracted->status(), v1::RETRACTED);
+  EXPECT_EQ(retracted->version(), 2u);
+  EXPECT_EQ(retracted->retraction_reason(), "superseded by national guidance");
+  EXPECT_EQ(catalog_->Retract(lesson.id(), "").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  retracted->set_title("revive");
+  EXPECT_EQ(catalog_->Update(*retracted).status().code(), absl::StatusCode::kFailedPrecondition);
+  auto changes = store_->ReadChanges(0, 10);
+  ASSERT_EQ(changes->size(), 2u);
+  EXPECT_EQ((*changes)[1].kind(), v1::Change::RETRACT);
+}
+
+TEST_F(CatalogTest, ChangeLogFollowsTheOrderOfOperations) {
+  v1::Lesson a = MustCreate(Draft("A"));
+  v1::Lesson b = MustCreate(Draft("B"));
+  a.set_summary("edited");
+  ASSERT_TRUE(catalog_->Update(a).ok());
+  ASSERT_TRUE(catalog_->Retract(b.id(), "").ok());
+  auto changes = store_->ReadChanges(0, 100);
+  ASSERT_TRUE(changes.ok());
+  std::vector<std::pair<std::string, uint64_t>> seen;
+  for (const v1::Change& change : *changes) seen.emplace_back(change.lesson_id(), change.version());
+  EXPECT_THAT(seen, ::testing::ElementsAre(std::pair{a.id(), 1ul}, std::pair{b.id(), 1ul},
+                                           std::pair{a.id(), 2ul}, std::pair{b.id(), 2ul}));
+  for (size_t i = 0; i < changes->size(); ++i) EXPECT_EQ((*changes)[i].sequence(), i + 1);
+}
+
+TEST_F(CatalogTest, ListFiltersAndPagesWithoutGapsOrRepeats) {
+  std::set<std::string> amber_wireless;
+  for (int i = 0; i < 23; ++i) {
+    v1::Lesson draft = Draft("lesson " + std::to_string(i), i % 2 ? v1::TLP_AMBER : v1::TLP_GREEN);
+    if (i % 3 == 0) draft.add_topics("wireless");
+    v1::Lesson lesson = MustCreate(draft);
+    if (i % 2 && i % 3 == 0) amber_wireless.insert(lesson.id());
+    clock_.Advance(absl::Milliseconds(1));
+  }
+  ListQuery query;
+  query.page_size = 4;
+  std::vector<std::string> all;
+  do {
+    auto page = catalog_->List(query);
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_LE(page->lessons.size(), 4u);
+    for (const auto& lesson : page->lessons) all.push_back(lesson.id());
+    query.page_token = page->next_page_token;
+  } while (!query.page_token.empty());
+  EXPECT_EQ(all.size(), 23u);
+  EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
+  EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 23u);
+
+  ListQuery filtered;
+  filtered.marking = v1::TLP_AMBER;
+  filtered.topic = "wireless";
+  auto page = catalog_->List(filtered);
+  ASSERT_TRUE(page.ok());
+  std::set<std::string> got;
+  for (const auto& lesson : page->lessons) got.insert(lesson.id());
+  EXPECT_EQ(got, amber_wireless);
+}
+
+TEST_F(CatalogTest, ListHidesRetractedUnlessAskedAndFiltersByOrigin) {
+  v1::Lesson kept = MustCreate(Draft("kept"));
+  v1::Lesson gone = MustCreate(Draft("gone"));
+  ASSERT_TRUE(catalog_->Retract(gone.id(), "").ok());
+  v1::Lesson copy = StoreForeignCopy();
+  auto page = catalog_->List({});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->lessons.size(), 2u);
+  ListQuery retracted;
+  retracted.status = v1::RETRACTED;
+  EXPECT_EQ(catalog_->List(retracted)->lessons.at(0).id(), gone.id());
+  ListQuery police;
+  police.origin_org = "west-police";
+  EXPECT_EQ(catalog_->List(police)->lessons.at(0).id(), copy.id());
+}
+
+TEST_F(CatalogTest, BadListArgumentsAreInvalid) {
+  ListQuery query;
+  query.page_token = "not-a-token";
+  EXPECT_THAT(catalog_->List(query).status().message(), HasSubstr("page_token"));
+  query.page_token.clear();
+  query.page_size = 501;
+  EXPECT_THAT(catalog_->List(query).status().message(), HasSubstr("page_size: 501"));
+}
+
+TEST_F(CatalogTest, CreateManyStoresTheGoodAndReportsTheBad) {
+  std::vector<v1::Lesson> drafts = {Draft("one"), Draft(""), Draft("three")};
+  auto results = catalog_->CreateMany(drafts);
+  ASSERT_TRUE(results.ok()) << results.status();
+  ASSERT_EQ(results->size(), 3u);
+  EXPECT_TRUE((*results)[0].ok());
+  EXPECT_THAT((*results)[1].status().message(), HasSubstr("lesson.title"));
+  EXPECT_TRUE((*results)[2].ok());
+  EXPECT_EQ(store_->LastSequence(), 2u);
+  EXPECT_EQ(catalog_->Get((*results)[2]->id())->title(), "three");
+
+  std::vector<v1::Lesson> too_many(LessonCatalog::kMaxBatch + 1, Draft("x"));
+  EXPECT_THAT(catalog_->CreateMany(too_many).status().message(), HasSubstr("over the limit of 500"));
+  EXPECT_EQ(store_->LastSequence(), 2u);
+}
+
+TEST_F(CatalogTest, MalformedIdIsInvalidNotMissing) {
+  EXPECT_EQ(catalog_->Get("nonsense").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->Get("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cairn

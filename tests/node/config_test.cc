@@ -1,0 +1,83 @@
+#include "node/config/config.h"
+
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kValid[] = R"(
+federation: "uk-fed"
+org_id: "leeds-council"
+sector: "local-government"
+listen_address: "127.0.0.1:0"
+data_dir: "data"
+tls { cert_file: "certs/node.crt" key_file: "certs/node.key" trust_bundle_file: "/etc/cairn/ca.crt" }
+users { name: "alice" role: EDITOR }
+peers { org_id: "west-police" address: "127.0.0.1:7401" sector: "policing" }
+)";
+
+TEST(ConfigTest, ParsesAValidConfig) {
+  auto config = ParseNodeConfig(kValid, "test");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->org_id(), "leeds-council");
+  EXPECT_EQ(config->users(0).role(), v1::EDITOR);
+  EXPECT_EQ(config->tls().refresh_interval_seconds(), 60u);
+}
+
+TEST(ConfigTest, UnknownFieldNamesTheLine) {
+  std::string text = std::string(kValid) + "colour: \"blue\"\n";
+  auto config = ParseNodeConfig(text, "node.textproto");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("node.textproto: line 10"));
+  EXPECT_THAT(config.status().message(), HasSubstr("colour"));
+}
+
+TEST(ConfigTest, UnknownRoleIsAnError) {
+  std::string text = std::string(kValid) + "users { name: \"bob\" role: BOSS }\n";
+  auto config = ParseNodeConfig(text, "node.textproto");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(config.status().message(), HasSubstr("BOSS"));
+}
+
+TEST(ConfigTest, SemanticProblemsNameTheField) {
+  struct Case {
+    std::string append;
+    std::string mention;
+  };
+  for (const Case& c : {Case{"org_id: \"Leeds Council\"", "org_id"},
+                        Case{"users { name: \"alice\" role: ANALYST }", "users[1].name"},
+                        Case{"users { name: \"carl\" }", "users[1].role: is required"},
+                        Case{"peers { org_id: \"\" }", "peers[1].org_id: is empty"},
+                        Case{"peers { org_id: \"leeds-council\" }", "its own peer"}}) {
+    auto config = ParseNodeConfig(std::string(kValid) + c.append, "node.textproto");
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.append;
+    EXPECT_THAT(config.status().message(), HasSubstr(c.mention)) << c.append;
+  }
+  auto missing = ParseNodeConfig("federation: \"uk-fed\"", "node.textproto");
+  EXPECT_THAT(missing.status().message(), HasSubstr("org_id: is required"));
+}
+
+TEST(ConfigTest, RelativePathsAreResolvedAgainstTheConfigFile) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/node.textproto";
+  std::ofstream(path) << kValid;
+  auto config = LoadNodeConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->data_dir(), dir.path() + "/data");
+  EXPECT_EQ(config->tls().cert_file(), dir.path() + "/certs/node.crt");
+  EXPECT_EQ(config->tls().trust_bundle_file(), "/etc/cairn/ca.crt");
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_EQ(LoadNodeConfig("/nonexistent/cairnd.textproto").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cairn

@@ -1,0 +1,125 @@
+#include "node/storage/store.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+v1::Lesson MakeLesson(const std::string& id, uint64_t version, const std::string& title = "t") {
+  v1::Lesson lesson;
+  lesson.set_id(id);
+  lesson.set_version(version);
+  lesson.set_title(title);
+  return lesson;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open(dir_.path());
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = *std::move(opened);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, CommitGivesIncreasingSequenceNumbersInOrder) {
+  auto first = store_->Commit({{MakeLesson("a:1", 1), 0}, {MakeLesson("b:1", 1), 0}});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(*first, ElementsAre(1, 2));
+  auto second = store_->Commit({{MakeLesson("a:1", 2), 1, v1::Change::RETRACT}});
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(*second, ElementsAre(3));
+  EXPECT_EQ(store_->LastSequence(), 3u);
+
+  auto changes = store_->ReadChanges(0, 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 3u);
+  EXPECT_EQ((*changes)[0].lesson_id(), "a:1");
+  EXPECT_EQ((*changes)[1].lesson_id(), "b:1");
+  EXPECT_EQ((*changes)[2].lesson_id(), "a:1");
+  EXPECT_EQ((*changes)[2].version(), 2u);
+  EXPECT_EQ((*changes)[2].kind(), v1::Change::RETRACT);
+  auto tail = store_->ReadChanges(2, 10);
+  ASSERT_TRUE(tail.ok());
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ((*tail)[0].sequence(), 3u);
+  auto limited = store_->ReadChanges(0, 2);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_EQ(limited->size(), 2u);
+}
+
+TEST_F(StoreTest, StaleExpectedVersionIsRefusedAndWritesNothing) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1, "first"), 0}}).ok());
+  auto stale = store_->Commit({{MakeLesson("a:1", 2, "second"), 0}});
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(stale.status().message(), HasSubstr("a:1"));
+  EXPECT_EQ(store_->LastSequence(), 1u);
+  EXPECT_EQ(store_->GetLesson("a:1")->title(), "first");
+}
+
+TEST_F(StoreTest, VersionThatDoesNotIncreaseIsRefused) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 3), 0}}).ok());
+  auto backwards = store_->Commit({{MakeLesson("a:1", 2), 3}});
+  EXPECT_EQ(backwards.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(backwards.status().message(), HasSubstr("not higher"));
+  auto same = store_->Commit({{MakeLesson("a:1", 3), 3}});
+  EXPECT_EQ(same.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetLesson("a:1")->version(), 3u);
+}
+
+TEST_F(StoreTest, BatchIsAllOrNothing) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1), 0}}).ok());
+  auto mixed = store_->Commit({{MakeLesson("b:1", 1), 0}, {MakeLesson("a:1", 2), 0}});
+  EXPECT_FALSE(mixed.ok());
+  EXPECT_TRUE(absl::IsNotFound(store_->GetLesson("b:1").status()));
+  EXPECT_EQ(store_->LastSequence(), 1u);
+}
+
+TEST_F(StoreTest, ReopenedStoreKeepsLessonsAndContinuesTheSequence) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1, "kept"), 0}}).ok());
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 2, "kept too"), 1}}).ok());
+  Reopen();
+  EXPECT_EQ(store_->LastSequence(), 2u);
+  auto lesson = store_->GetLesson("a:1");
+  ASSERT_TRUE(lesson.ok());
+  EXPECT_EQ(lesson->title(), "kept too");
+  EXPECT_EQ(lesson->version(), 2u);
+  auto next = store_->Commit({{MakeLesson("b:1", 1), 0}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_THAT(*next, ElementsAre(3));
+}
+
+TEST_F(StoreTest, ScanVisitsLessonsInIdOrderAfterTheStart) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("c:1", 1), 0},
+                              {MakeLesson("a:1", 1), 0},
+                              {MakeLesson("b:1", 1), 0}})
+                  .ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_->ScanLessons("a:1", [&](const v1::Lesson& lesson) {
+                        seen.push_back(lesson.id());
+                        return true;
+                      }).ok());
+  EXPECT_THAT(seen, ElementsAre("b:1", "c:1"));
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
+  auto second = Store::Open(dir_.path());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
+}
+
+TEST_F(StoreTest, MissingLessonIsNotFound) {
+  EXPECT_EQ(store_->GetLesson("nope:1").status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace cairn

@@ -1,0 +1,123 @@
+#include "tests/support/cairnd_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/protobuf/text_format.h"
+
+extern char** environ;
+
+namespace cairn::testing {
+
+CairndProcess::CairndProcess(NodeSpec spec, TestPki* pki) : spec_(std::move(spec)), pki_(pki) {
+  CertPaths node = pki_->Node(spec_.org_id);
+  v1::NodeConfig config;
+  config.set_federation(pki_->federation());
+  config.set_org_id(spec_.org_id);
+  config.set_sector(spec_.sector);
+  config.set_listen_address("127.0.0.1:0");
+  config.set_data_dir("data");
+  config.mutable_tls()->set_cert_file(node.cert);
+  config.mutable_tls()->set_key_file(node.key);
+  config.mutable_tls()->set_trust_bundle_file(pki_->ca_file());
+  for (const auto& [name, role] : spec_.users) {
+    v1::UserConfig* user = config.add_users();
+    user->set_name(name);
+    user->set_role(role);
+  }
+  for (const std::string& peer : spec_.peers) config.add_peers()->set_org_id(peer);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(config, &text);
+  std::ofstream(config_path()) << text;
+}
+
+CairndProcess::~CairndProcess() { Kill(); }
+
+absl::Status CairndProcess::Start() {
+  if (pid_ > 0) return absl::FailedPreconditionError("already running");
+  std::string port_file = dir_.path() + "/port";
+  std::filesystem::remove(port_file);
+  std::string log_file = dir_.path() + "/cairnd.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::string binary = CAIRN_CAIRND_PATH;
+  std::string config = config_path();
+  std::vector<char*> argv = {binary.data(), const_cast<char*>("--config"), config.data(),
+                             const_cast<char*>("--port-file"), port_file.data(), nullptr};
+  int spawned = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    pid_ = -1;
+    return absl::InternalError(absl::StrCat("cannot start ", binary));
+  }
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < give_up) {
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return absl::FailedPreconditionError(absl::StrCat("cairnd exited at start:\n", log()));
+    }
+    std::ifstream in(port_file);
+    if (in >> port_) return absl::OkStatus();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  Kill();
+  return absl::DeadlineExceededError(absl::StrCat("cairnd did not start listening:\n", log()));
+}
+
+void CairndProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+absl::Status CairndProcess::Stop() {
+  if (pid_ <= 0) return absl::OkStatus();
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::InternalError(absl::StrCat("cairnd did not exit cleanly:\n", log()));
+  }
+  return absl::OkStatus();
+}
+
+std::string CairndProcess::log() const {
+  std::ifstream in(dir_.path() + "/cairnd.log");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+client::ConnectionOptions CairndProcess::ConnectionFor(const std::string& user) const {
+  CertPaths paths = pki_->User(spec_.org_id, user);
+  client::ConnectionOptions options;
+  options.address = address();
+  options.ca_file = pki_->ca_file();
+  options.cert_file = paths.cert;
+  options.key_file = paths.key;
+  return options;
+}
+
+std::unique_ptr<client::LessonClient> CairndProcess::ClientFor(const std::string& user) const {
+  auto client = client::LessonClient::Connect(ConnectionFor(user));
+  if (!client.ok()) throw std::runtime_error(client.status().ToString());
+  return *std::move(client);
+}
+
+}  // namespace cairn::testing

@@ -1,0 +1,63 @@
+// A real cairnd process for integration tests: its own config, data directory and certificates,
+// listening on a loopback port the OS chose. It can be killed (SIGKILL) and started again on the
+// same data to test crashes.
+#ifndef CAIRN_TESTS_SUPPORT_CAIRND_PROCESS_H_
+#define CAIRN_TESTS_SUPPORT_CAIRND_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cairn/v1/config.pb.h"
+#include "client/lesson_client.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+
+namespace cairn::testing {
+
+struct NodeSpec {
+  std::string org_id = "leeds-council";
+  std::string sector = "local-government";
+  std::vector<std::pair<std::string, v1::Role>> users = {
+      {"alice", v1::EDITOR}, {"bob", v1::ANALYST}, {"ada", v1::ADMIN}};
+  std::vector<std::string> peers;
+};
+
+// Not thread-safe. The destructor kills the process.
+class CairndProcess {
+ public:
+  // Writes the config and makes the certificates; does not start the process.
+  explicit CairndProcess(NodeSpec spec, TestPki* pki = &TestPki::Shared());
+  ~CairndProcess();
+
+  // Starts cairnd and waits until it listens. FAILED_PRECONDITION with its log if it exits.
+  absl::Status Start();
+  // SIGKILL, as a crash would: no shutdown code runs.
+  void Kill();
+  // SIGTERM and wait; INTERNAL unless it exits 0.
+  absl::Status Stop();
+
+  const NodeSpec& spec() const { return spec_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string data_dir() const { return dir_.path() + "/data"; }
+  std::string config_path() const { return dir_.path() + "/cairnd.textproto"; }
+  std::string log() const;
+
+  client::ConnectionOptions ConnectionFor(const std::string& user) const;
+  std::unique_ptr<client::LessonClient> ClientFor(const std::string& user) const;
+
+ private:
+  NodeSpec spec_;
+  TestPki* pki_;
+  TempDir dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace cairn::testing
+
+#endif  // CAIRN_TESTS_SUPPORT_CAIRND_PROCESS_H_
