@@ -19,7 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "client/cli/args.h"
 #include "client/lesson_client.h"
-#include "client/llis.h"
+#include "client/lesson_import.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -324,18 +324,19 @@ int LessonList(const Args& args) {
   return 0;
 }
 
-// Items per import request, and bytes: well under the node's 4 MiB message cap.
-constexpr int kImportBatchItems = 200;
-constexpr size_t kImportBatchBytes = 1024 * 1024;
-
 int LessonImport(const Args& args) {
   if (args.positional().size() != 1) Usage("'lesson import' takes one file (- for stdin)");
   const std::string path = args.positional()[0];
+  client::ImportOptions options;
   const std::string format = args.Get("format", "lessons");
-  if (format != "lessons" && format != "llis") Usage("--format: 'lessons' or 'llis'");
-  v1::TlpMarking marking = format == "llis" ? v1::TLP_CLEAR : v1::TLP_UNSPECIFIED;
+  if (format == "llis") {
+    options.format = client::ImportFormat::kLlis;
+  } else if (format != "lessons") {
+    Usage("--format: 'lessons' or 'llis'");
+  }
   if (args.Has("marking")) {
-    ParseEnum("marking", args.Get("marking"), v1::TlpMarking_descriptor(), {"TLP_", ""}, &marking);
+    ParseEnum("marking", args.Get("marking"), v1::TlpMarking_descriptor(), {"TLP_", ""},
+              &options.marking);
   }
   std::ifstream file;
   if (path != "-") {
@@ -344,85 +345,39 @@ int LessonImport(const Args& args) {
   }
   std::istream& in = path == "-" ? std::cin : file;
 
-  struct Failure {
-    uint64_t line;
-    std::string error;
+  // Progress goes to stderr: rewritten in place on a terminal, a line a batch otherwise.
+  const bool in_place = isatty(STDERR_FILENO);
+  const char* clear_line = in_place ? "\r\033[K" : "";
+  auto on_failure = [&](const client::ImportFailure& failure) {
+    std::cerr << clear_line << "line " << failure.line << ": " << CodeName(failure.error.code())
+              << ": " << failure.error.message() << "\n";
   };
-  std::vector<Failure> failures;
-  uint64_t line_number = 0;
-  uint64_t imported = 0;
-  const bool progress_in_place = isatty(STDERR_FILENO);
-  auto report_failure = [&](uint64_t line, const std::string& error) {
-    failures.push_back({line, error});
-    if (!args.Has("json")) std::cerr << (progress_in_place ? "\r\033[K" : "") << "line " << line << ": " << error << "\n";
+  auto on_progress = [&](const client::ImportSummary& summary) {
+    std::cerr << clear_line << "imported " << summary.imported << ", failed "
+              << summary.failures.size() << ", read " << summary.lines_read << " lines"
+              << (in_place ? "" : "\n") << std::flush;
   };
-
-  // Reads lines into the next request, converting each; lines that cannot become a lesson are
-  // reported here and never sent.
-  auto next = [&](v1::ImportLessonsRequest* request) {
-    std::string line;
-    size_t bytes = 0;
-    while (request->items_size() < kImportBatchItems && bytes < kImportBatchBytes &&
-           std::getline(in, line)) {
-      ++line_number;
-      if (absl::StripAsciiWhitespace(line).empty()) continue;
-      absl::StatusOr<v1::Lesson> lesson;
-      if (format == "llis") {
-        lesson = client::LessonFromLlisJson(line, marking);
-      } else {
-        v1::Lesson parsed;
-        auto status = google::protobuf::util::JsonStringToMessage(line, &parsed);
-        if (!status.ok()) {
-          lesson = absl::InvalidArgumentError(std::string(status.message()));
-        } else {
-          if (marking != v1::TLP_UNSPECIFIED) parsed.set_marking(marking);
-          lesson = std::move(parsed);
-        }
-      }
-      if (!lesson.ok()) {
-        report_failure(line_number, std::string(lesson.status().message()));
-        continue;
-      }
-      bytes += lesson->ByteSizeLong();
-      auto* item = request->add_items();
-      item->set_client_ref(line_number);
-      *item->mutable_lesson() = *std::move(lesson);
-    }
-    return request->items_size() > 0;
-  };
-  auto on_results = [&](const v1::ImportLessonsResponse& response) {
-    for (const auto& result : response.results()) {
-      if (result.has_id()) {
-        ++imported;
-      } else {
-        report_failure(result.client_ref(),
-                       absl::StrCat(CodeName(static_cast<absl::StatusCode>(result.error_code())),
-                                    ": ", result.error_message()));
-      }
-    }
-    std::cerr << (progress_in_place ? "\r\033[K" : "") << "imported " << imported << ", failed "
-              << failures.size() << ", read " << line_number << " lines"
-              << (progress_in_place ? "" : "\n") << std::flush;
-  };
-  absl::Status status = ConnectFrom(args)->Import(next, on_results);
-  if (progress_in_place) std::cerr << "\n";
-  if (!status.ok()) Die(status);
+  auto summary = client::ImportJsonLines(*ConnectFrom(args), in, options, on_failure, on_progress);
+  if (in_place) std::cerr << "\n";
+  if (!summary.ok()) Die(summary.status());
   if (args.Has("json")) {
-    std::cout << "{\"imported\":" << imported << ",\"failed\":" << failures.size()
-              << ",\"failures\":[";
-    for (size_t i = 0; i < failures.size(); ++i) {
-      std::string error_json;
-      google::protobuf::Value value;
-      value.set_string_value(failures[i].error);
-      (void)google::protobuf::util::MessageToJsonString(value, &error_json);
-      std::cout << (i ? "," : "") << "{\"line\":" << failures[i].line << ",\"error\":" << error_json
-                << "}";
+    google::protobuf::Struct report;
+    auto& fields = *report.mutable_fields();
+    fields["imported"].set_number_value(summary->imported);
+    fields["failed"].set_number_value(summary->failures.size());
+    auto* failures = fields["failures"].mutable_list_value();
+    for (const client::ImportFailure& failure : summary->failures) {
+      auto& entry = *failures->add_values()->mutable_struct_value()->mutable_fields();
+      entry["line"].set_number_value(failure.line);
+      entry["error"].set_string_value(
+          absl::StrCat(CodeName(failure.error.code()), ": ", failure.error.message()));
     }
-    std::cout << "]}\n";
+    std::cout << ToJson(report) << "\n";
   } else {
-    std::cout << "imported " << imported << " lessons, " << failures.size() << " failed\n";
+    std::cout << "imported " << summary->imported << " lessons, " << summary->failures.size()
+              << " failed\n";
   }
-  return failures.empty() ? 0 : 1;
+  return summary->failures.empty() ? 0 : 1;
 }
 
 struct Command {

@@ -2,6 +2,7 @@
 #include <fstream>
 
 #include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
@@ -131,8 +132,16 @@ TEST_F(CliTest, ImportReportsEachBadLineAndKeepsGoing) {
   ASSERT_EQ(all.lessons_size(), 2);
 
   CommandResult as_json = Cairn("alice", {"lesson", "import", "-", "--json"}, file);
-  EXPECT_THAT(as_json.out, HasSubstr("\"imported\":2,\"failed\":3"));
-  EXPECT_THAT(as_json.out, HasSubstr("{\"line\":2,\"error\":"));
+  google::protobuf::Struct report;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(as_json.out, &report).ok())
+      << as_json.out;
+  EXPECT_EQ(report.fields().at("imported").number_value(), 2);
+  EXPECT_EQ(report.fields().at("failed").number_value(), 3);
+  const auto& first_failure = report.fields().at("failures").list_value().values(0).struct_value();
+  EXPECT_EQ(first_failure.fields().at("line").number_value(), 2);
+  EXPECT_EQ(first_failure.fields().at("error").string_value(),
+            "invalid argument: lesson.title: is empty; every lesson needs a title");
+  EXPECT_EQ(ListAll("bob").lessons_size(), 4);
 }
 
 TEST_F(CliTest, ImportsTheNasaLessonsWithTheLlisMapping) {

@@ -1,0 +1,75 @@
+#include "client/lesson_import.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "client/llis.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace cairn::client {
+namespace {
+
+absl::StatusOr<v1::Lesson> ParseLine(const std::string& line, const ImportOptions& options) {
+  if (options.format == ImportFormat::kLlis) {
+    return LessonFromLlisJson(line, options.marking == v1::TLP_UNSPECIFIED ? v1::TLP_CLEAR
+                                                                           : options.marking);
+  }
+  v1::Lesson lesson;
+  auto parsed = google::protobuf::util::JsonStringToMessage(line, &lesson);
+  if (!parsed.ok()) return absl::InvalidArgumentError(std::string(parsed.message()));
+  if (options.marking != v1::TLP_UNSPECIFIED) lesson.set_marking(options.marking);
+  return lesson;
+}
+
+}  // namespace
+
+absl::StatusOr<ImportSummary> ImportJsonLines(
+    LessonClient& client, std::istream& in, const ImportOptions& options,
+    const std::function<void(const ImportFailure&)>& on_failure,
+    const std::function<void(const ImportSummary&)>& on_progress) {
+  ImportSummary summary;
+  auto fail = [&](uint64_t line, absl::Status error) {
+    summary.failures.push_back({line, std::move(error)});
+    if (on_failure) on_failure(summary.failures.back());
+  };
+  // Lines that cannot become a lesson are failures here and are never sent.
+  auto next = [&](v1::ImportLessonsRequest* request) {
+    std::string line;
+    size_t bytes = 0;
+    while (request->items_size() < options.batch_items && bytes < options.batch_bytes &&
+           std::getline(in, line)) {
+      uint64_t line_number = ++summary.lines_read;
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      absl::StatusOr<v1::Lesson> lesson = ParseLine(line, options);
+      if (!lesson.ok()) {
+        fail(line_number, lesson.status());
+        continue;
+      }
+      bytes += lesson->ByteSizeLong();
+      auto* item = request->add_items();
+      item->set_client_ref(line_number);
+      *item->mutable_lesson() = *std::move(lesson);
+    }
+    return request->items_size() > 0;
+  };
+  auto on_results = [&](const v1::ImportLessonsResponse& response) {
+    for (const auto& result : response.results()) {
+      if (result.has_id()) {
+        ++summary.imported;
+      } else {
+        fail(result.client_ref(), absl::Status(static_cast<absl::StatusCode>(result.error_code()),
+                                               result.error_message()));
+      }
+    }
+    if (on_progress) on_progress(summary);
+  };
+  absl::Status status = client.Import(next, on_results);
+  if (!status.ok()) return status;
+  // Parse failures are found before the node's answers for earlier lines; report in line order.
+  std::stable_sort(summary.failures.begin(), summary.failures.end(),
+                   [](const ImportFailure& a, const ImportFailure& b) { return a.line < b.line; });
+  return summary;
+}
+
+}  // namespace cairn::client
