@@ -6,6 +6,7 @@
 // --key (CAIRN_KEY), --timeout SECONDS. --json prints machine-readable output.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -45,7 +46,8 @@ Lesson flags: --title --summary --driving-event --lesson --recommendation (repea
   --marking red|amber+strict|amber|green|clear (default red)  --status observation|identified|learned|superseded
   --classification official|official-sensitive  --polarity good-practice|area-for-improvement
 
-Every command takes --json for machine-readable output. Connection settings also come from
+Every command takes --json for machine-readable output; add, edit and retract take --quiet to
+print only the lesson id. Connection settings also come from
 CAIRN_ADDR, CAIRN_CA, CAIRN_CERT and CAIRN_KEY.
 )";
 
@@ -169,8 +171,14 @@ std::string ToJson(const google::protobuf::Message& message) {
   return json;
 }
 
-void PrintLesson(const v1::Lesson& lesson, bool json) {
-  if (json) {
+// Shows a lesson as the command's flags ask: --quiet prints only its id, --json the whole
+// lesson as JSON, otherwise one labelled line per field that is set.
+void PrintLesson(const v1::Lesson& lesson, const Args& args) {
+  if (args.Has("quiet")) {
+    std::cout << lesson.id() << "\n";
+    return;
+  }
+  if (args.Has("json")) {
     std::cout << ToJson(lesson) << "\n";
     return;
   }
@@ -210,9 +218,13 @@ std::string Clip(absl::string_view text, size_t width) {
 }
 
 void PrintTable(const std::vector<v1::Lesson>& lessons) {
-  std::printf("%-42s %3s %-18s %-13s %s\n", "ID", "V", "STATUS", "MARKING", "TITLE");
+  int id_width = 2;
   for (const v1::Lesson& lesson : lessons) {
-    std::printf("%-42s %3llu %-18s %-13s %s\n", lesson.id().c_str(),
+    id_width = std::max(id_width, static_cast<int>(lesson.id().size()));
+  }
+  std::printf("%-*s %3s %-18s %-13s %s\n", id_width, "ID", "V", "STATUS", "MARKING", "TITLE");
+  for (const v1::Lesson& lesson : lessons) {
+    std::printf("%-*s %3llu %-18s %-13s %s\n", id_width, lesson.id().c_str(),
                 static_cast<unsigned long long>(lesson.version()),
                 StatusName(lesson.status()).c_str(), MarkingName(lesson.marking()).c_str(),
                 Clip(lesson.title(), 60).c_str());
@@ -259,12 +271,12 @@ int LessonAdd(const Args& args) {
     draft.set_marking(v1::TLP_RED);  // nothing leaves unless the editor says so
   }
   ApplyLessonFlags(args, &draft);
-  PrintLesson(OrDie(ConnectFrom(args)->Create(draft)), args.Has("json"));
+  PrintLesson(OrDie(ConnectFrom(args)->Create(draft)), args);
   return 0;
 }
 
 int LessonGet(const Args& args) {
-  PrintLesson(OrDie(ConnectFrom(args)->Get(OnlyId(args, "lesson get"))), args.Has("json"));
+  PrintLesson(OrDie(ConnectFrom(args)->Get(OnlyId(args, "lesson get"))), args);
   return 0;
 }
 
@@ -272,13 +284,13 @@ int LessonEdit(const Args& args) {
   std::unique_ptr<LessonClient> client = ConnectFrom(args);
   v1::Lesson lesson = OrDie(client->Get(OnlyId(args, "lesson edit")));
   ApplyLessonFlags(args, &lesson);
-  PrintLesson(OrDie(client->Update(lesson)), args.Has("json"));
+  PrintLesson(OrDie(client->Update(lesson)), args);
   return 0;
 }
 
 int LessonRetract(const Args& args) {
   PrintLesson(OrDie(ConnectFrom(args)->Retract(OnlyId(args, "lesson retract"), args.Get("reason"))),
-              args.Has("json"));
+              args);
   return 0;
 }
 
@@ -393,11 +405,11 @@ int Run(const std::vector<std::string>& argv) {
     return a;
   };
   const std::vector<Command> commands = {
-      {"add", LessonAdd, with(kLessonFlags, {"file"}), {}},
+      {"add", LessonAdd, with(kLessonFlags, {"file"}), {"quiet"}},
       {"get", LessonGet, {}, {}},
       {"list", LessonList, {"status", "marking", "topic", "origin", "limit", "page-token"}, {"all"}},
-      {"edit", LessonEdit, kLessonFlags, {}},
-      {"retract", LessonRetract, {"reason"}, {}},
+      {"edit", LessonEdit, kLessonFlags, {"quiet"}},
+      {"retract", LessonRetract, {"reason"}, {"quiet"}},
       {"import", LessonImport, {"format", "marking"}, {}},
   };
   if (argv.empty() || argv[0] == "--help" || argv[0] == "help") {

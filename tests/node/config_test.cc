@@ -74,6 +74,12 @@ TEST(ConfigTest, RelativePathsAreResolvedAgainstTheConfigFile) {
   EXPECT_EQ(config->tls().trust_bundle_file(), "/etc/cairn/ca.crt");
 }
 
+TEST(ConfigTest, ShippedExampleConfigIsValid) {
+  auto config = LoadNodeConfig(std::string(CAIRN_SOURCE_DIR) + "/deploy/cairnd.textproto");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->peers(0).org_id(), "west-yorkshire-police");
+}
+
 TEST(ConfigTest, MissingFileIsNotFound) {
   EXPECT_EQ(LoadNodeConfig("/nonexistent/cairnd.textproto").status().code(),
             absl::StatusCode::kNotFound);

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# A local three-organisation Cairn federation on loopback: Leeds City Council, West Yorkshire
+# Police and Leeds Teaching Hospitals NHS Trust, each running its own cairnd with certificates
+# from pki.sh. Each records lessons from the mobile-working story, and the demo shows them.
+#
+#   deploy/demo.sh [--keep]
+#
+# --keep leaves the nodes running (Ctrl-C stops them) and prints how to use the CLI against them.
+# Binaries come from $CAIRN_BUILD_DIR (default: build/ beside deploy/); state goes to
+# $CAIRN_DEMO_DIR (default: build/demo), recreated on every run.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${CAIRN_BUILD_DIR:-$root/build}
+demo=${CAIRN_DEMO_DIR:-$build/demo}
+cairnd=$build/server/cairnd
+cairn=$build/client/cairn
+keep=false
+[ "${1:-}" = "--keep" ] && keep=true
+for binary in "$cairnd" "$cairn"; do
+  [ -x "$binary" ] || { echo "demo: $binary is missing; build first (./build.sh demo does both)" >&2; exit 1; }
+done
+
+federation=uk-public-sector
+orgs=(leeds-council west-yorkshire-police leeds-nhs-trust)
+declare -A sector=([leeds-council]=local-government [west-yorkshire-police]=policing [leeds-nhs-trust]=health)
+declare -A editor=([leeds-council]=amira [west-yorkshire-police]=dan [leeds-nhs-trust]=priya)
+declare -A analyst=([leeds-council]=tom [west-yorkshire-police]=sian [leeds-nhs-trust]=kwame)
+declare -A admin=([leeds-council]=jo [west-yorkshire-police]=raj [leeds-nhs-trust]=ellen)
+declare -A pid port
+
+rm -rf "$demo"
+mkdir -p "$demo"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+
+step "Certificates: one federation CA, a node certificate and user certificates per organisation"
+"$root/deploy/pki.sh" ca "$demo/pki" "$federation" >/dev/null
+for org in "${orgs[@]}"; do
+  "$root/deploy/pki.sh" node "$demo/pki" "$federation" "$org" >/dev/null
+  for user in "${editor[$org]}" "${analyst[$org]}" "${admin[$org]}"; do
+    "$root/deploy/pki.sh" user "$demo/pki" "$federation" "$org" "$user" >/dev/null
+  done
+  echo "  $org: node spiffe://$federation/org/$org; users ${editor[$org]} (editor), ${analyst[$org]} (analyst), ${admin[$org]} (admin)"
+done
+
+step "Starting one cairnd per organisation (ports chosen by the OS)"
+for org in "${orgs[@]}"; do
+  mkdir -p "$demo/$org"
+  peers=""
+  for other in "${orgs[@]}"; do
+    [ "$other" = "$org" ] || peers+="peers { org_id: \"$other\" sector: \"${sector[$other]}\" }"$'\n'
+  done
+  cat > "$demo/$org/cairnd.textproto" <<CONF
+federation: "$federation"
+org_id: "$org"
+sector: "${sector[$org]}"
+listen_address: "127.0.0.1:0"
+data_dir: "data"
+tls {
+  cert_file: "../pki/$org/node.crt"
+  key_file: "../pki/$org/node.key"
+  trust_bundle_file: "../pki/ca.crt"
+}
+users { name: "${editor[$org]}" role: EDITOR }
+users { name: "${analyst[$org]}" role: ANALYST }
+users { name: "${admin[$org]}" role: ADMIN }
+$peers
+CONF
+  "$cairnd" --config "$demo/$org/cairnd.textproto" --port-file "$demo/$org/port" \
+    2> "$demo/$org/cairnd.log" &
+  pids+=($!)
+done
+for org in "${orgs[@]}"; do
+  for _ in $(seq 100); do [ -s "$demo/$org/port" ] && break; sleep 0.1; done
+  [ -s "$demo/$org/port" ] || { echo "demo: $org did not start:" >&2; cat "$demo/$org/cairnd.log" >&2; exit 1; }
+  port[$org]=$(cat "$demo/$org/port")
+  echo "  $org listening on 127.0.0.1:${port[$org]}"
+done
+
+# as ORG USER cairn-args...: runs the CLI as that user of that organisation.
+as() {
+  local org=$1 user=$2; shift 2
+  "$cairn" --addr "127.0.0.1:${port[$org]}" --ca "$demo/pki/ca.crt" \
+    --cert "$demo/pki/$org/users/$user.crt" --key "$demo/pki/$org/users/$user.key" "$@"
+}
+
+step "Editors record what they learned about mobile working"
+as west-yorkshire-police dan lesson add --marking green --community mobile-working \
+  --status learned --polarity good-practice \
+  --title "Lock down wireless on mobile data terminals before rollout" \
+  --summary "Officers' tablets joined open café and hotel Wi-Fi; we enforced an always-on VPN and certificate-based Wi-Fi." \
+  --recommendation "Issue devices with an always-on VPN and WPA2-Enterprise profiles; block open networks" \
+  --topic wireless-security --topic mobile-working --contact "force-it-security@example.police.uk" >/dev/null
+as west-yorkshire-police dan lesson add --marking amber --status learned \
+  --title "Radio and tablet batteries fail on long shifts" \
+  --summary "Devices died mid-shift in cold weather; vehicle chargers and a swap-at-briefing routine fixed it." \
+  --recommendation "Fit vehicle chargers and swap batteries at every shift briefing" \
+  --topic battery-management --topic mobile-working >/dev/null
+as leeds-council amira lesson add --marking green --community mobile-working --status identified \
+  --polarity area-for-improvement \
+  --title "Social workers did not report lost or damaged tablets" \
+  --summary "Staff feared blame, so lost devices went unreported for days; a no-blame reporting line is proposed." \
+  --topic device-care --topic mobile-working >/dev/null
+as leeds-council amira lesson add --marking red --status observation \
+  --title "Home-visit tablets left in cars overnight" \
+  --summary "Internal only: names the teams involved." --topic device-care \
+  --notes "Teams: north-east children's services" >/dev/null
+as leeds-nhs-trust priya lesson add --marking clear --status learned --polarity good-practice \
+  --title "Community nurses keep kit working with a weekly device check" \
+  --summary "A five-minute weekly check (charge, updates, case, screen) cut device faults by a third." \
+  --recommendation "Add a weekly device check to community nursing team huddles" \
+  --topic device-care --topic battery-management --topic mobile-working >/dev/null
+echo "  5 lessons recorded (markings RED to CLEAR)"
+
+for org in "${orgs[@]}"; do
+  step "${analyst[$org]} (analyst, $org) lists the lessons on the $org node"
+  as "$org" "${analyst[$org]}" lesson list
+done
+
+step "An analyst cannot write"
+as leeds-council tom lesson add --title "Analysts only read" || true
+
+step "An analyst reads one lesson in full (local-only notes show on the node that owns them)"
+id=$(as leeds-council tom lesson list --marking red --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
+as leeds-council tom lesson get "$id"
+
+if $keep; then
+  step "The nodes keep running; press Ctrl-C to stop them. Try, for example:"
+  org=leeds-council
+  echo "  export CAIRN_ADDR=127.0.0.1:${port[$org]} CAIRN_CA=$demo/pki/ca.crt \\"
+  echo "         CAIRN_CERT=$demo/pki/$org/users/amira.crt CAIRN_KEY=$demo/pki/$org/users/amira.key"
+  echo "  $cairn lesson list"
+  wait
+fi
+step "Demo finished; stopping the nodes"
