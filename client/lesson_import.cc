@@ -1,9 +1,11 @@
 #include "client/lesson_import.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "client/llis.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -33,23 +35,43 @@ absl::StatusOr<ImportSummary> ImportJsonLines(
     summary.failures.push_back({line, std::move(error)});
     if (on_failure) on_failure(summary.failures.back());
   };
-  // Lines that cannot become a lesson are failures here and are never sent.
+  // Lines that cannot become a lesson are failures here and are never sent. A lesson that would
+  // take a request past batch_bytes waits for the next request.
+  std::optional<v1::ImportLessonsRequest::Item> held;
   auto next = [&](v1::ImportLessonsRequest* request) {
-    std::string line;
     size_t bytes = 0;
-    while (request->items_size() < options.batch_items && bytes < options.batch_bytes &&
-           std::getline(in, line)) {
-      uint64_t line_number = ++summary.lines_read;
-      if (absl::StripAsciiWhitespace(line).empty()) continue;
-      absl::StatusOr<v1::Lesson> lesson = ParseLine(line, options);
-      if (!lesson.ok()) {
-        fail(line_number, lesson.status());
-        continue;
+    while (request->items_size() < options.batch_items) {
+      v1::ImportLessonsRequest::Item item;
+      if (held) {
+        item = *std::move(held);
+        held.reset();
+      } else {
+        std::string line;
+        if (!std::getline(in, line)) break;
+        uint64_t line_number = ++summary.lines_read;
+        if (absl::StripAsciiWhitespace(line).empty()) continue;
+        absl::StatusOr<v1::Lesson> lesson = ParseLine(line, options);
+        if (!lesson.ok()) {
+          fail(line_number, lesson.status());
+          continue;
+        }
+        if (lesson->ByteSizeLong() > options.batch_bytes) {
+          fail(line_number, absl::ResourceExhaustedError(absl::StrCat(
+                                "lesson: ", lesson->ByteSizeLong(),
+                                " bytes is over the import limit of ", options.batch_bytes,
+                                " bytes")));
+          continue;
+        }
+        item.set_client_ref(line_number);
+        *item.mutable_lesson() = *std::move(lesson);
       }
-      bytes += lesson->ByteSizeLong();
-      auto* item = request->add_items();
-      item->set_client_ref(line_number);
-      *item->mutable_lesson() = *std::move(lesson);
+      size_t size = item.lesson().ByteSizeLong();
+      if (request->items_size() > 0 && bytes + size > options.batch_bytes) {
+        held = std::move(item);
+        break;
+      }
+      bytes += size;
+      *request->add_items() = std::move(item);
     }
     return request->items_size() > 0;
   };

@@ -2,16 +2,17 @@
 # Creates a Cairn federation's certificates with openssl (SPEC section 5).
 #
 #   pki.sh ca   DIR FEDERATION [NAME]   federation CA: DIR/ca.crt, DIR/ca.key (kept if present)
-#   pki.sh node DIR FEDERATION ORG      node certificate: DIR/ORG/node.crt, DIR/ORG/node.key
+#   pki.sh node DIR FEDERATION ORG [SANS] node certificate: DIR/ORG/node.crt, DIR/ORG/node.key
 #   pki.sh user DIR FEDERATION ORG USER user certificate: DIR/ORG/users/USER.crt, .key
 #
-# Node certificates carry the URI SAN spiffe://FEDERATION/org/ORG (plus localhost and 127.0.0.1,
-# so they serve on loopback); user certificates carry spiffe://FEDERATION/org/ORG/user/USER.
+# Node certificates carry the URI SAN spiffe://FEDERATION/org/ORG plus localhost and 127.0.0.1,
+# and SANS: the names peers and users reach the node by, e.g. "DNS:cairn.leeds.example,IP:10.0.0.5".
+# User certificates carry spiffe://FEDERATION/org/ORG/user/USER.
 # Keys are ECDSA P-256. DIR/ca.crt is the trust bundle every node and user is given; to trust
 # several CAs (one per sector, say), concatenate their ca.crt files.
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "pki.sh: $*" >&2; exit 1; }
 valid_id() { [[ "$1" =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "'$1' is not a valid id (a-z, 0-9, '-', starting with a letter)"; }
 valid_token() { [[ "$1" =~ ^[a-z0-9._-]{1,63}$ ]] || die "'$1' is not a valid name (a-z, 0-9, '.', '_', '-')"; }
@@ -48,15 +49,17 @@ case "$cmd" in
     echo "$dir/ca.crt"
     ;;
   node)
-    [ $# -eq 4 ] || usage
+    [ $# -eq 4 ] || [ $# -eq 5 ] || usage
     org=$4; valid_id "$org"
+    extra=${5:+,$5}
+    [[ "$extra" =~ ^(,(DNS|IP):[A-Za-z0-9.:*-]+)*$ ]] || die "SANS must look like DNS:name,IP:address"
     mkdir -p "$dir/$org"
     new_key "$dir/$org/node.key"
     sign "$dir" "$dir/$org/node.key" "$dir/$org/node.crt" "/O=$federation/OU=$org/CN=$org" \
 "basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth,clientAuth
-subjectAltName=URI:spiffe://$federation/org/$org,DNS:localhost,IP:127.0.0.1"
+subjectAltName=URI:spiffe://$federation/org/$org,DNS:localhost,IP:127.0.0.1$extra"
     echo "$dir/$org/node.crt"
     ;;
   user)

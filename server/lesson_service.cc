@@ -17,6 +17,11 @@ grpc::Status Reply(absl::StatusOr<T> result, T* response) {
   return grpc::Status::OK;
 }
 
+void SetError(const absl::Status& error, v1::ImportLessonsResponse::Result* result) {
+  result->set_error_code(static_cast<int>(error.code()));
+  result->set_error_message(std::string(error.message()));
+}
+
 }  // namespace
 
 absl::Status LessonServiceImpl::Admit(grpc::ServerContext* context, v1::Role needed,
@@ -86,23 +91,32 @@ grpc::Status LessonServiceImpl::ImportLessons(
   if (!admitted.ok()) return ToGrpcStatus(admitted);
   v1::ImportLessonsRequest request;
   while (stream->Read(&request)) {
-    std::vector<v1::Lesson> drafts;
-    drafts.reserve(request.items_size());
-    for (v1::ImportLessonsRequest::Item& item : *request.mutable_items()) {
-      drafts.push_back(std::move(*item.mutable_lesson()));
+    if (absl::Status envelope = CheckUnknownFields(request, "request"); !envelope.ok()) {
+      return ToGrpcStatus(envelope);
     }
-    auto results = catalog_->CreateMany(std::move(drafts));
-    if (!results.ok()) return ToGrpcStatus(results.status());
+    // Each item stands alone: a malformed one gets its own error and the rest are stored.
     v1::ImportLessonsResponse response;
+    std::vector<v1::Lesson> drafts;
+    std::vector<v1::ImportLessonsResponse::Result*> pending;
     for (int i = 0; i < request.items_size(); ++i) {
-      v1::ImportLessonsResponse::Result* out = response.add_results();
-      out->set_client_ref(request.items(i).client_ref());
-      const absl::StatusOr<v1::Lesson>& result = (*results)[i];
-      if (result.ok()) {
-        out->set_id(result->id());
+      v1::ImportLessonsRequest::Item& item = *request.mutable_items(i);
+      v1::ImportLessonsResponse::Result* result = response.add_results();
+      result->set_client_ref(item.client_ref());
+      if (absl::Status ok = ValidateWellFormed(item, absl::StrCat("items[", i, "]")); !ok.ok()) {
+        SetError(ok, result);
+        continue;
+      }
+      drafts.push_back(std::move(*item.mutable_lesson()));
+      pending.push_back(result);
+    }
+    auto stored = catalog_->CreateMany(std::move(drafts));
+    if (!stored.ok()) return ToGrpcStatus(stored.status());
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const absl::StatusOr<v1::Lesson>& lesson = (*stored)[i];
+      if (lesson.ok()) {
+        pending[i]->set_id(lesson->id());
       } else {
-        out->set_error_code(static_cast<int>(result.status().code()));
-        out->set_error_message(std::string(result.status().message()));
+        SetError(lesson.status(), pending[i]);
       }
     }
     if (!stream->Write(response)) break;

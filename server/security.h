@@ -18,7 +18,8 @@ namespace cairn::server {
 
 // mTLS credentials that require a client certificate chaining to the trust bundle and re-read the
 // certificate, key and bundle every refresh interval, so they rotate without a restart.
-// FAILED_PRECONDITION naming the file when one cannot be read now.
+// FAILED_PRECONDITION naming the file when one cannot be read now, holds no PEM certificate or
+// key, or when the key does not belong to the certificate.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const v1::TlsConfig& tls);
 

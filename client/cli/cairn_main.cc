@@ -105,6 +105,18 @@ void ParseEnum(const std::string& flag, const std::string& text,
   Usage(absl::StrCat("--", flag, ": '", text, "' is not one of ", absl::StrJoin(allowed, ", ")));
 }
 
+v1::TlpMarking ParseMarking(const std::string& text) {
+  v1::TlpMarking marking;
+  ParseEnum("marking", text, v1::TlpMarking_descriptor(), {"TLP_", ""}, &marking);
+  return marking;
+}
+
+v1::LessonStatus ParseStatus(const std::string& text) {
+  v1::LessonStatus status;
+  ParseEnum("status", text, v1::LessonStatus_descriptor(), {"", "LESSON_"}, &status);
+  return status;
+}
+
 std::string MarkingName(v1::TlpMarking marking) {
   if (marking == v1::TLP_AMBER_STRICT) return "AMBER+STRICT";
   std::string name = v1::TlpMarking_Name(marking);
@@ -139,17 +151,8 @@ void ApplyLessonFlags(const Args& args, v1::Lesson* lesson) {
   }
   if (args.Has("contact")) lesson->mutable_local()->set_contact(args.Get("contact"));
   if (args.Has("notes")) lesson->mutable_local()->set_internal_notes(args.Get("notes"));
-  if (args.Has("marking")) {
-    v1::TlpMarking marking;
-    ParseEnum("marking", args.Get("marking"), v1::TlpMarking_descriptor(), {"TLP_", ""}, &marking);
-    lesson->set_marking(marking);
-  }
-  if (args.Has("status")) {
-    v1::LessonStatus status;
-    ParseEnum("status", args.Get("status"), v1::LessonStatus_descriptor(), {"", "LESSON_"},
-              &status);
-    lesson->set_status(status);
-  }
+  if (args.Has("marking")) lesson->set_marking(ParseMarking(args.Get("marking")));
+  if (args.Has("status")) lesson->set_status(ParseStatus(args.Get("status")));
   if (args.Has("classification")) {
     v1::Classification classification;
     ParseEnum("classification", args.Get("classification"), v1::Classification_descriptor(),
@@ -167,7 +170,11 @@ std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;
-  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  auto converted = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!converted.ok()) {
+    Die(absl::InternalError(absl::StrCat("cannot show the answer as JSON: ",
+                                         std::string(converted.message()))));
+  }
   return json;
 }
 
@@ -297,17 +304,8 @@ int LessonRetract(const Args& args) {
 int LessonList(const Args& args) {
   if (!args.positional().empty()) Usage("'lesson list' takes no positional arguments");
   v1::ListLessonsRequest request;
-  if (args.Has("status")) {
-    v1::LessonStatus status;
-    ParseEnum("status", args.Get("status"), v1::LessonStatus_descriptor(), {"", "LESSON_"},
-              &status);
-    request.set_status(status);
-  }
-  if (args.Has("marking")) {
-    v1::TlpMarking marking;
-    ParseEnum("marking", args.Get("marking"), v1::TlpMarking_descriptor(), {"TLP_", ""}, &marking);
-    request.set_marking(marking);
-  }
+  if (args.Has("status")) request.set_status(ParseStatus(args.Get("status")));
+  if (args.Has("marking")) request.set_marking(ParseMarking(args.Get("marking")));
   if (args.Has("topic")) request.set_topic(args.Get("topic"));
   if (args.Has("origin")) request.set_origin_org(args.Get("origin"));
   if (args.Has("limit")) {
@@ -346,10 +344,7 @@ int LessonImport(const Args& args) {
   } else if (format != "lessons") {
     Usage("--format: 'lessons' or 'llis'");
   }
-  if (args.Has("marking")) {
-    ParseEnum("marking", args.Get("marking"), v1::TlpMarking_descriptor(), {"TLP_", ""},
-              &options.marking);
-  }
+  if (args.Has("marking")) options.marking = ParseMarking(args.Get("marking"));
   std::ifstream file;
   if (path != "-") {
     file.open(path);

@@ -16,23 +16,21 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
 }
 
+absl::Status AssignedByNode(absl::string_view field) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": is assigned by the node; leave it empty"));
+}
+
 // Identity fields are the node's to set; a client that sends them is confused about what it is
 // doing, so say so rather than silently overwrite.
 absl::Status RefuseClientIdentity(const v1::Lesson& draft) {
-  if (draft.has_id()) return absl::InvalidArgumentError("lesson.id: is assigned by the node; leave it empty");
-  if (draft.has_origin_org()) {
-    return absl::InvalidArgumentError("lesson.origin_org: is assigned by the node; leave it empty");
-  }
-  if (draft.has_origin_sector()) {
-    return absl::InvalidArgumentError(
-        "lesson.origin_sector: is assigned by the node; leave it empty");
-  }
-  if (draft.has_version()) {
-    return absl::InvalidArgumentError("lesson.version: is assigned by the node; leave it empty");
-  }
-  if (draft.has_provenance()) {
-    return absl::InvalidArgumentError("lesson.provenance: is assigned by the node; leave it empty");
-  }
+  if (draft.has_id()) return AssignedByNode("lesson.id");
+  if (draft.has_origin_org()) return AssignedByNode("lesson.origin_org");
+  if (draft.has_origin_sector()) return AssignedByNode("lesson.origin_sector");
+  if (draft.has_version()) return AssignedByNode("lesson.version");
+  if (draft.has_created_at()) return AssignedByNode("lesson.created_at");
+  if (draft.has_updated_at()) return AssignedByNode("lesson.updated_at");
+  if (draft.has_provenance()) return AssignedByNode("lesson.provenance");
   return absl::OkStatus();
 }
 
@@ -73,10 +71,6 @@ LessonCatalog::LessonCatalog(Store* store, Identity identity, Clock* clock, Rand
 
 absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
   CAIRN_RETURN_IF_ERROR(RefuseClientIdentity(draft));
-  if (draft.has_created_at() || draft.has_updated_at()) {
-    return absl::InvalidArgumentError(
-        "lesson.created_at: times are assigned by the node; leave them empty");
-  }
   CAIRN_RETURN_IF_ERROR(ValidateLessonContent(draft));
   draft.set_id(ids_.Next());
   draft.set_origin_org(identity_.org_id);
@@ -152,9 +146,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(v1::Lesson edit) {
       return absl::InvalidArgumentError(absl::StrCat(field, ": cannot be changed"));
     }
   }
-  if (edit.has_provenance()) {
-    return absl::InvalidArgumentError("lesson.provenance: is assigned by the node; leave it empty");
-  }
+  if (edit.has_provenance()) return AssignedByNode("lesson.provenance");
   CAIRN_RETURN_IF_ERROR(ValidateLessonContent(edit));
   edit.set_origin_org(stored.origin_org());
   edit.set_origin_sector(stored.origin_sector());
@@ -185,27 +177,36 @@ absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
     CAIRN_ASSIGN_OR_RETURN(start_after, DecodePageToken(query.page_token));
   }
   ListPage page;
+  size_t page_bytes = 0;
+  size_t scanned = 0;
+  std::string last_seen;  // the id the next page starts after
   bool more = false;
   CAIRN_RETURN_IF_ERROR(store_->ScanLessons(start_after, [&](const v1::Lesson& lesson) {
-    if (!Matches(query, lesson)) return true;
-    if (page.lessons.size() == page_size) {
+    // Stop at a full page, or after scanning kMaxScan lessons for a sparse filter, so no call
+    // does unbounded work; the token says where to go on.
+    if (page.lessons.size() == page_size || scanned == kMaxScan) {
       more = true;
       return false;
     }
-    page.lessons.push_back(lesson);
+    ++scanned;
+    if (Matches(query, lesson)) {
+      size_t bytes = lesson.ByteSizeLong();
+      if (!page.lessons.empty() && page_bytes + bytes > kMaxPageBytes) {
+        more = true;
+        return false;
+      }
+      page_bytes += bytes;
+      page.lessons.push_back(lesson);
+    }
+    last_seen = lesson.id();
     return true;
   }));
-  if (more) page.next_page_token = EncodePageToken(page.lessons.back().id());
+  if (more) page.next_page_token = EncodePageToken(last_seen);
   return page;
 }
 
 absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view id, absl::string_view reason) {
-  if (reason.size() > LessonLimits::kShortTextBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("reason: ", reason.size(),
-                                                   " bytes is over the limit of ",
-                                                   LessonLimits::kShortTextBytes, " bytes"));
-  }
-  if (!IsValidUtf8(reason)) return absl::InvalidArgumentError("reason: is not valid UTF-8");
+  CAIRN_RETURN_IF_ERROR(ValidateText("reason", reason, LessonLimits::kShortTextBytes));
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, GetOwn(id));
   uint64_t stored_version = lesson.version();
   lesson.set_version(stored_version + 1);

@@ -36,6 +36,8 @@ class LessonCatalog {
   static constexpr uint32_t kDefaultPageSize = 50;
   static constexpr uint32_t kMaxPageSize = 500;
   static constexpr size_t kMaxBatch = 500;  // lessons in one CreateMany
+  static constexpr size_t kMaxPageBytes = 4 * 1024 * 1024;  // encoded lessons in one page
+  static constexpr size_t kMaxScan = 10'000;  // lessons examined for one page
 
   struct Identity {
     std::string org_id;
@@ -63,7 +65,9 @@ class LessonCatalog {
   // NOT_FOUND or INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::Lesson> Get(absl::string_view id) const;
 
-  // INVALID_ARGUMENT for a bad page token, page size or filter.
+  // One page of the lessons matching `query`, in id order. A page ends when it holds page_size
+  // lessons or kMaxPageBytes, or after kMaxScan lessons were examined; so a page may be short, even
+  // empty, and still have a next_page_token. INVALID_ARGUMENT for a bad page token or size.
   absl::StatusOr<ListPage> List(const ListQuery& query) const;
 
   // Marks the lesson RETRACTED with a new version. NOT_FOUND, PERMISSION_DENIED (another

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "node/common/status_macros.h"
 #include "node/identity/principal.h"
@@ -21,8 +22,20 @@ absl::Status TooLong(absl::string_view field, size_t size, size_t cap) {
       absl::StrCat(field, ": ", size, " bytes is over the limit of ", cap, " bytes"));
 }
 
-absl::Status CheckText(absl::string_view field, const std::string& value, size_t cap) {
+absl::Status CheckText(absl::string_view field, absl::string_view value, size_t cap) {
   if (value.size() > cap) return TooLong(field, value.size(), cap);
+  return absl::OkStatus();
+}
+
+// google.protobuf.Timestamp's own valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+absl::Status CheckTimestamp(absl::string_view field, const google::protobuf::Timestamp& time) {
+  constexpr int64_t kMinSeconds = -62'135'596'800;
+  constexpr int64_t kMaxSeconds = 253'402'300'799;
+  if (time.seconds() < kMinSeconds || time.seconds() > kMaxSeconds || time.nanos() < 0 ||
+      time.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": is not a date between the years 1 and 9999"));
+  }
   return absl::OkStatus();
 }
 
@@ -49,6 +62,8 @@ std::string FieldPath(absl::string_view path, const FieldDescriptor* field, int 
   return name;
 }
 
+}  // namespace
+
 absl::Status CheckUnknownFields(const Message& message, absl::string_view path) {
   const google::protobuf::UnknownFieldSet& unknown =
       message.GetReflection()->GetUnknownFields(message);
@@ -66,7 +81,12 @@ absl::Status CheckUnknownFields(const Message& message, absl::string_view path) 
       path, ": unknown field number ", first.number(), " (is the client newer than this node?)"));
 }
 
-}  // namespace
+absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t cap) {
+  if (!IsValidUtf8(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is not valid UTF-8"));
+  }
+  return CheckText(field, value, cap);
+}
 
 bool IsValidUtf8(absl::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -127,7 +147,11 @@ absl::Status ValidateWellFormed(const Message& message, absl::string_view path) 
         const Message& child = field->is_repeated()
                                    ? reflection->GetRepeatedMessage(message, field, i)
                                    : reflection->GetMessage(message, field);
-        CAIRN_RETURN_IF_ERROR(ValidateWellFormed(child, FieldPath(path, field, index)));
+        std::string child_path = FieldPath(path, field, index);
+        CAIRN_RETURN_IF_ERROR(ValidateWellFormed(child, child_path));
+        if (const auto* time = dynamic_cast<const google::protobuf::Timestamp*>(&child)) {
+          CAIRN_RETURN_IF_ERROR(CheckTimestamp(child_path, *time));
+        }
       }
     }
   }

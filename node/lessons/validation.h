@@ -27,9 +27,16 @@ struct LessonLimits {
 // U+10FFFF).
 bool IsValidUtf8(absl::string_view text);
 
+// INVALID_ARGUMENT naming `field` unless `value` is valid UTF-8 of at most `cap` bytes.
+absl::Status ValidateText(absl::string_view field, absl::string_view value, size_t cap);
+
+// INVALID_ARGUMENT naming the field when `message` itself (not its children) holds a field this
+// node does not know, or an enum value it does not know.
+absl::Status CheckUnknownFields(const google::protobuf::Message& message, absl::string_view path);
+
 // Checks that every string field of `message` (recursively) is valid UTF-8, that every enum field
-// holds a known value, and that there are no fields this node does not know. Field paths in
-// messages start at `path`, e.g. "lesson.title".
+// holds a known value, that every timestamp is a real date (years 1 to 9999), and that there are
+// no fields this node does not know. Field paths in messages start at `path`, e.g. "lesson.title".
 absl::Status ValidateWellFormed(const google::protobuf::Message& message, absl::string_view path);
 
 // Checks the content and handling fields of a lesson a local user submits: well-formed, a

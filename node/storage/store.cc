@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "rocksdb/db.h"
@@ -61,8 +62,10 @@ absl::StatusOr<Proto> ParseStored(const rocksdb::Slice& value, absl::string_view
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const Options& options) {
   rocksdb::DBOptions db_options;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
 
@@ -83,20 +86,24 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
   CAIRN_RETURN_IF_ERROR(FromRocks(
       rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw_db),
       absl::StrCat("opening the database in ", dir)));
-  std::unique_ptr<rocksdb::DB> db(raw_db);
-
-  uint64_t last_sequence = 0;
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator({}, handles[kChanges]));
+  // From here the store owns the handles, and its destructor releases them on any return.
+  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles)));
+  std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator({}, store->handles_[kChanges]));
   it->SeekToLast();
-  if (it->Valid()) last_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
+  uint64_t last_sequence = 0;
+  if (it->Valid()) {
+    last_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
+  }
   CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
-  it.reset();
-  return std::unique_ptr<Store>(new Store(std::move(db), std::move(handles), last_sequence));
+  {
+    absl::MutexLock lock(&store->write_mu_);
+    store->last_sequence_ = last_sequence;
+  }
+  return store;
 }
 
-Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             uint64_t last_sequence)
-    : db_(std::move(db)), handles_(std::move(handles)), last_sequence_(last_sequence) {}
+Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+    : db_(std::move(db)), handles_(std::move(handles)) {}
 
 Store::~Store() {
   for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
@@ -117,8 +124,14 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrit
   std::vector<uint64_t> sequences;
   sequences.reserve(writes.size());
   uint64_t sequence = last_sequence_;
+  // Each write's checks read the database, which does not yet hold this batch's earlier writes.
+  absl::flat_hash_set<absl::string_view> ids_in_batch;
   for (const LessonWrite& write : writes) {
     const v1::Lesson& lesson = write.lesson;
+    if (!ids_in_batch.insert(lesson.id()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lesson ", lesson.id(), ": appears twice in one batch"));
+    }
     uint64_t stored_version = 0;
     absl::StatusOr<v1::Lesson> stored = GetLesson(lesson.id());
     if (stored.ok()) {

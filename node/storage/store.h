@@ -18,6 +18,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Env;
 }  // namespace rocksdb
 
 namespace cairn {
@@ -38,9 +39,19 @@ struct LessonWrite {
 // assigned and become visible in order.
 class Store {
  public:
+  struct Options {
+    // The environment RocksDB does its file I/O through; null for the default. Tests pass one
+    // that watches syncs. Not owned; must outlive the store.
+    rocksdb::Env* env = nullptr;
+  };
+
   // Opens or creates the database in `dir`. Outcomes: OK; UNAVAILABLE when it is locked by
   // another process; INTERNAL or DATA_LOSS when RocksDB cannot open it.
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const Options& options);
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir) {
+    return Open(dir, Options());
+  }
   ~Store();
 
   Store(const Store&) = delete;
@@ -52,7 +63,7 @@ class Store {
   // Stores all `writes` and their change-log entries atomically and durably, or nothing.
   // Returns the sequence numbers given to them, in order. FAILED_PRECONDITION, naming the lesson
   // and both versions, when a lesson's stored version is not its expected_stored_version or the
-  // new version is not higher than the stored one.
+  // new version is not higher than the stored one; INVALID_ARGUMENT when one lesson appears twice.
   absl::StatusOr<std::vector<uint64_t>> Commit(const std::vector<LessonWrite>& writes);
 
   // Calls `visit` on lessons in id order, starting after `start_after` (all when empty), until it
@@ -67,13 +78,12 @@ class Store {
   uint64_t LastSequence() const;
 
  private:
-  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
-        uint64_t last_sequence);
+  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
   mutable absl::Mutex write_mu_;
-  uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_);
+  uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
 };
 
 }  // namespace cairn

@@ -20,6 +20,7 @@
 #include "client/lesson_import.h"
 #include "client/llis.h"
 #include "tests/support/cairnd_process.h"
+#include "tests/support/files.h"
 #include "tests/support/shared_data.h"
 
 namespace cairn::bench {
@@ -51,10 +52,7 @@ int Run(int argc, char** argv) {
                 "nasa-llis-2021.jsonl in ../shared/data)\n");
     return 0;
   }
-  std::ifstream file(*llis);
-  std::stringstream text;
-  text << file.rdbuf();
-  const std::string data = text.str();
+  const std::string data = testing::ReadFileToString(*llis);
 
   testing::CairndProcess node{testing::NodeSpec{}};
   if (absl::Status started = node.Start(); !started.ok()) {

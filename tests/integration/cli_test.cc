@@ -39,8 +39,10 @@ class CliTest : public ::testing::Test {
     return lesson;
   }
 
-  v1::ListLessonsResponse ListAll(const std::string& user) {
-    CommandResult listed = Cairn(user, {"lesson", "list", "--all", "--limit", "500", "--json"});
+  // Every lesson `user` can list, following page tokens `page_size` at a time.
+  v1::ListLessonsResponse ListAll(const std::string& user, int page_size = 500) {
+    CommandResult listed = Cairn(
+        user, {"lesson", "list", "--all", "--limit", std::to_string(page_size), "--json"});
     EXPECT_EQ(listed.exit_code, 0) << listed.err;
     v1::ListLessonsResponse response;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(listed.out, &response).ok()) << listed.out;
@@ -142,6 +144,10 @@ TEST_F(CliTest, ImportReportsEachBadLineAndKeepsGoing) {
   EXPECT_EQ(first_failure.fields().at("error").string_value(),
             "invalid argument: lesson.title: is empty; every lesson needs a title");
   EXPECT_EQ(ListAll("bob").lessons_size(), 4);
+  EXPECT_EQ(ListAll("bob", /*page_size=*/1).lessons_size(), 4);  // four pages, joined
+
+  CommandResult one_page = Cairn("bob", {"lesson", "list", "--limit", "3"});
+  EXPECT_THAT(one_page.out, HasSubstr("more: --page-token "));
 }
 
 TEST_F(CliTest, ImportsTheNasaLessonsWithTheLlisMapping) {

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
 
@@ -73,7 +74,10 @@ TEST(CrashTest, KillNineRightAfterAcknowledgedWritesLosesNothing) {
         });
   });
 
-  while (acks < 300) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (acks < 300 && absl::Now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   node.Kill();  // while writes are still in flight
   stop = true;
   for (std::thread& writer : writers) writer.join();
@@ -82,6 +86,7 @@ TEST(CrashTest, KillNineRightAfterAcknowledgedWritesLosesNothing) {
   ASSERT_TRUE(node.Start().ok()) << node.log();
   client = node.ClientFor("bob");
   absl::MutexLock lock(&mu);
+  ASSERT_GE(acks, 300) << "writers stalled:\n" << node.log();
   ASSERT_GT(acknowledged.size(), 50u);
   ASSERT_GT(imported.size(), 0u);
   for (const auto& [id, expected] : acknowledged) {

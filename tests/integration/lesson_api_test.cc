@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "node/storage/store.h"
 #include "tests/support/cairnd_process.h"
+#include "tests/support/files.h"
 
 namespace cairn {
 namespace {
@@ -88,6 +89,17 @@ TEST_F(LessonApiTest, AnalystCannotWrite) {
   ASSERT_TRUE(written.ok());
   EXPECT_EQ(bob->Retract(written->id(), "").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(bob->Update(*written).status().code(), absl::StatusCode::kPermissionDenied);
+  bool sent = false;
+  absl::Status imported = bob->Import(
+      [&](v1::ImportLessonsRequest* request) {
+        if (sent) return false;
+        sent = true;
+        *request->add_items()->mutable_lesson() = Draft("Imported by an analyst");
+        return true;
+      },
+      [](const v1::ImportLessonsResponse&) {});
+  EXPECT_EQ(imported.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(imported.message(), "user bob has role analyst; importing lessons needs editor");
   bob.reset();
   EXPECT_EQ(StoredChanges(), 1u);
 }
@@ -143,6 +155,18 @@ TEST(LessonApiBadInputTest, EachBadInputGetsItsCodeNamesTheFieldAndChangesNothin
                    absl::StatusCode::kPermissionDenied, "belongs to west-police"});
   cases.push_back({"retract of another organisation's lesson", alice->Retract(foreign.id(), ""),
                    absl::StatusCode::kPermissionDenied, "belongs to west-police"});
+  lesson = Draft("Whole lesson over its cap");
+  for (int i = 0; i < 5; ++i) lesson.add_recommendations(std::string(60 * 1024, 'r'));
+  cases.push_back({"lesson over its total cap", alice->Create(lesson),
+                   absl::StatusCode::kInvalidArgument, "over the limit of 262144 bytes"});
+  lesson = Draft("Impossible date");
+  lesson.mutable_occurred_at()->set_nanos(-5);
+  cases.push_back({"timestamp out of range", alice->Create(lesson),
+                   absl::StatusCode::kInvalidArgument, "lesson.occurred_at: is not a date"});
+  v1::Lesson edited_badly = *own;
+  edited_badly.set_title("\xFF");
+  cases.push_back({"invalid UTF-8 in an edit", alice->Update(edited_badly),
+                   absl::StatusCode::kInvalidArgument, "lesson.title: is not valid UTF-8"});
   lesson = Draft("Oversized message");
   lesson.set_lesson(std::string(5 * 1024 * 1024, 'x'));
   cases.push_back({"oversized message", alice->Create(lesson),
@@ -161,6 +185,11 @@ TEST(LessonApiBadInputTest, EachBadInputGetsItsCodeNamesTheFieldAndChangesNothin
   EXPECT_THAT(listed.status().message(), HasSubstr("status: unknown value 77"));
 
   EXPECT_EQ(alice->Get(foreign.id())->title(), "Police radio battery swaps");
+  EXPECT_EQ(alice->Get(foreign.id())->version(), 3u);
+  auto own_now = alice->Get(own->id());
+  ASSERT_TRUE(own_now.ok());
+  EXPECT_EQ(own_now->version(), 1u);
+  EXPECT_EQ(own_now->title(), "Our lesson");
   alice.reset();
   ASSERT_TRUE(node.Stop().ok());
   auto store = Store::Open(node.data_dir());
@@ -211,16 +240,61 @@ TEST(LessonApiSecurityTest, CertificatesOfOtherOrganisationsAreRefused) {
   EXPECT_EQ(unlisted_user.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
+TEST(LessonApiOperationsTest, ImportStoresGoodItemsAndReportsEachBadOne) {
+  CairndProcess node{NodeSpec{}};
+  ASSERT_TRUE(node.Start().ok()) << node.log();
+  auto alice = node.ClientFor("alice");
+  bool sent = false;
+  v1::ImportLessonsResponse answer;
+  absl::Status imported = alice->Import(
+      [&](v1::ImportLessonsRequest* request) {
+        if (sent) return false;
+        sent = true;
+        auto add = [&](uint64_t ref, v1::Lesson lesson) {
+          auto* item = request->add_items();
+          item->set_client_ref(ref);
+          *item->mutable_lesson() = std::move(lesson);
+        };
+        add(10, Draft("Good one"));
+        add(11, Draft(""));
+        v1::Lesson bad_utf8 = Draft("Bad \xFF");
+        add(12, bad_utf8);
+        add(13, Draft("Good two"));
+        return true;
+      },
+      [&](const v1::ImportLessonsResponse& response) { answer = response; });
+  ASSERT_TRUE(imported.ok()) << imported;
+  ASSERT_EQ(answer.results_size(), 4);
+  EXPECT_EQ(answer.results(0).client_ref(), 10u);
+  EXPECT_TRUE(answer.results(0).has_id());
+  EXPECT_EQ(answer.results(1).error_code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(answer.results(1).error_message(), HasSubstr("lesson.title: is empty"));
+  EXPECT_THAT(answer.results(2).error_message(), HasSubstr("items[2].lesson.title: is not valid UTF-8"));
+  EXPECT_TRUE(answer.results(3).has_id());
+  auto page = alice->List({});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->lessons_size(), 2);
+}
+
+TEST(LessonApiOperationsTest, AKeyThatDoesNotMatchTheCertificateStopsTheStart) {
+  CairndProcess node{NodeSpec{}};
+  std::string config = testing::ReadFileToString(node.config_path());
+  testing::CertPaths other = testing::TestPki::Shared().Node("someone-else");
+  std::string own_key = testing::TestPki::Shared().Node("leeds-council").key;
+  config.replace(config.find(own_key), own_key.size(), other.key);
+  std::ofstream(node.config_path()) << config;
+  absl::Status started = node.Start();
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(node.log(), HasSubstr("is not the key of"));
+}
+
 TEST(LessonApiOperationsTest, HealthCheckAnswersServingAndSigtermStopsCleanly) {
   CairndProcess node{NodeSpec{}};
   ASSERT_TRUE(node.Start().ok()) << node.log();
   client::ConnectionOptions options = node.ConnectionFor("bob");
-  auto read = [](const std::string& path) {
-    std::ifstream in(path);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
-  grpc::SslCredentialsOptions ssl{read(options.ca_file), read(options.key_file),
-                                  read(options.cert_file)};
+  grpc::SslCredentialsOptions ssl{testing::ReadFileToString(options.ca_file),
+                                  testing::ReadFileToString(options.key_file),
+                                  testing::ReadFileToString(options.cert_file)};
   auto channel = grpc::CreateChannel(options.address, grpc::SslCredentials(ssl));
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;

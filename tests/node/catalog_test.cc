@@ -1,5 +1,6 @@
 #include "node/lessons/catalog.h"
 
+#include <functional>
 #include <set>
 
 #include "gmock/gmock.h"
@@ -68,15 +69,24 @@ TEST_F(CatalogTest, CreateAssignsIdentityVersionTimesAndDefaults) {
 }
 
 TEST_F(CatalogTest, ClientSuppliedIdentityIsRefusedAndNothingIsWritten) {
-  v1::Lesson draft = Draft("x");
-  draft.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
-  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.id"));
-  draft = Draft("x");
-  draft.set_origin_org("west-police");
-  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.origin_org"));
-  draft = Draft("x");
-  draft.set_version(7);
-  EXPECT_THAT(catalog_->Create(draft).status().message(), HasSubstr("lesson.version"));
+  struct Case {
+    std::string field;
+    std::function<void(v1::Lesson*)> fill;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"lesson.id", [](v1::Lesson* l) { l->set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV"); }},
+           {"lesson.origin_org", [](v1::Lesson* l) { l->set_origin_org("west-police"); }},
+           {"lesson.origin_sector", [](v1::Lesson* l) { l->set_origin_sector("policing"); }},
+           {"lesson.version", [](v1::Lesson* l) { l->set_version(7); }},
+           {"lesson.created_at", [](v1::Lesson* l) { l->mutable_created_at()->set_seconds(1); }},
+           {"lesson.provenance", [](v1::Lesson* l) { l->mutable_provenance()->set_algorithm("x"); }},
+       }) {
+    v1::Lesson draft = Draft("x");
+    c.fill(&draft);
+    absl::Status status = catalog_->Create(draft).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_THAT(status.message(), HasSubstr(c.field + ": is assigned by the node"));
+  }
   EXPECT_EQ(store_->LastSequence(), 0u);
 }
 
@@ -122,8 +132,9 @@ TEST_F(CatalogTest, UpdateValidatesContent) {
   EXPECT_THAT(catalog_->Update(lesson).status().message(), HasSubstr("lesson.title"));
   lesson.set_title("Batteries");
   lesson.set_origin_org("west-police");
-  EXPECT_THAT(catalog_->Update(lesson).status().message(),
-              HasSubstr("lesson.origin_org: cannot be changed"));
+  absl::Status moved = catalog_->Update(lesson).status();
+  EXPECT_EQ(moved.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(moved.message(), HasSubstr("lesson.origin_org: cannot be changed"));
   EXPECT_EQ(store_->LastSequence(), 1u);
 }
 
@@ -183,13 +194,15 @@ TEST_F(CatalogTest, ListFiltersAndPagesWithoutGapsOrRepeats) {
   ListQuery query;
   query.page_size = 4;
   std::vector<std::string> all;
+  std::vector<size_t> page_sizes;
   do {
     auto page = catalog_->List(query);
     ASSERT_TRUE(page.ok()) << page.status();
-    ASSERT_LE(page->lessons.size(), 4u);
+    page_sizes.push_back(page->lessons.size());
     for (const auto& lesson : page->lessons) all.push_back(lesson.id());
     query.page_token = page->next_page_token;
-  } while (!query.page_token.empty());
+  } while (!query.page_token.empty() && page_sizes.size() < 100);
+  EXPECT_THAT(page_sizes, ::testing::ElementsAre(4, 4, 4, 4, 4, 3));
   EXPECT_EQ(all.size(), 23u);
   EXPECT_TRUE(std::is_sorted(all.begin(), all.end()));
   EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 23u);

@@ -115,6 +115,17 @@ TEST(ValidateLessonTest, UnknownFieldIsRefused) {
   ExpectInvalid(lesson, "unknown field number 999");
 }
 
+TEST(ValidateLessonTest, TimestampsMustBeRealDates) {
+  v1::Lesson lesson = Valid();
+  lesson.mutable_occurred_at()->set_seconds(1531872000);
+  EXPECT_TRUE(ValidateLessonContent(lesson).ok());
+  lesson.mutable_occurred_at()->set_nanos(-1);
+  ExpectInvalid(lesson, "lesson.occurred_at: is not a date");
+  lesson.mutable_occurred_at()->set_nanos(0);
+  lesson.mutable_occurred_at()->set_seconds(253'402'300'800);  // year 10000
+  ExpectInvalid(lesson, "lesson.occurred_at: is not a date");
+}
+
 TEST(ValidateLessonTest, MarkingMustBeChosen) {
   v1::Lesson lesson = Valid();
   lesson.clear_marking();

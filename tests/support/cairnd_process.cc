@@ -2,20 +2,18 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/text_format.h"
-
-extern char** environ;
+#include "tests/support/files.h"
 
 namespace cairn::testing {
 
@@ -48,20 +46,19 @@ absl::Status CairndProcess::Start() {
   std::string port_file = dir_.path() + "/port";
   std::filesystem::remove(port_file);
   std::string log_file = dir_.path() + "/cairnd.log";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::string binary = CAIRN_CAIRND_PATH;
   std::string config = config_path();
-  std::vector<char*> argv = {binary.data(), const_cast<char*>("--config"), config.data(),
-                             const_cast<char*>("--port-file"), port_file.data(), nullptr};
-  int spawned = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) {
-    pid_ = -1;
-    return absl::InternalError(absl::StrCat("cannot start ", binary));
+  pid_ = fork();
+  if (pid_ < 0) return absl::InternalError("fork failed");
+  if (pid_ == 0) {
+    // Die with the test process, even when it crashes, so no cairnd outlives its test.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--port-file",
+          port_file.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
   }
   absl::Time give_up = absl::Now() + absl::Seconds(30);
   while (absl::Now() < give_up) {
@@ -89,7 +86,14 @@ absl::Status CairndProcess::Stop() {
   if (pid_ <= 0) return absl::OkStatus();
   ::kill(pid_, SIGTERM);
   int status = 0;
-  waitpid(pid_, &status, 0);
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (absl::Now() > give_up) {
+      Kill();
+      return absl::DeadlineExceededError(absl::StrCat("cairnd ignored SIGTERM:\n", log()));
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   pid_ = -1;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return absl::InternalError(absl::StrCat("cairnd did not exit cleanly:\n", log()));
@@ -97,12 +101,7 @@ absl::Status CairndProcess::Stop() {
   return absl::OkStatus();
 }
 
-std::string CairndProcess::log() const {
-  std::ifstream in(dir_.path() + "/cairnd.log");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+std::string CairndProcess::log() const { return ReadFileToString(dir_.path() + "/cairnd.log"); }
 
 client::ConnectionOptions CairndProcess::ConnectionFor(const std::string& user) const {
   CertPaths paths = pki_->User(spec_.org_id, user);

@@ -5,25 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 extern char** environ;
 
 namespace cairn::testing {
-namespace {
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
-
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::vector<std::string>& env, const std::string& stdin_file) {
   TempDir dir;
@@ -56,8 +44,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   posix_spawn_file_actions_destroy(&actions);
-  result.out = Slurp(out);
-  result.err = Slurp(err);
+  result.out = ReadFileToString(out);
+  result.err = ReadFileToString(err);
   return result;
 }
 
