@@ -6,26 +6,12 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/tokenizer.h"
-#include "google/protobuf/text_format.h"
 #include "node/common/status_macros.h"
+#include "node/common/text_proto.h"
 #include "node/identity/principal.h"
 
 namespace cairn {
 namespace {
-
-// Keeps the first parse error with its position.
-class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    if (error_.empty()) error_ = absl::StrCat("line ", line + 1, ", column ", column + 1, ": ", message);
-  }
-  const std::string& error() const { return error_; }
-
- private:
-  std::string error_;
-};
 
 absl::Status Require(bool present, absl::string_view field) {
   if (present) return absl::OkStatus();
@@ -41,13 +27,8 @@ void ResolveAgainst(const std::filesystem::path& base, std::string* path) {
 }  // namespace
 
 absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, const std::string& source) {
-  google::protobuf::TextFormat::Parser parser;
-  FirstErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
   v1::NodeConfig config;
-  if (!parser.ParseFromString(text, &config)) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": ", errors.error()));
-  }
+  CAIRN_RETURN_IF_ERROR(ParseTextProto(text, source, &config));
   absl::Status valid = ValidateNodeConfig(config);
   if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(source, ": ", valid.message()));
   return config;

@@ -1,0 +1,41 @@
+// Finds personal data in free text and replaces it with visible placeholders, for peers whose
+// policy asks for scrubbing. SPEC section 3.
+#ifndef CAIRN_NODE_POLICY_SCRUBBER_H_
+#define CAIRN_NODE_POLICY_SCRUBBER_H_
+
+#include <array>
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace cairn {
+
+enum class PersonalData : size_t { kEmail = 0, kPhone, kNhsNumber, kNiNumber, kCount };
+
+// The placeholder that replaces each kind, e.g. "[email removed]".
+absl::string_view Placeholder(PersonalData kind);
+absl::string_view PersonalDataName(PersonalData kind);
+
+struct ScrubCounts {
+  std::array<size_t, static_cast<size_t>(PersonalData::kCount)> found{};
+  size_t total() const;
+  void Add(const ScrubCounts& other);
+};
+
+// Replaces, in `text`:
+//   e-mail addresses                 name@example.org
+//   NHS numbers                      10 digits (optionally 3-3-4 spaced) with a valid modulus-11
+//                                    check digit
+//   National Insurance numbers       QQ 12 34 56 C: valid prefix letters, six digits, A to D
+//   phone numbers                    UK (0 then 9 or 10 more digits: 0113 496 0000, 07700 900123),
+//                                    international (+ then 8 to 15 digits: +44 20 7946 0958), and
+//                                    North American (650-604-5000, (650) 604-5000)
+// Everything is scanned once, left to right, so time is linear in the text. Numbers glued to
+// letters, dots or slashes (versions, part numbers, dates) are left alone.
+// Returns the scrubbed text; adds what it found to `counts` when not null.
+std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts = nullptr);
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_POLICY_SCRUBBER_H_

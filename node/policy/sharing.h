@@ -1,0 +1,75 @@
+// The sharing decision: may this lesson go to this peer, and in what form? SPEC section 3.
+//
+// One pure function of (lesson, holder, peer, policy) with no hidden state: replication and
+// federated search call the same code, and the admin's "explain" and "preview" show exactly what
+// they would do.
+#ifndef CAIRN_NODE_POLICY_SHARING_H_
+#define CAIRN_NODE_POLICY_SHARING_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "cairn/v1/lesson.pb.h"
+#include "cairn/v1/policy.pb.h"
+#include "node/policy/scrubber.h"
+
+namespace cairn {
+
+// How the lesson would leave: pulled by replication, or returned by a federated query.
+enum class SharingChannel { kReplication, kQuery };
+
+// Decides whether `lesson`, held by the node of organisation `holder_org` (its origin, or a
+// node holding a copy), may go to `peer` over `channel` under `policy` (null: the peer has no
+// policy). Checks, in order, and the first that refuses decides:
+//   peer.may_pull / peer.may_query     the channel is open to this peer
+//   status                             retracted lessons are never sent
+//   marking                            RED never leaves; AMBER and AMBER+STRICT only from their
+//                                      origin; GREEN copies only within their communities
+//   policy                             no policy: nothing (default deny)
+//   export.markings, export.classification_ceiling, export.sectors, export.statuses,
+//   export.exclude_topics, export.exclude_tags, export.include_topics, export.include_tags
+// An allowed decision names export.markings and lists every condition the lesson met.
+v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view holder_org,
+                                  const v1::Peer& peer, const v1::PeerPolicy* policy,
+                                  SharingChannel channel);
+
+// The lesson as `policy` lets the peer see it: local-only fields removed, the policy's redacted
+// fields replaced by "[redacted]", personal data scrubbed when the policy says so. Call only for
+// lessons DecideSharing allowed. Adds what scrubbing found to `counts` when not null.
+v1::Lesson RedactForPeer(const v1::Lesson& lesson, const v1::PeerPolicy& policy,
+                         ScrubCounts* counts = nullptr);
+
+// DecideSharing, then RedactForPeer: the lesson as the peer would receive it, or nullopt.
+std::optional<v1::Lesson> ExportView(const v1::Lesson& lesson, absl::string_view holder_org,
+                                     const v1::Peer& peer, const v1::PeerPolicy* policy,
+                                     SharingChannel channel, ScrubCounts* counts = nullptr);
+
+// Limits on a policy, so no policy can make evaluation expensive.
+struct PolicyLimits {
+  static constexpr int kListEntries = 256;     // entries in any one list
+  static constexpr size_t kEntryBytes = 128;   // bytes in one topic, tag or sector
+  static constexpr size_t kPolicyBytes = 64 * 1024;
+  static constexpr uint32_t kMaxLessonBytes = 256 * 1024;
+  static constexpr uint32_t kMaxLessonsPerMinute = 100'000;
+};
+
+// The lesson fields a policy may redact, by name.
+bool IsRedactableField(absl::string_view name);
+
+// INVALID_ARGUMENT naming the field when `policy` breaks a limit, allows TLP_RED, names a field
+// that cannot be redacted, or holds an unknown enum value, invalid UTF-8 or an unknown field.
+absl::Status ValidatePolicy(const v1::PeerPolicy& policy);
+
+// Parses a policy written in protobuf text format; INVALID_ARGUMENT naming the line and column of
+// a syntax error, unknown field or unknown enum value, then ValidatePolicy.
+absl::StatusOr<v1::PeerPolicy> ParsePolicyText(absl::string_view text);
+
+// INVALID_ARGUMENT naming the field when a peer record is not valid (org id, sector, communities).
+absl::Status ValidatePeer(const v1::Peer& peer);
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_POLICY_SHARING_H_
