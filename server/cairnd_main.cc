@@ -2,7 +2,7 @@
 //
 //   cairnd --config FILE [--port-file PATH]
 //
-// Serves LessonService (and later the peer-facing services) over mTLS on the configured address,
+// Serves LessonService and AdminService (and later the peer-facing services) over mTLS on the configured address,
 // with gRPC health checking and server reflection. With --port-file, writes the bound port there
 // once listening (useful with a listen port of 0). SIGTERM or SIGINT shuts down gracefully.
 #include <csignal>
@@ -22,6 +22,8 @@
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
 #include "node/storage/store.h"
+#include "node/policy/peer_directory.h"
+#include "server/admin_service.h"
 #include "server/lesson_service.h"
 #include "server/security.h"
 
@@ -88,8 +90,18 @@ int Run(int argc, char** argv) {
   if (!store.ok()) return Fail(store.status());
   LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
                         RandomSource::Real());
+  absl::StatusOr<std::unique_ptr<PeerDirectory>> directory =
+      PeerDirectory::Open(store->get(), config->org_id(), Clock::Real());
+  if (!directory.ok()) return Fail(directory.status());
+  absl::Status seeded = (*directory)->SeedOnce({config->peers().begin(), config->peers().end()});
+  if (!seeded.ok()) return Fail(seeded);
   Authenticator authenticator(*config);
+  // Peers are accepted exactly while the directory knows them.
+  (*directory)->OnPeersChanged([&authenticator](absl::flat_hash_set<std::string> peers) {
+    authenticator.SetPeers(std::move(peers));
+  });
   LessonServiceImpl lesson_service(&catalog, &authenticator);
+  AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &authenticator);
 
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->tls());
@@ -102,6 +114,7 @@ int Run(int argc, char** argv) {
   builder.AddListeningPort(config->listen_address(), *credentials, &port);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.RegisterService(&lesson_service);
+  builder.RegisterService(&admin_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(

@@ -9,14 +9,6 @@
 namespace cairn::server {
 namespace {
 
-// Sets *response from an OK result, and returns the result's status for the wire.
-template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
-}
-
 void SetError(const absl::Status& error, v1::ImportLessonsResponse::Result* result) {
   result->set_error_code(static_cast<int>(error.code()));
   result->set_error_message(std::string(error.message()));
@@ -24,43 +16,41 @@ void SetError(const absl::Status& error, v1::ImportLessonsResponse::Result* resu
 
 }  // namespace
 
-absl::Status LessonServiceImpl::Admit(grpc::ServerContext* context, v1::Role needed,
-                                      absl::string_view action,
-                                      const google::protobuf::Message& request) const {
-  CAIRN_ASSIGN_OR_RETURN(Principal caller, IdentifyCaller(*context, *authenticator_));
-  CAIRN_RETURN_IF_ERROR(RequireRole(caller, needed, action));
-  return ValidateWellFormed(request, "");
+absl::StatusOr<Principal> LessonServiceImpl::Admit(grpc::ServerContext* context, v1::Role needed,
+                                                   absl::string_view action,
+                                                   const google::protobuf::Message& request) const {
+  return AdmitUser(*context, *authenticator_, needed, action, request);
 }
 
 grpc::Status LessonServiceImpl::CreateLesson(grpc::ServerContext* context,
                                              const v1::CreateLessonRequest* request,
                                              v1::Lesson* response) {
-  absl::Status admitted = Admit(context, v1::EDITOR, "creating a lesson", *request);
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
-  return Reply(catalog_->Create(request->lesson()), response);
+  auto caller = Admit(context, v1::EDITOR, "creating a lesson", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Reply(catalog_->Create(caller->Describe(), request->lesson()), response);
 }
 
 grpc::Status LessonServiceImpl::UpdateLesson(grpc::ServerContext* context,
                                              const v1::UpdateLessonRequest* request,
                                              v1::Lesson* response) {
-  absl::Status admitted = Admit(context, v1::EDITOR, "editing a lesson", *request);
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
-  return Reply(catalog_->Update(request->lesson()), response);
+  auto caller = Admit(context, v1::EDITOR, "editing a lesson", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Reply(catalog_->Update(caller->Describe(), request->lesson()), response);
 }
 
 grpc::Status LessonServiceImpl::GetLesson(grpc::ServerContext* context,
                                           const v1::GetLessonRequest* request,
                                           v1::Lesson* response) {
-  absl::Status admitted = Admit(context, v1::ANALYST, "reading a lesson", *request);
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
+  auto caller = Admit(context, v1::ANALYST, "reading a lesson", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   return Reply(catalog_->Get(request->id()), response);
 }
 
 grpc::Status LessonServiceImpl::ListLessons(grpc::ServerContext* context,
                                             const v1::ListLessonsRequest* request,
                                             v1::ListLessonsResponse* response) {
-  absl::Status admitted = Admit(context, v1::ANALYST, "listing lessons", *request);
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
+  auto caller = Admit(context, v1::ANALYST, "listing lessons", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   ListQuery query;
   query.status = request->status();
   query.marking = request->marking();
@@ -78,17 +68,16 @@ grpc::Status LessonServiceImpl::ListLessons(grpc::ServerContext* context,
 grpc::Status LessonServiceImpl::RetractLesson(grpc::ServerContext* context,
                                               const v1::RetractLessonRequest* request,
                                               v1::Lesson* response) {
-  absl::Status admitted = Admit(context, v1::EDITOR, "retracting a lesson", *request);
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
-  return Reply(catalog_->Retract(request->id(), request->reason()), response);
+  auto caller = Admit(context, v1::EDITOR, "retracting a lesson", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Reply(catalog_->Retract(caller->Describe(), request->id(), request->reason()), response);
 }
 
 grpc::Status LessonServiceImpl::ImportLessons(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<v1::ImportLessonsResponse, v1::ImportLessonsRequest>* stream) {
-  absl::Status admitted =
-      Admit(context, v1::EDITOR, "importing lessons", v1::ImportLessonsRequest());
-  if (!admitted.ok()) return ToGrpcStatus(admitted);
+  auto caller = Admit(context, v1::EDITOR, "importing lessons", v1::ImportLessonsRequest());
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
   v1::ImportLessonsRequest request;
   while (stream->Read(&request)) {
     if (absl::Status envelope = CheckUnknownFields(request, "request"); !envelope.ok()) {
@@ -109,7 +98,7 @@ grpc::Status LessonServiceImpl::ImportLessons(
       drafts.push_back(std::move(*item.mutable_lesson()));
       pending.push_back(result);
     }
-    auto stored = catalog_->CreateMany(std::move(drafts));
+    auto stored = catalog_->CreateMany(caller->Describe(), std::move(drafts));
     if (!stored.ok()) return ToGrpcStatus(stored.status());
     for (size_t i = 0; i < pending.size(); ++i) {
       const absl::StatusOr<v1::Lesson>& lesson = (*stored)[i];

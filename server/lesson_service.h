@@ -32,9 +32,9 @@ class LessonServiceImpl final : public v1::LessonService::Service {
       override;
 
  private:
-  // OK when the caller is a local user with at least `needed`, and `request` is well-formed.
-  absl::Status Admit(grpc::ServerContext* context, v1::Role needed, absl::string_view action,
-                     const google::protobuf::Message& request) const;
+  absl::StatusOr<Principal> Admit(grpc::ServerContext* context, v1::Role needed,
+                                  absl::string_view action,
+                                  const google::protobuf::Message& request) const;
 
   LessonCatalog* const catalog_;
   const Authenticator* const authenticator_;

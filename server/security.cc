@@ -7,6 +7,8 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server_context.h"
+#include "node/common/status_macros.h"
+#include "node/lessons/validation.h"
 #include "openssl/bio.h"
 #include "openssl/pem.h"
 #include "openssl/x509.h"
@@ -92,6 +94,16 @@ absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
     if (values.size() == 1) spiffe_id.assign(values[0].data(), values[0].size());
   }
   return authenticator.Authenticate(spiffe_id);
+}
+
+absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,
+                                    const Authenticator& authenticator, v1::Role needed,
+                                    absl::string_view action,
+                                    const google::protobuf::Message& request) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, IdentifyCaller(context, authenticator));
+  CAIRN_RETURN_IF_ERROR(RequireRole(caller, needed, action));
+  CAIRN_RETURN_IF_ERROR(ValidateWellFormed(request, ""));
+  return caller;
 }
 
 }  // namespace cairn::server

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "cairn/v1/config.pb.h"
+#include "google/protobuf/message.h"
 #include "node/identity/principal.h"
 
 namespace grpc {
@@ -27,6 +28,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 // UNAUTHENTICATED or PERMISSION_DENIED as Authenticator::Authenticate says.
 absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
                                          const Authenticator& authenticator);
+
+// The caller, when it is a local user with at least the role `needed` for `action` (e.g.
+// "creating a lesson") and `request` is well-formed; otherwise why not.
+absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,
+                                    const Authenticator& authenticator, v1::Role needed,
+                                    absl::string_view action,
+                                    const google::protobuf::Message& request);
 
 }  // namespace cairn::server
 

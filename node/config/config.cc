@@ -9,6 +9,7 @@
 #include "node/common/status_macros.h"
 #include "node/common/text_proto.h"
 #include "node/identity/principal.h"
+#include "node/policy/peer_directory.h"
 
 namespace cairn {
 namespace {
@@ -79,9 +80,11 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
   }
   seen.clear();
   for (int i = 0; i < config.peers_size(); ++i) {
-    const v1::PeerConfig& peer = config.peers(i);
+    const v1::Peer& peer = config.peers(i);
     std::string field = absl::StrCat("peers[", i, "]");
-    CAIRN_RETURN_IF_ERROR(ValidateOrgId(absl::StrCat(field, ".org_id"), peer.org_id()));
+    if (absl::Status valid = ValidatePeer(peer); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": ", valid.message()));
+    }
     if (peer.org_id() == config.org_id()) {
       return absl::InvalidArgumentError(
           absl::StrCat(field, ".org_id: a node cannot be its own peer"));

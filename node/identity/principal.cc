@@ -107,7 +107,6 @@ absl::Status RequireRole(const Principal& principal, v1::Role needed, absl::stri
 Authenticator::Authenticator(const v1::NodeConfig& config)
     : federation_(config.federation()), org_id_(config.org_id()) {
   for (const v1::UserConfig& user : config.users()) users_[user.name()] = user.role();
-  for (const v1::PeerConfig& peer : config.peers()) peers_.insert(peer.org_id());
 }
 
 void Authenticator::SetPeers(absl::flat_hash_set<std::string> peer_org_ids) {

@@ -52,8 +52,9 @@ absl::string_view RoleName(v1::Role role);
 // reads "user alice has role analyst; <action> needs editor".
 absl::Status RequireRole(const Principal& principal, v1::Role needed, absl::string_view action);
 
-// Maps certificate identities to principals, from the node's configuration.
-// Thread-safe; the peer set may be replaced while calls are in flight.
+// Maps certificate identities to principals: users from the node's configuration, peers from
+// SetPeers (the node's peer directory). Thread-safe; the peer set may be replaced while calls are
+// in flight.
 class Authenticator {
  public:
   explicit Authenticator(const v1::NodeConfig& config);

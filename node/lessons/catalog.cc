@@ -1,16 +1,15 @@
 #include "node/lessons/catalog.h"
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
+#include "node/common/page_token.h"
 #include "node/common/status_macros.h"
 #include "node/lessons/validation.h"
 
 namespace cairn {
 namespace {
 
-constexpr absl::string_view kPageTokenPrefix = "after:";
+constexpr absl::string_view kPageTokenKind = "lessons";
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
   return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
@@ -32,18 +31,6 @@ absl::Status RefuseClientIdentity(const v1::Lesson& draft) {
   if (draft.has_updated_at()) return AssignedByNode("lesson.updated_at");
   if (draft.has_provenance()) return AssignedByNode("lesson.provenance");
   return absl::OkStatus();
-}
-
-std::string EncodePageToken(absl::string_view last_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat(kPageTokenPrefix, last_id));
-}
-
-absl::StatusOr<std::string> DecodePageToken(absl::string_view token) {
-  std::string decoded;
-  if (!absl::WebSafeBase64Unescape(token, &decoded) || !absl::StartsWith(decoded, kPageTokenPrefix)) {
-    return absl::InvalidArgumentError("page_token: is not a token this node gave out");
-  }
-  return decoded.substr(kPageTokenPrefix.size());
 }
 
 bool Matches(const ListQuery& query, const v1::Lesson& lesson) {
@@ -85,25 +72,43 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
   return draft;
 }
 
-absl::StatusOr<v1::Lesson> LessonCatalog::Create(v1::Lesson draft) {
+void LessonCatalog::Record(absl::string_view actor, absl::string_view action, LessonWrite write,
+                           StoreBatch* batch) const {
+  v1::AuditEvent event;
+  *event.mutable_at() = write.lesson.updated_at();
+  event.set_actor(std::string(actor));
+  event.set_action(std::string(action));
+  event.set_target(write.lesson.id());
+  event.set_old_version(write.expected_stored_version);
+  event.set_new_version(write.lesson.version());
+  batch->Audit(std::move(event));
+  batch->PutLesson(std::move(write));
+}
+
+absl::StatusOr<v1::Lesson> LessonCatalog::Create(absl::string_view actor, v1::Lesson draft) {
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, PrepareNew(std::move(draft)));
-  CAIRN_RETURN_IF_ERROR(store_->Commit({LessonWrite{lesson, 0}}).status());
+  StoreBatch batch;
+  Record(actor, "lesson.create", LessonWrite{lesson, 0}, &batch);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return lesson;
 }
 
 absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> LessonCatalog::CreateMany(
-    std::vector<v1::Lesson> drafts) {
+    absl::string_view actor, std::vector<v1::Lesson> drafts) {
   if (drafts.size() > kMaxBatch) {
     return absl::InvalidArgumentError(absl::StrCat(
         "items: ", drafts.size(), " lessons in one batch is over the limit of ", kMaxBatch));
   }
   std::vector<absl::StatusOr<v1::Lesson>> results;
-  std::vector<LessonWrite> writes;
+  StoreBatch batch;
+  bool any = false;
   for (v1::Lesson& draft : drafts) {
     results.push_back(PrepareNew(std::move(draft)));
-    if (results.back().ok()) writes.push_back(LessonWrite{*results.back(), 0});
+    if (!results.back().ok()) continue;
+    Record(actor, "lesson.create", LessonWrite{*results.back(), 0}, &batch);
+    any = true;
   }
-  if (!writes.empty()) CAIRN_RETURN_IF_ERROR(store_->Commit(writes).status());
+  if (any) CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return results;
 }
 
@@ -120,7 +125,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::GetOwn(absl::string_view id) const {
   return stored;
 }
 
-absl::StatusOr<v1::Lesson> LessonCatalog::Update(v1::Lesson edit) {
+absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Lesson edit) {
   if (!edit.has_id()) return absl::InvalidArgumentError("lesson.id: is empty; which lesson?");
   CAIRN_RETURN_IF_ERROR(ParseLessonId("lesson.id", edit.id()).status());
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson stored, GetOwn(edit.id()));
@@ -157,7 +162,9 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(v1::Lesson edit) {
   if (edit.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
     edit.set_classification(stored.classification());
   }
-  CAIRN_RETURN_IF_ERROR(store_->Commit({LessonWrite{edit, stored.version()}}).status());
+  StoreBatch batch;
+  Record(actor, "lesson.edit", LessonWrite{edit, stored.version()}, &batch);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return edit;
 }
 
@@ -174,7 +181,7 @@ absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
   uint32_t page_size = query.page_size == 0 ? kDefaultPageSize : query.page_size;
   std::string start_after;
   if (!query.page_token.empty()) {
-    CAIRN_ASSIGN_OR_RETURN(start_after, DecodePageToken(query.page_token));
+    CAIRN_ASSIGN_OR_RETURN(start_after, DecodePageToken(kPageTokenKind, query.page_token));
   }
   ListPage page;
   size_t page_bytes = 0;
@@ -201,11 +208,12 @@ absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
     last_seen = lesson.id();
     return true;
   }));
-  if (more) page.next_page_token = EncodePageToken(last_seen);
+  if (more) page.next_page_token = EncodePageToken(kPageTokenKind, last_seen);
   return page;
 }
 
-absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view id, absl::string_view reason) {
+absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view actor, absl::string_view id,
+                                                  absl::string_view reason) {
   CAIRN_RETURN_IF_ERROR(ValidateText("reason", reason, LessonLimits::kShortTextBytes));
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, GetOwn(id));
   uint64_t stored_version = lesson.version();
@@ -213,8 +221,9 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view id, absl::st
   lesson.set_status(v1::RETRACTED);
   lesson.set_retraction_reason(std::string(reason));
   *lesson.mutable_updated_at() = ToProto(clock_->Now());
-  CAIRN_RETURN_IF_ERROR(
-      store_->Commit({LessonWrite{lesson, stored_version, v1::Change::RETRACT}}).status());
+  StoreBatch batch;
+  Record(actor, "lesson.retract", LessonWrite{lesson, stored_version, v1::Change::RETRACT}, &batch);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return lesson;
 }
 

@@ -29,8 +29,9 @@ struct ListPage {
 };
 
 // Applies the editing rules of SPEC section 2 on top of the Store. Only this node's organisation
-// (the origin) edits its lessons; every edit gets the next version. Thread-safe; the store and
-// clock must outlive it.
+// (the origin) edits its lessons; every edit gets the next version, and is audited with its
+// `actor` (e.g. "user alice") in the same atomic write. Thread-safe; the store and clock must
+// outlive it.
 class LessonCatalog {
  public:
   static constexpr uint32_t kDefaultPageSize = 50;
@@ -48,19 +49,19 @@ class LessonCatalog {
 
   // Stores `draft` as a new lesson of this organisation with version 1. INVALID_ARGUMENT naming
   // the field for bad content or identity fields filled in by the client.
-  absl::StatusOr<v1::Lesson> Create(v1::Lesson draft);
+  absl::StatusOr<v1::Lesson> Create(absl::string_view actor, v1::Lesson draft);
 
   // Creates each draft independently and stores the valid ones in one durable batch. Each result
   // is the stored lesson or why that draft was refused. INVALID_ARGUMENT (nothing stored) for more
   // than kMaxBatch drafts.
   absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> CreateMany(
-      std::vector<v1::Lesson> drafts);
+      absl::string_view actor, std::vector<v1::Lesson> drafts);
 
   // Replaces the content of lesson `edit.id()`; `edit.version()` must be the stored version.
   // Outcomes: the stored lesson (version + 1); NOT_FOUND; PERMISSION_DENIED for another
   // organisation's lesson; FAILED_PRECONDITION when the version is stale or the lesson is
   // retracted; INVALID_ARGUMENT naming the field.
-  absl::StatusOr<v1::Lesson> Update(v1::Lesson edit);
+  absl::StatusOr<v1::Lesson> Update(absl::string_view actor, v1::Lesson edit);
 
   // NOT_FOUND or INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::Lesson> Get(absl::string_view id) const;
@@ -72,13 +73,17 @@ class LessonCatalog {
 
   // Marks the lesson RETRACTED with a new version. NOT_FOUND, PERMISSION_DENIED (another
   // organisation's), FAILED_PRECONDITION (already retracted), INVALID_ARGUMENT (reason too long).
-  absl::StatusOr<v1::Lesson> Retract(absl::string_view id, absl::string_view reason);
+  absl::StatusOr<v1::Lesson> Retract(absl::string_view actor, absl::string_view id,
+                                     absl::string_view reason);
 
  private:
   // Validates a draft and fills in identity, version, times and defaults.
   absl::StatusOr<v1::Lesson> PrepareNew(v1::Lesson draft);
   // The stored lesson, if this organisation may change it.
   absl::StatusOr<v1::Lesson> GetOwn(absl::string_view id) const;
+  // Adds `write` and its audit event to `batch`.
+  void Record(absl::string_view actor, absl::string_view action, LessonWrite write,
+              StoreBatch* batch) const;
 
   Store* const store_;
   const Identity identity_;

@@ -8,7 +8,6 @@
 #include "absl/strings/str_join.h"
 #include "node/common/status_macros.h"
 #include "node/common/text_proto.h"
-#include "node/identity/principal.h"
 #include "node/lessons/validation.h"
 
 namespace cairn {
@@ -315,21 +314,6 @@ absl::StatusOr<v1::PeerPolicy> ParsePolicyText(absl::string_view text) {
   CAIRN_RETURN_IF_ERROR(ParseTextProto(text, "policy", &policy));
   CAIRN_RETURN_IF_ERROR(ValidatePolicy(policy));
   return policy;
-}
-
-absl::Status ValidatePeer(const v1::Peer& peer) {
-  CAIRN_RETURN_IF_ERROR(ValidateWellFormed(peer, "peer"));
-  CAIRN_RETURN_IF_ERROR(ValidateOrgId("peer.org_id", peer.org_id()));
-  if (!peer.sector().empty()) CAIRN_RETURN_IF_ERROR(ValidateOrgId("peer.sector", peer.sector()));
-  CAIRN_RETURN_IF_ERROR(ValidateText("peer.address", peer.address(), 256));
-  if (peer.communities_size() > PolicyLimits::kListEntries) {
-    return absl::InvalidArgumentError("peer.communities: too many entries");
-  }
-  for (int i = 0; i < peer.communities_size(); ++i) {
-    CAIRN_RETURN_IF_ERROR(
-        ValidateToken(absl::StrCat("peer.communities[", i, "]"), peer.communities(i)));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace cairn

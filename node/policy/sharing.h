@@ -67,9 +67,6 @@ absl::Status ValidatePolicy(const v1::PeerPolicy& policy);
 // a syntax error, unknown field or unknown enum value, then ValidatePolicy.
 absl::StatusOr<v1::PeerPolicy> ParsePolicyText(absl::string_view text);
 
-// INVALID_ARGUMENT naming the field when a peer record is not valid (org id, sector, communities).
-absl::Status ValidatePeer(const v1::Peer& peer);
-
 }  // namespace cairn
 
 #endif  // CAIRN_NODE_POLICY_SHARING_H_

@@ -13,8 +13,18 @@ namespace cairn {
 namespace {
 
 // Column families, in the order their handles are kept.
-enum ColumnFamily : size_t { kDefault = 0, kLessons, kChanges, kNumColumnFamilies };
-constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {"default", "lessons", "changes"};
+enum ColumnFamily : size_t {
+  kDefault = 0,
+  kLessons,
+  kChanges,
+  kPeers,
+  kPolicies,
+  kAudit,
+  kMeta,
+  kNumColumnFamilies
+};
+constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
+    "default", "lessons", "changes", "peers", "policies", "audit", "meta"};
 
 // Debian's Abseil has its own string_view, which rocksdb::Slice does not take directly.
 rocksdb::Slice ToSlice(absl::string_view text) { return rocksdb::Slice(text.data(), text.size()); }
@@ -49,6 +59,15 @@ uint64_t DecodeSequenceKey(absl::string_view key) {
   uint64_t sequence = 0;
   for (unsigned char byte : key.substr(0, 8)) sequence = (sequence << 8) | byte;
   return sequence;
+}
+
+// Org ids never hold NUL, so one peer's keys never prefix another's.
+std::string PolicyPrefix(absl::string_view peer_org) {
+  return absl::StrCat(peer_org, absl::string_view("\0", 1));
+}
+
+std::string PolicyKey(absl::string_view peer_org, uint64_t version) {
+  return absl::StrCat(PolicyPrefix(peer_org), SequenceKey(version));
 }
 
 template <typename Proto>
@@ -95,9 +114,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     last_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
   }
   CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  std::unique_ptr<rocksdb::Iterator> audit(store->db_->NewIterator({}, store->handles_[kAudit]));
+  audit->SeekToLast();
+  uint64_t last_audit = 0;
+  if (audit->Valid()) {
+    last_audit = DecodeSequenceKey(absl::string_view(audit->key().data(), audit->key().size()));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(audit->status(), "reading the audit log"));
   {
     absl::MutexLock lock(&store->write_mu_);
     store->last_sequence_ = last_sequence;
+    store->last_audit_sequence_ = last_audit;
   }
   return store;
 }
@@ -119,15 +146,21 @@ absl::StatusOr<v1::Lesson> Store::GetLesson(absl::string_view id) const {
 }
 
 absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrite>& writes) {
+  StoreBatch batch;
+  batch.lessons_ = writes;
+  return Commit(batch);
+}
+
+absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   absl::MutexLock lock(&write_mu_);
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch write;
   std::vector<uint64_t> sequences;
-  sequences.reserve(writes.size());
+  sequences.reserve(batch.lessons_.size());
   uint64_t sequence = last_sequence_;
   // Each write's checks read the database, which does not yet hold this batch's earlier writes.
   absl::flat_hash_set<absl::string_view> ids_in_batch;
-  for (const LessonWrite& write : writes) {
-    const v1::Lesson& lesson = write.lesson;
+  for (const LessonWrite& lesson_write : batch.lessons_) {
+    const v1::Lesson& lesson = lesson_write.lesson;
     if (!ids_in_batch.insert(lesson.id()).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("lesson ", lesson.id(), ": appears twice in one batch"));
@@ -139,9 +172,9 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrit
     } else if (!absl::IsNotFound(stored.status())) {
       return stored.status();
     }
-    if (stored_version != write.expected_stored_version) {
+    if (stored_version != lesson_write.expected_stored_version) {
       return absl::FailedPreconditionError(
-          absl::StrCat("lesson ", lesson.id(), ": version ", write.expected_stored_version,
+          absl::StrCat("lesson ", lesson.id(), ": version ", lesson_write.expected_stored_version,
                        " was expected but version ", stored_version,
                        " is stored (it changed meanwhile; fetch it again)"));
     }
@@ -154,17 +187,105 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrit
     change.set_sequence(++sequence);
     change.set_lesson_id(lesson.id());
     change.set_version(lesson.version());
-    change.set_kind(write.change_kind);
+    change.set_kind(lesson_write.change_kind);
     *change.mutable_at() = lesson.updated_at();
-    batch.Put(handles_[kLessons], lesson.id(), lesson.SerializeAsString());
-    batch.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
+    write.Put(handles_[kLessons], ToSlice(lesson.id()), lesson.SerializeAsString());
+    write.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
     sequences.push_back(sequence);
   }
+  for (const v1::Peer& peer : batch.peers_) {
+    write.Put(handles_[kPeers], ToSlice(peer.org_id()), peer.SerializeAsString());
+  }
+  for (const std::string& org_id : batch.deleted_peers_) write.Delete(handles_[kPeers], org_id);
+  for (const v1::PeerPolicy& policy : batch.policies_) {
+    write.Put(handles_[kPolicies], PolicyKey(policy.peer_org(), policy.version()),
+              policy.SerializeAsString());
+  }
+  uint64_t audit_sequence = last_audit_sequence_;
+  for (v1::AuditEvent event : batch.audit_) {
+    event.set_sequence(++audit_sequence);
+    write.Put(handles_[kAudit], SequenceKey(audit_sequence), event.SerializeAsString());
+  }
+  for (const auto& [key, value] : batch.meta_) write.Put(handles_[kMeta], key, value);
   rocksdb::WriteOptions options;
   options.sync = true;
-  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "writing lessons"));
+  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &write), "writing to the database"));
   last_sequence_ = sequence;
+  last_audit_sequence_ = audit_sequence;
   return sequences;
+}
+
+absl::StatusOr<v1::Peer> Store::GetPeer(absl::string_view org_id) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status = db_->Get({}, handles_[kPeers], ToSlice(org_id), &value);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("peer ", org_id, ": not a known peer"));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading peer ", org_id)));
+  return ParseStored<v1::Peer>(value, absl::StrCat("peer ", org_id));
+}
+
+absl::StatusOr<std::vector<v1::Peer>> Store::ListPeers() const {
+  std::vector<v1::Peer> peers;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kPeers]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Peer peer, ParseStored<v1::Peer>(it->value(), "peer"));
+    peers.push_back(std::move(peer));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "listing peers"));
+  return peers;
+}
+
+absl::StatusOr<v1::PeerPolicy> Store::GetPolicy(absl::string_view peer_org,
+                                                uint64_t version) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kPolicies]));
+  std::string prefix = PolicyPrefix(peer_org);
+  it->SeekForPrev(PolicyKey(peer_org, version == 0 ? UINT64_MAX : version));
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading policies"));
+  if (!it->Valid() || !it->key().starts_with(prefix) ||
+      (version != 0 && it->key() != rocksdb::Slice(PolicyKey(peer_org, version)))) {
+    return absl::NotFoundError(
+        version == 0 ? absl::StrCat("peer ", peer_org, " has no policy")
+                     : absl::StrCat("peer ", peer_org, " has no policy version ", version));
+  }
+  return ParseStored<v1::PeerPolicy>(it->value(), "policy");
+}
+
+absl::StatusOr<std::vector<v1::PeerPolicy>> Store::PolicyHistory(absl::string_view peer_org) const {
+  std::vector<v1::PeerPolicy> history;
+  std::string prefix = PolicyPrefix(peer_org);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kPolicies]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::PeerPolicy policy,
+                           ParseStored<v1::PeerPolicy>(it->value(), "policy"));
+    history.push_back(std::move(policy));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading policy history"));
+  return history;
+}
+
+absl::Status Store::ScanAuditNewestFirst(
+    uint64_t before, const std::function<bool(const v1::AuditEvent&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kAudit]));
+  if (before == 0) {
+    it->SeekToLast();
+  } else {
+    it->SeekForPrev(SequenceKey(before - 1));
+  }
+  for (; it->Valid(); it->Prev()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::AuditEvent event,
+                           ParseStored<v1::AuditEvent>(it->value(), "audit event"));
+    if (!visit(event)) break;
+  }
+  return FromRocks(it->status(), "reading the audit log");
+}
+
+absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
+  std::string value;
+  rocksdb::Status status = db_->Get({}, handles_[kMeta], ToSlice(key), &value);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no value for ", key));
+  CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading ", key)));
+  return value;
 }
 
 absl::Status Store::ScanLessons(absl::string_view start_after,

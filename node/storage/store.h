@@ -6,7 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/lesson.pb.h"
+#include "cairn/v1/policy.pb.h"
 
 namespace rocksdb {
 class DB;
@@ -30,13 +31,43 @@ struct LessonWrite {
   v1::Change::Kind change_kind = v1::Change::UPSERT;
 };
 
+// Writes that Store::Commit applies together, atomically: lessons (each with its change-log
+// entry), peers, policy versions, audit events and small metadata values.
+class StoreBatch {
+ public:
+  void PutLesson(LessonWrite write) { lessons_.push_back(std::move(write)); }
+  void PutPeer(v1::Peer peer) { peers_.push_back(std::move(peer)); }
+  void DeletePeer(std::string org_id) { deleted_peers_.push_back(std::move(org_id)); }
+  // Keyed by (peer_org, version); older versions stay as history.
+  void PutPolicy(v1::PeerPolicy policy) { policies_.push_back(std::move(policy)); }
+  // The store gives the event its sequence number.
+  void Audit(v1::AuditEvent event) { audit_.push_back(std::move(event)); }
+  void PutMeta(std::string key, std::string value) {
+    meta_.emplace_back(std::move(key), std::move(value));
+  }
+
+ private:
+  friend class Store;
+  std::vector<LessonWrite> lessons_;
+  std::vector<v1::Peer> peers_;
+  std::vector<std::string> deleted_peers_;
+  std::vector<v1::PeerPolicy> policies_;
+  std::vector<v1::AuditEvent> audit_;
+  std::vector<std::pair<std::string, std::string>> meta_;
+};
+
 // Owns the RocksDB instance. Column families:
-//   lessons  lesson id -> v1::Lesson
-//   changes  8-byte big-endian sequence number -> v1::Change
+//   lessons   lesson id -> v1::Lesson
+//   changes   8-byte big-endian sequence number -> v1::Change
+//   peers     peer org id -> v1::Peer
+//   policies  peer org id, NUL, 8-byte big-endian version -> v1::PeerPolicy
+//   audit     8-byte big-endian sequence number -> v1::AuditEvent (append-only)
+//   meta      small named values
 // Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so
 // once a write returns OK it survives a crash, and the change log never disagrees with the
-// lessons. Thread-safe: reads run concurrently; writes are serialised so sequence numbers are
-// assigned and become visible in order.
+// lessons; audit events are written in the batch of the change they record. Thread-safe: reads
+// run concurrently; writes are serialised so sequence numbers are assigned and become visible in
+// order.
 class Store {
  public:
   struct Options {
@@ -60,11 +91,30 @@ class Store {
   // NOT_FOUND when there is no lesson with this id.
   absl::StatusOr<v1::Lesson> GetLesson(absl::string_view id) const;
 
-  // Stores all `writes` and their change-log entries atomically and durably, or nothing.
-  // Returns the sequence numbers given to them, in order. FAILED_PRECONDITION, naming the lesson
-  // and both versions, when a lesson's stored version is not its expected_stored_version or the
-  // new version is not higher than the stored one; INVALID_ARGUMENT when one lesson appears twice.
+  // Applies everything in `batch` atomically and durably, or nothing. Returns the change-log
+  // sequence numbers given to its lessons, in order. FAILED_PRECONDITION, naming the lesson and
+  // both versions, when a lesson's stored version is not its expected_stored_version or the new
+  // version is not higher than the stored one; INVALID_ARGUMENT when one lesson appears twice.
+  absl::StatusOr<std::vector<uint64_t>> Commit(const StoreBatch& batch);
+  // A batch of lessons only.
   absl::StatusOr<std::vector<uint64_t>> Commit(const std::vector<LessonWrite>& writes);
+
+  // NOT_FOUND for an unknown peer.
+  absl::StatusOr<v1::Peer> GetPeer(absl::string_view org_id) const;
+  absl::StatusOr<std::vector<v1::Peer>> ListPeers() const;
+  // The policy version `version` of a peer, or its latest when `version` is 0. NOT_FOUND when
+  // there is none.
+  absl::StatusOr<v1::PeerPolicy> GetPolicy(absl::string_view peer_org, uint64_t version) const;
+  // Every version of a peer's policy, oldest first.
+  absl::StatusOr<std::vector<v1::PeerPolicy>> PolicyHistory(absl::string_view peer_org) const;
+
+  // Calls `visit` on audit events newest first, starting below sequence `before` (0: from the
+  // newest), until it returns false.
+  absl::Status ScanAuditNewestFirst(uint64_t before,
+                                    const std::function<bool(const v1::AuditEvent&)>& visit) const;
+
+  // NOT_FOUND when the key was never set.
+  absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
 
   // Calls `visit` on lessons in id order, starting after `start_after` (all when empty), until it
   // returns false or the lessons run out.
@@ -84,6 +134,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
   mutable absl::Mutex write_mu_;
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t last_audit_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
 };
 
 }  // namespace cairn

@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/audit/audit_log.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
 
@@ -12,6 +13,8 @@ namespace cairn {
 namespace {
 
 using ::testing::HasSubstr;
+
+constexpr absl::string_view kActor = "user alice";
 
 v1::Lesson Draft(const std::string& title, v1::TlpMarking marking = v1::TLP_AMBER) {
   v1::Lesson lesson;
@@ -32,7 +35,7 @@ class CatalogTest : public ::testing::Test {
   }
 
   v1::Lesson MustCreate(v1::Lesson draft) {
-    auto created = catalog_->Create(std::move(draft));
+    auto created = catalog_->Create(kActor, std::move(draft));
     EXPECT_TRUE(created.ok()) << created.status();
     return created.value_or(v1::Lesson());
   }
@@ -83,7 +86,7 @@ TEST_F(CatalogTest, ClientSuppliedIdentityIsRefusedAndNothingIsWritten) {
        }) {
     v1::Lesson draft = Draft("x");
     c.fill(&draft);
-    absl::Status status = catalog_->Create(draft).status();
+    absl::Status status = catalog_->Create(kActor, draft).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.field;
     EXPECT_THAT(status.message(), HasSubstr(c.field + ": is assigned by the node"));
   }
@@ -95,7 +98,7 @@ TEST_F(CatalogTest, UpdateIncrementsVersionAndKeepsIdentity) {
   clock_.Advance(absl::Minutes(5));
   lesson.set_summary("Swap batteries at shift change");
   lesson.set_status(v1::LESSON_IDENTIFIED);
-  auto updated = catalog_->Update(lesson);
+  auto updated = catalog_->Update(kActor, lesson);
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_EQ(updated->version(), 2u);
   EXPECT_EQ(updated->summary(), "Swap batteries at shift change");
@@ -108,10 +111,10 @@ TEST_F(CatalogTest, StaleVersionIsAFailedPreconditionAndChangesNothing) {
   v1::Lesson lesson = MustCreate(Draft("Batteries"));
   v1::Lesson first_edit = lesson;
   first_edit.set_summary("first");
-  ASSERT_TRUE(catalog_->Update(first_edit).ok());
+  ASSERT_TRUE(catalog_->Update(kActor, first_edit).ok());
   v1::Lesson late_edit = lesson;  // still based on version 1
   late_edit.set_summary("late");
-  auto result = catalog_->Update(late_edit);
+  auto result = catalog_->Update(kActor, late_edit);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(), HasSubstr("lesson.version 1 is behind the stored version 2"));
   EXPECT_EQ(catalog_->Get(lesson.id())->summary(), "first");
@@ -121,18 +124,18 @@ TEST_F(CatalogTest, StaleVersionIsAFailedPreconditionAndChangesNothing) {
 TEST_F(CatalogTest, VersionAheadOrMissingIsInvalid) {
   v1::Lesson lesson = MustCreate(Draft("Batteries"));
   lesson.set_version(5);
-  EXPECT_EQ(catalog_->Update(lesson).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->Update(kActor, lesson).status().code(), absl::StatusCode::kInvalidArgument);
   lesson.clear_version();
-  EXPECT_THAT(catalog_->Update(lesson).status().message(), HasSubstr("lesson.version: is empty"));
+  EXPECT_THAT(catalog_->Update(kActor, lesson).status().message(), HasSubstr("lesson.version: is empty"));
 }
 
 TEST_F(CatalogTest, UpdateValidatesContent) {
   v1::Lesson lesson = MustCreate(Draft("Batteries"));
   lesson.clear_title();
-  EXPECT_THAT(catalog_->Update(lesson).status().message(), HasSubstr("lesson.title"));
+  EXPECT_THAT(catalog_->Update(kActor, lesson).status().message(), HasSubstr("lesson.title"));
   lesson.set_title("Batteries");
   lesson.set_origin_org("west-police");
-  absl::Status moved = catalog_->Update(lesson).status();
+  absl::Status moved = catalog_->Update(kActor, lesson).status();
   EXPECT_EQ(moved.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(moved.message(), HasSubstr("lesson.origin_org: cannot be changed"));
   EXPECT_EQ(store_->LastSequence(), 1u);
@@ -142,10 +145,10 @@ TEST_F(CatalogTest, AnotherOrganisationsLessonCannotBeEditedOrRetracted) {
   v1::Lesson copy = StoreForeignCopy();
   v1::Lesson edit = copy;
   edit.set_title("Rewritten by the council");
-  auto updated = catalog_->Update(edit);
+  auto updated = catalog_->Update(kActor, edit);
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(updated.status().message(), HasSubstr("belongs to west-police"));
-  EXPECT_EQ(catalog_->Retract(copy.id(), "no").status().code(),
+  EXPECT_EQ(catalog_->Retract(kActor, copy.id(), "no").status().code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(catalog_->Get(copy.id())->title(), "Police radio battery swaps");
   EXPECT_EQ(store_->LastSequence(), 1u);
@@ -153,15 +156,15 @@ TEST_F(CatalogTest, AnotherOrganisationsLessonCannotBeEditedOrRetracted) {
 
 TEST_F(CatalogTest, RetractMakesATombstoneThatCannotBeEdited) {
   v1::Lesson lesson = MustCreate(Draft("Batteries"));
-  auto retracted = catalog_->Retract(lesson.id(), "superseded by national guidance");
+  auto retracted = catalog_->Retract(kActor, lesson.id(), "superseded by national guidance");
   ASSERT_TRUE(retracted.ok()) << retracted.status();
   EXPECT_EQ(retracted->status(), v1::RETRACTED);
   EXPECT_EQ(retracted->version(), 2u);
   EXPECT_EQ(retracted->retraction_reason(), "superseded by national guidance");
-  EXPECT_EQ(catalog_->Retract(lesson.id(), "").status().code(),
+  EXPECT_EQ(catalog_->Retract(kActor, lesson.id(), "").status().code(),
             absl::StatusCode::kFailedPrecondition);
   retracted->set_title("revive");
-  EXPECT_EQ(catalog_->Update(*retracted).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(catalog_->Update(kActor, *retracted).status().code(), absl::StatusCode::kFailedPrecondition);
   auto changes = store_->ReadChanges(0, 10);
   ASSERT_EQ(changes->size(), 2u);
   EXPECT_EQ((*changes)[1].kind(), v1::Change::RETRACT);
@@ -171,8 +174,8 @@ TEST_F(CatalogTest, ChangeLogFollowsTheOrderOfOperations) {
   v1::Lesson a = MustCreate(Draft("A"));
   v1::Lesson b = MustCreate(Draft("B"));
   a.set_summary("edited");
-  ASSERT_TRUE(catalog_->Update(a).ok());
-  ASSERT_TRUE(catalog_->Retract(b.id(), "").ok());
+  ASSERT_TRUE(catalog_->Update(kActor, a).ok());
+  ASSERT_TRUE(catalog_->Retract(kActor, b.id(), "").ok());
   auto changes = store_->ReadChanges(0, 100);
   ASSERT_TRUE(changes.ok());
   std::vector<std::pair<std::string, uint64_t>> seen;
@@ -220,7 +223,7 @@ TEST_F(CatalogTest, ListFiltersAndPagesWithoutGapsOrRepeats) {
 TEST_F(CatalogTest, ListHidesRetractedUnlessAskedAndFiltersByOrigin) {
   v1::Lesson kept = MustCreate(Draft("kept"));
   v1::Lesson gone = MustCreate(Draft("gone"));
-  ASSERT_TRUE(catalog_->Retract(gone.id(), "").ok());
+  ASSERT_TRUE(catalog_->Retract(kActor, gone.id(), "").ok());
   v1::Lesson copy = StoreForeignCopy();
   auto page = catalog_->List({});
   ASSERT_TRUE(page.ok());
@@ -244,7 +247,7 @@ TEST_F(CatalogTest, BadListArgumentsAreInvalid) {
 
 TEST_F(CatalogTest, CreateManyStoresTheGoodAndReportsTheBad) {
   std::vector<v1::Lesson> drafts = {Draft("one"), Draft(""), Draft("three")};
-  auto results = catalog_->CreateMany(drafts);
+  auto results = catalog_->CreateMany(kActor, drafts);
   ASSERT_TRUE(results.ok()) << results.status();
   ASSERT_EQ(results->size(), 3u);
   EXPECT_TRUE((*results)[0].ok());
@@ -254,8 +257,45 @@ TEST_F(CatalogTest, CreateManyStoresTheGoodAndReportsTheBad) {
   EXPECT_EQ(catalog_->Get((*results)[2]->id())->title(), "three");
 
   std::vector<v1::Lesson> too_many(LessonCatalog::kMaxBatch + 1, Draft("x"));
-  EXPECT_THAT(catalog_->CreateMany(too_many).status().message(), HasSubstr("over the limit of 500"));
+  EXPECT_THAT(catalog_->CreateMany(kActor, too_many).status().message(), HasSubstr("over the limit of 500"));
   EXPECT_EQ(store_->LastSequence(), 2u);
+}
+
+TEST_F(CatalogTest, EveryChangeIsAuditedWithItsActorAndVersions) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  lesson.set_summary("edited");
+  ASSERT_TRUE(catalog_->Update("user amira", lesson).ok());
+  ASSERT_TRUE(catalog_->Retract("user amira", lesson.id(), "").ok());
+  ASSERT_TRUE(catalog_->Update(kActor, Draft("")).status().code() != absl::StatusCode::kOk);
+  auto page = ListAudit(*store_, {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->events.size(), 3u);  // newest first; the failed edit left nothing
+  EXPECT_EQ(page->events[0].action(), "lesson.retract");
+  EXPECT_EQ(page->events[0].actor(), "user amira");
+  EXPECT_EQ(page->events[0].old_version(), 2u);
+  EXPECT_EQ(page->events[0].new_version(), 3u);
+  EXPECT_EQ(page->events[1].action(), "lesson.edit");
+  EXPECT_EQ(page->events[2].action(), "lesson.create");
+  EXPECT_EQ(page->events[2].actor(), "user alice");
+  EXPECT_EQ(page->events[2].target(), lesson.id());
+  AuditQuery by_actor;
+  by_actor.actor = "user alice";
+  EXPECT_EQ(ListAudit(*store_, by_actor)->events.size(), 1u);
+  AuditQuery edits;
+  edits.action = "lesson.edit";
+  EXPECT_EQ(ListAudit(*store_, edits)->events.size(), 1u);
+  AuditQuery all_lessons;
+  all_lessons.action = "lesson.";
+  all_lessons.page_size = 2;
+  auto first = ListAudit(*store_, all_lessons);
+  ASSERT_EQ(first->events.size(), 2u);
+  all_lessons.page_token = first->next_page_token;
+  auto second = ListAudit(*store_, all_lessons);
+  ASSERT_EQ(second->events.size(), 1u);
+  EXPECT_EQ(second->events[0].action(), "lesson.create");
+  AuditQuery later;
+  later.since = clock_.Now() + absl::Seconds(1);
+  EXPECT_TRUE(ListAudit(*store_, later)->events.empty());
 }
 
 TEST_F(CatalogTest, MalformedIdIsInvalidNotMissing) {

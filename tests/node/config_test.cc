@@ -53,7 +53,7 @@ TEST(ConfigTest, SemanticProblemsNameTheField) {
   for (const Case& c : {Case{"org_id: \"Leeds Council\"", "org_id"},
                         Case{"users { name: \"alice\" role: ANALYST }", "users[1].name"},
                         Case{"users { name: \"carl\" }", "users[1].role: is required"},
-                        Case{"peers { org_id: \"\" }", "peers[1].org_id: is empty"},
+                        Case{"peers { org_id: \"\" }", "peers[1]: peer.org_id: is empty"},
                         Case{"peers { org_id: \"leeds-council\" }", "its own peer"}}) {
     auto config = ParseNodeConfig(std::string(kValid) + c.append, "node.textproto");
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.append;

@@ -49,12 +49,19 @@ v1::NodeConfig Config() {
   auto* bob = config.add_users();
   bob->set_name("bob");
   bob->set_role(v1::ANALYST);
-  config.add_peers()->set_org_id("west-police");
   return config;
 }
 
+// An authenticator for Config() that knows west-police as a peer.
+std::unique_ptr<Authenticator> MakeAuthenticator() {
+  auto authenticator = std::make_unique<Authenticator>(Config());
+  authenticator->SetPeers({"west-police"});
+  return authenticator;
+}
+
 TEST(AuthenticatorTest, OwnUsersGetTheirConfiguredRole) {
-  Authenticator authenticator(Config());
+  std::unique_ptr<Authenticator> made = MakeAuthenticator();
+  Authenticator& authenticator = *made;
   auto alice = authenticator.Authenticate("spiffe://uk-fed/org/leeds-council/user/alice");
   ASSERT_TRUE(alice.ok()) << alice.status();
   EXPECT_EQ(alice->kind, Principal::Kind::kUser);
@@ -62,7 +69,8 @@ TEST(AuthenticatorTest, OwnUsersGetTheirConfiguredRole) {
 }
 
 TEST(AuthenticatorTest, RefusesOtherOrganisationsUsersUnlistedUsersAndStrangers) {
-  Authenticator authenticator(Config());
+  std::unique_ptr<Authenticator> made = MakeAuthenticator();
+  Authenticator& authenticator = *made;
   auto foreign_user = authenticator.Authenticate("spiffe://uk-fed/org/west-police/user/carol");
   EXPECT_EQ(foreign_user.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(foreign_user.status().message(), HasSubstr("belongs to organisation west-police"));
@@ -79,7 +87,8 @@ TEST(AuthenticatorTest, RefusesOtherOrganisationsUsersUnlistedUsersAndStrangers)
 }
 
 TEST(AuthenticatorTest, ConfiguredPeersAreAcceptedAsPeersAndCanBeReplaced) {
-  Authenticator authenticator(Config());
+  std::unique_ptr<Authenticator> made = MakeAuthenticator();
+  Authenticator& authenticator = *made;
   auto peer = authenticator.Authenticate("spiffe://uk-fed/org/west-police");
   ASSERT_TRUE(peer.ok()) << peer.status();
   EXPECT_EQ(peer->kind, Principal::Kind::kPeer);

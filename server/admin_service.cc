@@ -1,0 +1,197 @@
+#include "server/admin_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "node/audit/audit_log.h"
+#include "node/common/page_token.h"
+#include "node/common/status_macros.h"
+#include "node/policy/sharing.h"
+#include "server/security.h"
+#include "server/status.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr uint32_t kDefaultPageSize = 50;
+constexpr uint32_t kMaxPageSize = 500;
+constexpr uint32_t kDefaultSample = 5;
+constexpr absl::string_view kExportTokenKind = "export";
+
+// A policy sent either as a message or as protobuf text; exactly one of the two.
+absl::StatusOr<v1::PeerPolicy> PolicyFrom(bool has_message, const v1::PeerPolicy& message,
+                                          bool has_text, const std::string& text,
+                                          absl::string_view field) {
+  if (has_message == has_text) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": send the policy either as a message or as text, not ",
+                     has_message ? "both" : "neither"));
+  }
+  if (has_text) return ParsePolicyText(text);
+  return message;
+}
+
+absl::Time FromProto(const google::protobuf::Timestamp& time) {
+  return absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(time));
+}
+
+}  // namespace
+
+absl::StatusOr<Principal> AdminServiceImpl::Admit(grpc::ServerContext* context,
+                                                  absl::string_view action,
+                                                  const google::protobuf::Message& request) const {
+  return AdmitUser(*context, *authenticator_, v1::ADMIN, action, request);
+}
+
+grpc::Status AdminServiceImpl::PutPeer(grpc::ServerContext* context,
+                                       const v1::PutPeerRequest* request, v1::Peer* response) {
+  auto caller = Admit(context, "adding a peer", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Reply(directory_->PutPeer(caller->Describe(), request->peer()), response);
+}
+
+grpc::Status AdminServiceImpl::ListPeers(grpc::ServerContext* context,
+                                         const v1::ListPeersRequest* request,
+                                         v1::ListPeersResponse* response) {
+  auto caller = Admit(context, "listing peers", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  for (v1::Peer& peer : directory_->ListPeers()) *response->add_peers() = std::move(peer);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetPeer(grpc::ServerContext* context,
+                                       const v1::GetPeerRequest* request,
+                                       v1::GetPeerResponse* response) {
+  auto caller = Admit(context, "reading a peer", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request->org_id());
+  if (!peer.ok()) return ToGrpcStatus(peer.status());
+  *response->mutable_peer() = *std::move(peer);
+  absl::StatusOr<v1::PeerPolicy> policy = directory_->GetPolicy(request->org_id(), 0);
+  if (policy.ok()) {
+    *response->mutable_policy() = *std::move(policy);
+  } else if (!absl::IsNotFound(policy.status())) {
+    return ToGrpcStatus(policy.status());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::RemovePeer(grpc::ServerContext* context,
+                                          const v1::RemovePeerRequest* request,
+                                          v1::RemovePeerResponse*) {
+  auto caller = Admit(context, "removing a peer", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(directory_->RemovePeer(caller->Describe(), request->org_id()));
+}
+
+grpc::Status AdminServiceImpl::SetPolicy(grpc::ServerContext* context,
+                                         const v1::SetPolicyRequest* request,
+                                         v1::PeerPolicy* response) {
+  auto caller = Admit(context, "setting a policy", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::PeerPolicy> policy =
+      PolicyFrom(request->has_policy(), request->policy(), request->has_policy_text(),
+                 request->policy_text(), "policy");
+  if (!policy.ok()) return ToGrpcStatus(policy.status());
+  return Reply(directory_->SetPolicy(caller->Describe(), request->peer_org(), *std::move(policy)),
+               response);
+}
+
+grpc::Status AdminServiceImpl::GetPolicy(grpc::ServerContext* context,
+                                         const v1::GetPolicyRequest* request,
+                                         v1::PeerPolicy* response) {
+  auto caller = Admit(context, "reading a policy", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return Reply(directory_->GetPolicy(request->peer_org(), request->version()), response);
+}
+
+grpc::Status AdminServiceImpl::ListPolicyHistory(grpc::ServerContext* context,
+                                                 const v1::ListPolicyHistoryRequest* request,
+                                                 v1::ListPolicyHistoryResponse* response) {
+  auto caller = Admit(context, "reading policy history", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto history = directory_->PolicyHistory(request->peer_org());
+  if (!history.ok()) return ToGrpcStatus(history.status());
+  for (v1::PeerPolicy& policy : *history) *response->add_versions() = std::move(policy);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ExplainSharing(grpc::ServerContext* context,
+                                              const v1::ExplainSharingRequest* request,
+                                              v1::SharingDecision* response) {
+  auto caller = Admit(context, "explaining a sharing decision", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::Lesson> lesson = catalog_->Get(request->lesson_id());
+  if (!lesson.ok()) return ToGrpcStatus(lesson.status());
+  return Reply(directory_->Explain(*lesson, request->peer_org()), response);
+}
+
+grpc::Status AdminServiceImpl::PreviewPolicy(grpc::ServerContext* context,
+                                             const v1::PreviewPolicyRequest* request,
+                                             v1::PreviewPolicyResponse* response) {
+  auto caller = Admit(context, "previewing a policy", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::PeerPolicy> draft = PolicyFrom(
+      request->has_draft(), request->draft(), request->has_draft_text(), request->draft_text(),
+      "draft");
+  if (!draft.ok()) return ToGrpcStatus(draft.status());
+  uint32_t sample = request->has_sample_size() ? request->sample_size() : kDefaultSample;
+  absl::StatusOr<PolicyPreview> preview =
+      directory_->Preview(request->peer_org(), *std::move(draft), sample);
+  if (!preview.ok()) return ToGrpcStatus(preview.status());
+  response->set_lesson_count(preview->draft_count);
+  response->set_current_count(preview->current_count);
+  for (v1::Lesson& lesson : preview->sample) *response->add_sample() = std::move(lesson);
+  response->set_added_count(preview->added_count);
+  response->set_withdrawn_count(preview->withdrawn_count);
+  for (std::string& id : preview->added_ids) response->add_added_ids(std::move(id));
+  for (std::string& id : preview->withdrawn_ids) response->add_withdrawn_ids(std::move(id));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListExportView(grpc::ServerContext* context,
+                                              const v1::ListExportViewRequest* request,
+                                              v1::ListExportViewResponse* response) {
+  auto caller = Admit(context, "reading a peer's export view", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->page_size() > kMaxPageSize) {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "page_size: ", request->page_size(), " is over the limit of ", kMaxPageSize)));
+  }
+  std::string start_after;
+  if (!request->page_token().empty()) {
+    absl::StatusOr<std::string> position =
+        DecodePageToken(kExportTokenKind, request->page_token());
+    if (!position.ok()) return ToGrpcStatus(position.status());
+    start_after = *std::move(position);
+  }
+  absl::StatusOr<ExportPage> page = directory_->ExportViewPage(
+      request->peer_org(), start_after,
+      request->page_size() == 0 ? kDefaultPageSize : request->page_size());
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (v1::Lesson& lesson : page->lessons) *response->add_lessons() = std::move(lesson);
+  if (!page->next_after.empty()) {
+    response->set_next_page_token(EncodePageToken(kExportTokenKind, page->next_after));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
+                                         const v1::ListAuditRequest* request,
+                                         v1::ListAuditResponse* response) {
+  auto caller = Admit(context, "reading the audit log", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  AuditQuery query;
+  query.actor = request->actor();
+  query.action = request->action();
+  if (request->has_since()) query.since = FromProto(request->since());
+  if (request->has_until()) query.until = FromProto(request->until());
+  query.page_size = request->page_size();
+  query.page_token = request->page_token();
+  absl::StatusOr<AuditPage> page = cairn::ListAudit(*store_, query);
+  if (!page.ok()) return ToGrpcStatus(page.status());
+  for (v1::AuditEvent& event : page->events) *response->add_events() = std::move(event);
+  response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+}  // namespace cairn::server

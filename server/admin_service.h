@@ -1,0 +1,60 @@
+// cairn.v1.AdminService: peers, per-peer sharing policy and the audit log, for this node's admins.
+#ifndef CAIRN_SERVER_ADMIN_SERVICE_H_
+#define CAIRN_SERVER_ADMIN_SERVICE_H_
+
+#include "cairn/v1/admin_service.grpc.pb.h"
+#include "node/identity/principal.h"
+#include "node/lessons/catalog.h"
+#include "node/policy/peer_directory.h"
+#include "node/storage/store.h"
+
+namespace cairn::server {
+
+// Thin: checks that the caller is an admin, translates requests, calls the peer directory, the
+// catalog or the audit log. Everything it uses must outlive it. Thread-safe.
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, const Store* store,
+                   const Authenticator* authenticator)
+      : directory_(directory), catalog_(catalog), store_(store), authenticator_(authenticator) {}
+
+  grpc::Status PutPeer(grpc::ServerContext* context, const v1::PutPeerRequest* request,
+                       v1::Peer* response) override;
+  grpc::Status ListPeers(grpc::ServerContext* context, const v1::ListPeersRequest* request,
+                         v1::ListPeersResponse* response) override;
+  grpc::Status GetPeer(grpc::ServerContext* context, const v1::GetPeerRequest* request,
+                       v1::GetPeerResponse* response) override;
+  grpc::Status RemovePeer(grpc::ServerContext* context, const v1::RemovePeerRequest* request,
+                          v1::RemovePeerResponse* response) override;
+  grpc::Status SetPolicy(grpc::ServerContext* context, const v1::SetPolicyRequest* request,
+                         v1::PeerPolicy* response) override;
+  grpc::Status GetPolicy(grpc::ServerContext* context, const v1::GetPolicyRequest* request,
+                         v1::PeerPolicy* response) override;
+  grpc::Status ListPolicyHistory(grpc::ServerContext* context,
+                                 const v1::ListPolicyHistoryRequest* request,
+                                 v1::ListPolicyHistoryResponse* response) override;
+  grpc::Status ExplainSharing(grpc::ServerContext* context,
+                              const v1::ExplainSharingRequest* request,
+                              v1::SharingDecision* response) override;
+  grpc::Status PreviewPolicy(grpc::ServerContext* context, const v1::PreviewPolicyRequest* request,
+                             v1::PreviewPolicyResponse* response) override;
+  grpc::Status ListExportView(grpc::ServerContext* context,
+                              const v1::ListExportViewRequest* request,
+                              v1::ListExportViewResponse* response) override;
+  grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
+                         v1::ListAuditResponse* response) override;
+
+ private:
+  // The caller, if it is an admin and `request` is well-formed.
+  absl::StatusOr<Principal> Admit(grpc::ServerContext* context, absl::string_view action,
+                                  const google::protobuf::Message& request) const;
+
+  PeerDirectory* const directory_;
+  const LessonCatalog* const catalog_;
+  const Store* const store_;
+  const Authenticator* const authenticator_;
+};
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_ADMIN_SERVICE_H_
