@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cairn/v1/lesson_service.pb.h"
+#include "client/connection.h"
 
 namespace grpc {
 class Channel;
@@ -17,20 +18,10 @@ class Channel;
 
 namespace cairn::client {
 
-struct ConnectionOptions {
-  std::string address;    // host:port of the node
-  std::string ca_file;    // the federation trust bundle (PEM)
-  std::string cert_file;  // the user's certificate (PEM)
-  std::string key_file;   // the user's private key (PEM)
-  absl::Duration timeout = absl::Seconds(10);         // deadline of each unary call
-  absl::Duration import_timeout = absl::Minutes(60);  // deadline of a whole import stream
-};
-
 // Thread-safe; one instance shares one channel.
 class LessonClient {
  public:
-  // Reads the certificate files and prepares a channel (connecting lazily).
-  // INVALID_ARGUMENT naming a missing setting; NOT_FOUND naming an unreadable file.
+  // Reads the certificate files and prepares a channel (see OpenChannel).
   static absl::StatusOr<std::unique_ptr<LessonClient>> Connect(const ConnectionOptions& options);
   ~LessonClient();
 

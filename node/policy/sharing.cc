@@ -256,6 +256,14 @@ absl::Status ValidatePolicy(const v1::PeerPolicy& policy) {
                                                    PolicyLimits::kPolicyBytes, " bytes"));
   }
   const v1::ExportRules& rules = policy.export_();
+  for (const auto& [field, size] : {std::pair<absl::string_view, int>{"policy.export.markings",
+                                                                       rules.markings_size()},
+                                     {"policy.export.statuses", rules.statuses_size()}}) {
+    if (size > PolicyLimits::kListEntries) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, ": ", size, " entries is over the limit of ", PolicyLimits::kListEntries));
+    }
+  }
   for (int i = 0; i < rules.markings_size(); ++i) {
     if (rules.markings(i) == v1::TLP_RED || rules.markings(i) == v1::TLP_UNSPECIFIED) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -267,10 +275,6 @@ absl::Status ValidatePolicy(const v1::PeerPolicy& policy) {
       return absl::InvalidArgumentError(
           absl::StrCat("policy.export.statuses[", i, "]: name a status"));
     }
-  }
-  if (rules.markings_size() > PolicyLimits::kListEntries ||
-      rules.statuses_size() > PolicyLimits::kListEntries) {
-    return absl::InvalidArgumentError("policy.export: too many markings or statuses");
   }
   if (rules.classification_ceiling() == v1::CLASSIFICATION_UNSPECIFIED) {
     return absl::InvalidArgumentError(

@@ -25,13 +25,16 @@ enum class SharingChannel { kReplication, kQuery };
 // node holding a copy), may go to `peer` over `channel` under `policy` (null: the peer has no
 // policy). Checks, in order, and the first that refuses decides:
 //   peer.may_pull / peer.may_query     the channel is open to this peer
+//   origin                             a lesson never goes back to its origin organisation
 //   status                             retracted lessons are never sent
-//   marking                            RED never leaves; AMBER and AMBER+STRICT only from their
-//                                      origin; GREEN copies only within their communities
+//   marking                            RED (or no marking) never leaves; AMBER and AMBER+STRICT
+//                                      only from their origin; GREEN copies only within their
+//                                      communities (matched ignoring case)
 //   policy                             no policy: nothing (default deny)
 //   export.markings, export.classification_ceiling, export.sectors, export.statuses,
 //   export.exclude_topics, export.exclude_tags, export.include_topics, export.include_tags
-// An allowed decision names export.markings and lists every condition the lesson met.
+// An allowed decision names export.markings and lists the marking and every include list, sector
+// and status condition the lesson met.
 v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view holder_org,
                                   const v1::Peer& peer, const v1::PeerPolicy* policy,
                                   SharingChannel channel);

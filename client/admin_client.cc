@@ -1,0 +1,121 @@
+#include "client/admin_client.h"
+
+#include "cairn/v1/admin_service.grpc.pb.h"
+#include "client/unary_call.h"
+#include "grpcpp/grpcpp.h"
+
+namespace cairn::client {
+
+using Service = v1::AdminService::Stub;
+
+struct AdminClient::Stub {
+  std::unique_ptr<Service> service;
+};
+
+absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Connect(
+    const ConnectionOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(options);
+  if (!channel.ok()) return channel.status();
+  auto stub = std::make_unique<Stub>(Stub{v1::AdminService::NewStub(*std::move(channel))});
+  return std::unique_ptr<AdminClient>(new AdminClient(options, std::move(stub)));
+}
+
+AdminClient::AdminClient(ConnectionOptions options, std::unique_ptr<Stub> stub)
+    : options_(std::move(options)), stub_(std::move(stub)) {}
+
+AdminClient::~AdminClient() = default;
+
+absl::StatusOr<v1::Peer> AdminClient::PutPeer(const v1::Peer& peer) {
+  v1::PutPeerRequest request;
+  *request.mutable_peer() = peer;
+  return UnaryCall<v1::Peer>(stub_->service.get(), &Service::PutPeer, request, options_.timeout);
+}
+
+absl::StatusOr<v1::ListPeersResponse> AdminClient::ListPeers() {
+  return UnaryCall<v1::ListPeersResponse>(stub_->service.get(), &Service::ListPeers,
+                                          v1::ListPeersRequest(), options_.timeout);
+}
+
+absl::StatusOr<v1::GetPeerResponse> AdminClient::GetPeer(const std::string& org_id) {
+  v1::GetPeerRequest request;
+  request.set_org_id(org_id);
+  return UnaryCall<v1::GetPeerResponse>(stub_->service.get(), &Service::GetPeer, request,
+                                        options_.timeout);
+}
+
+absl::Status AdminClient::RemovePeer(const std::string& org_id) {
+  v1::RemovePeerRequest request;
+  request.set_org_id(org_id);
+  return UnaryCall<v1::RemovePeerResponse>(stub_->service.get(), &Service::RemovePeer, request,
+                                           options_.timeout)
+      .status();
+}
+
+absl::StatusOr<v1::PeerPolicy> AdminClient::SetPolicyText(const std::string& peer_org,
+                                                          const std::string& policy_text) {
+  v1::SetPolicyRequest request;
+  request.set_peer_org(peer_org);
+  request.set_policy_text(policy_text);
+  return UnaryCall<v1::PeerPolicy>(stub_->service.get(), &Service::SetPolicy, request,
+                                   options_.timeout);
+}
+
+absl::StatusOr<v1::PeerPolicy> AdminClient::SetPolicy(const std::string& peer_org,
+                                                      const v1::PeerPolicy& policy) {
+  v1::SetPolicyRequest request;
+  request.set_peer_org(peer_org);
+  *request.mutable_policy() = policy;
+  return UnaryCall<v1::PeerPolicy>(stub_->service.get(), &Service::SetPolicy, request,
+                                   options_.timeout);
+}
+
+absl::StatusOr<v1::PeerPolicy> AdminClient::GetPolicy(const std::string& peer_org,
+                                                      uint64_t version) {
+  v1::GetPolicyRequest request;
+  request.set_peer_org(peer_org);
+  if (version != 0) request.set_version(version);
+  return UnaryCall<v1::PeerPolicy>(stub_->service.get(), &Service::GetPolicy, request,
+                                   options_.timeout);
+}
+
+absl::StatusOr<v1::ListPolicyHistoryResponse> AdminClient::PolicyHistory(
+    const std::string& peer_org) {
+  v1::ListPolicyHistoryRequest request;
+  request.set_peer_org(peer_org);
+  return UnaryCall<v1::ListPolicyHistoryResponse>(stub_->service.get(),
+                                                  &Service::ListPolicyHistory, request,
+                                                  options_.timeout);
+}
+
+absl::StatusOr<v1::SharingDecision> AdminClient::Explain(const std::string& lesson_id,
+                                                         const std::string& peer_org) {
+  v1::ExplainSharingRequest request;
+  request.set_lesson_id(lesson_id);
+  request.set_peer_org(peer_org);
+  return UnaryCall<v1::SharingDecision>(stub_->service.get(), &Service::ExplainSharing, request,
+                                        options_.timeout);
+}
+
+absl::StatusOr<v1::PreviewPolicyResponse> AdminClient::PreviewText(const std::string& peer_org,
+                                                                   const std::string& draft_text,
+                                                                   uint32_t sample_size) {
+  v1::PreviewPolicyRequest request;
+  request.set_peer_org(peer_org);
+  request.set_draft_text(draft_text);
+  request.set_sample_size(sample_size);
+  return UnaryCall<v1::PreviewPolicyResponse>(stub_->service.get(), &Service::PreviewPolicy,
+                                              request, options_.timeout);
+}
+
+absl::StatusOr<v1::ListExportViewResponse> AdminClient::ListExportView(
+    const v1::ListExportViewRequest& request) {
+  return UnaryCall<v1::ListExportViewResponse>(stub_->service.get(), &Service::ListExportView,
+                                               request, options_.timeout);
+}
+
+absl::StatusOr<v1::ListAuditResponse> AdminClient::ListAudit(const v1::ListAuditRequest& request) {
+  return UnaryCall<v1::ListAuditResponse>(stub_->service.get(), &Service::ListAudit, request,
+                                          options_.timeout);
+}
+
+}  // namespace cairn::client

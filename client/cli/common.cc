@@ -1,0 +1,193 @@
+#include "client/cli/common.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace cairn::cli {
+namespace {
+
+constexpr char kUsage[] = R"(usage: cairn [--addr HOST:PORT --ca FILE --cert FILE --key FILE] COMMAND
+
+Lessons (editors write, analysts read):
+  lesson add --title TEXT [lesson flags] | --file LESSON.json
+  lesson get ID
+  lesson list [--status S] [--marking M] [--topic T] [--origin ORG] [--limit N] [--page-token T] [--all]
+  lesson edit ID [lesson flags]        replaces the fields you give; repeated flags replace lists
+  lesson retract ID [--reason TEXT]
+  lesson import FILE [--format lessons|llis] [--marking M]   (JSON Lines; - for stdin)
+
+Lesson flags: --title --summary --driving-event --lesson --recommendation (repeat) --evidence
+  --project --phase --topic (repeat) --tag (repeat) --community (repeat) --contact --notes
+  --marking red|amber+strict|amber|green|clear (default red)  --status observation|identified|learned|superseded
+  --classification official|official-sensitive  --polarity good-practice|area-for-improvement
+
+Peers and sharing policy (admins):
+  peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]
+           [--may-query yes|no] [--community C (repeat)]    adds, or changes only what you give
+  peer list
+  peer show ORG
+  peer remove ORG
+  policy show --peer ORG [--version N]
+  policy set --peer ORG --file POLICY.textproto
+  policy history --peer ORG
+  policy explain LESSON_ID --peer ORG            allowed or not, and the rule that decided
+  policy preview --peer ORG --file DRAFT.textproto [--sample N]
+  policy view --peer ORG [--limit N] [--all]     the lessons the peer may receive, as it gets them
+  audit [--actor "user jo"] [--action policy.set|lesson.] [--since T] [--until T] [--limit N] [--all]
+        (times as 2026-11-26 or 2026-11-26T10:00:00Z)
+
+Every command takes --json for machine-readable output; add, edit and retract take --quiet to
+print only the lesson id. Connection settings also come from CAIRN_ADDR, CAIRN_CA, CAIRN_CERT
+and CAIRN_KEY.
+)";
+
+}  // namespace
+
+const std::set<std::string> kConnectionFlags = {"addr", "ca", "cert", "key", "timeout"};
+
+std::string CodeName(absl::StatusCode code) {
+  return absl::StrReplaceAll(absl::AsciiStrToLower(absl::StatusCodeToString(code)), {{"_", " "}});
+}
+
+void Die(const absl::Status& status) {
+  std::cerr << "cairn: " << CodeName(status.code()) << ": " << status.message() << "\n";
+  throw Exit{1};
+}
+
+void Usage(const std::string& problem) {
+  if (!problem.empty()) std::cerr << "cairn: " << problem << "\n\n";
+  std::cerr << kUsage;
+  throw Exit{2};
+}
+
+void PrintUsage() { std::cout << kUsage; }
+
+int ParseEnumNumber(const std::string& flag, const std::string& text,
+                    const google::protobuf::EnumDescriptor* descriptor,
+                    std::initializer_list<absl::string_view> prefixes) {
+  std::string name =
+      absl::StrReplaceAll(absl::AsciiStrToUpper(text), {{"-", "_"}, {"+", "_"}, {" ", "_"}});
+  for (absl::string_view prefix : prefixes) {
+    const auto* value = descriptor->FindValueByName(absl::StrCat(prefix, name));
+    if (value != nullptr && value->number() != 0) return value->number();
+  }
+  std::vector<std::string> allowed;
+  for (int i = 1; i < descriptor->value_count(); ++i) {
+    allowed.push_back(absl::AsciiStrToLower(descriptor->value(i)->name()));
+  }
+  Usage(absl::StrCat("--", flag, ": '", text, "' is not one of ", absl::StrJoin(allowed, ", ")));
+}
+
+v1::TlpMarking ParseMarking(const std::string& text) {
+  return static_cast<v1::TlpMarking>(
+      ParseEnumNumber("marking", text, v1::TlpMarking_descriptor(), {"TLP_", ""}));
+}
+
+v1::LessonStatus ParseStatus(const std::string& text) {
+  return static_cast<v1::LessonStatus>(
+      ParseEnumNumber("status", text, v1::LessonStatus_descriptor(), {"", "LESSON_"}));
+}
+
+std::string MarkingName(v1::TlpMarking marking) {
+  if (marking == v1::TLP_AMBER_STRICT) return "AMBER+STRICT";
+  std::string name = v1::TlpMarking_Name(marking);
+  return name.substr(name.find('_') + 1);
+}
+
+std::string StatusName(v1::LessonStatus status) {
+  return absl::AsciiStrToLower(v1::LessonStatus_Name(status));
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  auto converted = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!converted.ok()) {
+    Die(absl::InternalError(absl::StrCat("cannot show the answer as JSON: ",
+                                         std::string(converted.message()))));
+  }
+  return json;
+}
+
+// Cuts `text` to at most `width` bytes without splitting a UTF-8 character.
+std::string Clip(absl::string_view text, size_t width) {
+  if (text.size() <= width) return std::string(text);
+  size_t end = width - 3;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return absl::StrCat(text.substr(0, end), "...");
+}
+
+void PrintColumns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (widths.size() <= i) widths.push_back(0);
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+void PrintLessonTable(const std::vector<v1::Lesson>& lessons) {
+  int id_width = 2;
+  for (const v1::Lesson& lesson : lessons) {
+    id_width = std::max(id_width, static_cast<int>(lesson.id().size()));
+  }
+  std::printf("%-*s %3s %-18s %-13s %s\n", id_width, "ID", "V", "STATUS", "MARKING", "TITLE");
+  for (const v1::Lesson& lesson : lessons) {
+    std::printf("%-*s %3llu %-18s %-13s %s\n", id_width, lesson.id().c_str(),
+                static_cast<unsigned long long>(lesson.version()),
+                StatusName(lesson.status()).c_str(), MarkingName(lesson.marking()).c_str(),
+                Clip(lesson.title(), 60).c_str());
+  }
+}
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) Die(absl::NotFoundError(absl::StrCat("cannot read ", path)));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+client::ConnectionOptions ConnectionFrom(const Args& args) {
+  auto setting = [&](const char* flag, const char* env) {
+    const char* from_env = std::getenv(env);
+    return args.Get(flag, from_env == nullptr ? "" : from_env);
+  };
+  client::ConnectionOptions options;
+  options.address = setting("addr", "CAIRN_ADDR");
+  options.ca_file = setting("ca", "CAIRN_CA");
+  options.cert_file = setting("cert", "CAIRN_CERT");
+  options.key_file = setting("key", "CAIRN_KEY");
+  if (args.Has("timeout")) {
+    double seconds;
+    if (!absl::SimpleAtod(args.Get("timeout"), &seconds) || seconds <= 0) {
+      Usage("--timeout: give a positive number of seconds");
+    }
+    options.timeout = absl::Seconds(seconds);
+  }
+  return options;
+}
+
+std::string OnlyPositional(const Args& args, const std::string& command, const std::string& what) {
+  if (args.positional().size() != 1) Usage(absl::StrCat("'", command, "' takes one ", what));
+  return args.positional()[0];
+}
+
+}  // namespace cairn::cli
