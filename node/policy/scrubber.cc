@@ -12,11 +12,7 @@
 namespace cairn {
 namespace {
 
-struct Match {
-  size_t begin;
-  size_t end;
-  PersonalData kind;
-};
+using Match = PersonalDataSpan;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
@@ -84,7 +80,8 @@ bool ValidNhsCheckDigit(absl::string_view digits) {
 // A run of digit groups as written, e.g. "(650) 604-5000" -> groups 650, 604, 5000.
 struct DigitGroup {
   size_t begin;
-  size_t end;
+  size_t end;             // after the last digit
+  size_t token_end;       // after the closing bracket, for a bracketed group; else `end`
   char separator_before;  // ' ', '-', ')' (after a bracketed group), or 0 for the first
 };
 
@@ -104,7 +101,7 @@ std::optional<PersonalData> ClassifyNumber(absl::string_view text, bool plus,
     return true;
   };
   if (!plus && !opens_with_bracket && digits.size() == 10 &&
-      (count == 1 || (sizes == std::vector<size_t>{3, 3, 4} && separators_are(" -"))) &&
+      (count == 1 || (sizes == std::vector<size_t>{3, 3, 4} && separators_are(" "))) &&
       ValidNhsCheckDigit(digits)) {
     return PersonalData::kNhsNumber;
   }
@@ -149,10 +146,10 @@ std::optional<Match> NumberAt(absl::string_view text, size_t i, size_t* next) {
     if (pos >= text.size() || !IsDigit(text[pos])) break;
     size_t begin = pos;
     while (pos < text.size() && IsDigit(text[pos])) ++pos;
-    groups.push_back({begin, pos, separator});
+    groups.push_back({begin, pos, pos, separator});
     if (bracketed) {
       if (pos >= text.size() || text[pos] != ')') break;
-      ++pos;
+      groups.back().token_end = ++pos;
       separator = ')';
       if (pos < text.size() && text[pos] == ' ') ++pos;
     } else if (pos + 1 < text.size() && (text[pos] == ' ' || text[pos] == '-') &&
@@ -168,8 +165,7 @@ std::optional<Match> NumberAt(absl::string_view text, size_t i, size_t* next) {
   *next = groups.empty() ? i + 1 : groups[0].end;
   // The longest prefix of the groups that reads as a number wins.
   for (size_t count = groups.size(); count > 0; --count) {
-    size_t end = groups[count - 1].end;
-    if (end < text.size() && text[end] == ')') ++end;
+    size_t end = groups[count - 1].token_end;
     if (!EndsToken(text, end)) continue;
     if (std::optional<PersonalData> kind =
             ClassifyNumber(text, plus, opens_with_bracket, groups, count)) {
@@ -257,7 +253,7 @@ void ScrubCounts::Add(const ScrubCounts& other) {
   for (size_t k = 0; k < found.size(); ++k) found[k] += other.found[k];
 }
 
-std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts) {
+std::vector<PersonalDataSpan> FindPersonalData(absl::string_view text) {
   // E-mail addresses first: their local parts may hold digits that look like numbers.
   std::vector<Match> matches;
   for (size_t at = text.find('@'); at != absl::string_view::npos; at = text.find('@', at + 1)) {
@@ -291,6 +287,11 @@ std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts) {
       i = std::max(i + 1, std::min(next, limit));
     }
   }
+  return all;
+}
+
+std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts) {
+  std::vector<PersonalDataSpan> all = FindPersonalData(text);
   std::string out;
   out.reserve(text.size());
   size_t copied = 0;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -23,17 +24,27 @@ struct ScrubCounts {
   void Add(const ScrubCounts& other);
 };
 
-// Replaces, in `text`:
+// A piece of personal data found in a text: bytes [begin, end).
+struct PersonalDataSpan {
+  size_t begin;
+  size_t end;
+  PersonalData kind;
+};
+
+// Finds, in `text`, in order and without overlaps:
 //   e-mail addresses                 name@example.org
-//   NHS numbers                      10 digits (optionally 3-3-4 spaced) with a valid modulus-11
+//   NHS numbers                      10 digits, together or spaced 3 3 4, with a valid modulus-11
 //                                    check digit
 //   National Insurance numbers       QQ 12 34 56 C: valid prefix letters, six digits, A to D
 //   phone numbers                    UK (0 then 9 or 10 more digits: 0113 496 0000, 07700 900123),
 //                                    international (+ then 8 to 15 digits: +44 20 7946 0958), and
 //                                    North American (650-604-5000, (650) 604-5000)
-// Everything is scanned once, left to right, so time is linear in the text. Numbers glued to
-// letters, dots or slashes (versions, part numbers, dates) are left alone.
-// Returns the scrubbed text; adds what it found to `counts` when not null.
+// Time is linear in the text. Numbers glued to letters, dots or slashes (versions, part numbers,
+// dates, case references like 2008-075-00002) are left alone.
+std::vector<PersonalDataSpan> FindPersonalData(absl::string_view text);
+
+// `text` with everything FindPersonalData finds replaced by its placeholder; adds what it found
+// to `counts` when not null.
 std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts = nullptr);
 
 }  // namespace cairn

@@ -43,6 +43,7 @@ TEST(ScrubberTest, UkAndInternationalPhoneNumbers) {
       {"+44 20 7946 0958 or +44 (0)20 7946 0958", "[phone removed] or [phone removed]"},
       {"Ames: (650) 604-5000; JSC 281-483-0123", "Ames: [phone removed]; JSC [phone removed]"},
       {"1-800-555-0199", "[phone removed]"},
+      {"(contact Michael, 228-688-2233).", "(contact Michael, [phone removed])."},
       {"ref 12345 then 0113 496 0000", "ref 12345 then [phone removed]"},
   });
 }
@@ -51,7 +52,9 @@ TEST(ScrubberTest, NhsNumbersNeedAValidCheckDigit) {
   ExpectScrubs({
       {"NHS no. 943 476 5919", "NHS no. [NHS number removed]"},
       {"patient 9434765919,", "patient [NHS number removed],"},
-      {"401-023-2137", "[NHS number removed]"},
+      {"401 023 2137", "[NHS number removed]"},
+      // Hyphens in 3-3-4 groups read as a North American phone number, whatever the check digit.
+      {"256-544-4281", "[phone removed]"},
   });
   // Wrong check digits: ten digits, but not NHS numbers.
   ExpectUntouched({"NHS no. 943 476 5918", "9434765918", "4010232138"});
@@ -79,6 +82,21 @@ TEST(ScrubberTest, NearMissesAreLeftAlone) {
       "document NPR 7120.5E section 3.4.1",
       "order number 12345678901234",
   });
+}
+
+TEST(ScrubberTest, FindReportsSpansInOrder) {
+  std::string text = "mail a@b.org or call 0113 496 0000";
+  std::vector<PersonalDataSpan> spans = FindPersonalData(text);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(text.substr(spans[0].begin, spans[0].end - spans[0].begin), "a@b.org");
+  EXPECT_EQ(spans[0].kind, PersonalData::kEmail);
+  EXPECT_EQ(text.substr(spans[1].begin, spans[1].end - spans[1].begin), "0113 496 0000");
+  EXPECT_EQ(spans[1].kind, PersonalData::kPhone);
+}
+
+TEST(ScrubberTest, CaseReferencesAreNotPhoneNumbers) {
+  ExpectUntouched({"IRIS Safety Incident #2008-075-00002", "case number S-2010-020-00008",
+                   "Dallas, TX, 75265-0003"});
 }
 
 TEST(ScrubberTest, CountsEachKind) {
