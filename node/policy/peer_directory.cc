@@ -128,10 +128,23 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
   batch.PutPeer(peer);
   batch.Audit(Event(actor, old_version == 0 ? "peer.add" : "peer.update", peer.org_id(),
                     old_version, peer.version()));
+  // A peer added again gets its last stored policy (the deny-all its removal left), as after a
+  // restart.
+  std::optional<v1::PeerPolicy> policy;
+  if (old_version == 0) {
+    absl::StatusOr<v1::PeerPolicy> stored = store_->GetPolicy(peer.org_id(), 0);
+    if (stored.ok()) {
+      policy = *std::move(stored);
+    } else if (!absl::IsNotFound(stored.status())) {
+      return stored.status();
+    }
+  }
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   {
     absl::MutexLock lock(&mu_);
-    peers_[peer.org_id()].peer = peer;
+    PeerState& state = peers_[peer.org_id()];
+    state.peer = peer;
+    if (old_version == 0) state.policy = std::move(policy);
   }
   if (old_version == 0) NotifyPeersChanged();
   return peer;
