@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local three-organisation Cairn federation on loopback: Leeds City Council, West Yorkshire
 # Police and Leeds Teaching Hospitals NHS Trust, each running its own cairnd with certificates
-# from pki.sh. Each records lessons from the mobile-working story, and the demo shows them.
+# from pki.sh. Each records lessons from the mobile-working story; the police admin then decides,
+# per peer, what may leave: policies, explanations, a preview, the export view and the audit log.
 #
 #   deploy/demo.sh [--keep]
 #
@@ -94,6 +95,7 @@ as west-yorkshire-police dan lesson add --marking green --community mobile-worki
   --status learned --polarity good-practice \
   --title "Lock down wireless on mobile data terminals before rollout" \
   --summary "Officers' tablets joined open café and hotel Wi-Fi; we enforced an always-on VPN and certificate-based Wi-Fi." \
+  --lesson "The VPN build is documented; ask pc.jones@example.police.uk or call 0113 496 0000 for a copy" \
   --recommendation "Issue devices with an always-on VPN and WPA2-Enterprise profiles; block open networks" \
   --topic wireless-security --topic mobile-working --contact "force-it-security@example.police.uk" >/dev/null
 as west-yorkshire-police dan lesson add --marking amber --status learned \
@@ -128,6 +130,51 @@ as leeds-council tom lesson add --title "Analysts only read" || true
 step "An analyst reads one lesson in full (local-only notes show on the node that owns them)"
 id=$(as leeds-council tom lesson list --marking red --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
 as leeds-council tom lesson get "$id"
+
+step "raj (admin, west-yorkshire-police) lets the council and the NHS trust pull, with different policies"
+as west-yorkshire-police raj peer add leeds-council --may-pull yes --may-query yes >/dev/null
+as west-yorkshire-police raj peer add leeds-nhs-trust --may-pull yes --community mobile-working >/dev/null
+cat > "$demo/police-to-council.textproto" <<'POLICY'
+# The council may have our GREEN and AMBER mobile-working lessons, with contact details scrubbed.
+export {
+  markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR]
+  include_topics: ["wireless-security", "battery-management", "mobile-working"]
+  scrub_personal_data: true
+}
+POLICY
+cat > "$demo/police-to-nhs.textproto" <<'POLICY'
+# The NHS trust gets GREEN and CLEAR only: no AMBER.
+export {
+  markings: [TLP_GREEN, TLP_CLEAR]
+  scrub_personal_data: true
+}
+POLICY
+as west-yorkshire-police raj policy set --peer leeds-council --file "$demo/police-to-council.textproto"
+as west-yorkshire-police raj policy set --peer leeds-nhs-trust --file "$demo/police-to-nhs.textproto"
+as west-yorkshire-police raj peer list
+
+amber=$(as west-yorkshire-police raj lesson list --marking amber --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
+step "Why would the AMBER battery lesson go to the council but not to the NHS trust?"
+as west-yorkshire-police raj policy explain "$amber" --peer leeds-council
+as west-yorkshire-police raj policy explain "$amber" --peer leeds-nhs-trust
+
+step "What the council would receive from the police, exactly as sent (e-mail scrubbed, contact dropped)"
+as west-yorkshire-police raj policy view --peer leeds-council
+echo "its 'lesson' text as the police hold it, then as the council would receive it:"
+as west-yorkshire-police sian lesson list --json | grep -o '"lesson":"[^"]*"' | head -1
+as west-yorkshire-police raj policy view --peer leeds-council --json | grep -o '"lesson":"[^"]*"' | head -1
+
+step "Preview: what if the NHS trust were allowed AMBER too?"
+cat > "$demo/police-to-nhs-draft.textproto" <<'POLICY'
+export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] scrub_personal_data: true }
+POLICY
+as west-yorkshire-police raj policy preview --peer leeds-nhs-trust --file "$demo/police-to-nhs-draft.textproto"
+
+step "The police audit log: who changed what"
+as west-yorkshire-police raj audit --limit 8
+
+step "Only admins manage sharing"
+as west-yorkshire-police dan policy set --peer leeds-council --file "$demo/police-to-nhs.textproto" || true
 
 if $keep; then
   step "The nodes keep running; press Ctrl-C to stop them. Try, for example:"
