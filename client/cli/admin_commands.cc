@@ -154,10 +154,7 @@ int PeerRemove(const Args& args) {
 }
 
 int PolicyShow(const Args& args) {
-  uint64_t version = 0;
-  if (args.Has("version") && !absl::SimpleAtoi(args.Get("version"), &version)) {
-    Usage("--version: give a whole number");
-  }
+  uint64_t version = args.Has("version") ? ParseCount("version", args.Get("version")) : 0;
   v1::PeerPolicy policy = OrDie(Connect(args)->GetPolicy(PeerOf(args), version));
   if (args.Has("json")) {
     std::cout << ToJson(policy) << "\n";
@@ -217,10 +214,8 @@ int PolicyExplain(const Args& args) {
 
 int PolicyPreview(const Args& args) {
   if (!args.Has("file")) Usage("'policy preview' needs --file DRAFT.textproto");
-  uint32_t sample = 5;
-  if (args.Has("sample") && !absl::SimpleAtoi(args.Get("sample"), &sample)) {
-    Usage("--sample: give a whole number");
-  }
+  uint32_t sample =
+      args.Has("sample") ? static_cast<uint32_t>(ParseCount("sample", args.Get("sample"))) : 5;
   std::string peer = PeerOf(args);
   v1::PreviewPolicyResponse preview =
       OrDie(Connect(args)->PreviewText(peer, ReadFileOrDie(args.Get("file")), sample));
@@ -251,20 +246,10 @@ int PolicyPreview(const Args& args) {
 int PolicyView(const Args& args) {
   v1::ListExportViewRequest request;
   request.set_peer_org(PeerOf(args));
-  if (args.Has("limit")) {
-    uint32_t limit;
-    if (!absl::SimpleAtoi(args.Get("limit"), &limit)) Usage("--limit: give a whole number");
-    request.set_page_size(limit);
-  }
   std::unique_ptr<AdminClient> admin = Connect(args);
-  v1::ListExportViewResponse all;
-  while (true) {
-    v1::ListExportViewResponse page = OrDie(admin->ListExportView(request));
-    all.mutable_lessons()->MergeFrom(page.lessons());
-    all.set_next_page_token(page.next_page_token());
-    if (!args.Has("all") || page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  auto all = FetchPages<v1::ListExportViewResponse>(
+      args, request,
+      [&](const v1::ListExportViewRequest& page) { return admin->ListExportView(page); });
   if (args.Has("json")) {
     std::cout << ToJson(all) << "\n";
     return 0;
@@ -281,20 +266,9 @@ int Audit(const Args& args) {
   if (args.Has("action")) request.set_action(args.Get("action"));
   if (args.Has("since")) *request.mutable_since() = ParseTimeFlag("since", args.Get("since"));
   if (args.Has("until")) *request.mutable_until() = ParseTimeFlag("until", args.Get("until"));
-  if (args.Has("limit")) {
-    uint32_t limit;
-    if (!absl::SimpleAtoi(args.Get("limit"), &limit)) Usage("--limit: give a whole number");
-    request.set_page_size(limit);
-  }
   std::unique_ptr<AdminClient> admin = Connect(args);
-  v1::ListAuditResponse all;
-  while (true) {
-    v1::ListAuditResponse page = OrDie(admin->ListAudit(request));
-    all.mutable_events()->MergeFrom(page.events());
-    all.set_next_page_token(page.next_page_token());
-    if (!args.Has("all") || page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  auto all = FetchPages<v1::ListAuditResponse>(
+      args, request, [&](const v1::ListAuditRequest& page) { return admin->ListAudit(page); });
   if (args.Has("json")) {
     std::cout << ToJson(all) << "\n";
     return 0;

@@ -185,6 +185,12 @@ client::ConnectionOptions ConnectionFrom(const Args& args) {
   return options;
 }
 
+uint64_t ParseCount(const std::string& flag, const std::string& text) {
+  uint64_t count;
+  if (!absl::SimpleAtoi(text, &count)) Usage(absl::StrCat("--", flag, ": give a whole number"));
+  return count;
+}
+
 std::string OnlyPositional(const Args& args, const std::string& command, const std::string& what) {
   if (args.positional().size() != 1) Usage(absl::StrCat("'", command, "' takes one ", what));
   return args.positional()[0];

@@ -72,6 +72,27 @@ void PrintColumns(const std::vector<std::vector<std::string>>& rows);
 // Reads a whole file, or dies saying it cannot.
 std::string ReadFileOrDie(const std::string& path);
 
+// A whole number given to --`flag`, or Usage().
+uint64_t ParseCount(const std::string& flag, const std::string& text);
+
+// Lists a paged collection: applies --limit to `request`, fetches one page, or with --all every
+// page, and returns them joined (next_page_token is the last page's).
+template <typename Response, typename Request, typename Fetch>
+Response FetchPages(const Args& args, Request request, Fetch fetch) {
+  if (args.Has("limit")) {
+    request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
+  }
+  Response all;
+  while (true) {
+    Response page = OrDie(fetch(request));
+    all.clear_next_page_token();
+    all.MergeFrom(page);
+    if (!args.Has("all") || page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  return all;
+}
+
 // Connection settings from --addr/--ca/--cert/--key/--timeout, or CAIRN_ADDR, CAIRN_CA,
 // CAIRN_CERT and CAIRN_KEY.
 client::ConnectionOptions ConnectionFrom(const Args& args);

@@ -152,21 +152,10 @@ int LessonList(const Args& args) {
   if (args.Has("marking")) request.set_marking(ParseMarking(args.Get("marking")));
   if (args.Has("topic")) request.set_topic(args.Get("topic"));
   if (args.Has("origin")) request.set_origin_org(args.Get("origin"));
-  if (args.Has("limit")) {
-    uint32_t limit;
-    if (!absl::SimpleAtoi(args.Get("limit"), &limit)) Usage("--limit: give a whole number");
-    request.set_page_size(limit);
-  }
   if (args.Has("page-token")) request.set_page_token(args.Get("page-token"));
   std::unique_ptr<LessonClient> client = Connect(args);
-  v1::ListLessonsResponse all;
-  while (true) {
-    v1::ListLessonsResponse page = OrDie(client->List(request));
-    all.mutable_lessons()->MergeFrom(page.lessons());
-    all.set_next_page_token(page.next_page_token());
-    if (!args.Has("all") || page.next_page_token().empty()) break;
-    request.set_page_token(page.next_page_token());
-  }
+  auto all = FetchPages<v1::ListLessonsResponse>(
+      args, request, [&](const v1::ListLessonsRequest& page) { return client->List(page); });
   if (args.Has("json")) {
     std::cout << ToJson(all) << "\n";
     return 0;
