@@ -1,0 +1,75 @@
+// Provenance: the origin signs each lesson version it sends with its node key; every receiver
+// verifies that signature against the federation trust bundle before storing, so a relaying node
+// cannot alter a lesson unnoticed. SPEC section 5.
+#ifndef CAIRN_NODE_CRYPTO_PROVENANCE_H_
+#define CAIRN_NODE_CRYPTO_PROVENANCE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/v1/lesson.pb.h"
+
+namespace cairn {
+
+// The bytes a signature covers: the lesson with provenance and local-only fields cleared, in
+// protobuf's deterministic encoding.
+std::string CanonicalEncoding(const v1::Lesson& lesson);
+
+// Signs with this node's private key and attaches its certificate chain. Thread-safe.
+class LessonSigner {
+ public:
+  // Reads the node's certificate chain and key (PEM). FAILED_PRECONDITION naming the file when
+  // either cannot be read or the key is not the certificate's.
+  static absl::StatusOr<std::unique_ptr<LessonSigner>> Load(const std::string& cert_file,
+                                                           const std::string& key_file);
+  ~LessonSigner();
+
+  // Sets lesson->provenance: algorithm, signature over CanonicalEncoding, certificate chain (DER,
+  // leaf first). INTERNAL if OpenSSL fails.
+  absl::Status Sign(v1::Lesson* lesson) const;
+
+ private:
+  struct Key;
+  LessonSigner(std::unique_ptr<Key> key, std::vector<std::string> chain);
+
+  std::unique_ptr<Key> key_;
+  std::vector<std::string> chain_der_;
+};
+
+// Verifies origins' signatures. Certificates already verified are remembered (for ten minutes),
+// so a batch of lessons from one origin costs one chain verification. Thread-safe.
+class LessonVerifier {
+ public:
+  // Reads the trust bundle (PEM, one or more CA certificates). FAILED_PRECONDITION naming the
+  // file when it holds none.
+  static absl::StatusOr<std::unique_ptr<LessonVerifier>> Load(const std::string& trust_bundle_file,
+                                                             std::string federation);
+  ~LessonVerifier();
+
+  // OK when lesson.provenance holds a certificate chain that verifies against the trust bundle,
+  // whose leaf is spiffe://<federation>/org/<lesson.origin_org>, and a valid signature over the
+  // lesson's canonical encoding. UNAUTHENTICATED saying which check failed otherwise.
+  absl::Status Verify(const v1::Lesson& lesson) const;
+
+ private:
+  struct TrustStore;
+  struct CachedKey;
+  LessonVerifier(std::unique_ptr<TrustStore> trust, std::string federation);
+
+  // The public key of a leaf certificate whose chain verifies and which names `org_id`.
+  absl::StatusOr<std::shared_ptr<CachedKey>> KeyFor(const v1::Provenance& provenance,
+                                                    const std::string& org_id) const;
+
+  std::unique_ptr<TrustStore> trust_;
+  const std::string federation_;
+  mutable absl::Mutex mu_;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<CachedKey>> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_CRYPTO_PROVENANCE_H_

@@ -1,0 +1,107 @@
+#include "node/crypto/provenance.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_pki.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ProvenanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::CertPaths leeds = pki_.Node("leeds-council");
+    auto signer = LessonSigner::Load(leeds.cert, leeds.key);
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    signer_ = *std::move(signer);
+    auto verifier = LessonVerifier::Load(pki_.ca_file(), pki_.federation());
+    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    verifier_ = *std::move(verifier);
+    lesson_.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    lesson_.set_origin_org("leeds-council");
+    lesson_.set_version(3);
+    lesson_.set_title("Lock down tablet Wi-Fi");
+    lesson_.set_marking(v1::TLP_GREEN);
+  }
+
+  void ExpectRefused(const v1::Lesson& lesson, const std::string& mention) {
+    absl::Status status = verifier_->Verify(lesson);
+    EXPECT_EQ(status.code(), absl::StatusCode::kUnauthenticated) << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(mention));
+  }
+
+  testing::TestPki& pki_ = testing::TestPki::Shared();
+  std::unique_ptr<LessonSigner> signer_;
+  std::unique_ptr<LessonVerifier> verifier_;
+  v1::Lesson lesson_;
+};
+
+TEST_F(ProvenanceTest, SignedLessonVerifies) {
+  ASSERT_TRUE(signer_->Sign(&lesson_).ok());
+  EXPECT_EQ(lesson_.provenance().algorithm(), "ecdsa-sha256");
+  EXPECT_EQ(lesson_.provenance().certificate_chain_size(), 1);
+  EXPECT_TRUE(verifier_->Verify(lesson_).ok());
+  EXPECT_TRUE(verifier_->Verify(lesson_).ok());  // again, from the verified-key cache
+}
+
+TEST_F(ProvenanceTest, AnyChangeAfterSigningIsCaught) {
+  ASSERT_TRUE(signer_->Sign(&lesson_).ok());
+  v1::Lesson altered = lesson_;
+  altered.set_title("Lock down tablet Wi-Fi (edited by a relay)");
+  ExpectRefused(altered, "does not match its content");
+  altered = lesson_;
+  altered.set_version(4);
+  ExpectRefused(altered, "does not match its content");
+  altered = lesson_;
+  altered.set_marking(v1::TLP_CLEAR);
+  ExpectRefused(altered, "does not match its content");
+}
+
+TEST_F(ProvenanceTest, LocalFieldsAreNotSigned) {
+  ASSERT_TRUE(signer_->Sign(&lesson_).ok());
+  v1::Lesson with_local = lesson_;
+  with_local.mutable_local()->set_contact("kept on the receiving node");
+  EXPECT_TRUE(verifier_->Verify(with_local).ok());
+}
+
+TEST_F(ProvenanceTest, OriginMustBeTheSigner) {
+  lesson_.set_origin_org("west-police");
+  ASSERT_TRUE(signer_->Sign(&lesson_).ok());  // signed by leeds-council's key
+  ExpectRefused(lesson_, "not by the lesson's origin spiffe://test-fed/org/west-police");
+}
+
+TEST_F(ProvenanceTest, UnsignedOrForeignCaLessonsAreRefused) {
+  ExpectRefused(lesson_, "is not signed");
+  testing::TestPki other_ca(pki_.federation());
+  testing::CertPaths impostor = other_ca.Node("leeds-council");
+  auto impostor_signer = LessonSigner::Load(impostor.cert, impostor.key);
+  ASSERT_TRUE(impostor_signer.ok());
+  ASSERT_TRUE((*impostor_signer)->Sign(&lesson_).ok());
+  ExpectRefused(lesson_, "does not verify");
+}
+
+TEST_F(ProvenanceTest, SwappedChainIsCaught) {
+  ASSERT_TRUE(signer_->Sign(&lesson_).ok());
+  testing::CertPaths police = pki_.Node("west-police");
+  auto police_signer = LessonSigner::Load(police.cert, police.key);
+  v1::Lesson police_lesson = lesson_;
+  police_lesson.set_origin_org("west-police");
+  ASSERT_TRUE((*police_signer)->Sign(&police_lesson).ok());
+  // Leeds's signature with the police certificate attached, claiming the police as origin.
+  v1::Lesson forged = police_lesson;
+  forged.mutable_provenance()->set_signature(lesson_.provenance().signature());
+  ExpectRefused(forged, "does not match its content");
+}
+
+TEST(ProvenanceLoadTest, MissingFilesAreNamed) {
+  auto signer = LessonSigner::Load("/nonexistent/node.crt", "/nonexistent/node.key");
+  EXPECT_EQ(signer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(signer.status().message()), HasSubstr("/nonexistent/node.crt"));
+  auto verifier = LessonVerifier::Load("/nonexistent/ca.crt", "fed");
+  EXPECT_THAT(std::string(verifier.status().message()), HasSubstr("/nonexistent/ca.crt"));
+}
+
+}  // namespace
+}  // namespace cairn
