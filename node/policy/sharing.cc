@@ -62,6 +62,35 @@ std::string Quoted(const StringList& values) {
   return absl::StrCat("[", absl::StrJoin(values, ", "), "]");
 }
 
+// Whether the lesson has a non-empty value in field `name`.
+bool HasContent(const v1::Lesson& lesson, const std::string& name) {
+  const google::protobuf::FieldDescriptor* field = lesson.GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr) return false;
+  const google::protobuf::Reflection* reflection = lesson.GetReflection();
+  return field->is_repeated() ? reflection->FieldSize(lesson, field) > 0
+                              : reflection->HasField(lesson, field);
+}
+
+// The free-text fields personal-data scrubbing reads.
+std::vector<std::string*> ScrubbedTexts(v1::Lesson* lesson) {
+  std::vector<std::string*> texts = {
+      lesson->mutable_title(),   lesson->mutable_summary(),         lesson->mutable_driving_event(),
+      lesson->mutable_lesson(),  lesson->mutable_evidence(),        lesson->mutable_project(),
+      lesson->mutable_lifecycle_phase(), lesson->mutable_retraction_reason()};
+  for (std::string& recommendation : *lesson->mutable_recommendations()) {
+    texts.push_back(&recommendation);
+  }
+  return texts;
+}
+
+bool HasPersonalData(const v1::Lesson& lesson) {
+  v1::Lesson copy = lesson;
+  for (const std::string* text : ScrubbedTexts(&copy)) {
+    if (!FindPersonalData(*text).empty()) return true;
+  }
+  return false;
+}
+
 // The lesson's own marking rules, which no policy can loosen.
 std::optional<v1::SharingDecision> MarkingRefuses(const v1::Lesson& lesson, bool is_origin,
                                                   const v1::Peer& peer) {
@@ -180,6 +209,23 @@ v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view ho
     }
     reasons.push_back(absl::StrCat("tag '", *tag, "' is in export.include_tags"));
   }
+  if (lesson.origin_org() != holder_org) {
+    // A relayed copy carries its origin's signature: it goes on exactly as received, or not at all.
+    for (const std::string& name : rules.redact_fields()) {
+      if (HasContent(lesson, name)) {
+        return Deny("export.redact_fields",
+                    absl::StrCat("this copy from ", lesson.origin_org(), " has '", name,
+                                 "', which export.redact_fields would redact, and a relayed copy "
+                                 "cannot be altered"));
+      }
+    }
+    if (rules.scrub_personal_data() && HasPersonalData(lesson)) {
+      return Deny("export.scrub_personal_data",
+                  absl::StrCat("this copy from ", lesson.origin_org(),
+                               " holds personal data that scrubbing would remove, and a relayed "
+                               "copy cannot be altered"));
+    }
+  }
   v1::SharingDecision decision;
   decision.set_allowed(true);
   decision.set_rule("export.markings");
@@ -205,14 +251,8 @@ v1::Lesson RedactForPeer(const v1::Lesson& lesson, const v1::PeerPolicy& policy,
     }
   }
   if (policy.export_().scrub_personal_data()) {
-    for (std::string* text :
-         {view.mutable_title(), view.mutable_summary(), view.mutable_driving_event(),
-          view.mutable_lesson(), view.mutable_evidence(), view.mutable_project(),
-          view.mutable_lifecycle_phase(), view.mutable_retraction_reason()}) {
+    for (std::string* text : ScrubbedTexts(&view)) {
       if (!text->empty()) *text = ScrubPersonalData(*text, counts);
-    }
-    for (std::string& recommendation : *view.mutable_recommendations()) {
-      recommendation = ScrubPersonalData(recommendation, counts);
     }
   }
   return view;

@@ -32,7 +32,12 @@ enum class SharingChannel { kReplication, kQuery };
 //                                      communities (matched ignoring case)
 //   policy                             no policy: nothing (default deny)
 //   export.markings, export.classification_ceiling, export.sectors, export.statuses,
-//   export.exclude_topics, export.exclude_tags, export.include_topics, export.include_tags
+//   export.exclude_topics, export.exclude_tags, export.include_topics, export.include_tags,
+//   export.redact_fields, export.scrub_personal_data
+//                                      a copy (held by a node that is not its origin) carries its
+//                                      origin's signature, so it is relayed only if the policy
+//                                      would not alter it: it has none of the redacted fields
+//                                      and no personal data to scrub
 // An allowed decision names export.markings and lists the marking and every include list, sector
 // and status condition the lesson met.
 v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view holder_org,

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "node/common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -21,10 +22,15 @@ enum ColumnFamily : size_t {
   kPolicies,
   kAudit,
   kMeta,
+  kLedger,
+  kHolders,
+  kHeldFrom,
+  kReplication,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
-    "default", "lessons", "changes", "peers", "policies", "audit", "meta"};
+    "default", "lessons", "changes",  "peers",    "policies",   "audit",
+    "meta",    "ledger",  "holders", "held_from", "replication"};
 
 // Debian's Abseil has its own string_view, which rocksdb::Slice does not take directly.
 rocksdb::Slice ToSlice(absl::string_view text) { return rocksdb::Slice(text.data(), text.size()); }
@@ -61,9 +67,13 @@ uint64_t DecodeSequenceKey(absl::string_view key) {
   return sequence;
 }
 
-// Org ids never hold NUL, so one peer's keys never prefix another's.
+// Org ids and lesson ids never hold NUL, so one owner's keys never prefix another's.
 std::string PolicyPrefix(absl::string_view peer_org) {
   return absl::StrCat(peer_org, absl::string_view("\0", 1));
+}
+
+std::string PairKey(absl::string_view first, absl::string_view second) {
+  return absl::StrCat(first, absl::string_view("\0", 1), second);
 }
 
 std::string PolicyKey(absl::string_view peer_org, uint64_t version) {
@@ -80,6 +90,32 @@ absl::StatusOr<Proto> ParseStored(const rocksdb::Slice& value, absl::string_view
 }
 
 }  // namespace
+
+void StoreBatch::PutLedger(absl::string_view peer, absl::string_view lesson_id, uint64_t version) {
+  v1::LedgerEntry entry;
+  entry.set_version(version);
+  raw_.push_back({kLedger, PairKey(peer, lesson_id), entry.SerializeAsString()});
+}
+
+void StoreBatch::PutHolder(absl::string_view lesson_id, absl::string_view source,
+                           v1::HolderEntry entry) {
+  std::string value = entry.SerializeAsString();
+  raw_.push_back({kHolders, PairKey(lesson_id, source), value});
+  raw_.push_back({kHeldFrom, PairKey(source, lesson_id), std::move(value)});
+}
+
+void StoreBatch::DeleteHolder(absl::string_view lesson_id, absl::string_view source) {
+  raw_.push_back({kHolders, PairKey(lesson_id, source), std::nullopt});
+  raw_.push_back({kHeldFrom, PairKey(source, lesson_id), std::nullopt});
+}
+
+void StoreBatch::PutPullState(absl::string_view peer, const v1::PullState& state) {
+  raw_.push_back({kReplication, absl::StrCat("pull/", peer), state.SerializeAsString()});
+}
+
+void StoreBatch::PutSendState(absl::string_view peer, const v1::SendState& state) {
+  raw_.push_back({kReplication, absl::StrCat("send/", peer), state.SerializeAsString()});
+}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const Options& options) {
@@ -113,6 +149,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (it->Valid()) {
     last_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
   }
+  it->SeekToFirst();
+  uint64_t first_sequence = last_sequence + 1;
+  if (it->Valid()) {
+    first_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
+  }
   CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
   std::unique_ptr<rocksdb::Iterator> audit(store->db_->NewIterator({}, store->handles_[kAudit]));
   audit->SeekToLast();
@@ -124,6 +165,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   {
     absl::MutexLock lock(&store->write_mu_);
     store->last_sequence_ = last_sequence;
+    store->first_sequence_ = first_sequence;
     store->last_audit_sequence_ = last_audit;
   }
   return store;
@@ -178,7 +220,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
                        " was expected but version ", stored_version,
                        " is stored (it changed meanwhile; fetch it again)"));
     }
-    if (lesson.version() <= stored_version) {
+    const bool remove = lesson_write.change_kind == v1::Change::DELETE;
+    if (!remove && lesson.version() <= stored_version) {
       return absl::FailedPreconditionError(
           absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
                        " is not higher than the stored version ", stored_version));
@@ -186,10 +229,14 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     v1::Change change;
     change.set_sequence(++sequence);
     change.set_lesson_id(lesson.id());
-    change.set_version(lesson.version());
+    change.set_version(remove ? stored_version : lesson.version());
     change.set_kind(lesson_write.change_kind);
-    *change.mutable_at() = lesson.updated_at();
-    write.Put(handles_[kLessons], ToSlice(lesson.id()), lesson.SerializeAsString());
+    if (remove) {
+      write.Delete(handles_[kLessons], ToSlice(lesson.id()));
+    } else {
+      *change.mutable_at() = lesson.updated_at();
+      write.Put(handles_[kLessons], ToSlice(lesson.id()), lesson.SerializeAsString());
+    }
     write.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
     sequences.push_back(sequence);
   }
@@ -207,11 +254,23 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     write.Put(handles_[kAudit], SequenceKey(audit_sequence), event.SerializeAsString());
   }
   for (const auto& [key, value] : batch.meta_) write.Put(handles_[kMeta], key, value);
+  for (const StoreBatch::Raw& raw : batch.raw_) {
+    if (raw.value) {
+      write.Put(handles_[raw.column_family], raw.key, *raw.value);
+    } else {
+      write.Delete(handles_[raw.column_family], raw.key);
+    }
+  }
   rocksdb::WriteOptions options;
   options.sync = true;
   CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &write), "writing to the database"));
   last_sequence_ = sequence;
   last_audit_sequence_ = audit_sequence;
+  {
+    absl::MutexLock commit_lock(&commit_mu_);
+    ++commit_count_;
+    committed_.SignalAll();
+  }
   return sequences;
 }
 
@@ -278,6 +337,98 @@ absl::Status Store::ScanAuditNewestFirst(
     if (!visit(event)) break;
   }
   return FromRocks(it->status(), "reading the audit log");
+}
+
+namespace {
+
+// Reads one record of type Proto from `handle`; NOT_FOUND naming `what` when absent.
+template <typename Proto>
+absl::StatusOr<Proto> GetRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle,
+                                absl::string_view key, absl::string_view what) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status = db->Get({}, handle, ToSlice(key), &value);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no ", what));
+  CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading ", what)));
+  return ParseStored<Proto>(value, what);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::LedgerEntry> Store::GetLedger(absl::string_view peer,
+                                                 absl::string_view lesson_id) const {
+  return GetRecord<v1::LedgerEntry>(db_.get(), handles_[kLedger], PairKey(peer, lesson_id),
+                                    "ledger entry");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> Store::ListHolders(
+    absl::string_view lesson_id) const {
+  std::vector<std::pair<std::string, v1::HolderEntry>> holders;
+  std::string prefix = PairKey(lesson_id, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kHolders]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::HolderEntry entry,
+                           ParseStored<v1::HolderEntry>(it->value(), "holder"));
+    holders.emplace_back(it->key().ToString().substr(prefix.size()), std::move(entry));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading holders"));
+  return holders;
+}
+
+absl::Status Store::ScanHeldFrom(
+    absl::string_view source,
+    const std::function<bool(absl::string_view, const v1::HolderEntry&)>& visit) const {
+  std::string prefix = PairKey(source, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kHeldFrom]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::HolderEntry entry,
+                           ParseStored<v1::HolderEntry>(it->value(), "holder"));
+    absl::string_view key(it->key().data(), it->key().size());
+    if (!visit(key.substr(prefix.size()), entry)) break;
+  }
+  return FromRocks(it->status(), "reading holders");
+}
+
+absl::StatusOr<v1::PullState> Store::GetPullState(absl::string_view peer) const {
+  return GetRecord<v1::PullState>(db_.get(), handles_[kReplication], absl::StrCat("pull/", peer),
+                                  "pull state");
+}
+
+absl::StatusOr<v1::SendState> Store::GetSendState(absl::string_view peer) const {
+  return GetRecord<v1::SendState>(db_.get(), handles_[kReplication], absl::StrCat("send/", peer),
+                                  "send state");
+}
+
+uint64_t Store::FirstSequence() const {
+  absl::MutexLock lock(&write_mu_);
+  return first_sequence_;
+}
+
+absl::Status Store::TrimChangeLog(uint64_t keep) {
+  absl::MutexLock lock(&write_mu_);
+  uint64_t held = last_sequence_ + 1 - first_sequence_;
+  if (held <= keep) return absl::OkStatus();
+  uint64_t new_first = last_sequence_ + 1 - keep;
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  CAIRN_RETURN_IF_ERROR(FromRocks(
+      db_->DeleteRange(options, handles_[kChanges], SequenceKey(first_sequence_),
+                       SequenceKey(new_first)),
+      "trimming the change log"));
+  first_sequence_ = new_first;
+  return absl::OkStatus();
+}
+
+uint64_t Store::CommitCount() const {
+  absl::MutexLock lock(&commit_mu_);
+  return commit_count_;
+}
+
+void Store::AwaitCommitAfter(uint64_t seen, absl::Duration timeout) const {
+  absl::MutexLock lock(&commit_mu_);
+  absl::Time deadline = absl::Now() + timeout;
+  while (commit_count_ <= seen) {
+    if (committed_.WaitWithDeadline(&commit_mu_, deadline)) break;
+  }
 }
 
 absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -13,8 +14,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/policy.pb.h"
+#include "cairn/v1/storage.pb.h"
 
 namespace rocksdb {
 class DB;
@@ -24,7 +27,8 @@ class Env;
 
 namespace cairn {
 
-// One lesson to store, with the version the caller saw when it decided to write (compare-and-set).
+// One lesson to store (or, with change_kind DELETE, remove), with the version the caller saw when
+// it decided to write (compare-and-set).
 struct LessonWrite {
   v1::Lesson lesson;
   uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet
@@ -45,6 +49,12 @@ class StoreBatch {
   void PutMeta(std::string key, std::string value) {
     meta_.emplace_back(std::move(key), std::move(value));
   }
+  // Replication bookkeeping; see cairn/v1/storage.proto.
+  void PutLedger(absl::string_view peer, absl::string_view lesson_id, uint64_t version);
+  void PutHolder(absl::string_view lesson_id, absl::string_view source, v1::HolderEntry entry);
+  void DeleteHolder(absl::string_view lesson_id, absl::string_view source);
+  void PutPullState(absl::string_view peer, const v1::PullState& state);
+  void PutSendState(absl::string_view peer, const v1::SendState& state);
 
  private:
   friend class Store;
@@ -54,6 +64,13 @@ class StoreBatch {
   std::vector<v1::PeerPolicy> policies_;
   std::vector<v1::AuditEvent> audit_;
   std::vector<std::pair<std::string, std::string>> meta_;
+  // Raw puts and deletes of replication records: (column family, key, value or nullopt).
+  struct Raw {
+    int column_family;
+    std::string key;
+    std::optional<std::string> value;
+  };
+  std::vector<Raw> raw_;
 };
 
 // Owns the RocksDB instance. Column families:
@@ -63,6 +80,10 @@ class StoreBatch {
 //   policies  peer org id, NUL, 8-byte big-endian version -> v1::PeerPolicy
 //   audit     8-byte big-endian sequence number -> v1::AuditEvent (append-only)
 //   meta      small named values
+//   ledger    peer, NUL, lesson id -> v1::LedgerEntry (what each peer was sent)
+//   holders   lesson id, NUL, source peer -> v1::HolderEntry (who supplied each copy)
+//   held_from source peer, NUL, lesson id -> v1::HolderEntry (the same, by source)
+//   replication  "pull/" or "send/" + peer -> v1::PullState or v1::SendState
 // Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so
 // once a write returns OK it survives a crash, and the change log never disagrees with the
 // lessons; audit events are written in the batch of the change they record. Thread-safe: reads
@@ -116,6 +137,31 @@ class Store {
   // NOT_FOUND when the key was never set.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
 
+  // Replication bookkeeping. Each Get is NOT_FOUND when there is no record.
+  absl::StatusOr<v1::LedgerEntry> GetLedger(absl::string_view peer,
+                                            absl::string_view lesson_id) const;
+  // Every source that supplied this copy, as (source org, entry).
+  absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> ListHolders(
+      absl::string_view lesson_id) const;
+  // Every copy `source` supplied, as (lesson id, entry), until `visit` returns false.
+  absl::Status ScanHeldFrom(
+      absl::string_view source,
+      const std::function<bool(absl::string_view lesson_id, const v1::HolderEntry&)>& visit) const;
+  absl::StatusOr<v1::PullState> GetPullState(absl::string_view peer) const;
+  absl::StatusOr<v1::SendState> GetSendState(absl::string_view peer) const;
+
+  // The lowest sequence number still in the change log (LastSequence() + 1 when it is empty).
+  uint64_t FirstSequence() const;
+  // Drops change-log entries, oldest first, so at most `keep` remain. Peers whose cursor falls
+  // behind the log resynchronise from a snapshot.
+  absl::Status TrimChangeLog(uint64_t keep);
+
+  // Every successful Commit increments a counter, and wakes waiters: replication streams sleep
+  // here until there may be something new to send.
+  uint64_t CommitCount() const;
+  // Returns when CommitCount() > `seen`, or after `timeout`.
+  void AwaitCommitAfter(uint64_t seen, absl::Duration timeout) const;
+
   // Calls `visit` on lessons in id order, starting after `start_after` (all when empty), until it
   // returns false or the lessons run out.
   absl::Status ScanLessons(absl::string_view start_after,
@@ -135,6 +181,10 @@ class Store {
   mutable absl::Mutex write_mu_;
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_audit_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
+  uint64_t first_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
+  mutable absl::Mutex commit_mu_;
+  mutable absl::CondVar committed_;
+  uint64_t commit_count_ ABSL_GUARDED_BY(commit_mu_) = 0;
 };
 
 }  // namespace cairn

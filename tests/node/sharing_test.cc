@@ -402,6 +402,20 @@ std::optional<std::string> OracleRefusal(const Scenario& s) {
   if (!e.include_tags().empty() && !IntersectsIgnoreCase(l.tags(), e.include_tags())) {
     return "export.include_tags";
   }
+  if (copy) {
+    // A relayed copy must go on unaltered: see what each kind of alteration would do to it.
+    v1::Lesson original = l;
+    original.clear_local();
+    v1::PeerPolicy redact_only = *s.policy;
+    redact_only.mutable_export_()->set_scrub_personal_data(false);
+    v1::Lesson redacted = RedactForPeer(l, redact_only);
+    if (redacted.SerializeAsString() != original.SerializeAsString()) {
+      return "export.redact_fields";
+    }
+    if (RedactForPeer(l, *s.policy).SerializeAsString() != redacted.SerializeAsString()) {
+      return "export.scrub_personal_data";
+    }
+  }
   return std::nullopt;
 }
 
