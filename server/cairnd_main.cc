@@ -97,8 +97,10 @@ int Run(int argc, char** argv) {
   if (!seeded.ok()) return Fail(seeded);
   Authenticator authenticator(*config);
   // Peers are accepted exactly while the directory knows them.
-  (*directory)->OnPeersChanged([&authenticator](absl::flat_hash_set<std::string> peers) {
-    authenticator.SetPeers(std::move(peers));
+  (*directory)->AddPeersListener([&authenticator](const std::vector<v1::Peer>& peers) {
+    absl::flat_hash_set<std::string> ids;
+    for (const v1::Peer& peer : peers) ids.insert(peer.org_id());
+    authenticator.SetPeers(std::move(ids));
   });
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &authenticator);

@@ -81,23 +81,25 @@ absl::Status PeerDirectory::SeedOnce(const std::vector<v1::Peer>& peers) {
   return absl::OkStatus();
 }
 
-void PeerDirectory::OnPeersChanged(std::function<void(absl::flat_hash_set<std::string>)> listener) {
-  {
-    absl::MutexLock lock(&mu_);
-    listener_ = std::move(listener);
-  }
-  NotifyPeersChanged();
+void PeerDirectory::AddPeersListener(PeersListener listener) {
+  listener(ListPeers());
+  absl::MutexLock lock(&mu_);
+  listeners_.push_back(std::move(listener));
 }
 
 void PeerDirectory::NotifyPeersChanged() {
-  std::function<void(absl::flat_hash_set<std::string>)> listener;
-  absl::flat_hash_set<std::string> ids;
+  std::vector<PeersListener> listeners;
   {
     absl::MutexLock lock(&mu_);
-    listener = listener_;
-    for (const auto& [org_id, state] : peers_) ids.insert(org_id);
+    listeners = listeners_;
   }
-  if (listener) listener(std::move(ids));
+  std::vector<v1::Peer> peers = ListPeers();
+  for (const PeersListener& listener : listeners) listener(peers);
+}
+
+absl::StatusOr<PeerDirectory::PeerSnapshot> PeerDirectory::Snapshot(
+    absl::string_view org_id) const {
+  return State(org_id);
 }
 
 v1::AuditEvent PeerDirectory::Event(absl::string_view actor, absl::string_view action,
@@ -146,7 +148,7 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
     state.peer = peer;
     if (old_version == 0) state.policy = std::move(policy);
   }
-  if (old_version == 0) NotifyPeersChanged();
+  NotifyPeersChanged();
   return peer;
 }
 

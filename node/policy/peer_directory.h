@@ -59,9 +59,19 @@ class PeerDirectory {
   // changed through the admin API, is the truth and the config's peers are ignored.
   absl::Status SeedOnce(const std::vector<v1::Peer>& peers);
 
-  // Calls `listener` with the peer org ids now and after every change, e.g. so the authenticator
-  // accepts exactly the known peers. Called without the directory's lock held.
-  void OnPeersChanged(std::function<void(absl::flat_hash_set<std::string>)> listener);
+  // Calls `listener` with every peer now and after every change to any peer, e.g. so the
+  // authenticator accepts exactly the known peers and a puller runs for each peer we pull from.
+  // Listeners are called in the order added, without the directory's lock held.
+  using PeersListener = std::function<void(const std::vector<v1::Peer>&)>;
+  void AddPeersListener(PeersListener listener);
+
+  // A peer with its current policy (none: it receives nothing).
+  struct PeerSnapshot {
+    v1::Peer peer;
+    std::optional<v1::PeerPolicy> policy;
+  };
+  // NOT_FOUND for an unknown peer.
+  absl::StatusOr<PeerSnapshot> Snapshot(absl::string_view org_id) const;
 
   // Adds a peer or replaces a known one's settings; its version grows. INVALID_ARGUMENT naming
   // the field.
@@ -97,10 +107,7 @@ class PeerDirectory {
                                             uint32_t page_size) const;
 
  private:
-  struct PeerState {
-    v1::Peer peer;
-    std::optional<v1::PeerPolicy> policy;
-  };
+  using PeerState = PeerSnapshot;
 
   PeerDirectory(Store* store, std::string self_org, Clock* clock)
       : store_(store), self_org_(std::move(self_org)), clock_(clock) {}
@@ -117,7 +124,7 @@ class PeerDirectory {
   absl::Mutex write_mu_;  // serialises read-modify-write of versions
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, PeerState> peers_ ABSL_GUARDED_BY(mu_);
-  std::function<void(absl::flat_hash_set<std::string>)> listener_ ABSL_GUARDED_BY(mu_);
+  std::vector<PeersListener> listeners_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cairn

@@ -1,0 +1,180 @@
+#include "node/replication/change_feed.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "node/common/status_macros.h"
+#include "node/policy/sharing.h"
+
+namespace cairn {
+
+ChangeFeed::ChangeFeed(Store* store, const PeerDirectory* directory, const LessonSigner* signer,
+                       std::string self_org, Clock* clock)
+    : store_(store),
+      directory_(directory),
+      signer_(signer),
+      self_org_(std::move(self_org)),
+      clock_(clock) {}
+
+absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& target,
+                                           const v1::Lesson& lesson,
+                                           v1::ReplicationBatch* batch, size_t* bytes,
+                                           StoreBatch* ledger) const {
+  std::optional<v1::Lesson> view =
+      ExportView(lesson, self_org_, target.peer, target.policy ? &*target.policy : nullptr,
+                 SharingChannel::kReplication);
+  if (!view) return false;
+  if (lesson.origin_org() == self_org_) {
+    // Our own lesson: sign exactly the view this peer gets.
+    CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
+  }
+  // A copy goes on as received, with its origin's signature (the decision made sure the policy
+  // does not alter it).
+  *bytes += view->ByteSizeLong();
+  ledger->PutLedger(target.peer.org_id(), view->id(), view->version());
+  *batch->add_changes()->mutable_lesson() = *std::move(view);
+  return true;
+}
+
+absl::StatusOr<bool> ChangeFeed::NeedsResync(const PeerDirectory::PeerSnapshot& target,
+                                             uint64_t cursor) {
+  uint64_t policy_version = target.policy ? target.policy->version() : 0;
+  absl::StatusOr<v1::SendState> state = store_->GetSendState(target.peer.org_id());
+  if (!state.ok() && !absl::IsNotFound(state.status())) return state.status();
+  bool log_reaches = cursor + 1 >= store_->FirstSequence() && cursor <= store_->LastSequence();
+  if (!state.ok() && log_reaches) {
+    // A new peer: the change log tells it everything. Remember what that is reconciled against,
+    // so a later policy change resynchronises it.
+    v1::SendState first;
+    first.set_policy_version(policy_version);
+    first.set_peer_version(target.peer.version());
+    StoreBatch batch;
+    batch.PutSendState(target.peer.org_id(), first);
+    CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+    return false;
+  }
+  if (!state.ok()) return true;
+  return state->policy_version() != policy_version ||
+         state->peer_version() != target.peer.version() || cursor < state->resync_cursor() ||
+         !log_reaches;
+}
+
+absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org,
+                                                      uint64_t cursor, const FeedLimits& limits,
+                                                      ResyncProgress* resync) {
+  CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot target, directory_->Snapshot(peer_org));
+  if (!target.peer.may_pull()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("peer ", peer_org, " may not pull lessons from ", self_org_));
+  }
+  if (!resync->active) {
+    CAIRN_ASSIGN_OR_RETURN(bool needed, NeedsResync(target, cursor));
+    if (needed) {
+      // Record what this resynchronisation reconciles against before sending anything: until
+      // the peer's cursor reaches end_cursor, it is not reconciled.
+      resync->active = true;
+      resync->resync_id = static_cast<uint64_t>(absl::ToUnixNanos(clock_->Now()));
+      resync->end_cursor = store_->LastSequence();
+      resync->after_lesson.clear();
+      v1::SendState state;
+      state.set_policy_version(target.policy ? target.policy->version() : 0);
+      state.set_peer_version(target.peer.version());
+      state.set_resync_cursor(resync->end_cursor);
+      *state.mutable_resynced_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(clock_->Now()));
+      StoreBatch batch;
+      batch.PutSendState(peer_org, state);
+      CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+    }
+  }
+  if (resync->active) return NextResyncBatch(target, cursor, limits, resync);
+  return NextChangesBatch(target, cursor, limits);
+}
+
+absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
+    const PeerDirectory::PeerSnapshot& target, uint64_t cursor, const FeedLimits& limits,
+    ResyncProgress* resync) {
+  v1::ReplicationBatch batch;
+  StoreBatch ledger;
+  size_t bytes = 0;
+  bool more = false;
+  absl::Status failed;
+  CAIRN_RETURN_IF_ERROR(store_->ScanLessons(resync->after_lesson, [&](const v1::Lesson& lesson) {
+    if (static_cast<size_t>(batch.changes_size()) >= limits.max_lessons ||
+        bytes >= limits.max_bytes) {
+      more = true;
+      return false;
+    }
+    absl::StatusOr<bool> added = AddLesson(target, lesson, &batch, &bytes, &ledger);
+    if (!added.ok()) {
+      failed = added.status();
+      return false;
+    }
+    resync->after_lesson = lesson.id();
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(failed);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
+  batch.set_resync(true);
+  batch.set_sender_sequence(store_->LastSequence());
+  if (more) {
+    batch.set_cursor(cursor);  // the receiver's cursor moves only when the resync ends
+  } else {
+    batch.set_ends_resync(true);
+    batch.set_cursor(resync->end_cursor);
+    resync->active = false;
+  }
+  // The receiver tells copies confirmed by this resync apart by its id.
+  batch.set_resync_id(resync->resync_id);
+  return batch;
+}
+
+absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextChangesBatch(
+    const PeerDirectory::PeerSnapshot& target, uint64_t cursor, const FeedLimits& limits) {
+  v1::ReplicationBatch batch;
+  StoreBatch ledger;
+  size_t bytes = 0;
+  uint64_t last_examined = cursor;
+  absl::flat_hash_set<std::string> in_batch;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Change> changes,
+                         store_->ReadChanges(cursor, limits.max_lessons));
+  for (const v1::Change& change : changes) {
+    if (static_cast<size_t>(batch.changes_size()) >= limits.max_lessons ||
+        bytes >= limits.max_bytes || in_batch.contains(change.lesson_id())) {
+      break;  // one entry per lesson per batch, so the receiver applies each once
+    }
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(change.lesson_id());
+    if (!lesson.ok() && !absl::IsNotFound(lesson.status())) return lesson.status();
+    if (lesson.ok() && lesson->version() > change.version()) {
+      last_examined = change.sequence();  // a later entry in the log sends the newer version
+      continue;
+    }
+    bool sent = false;
+    if (lesson.ok()) {
+      CAIRN_ASSIGN_OR_RETURN(sent, AddLesson(target, *lesson, &batch, &bytes, &ledger));
+    }
+    if (!sent) {
+      // Withdraw it only from a peer we ever sent it to: naming it to anyone else would leak it.
+      absl::StatusOr<v1::LedgerEntry> ledger_entry =
+          store_->GetLedger(target.peer.org_id(), change.lesson_id());
+      if (ledger_entry.ok()) {
+        v1::Retraction* retraction = batch.add_changes()->mutable_retraction();
+        retraction->set_lesson_id(change.lesson_id());
+        retraction->set_reason(!lesson.ok() ? "removed"
+                               : lesson->status() == v1::RETRACTED
+                                   ? "retracted by its origin"
+                                   : "no longer shared with this peer");
+      } else if (!absl::IsNotFound(ledger_entry.status())) {
+        return ledger_entry.status();
+      }
+    }
+    in_batch.insert(change.lesson_id());
+    last_examined = change.sequence();
+  }
+  CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
+  batch.set_cursor(last_examined);
+  batch.set_sender_sequence(store_->LastSequence());
+  return batch;
+}
+
+}  // namespace cairn

@@ -1,0 +1,73 @@
+// The sending side of replication: what one peer may receive from this node, batch by batch, from
+// its cursor in our change log. SPEC sections 3 and 4.
+#ifndef CAIRN_NODE_REPLICATION_CHANGE_FEED_H_
+#define CAIRN_NODE_REPLICATION_CHANGE_FEED_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "cairn/v1/replication.pb.h"
+#include "node/common/clock.h"
+#include "node/crypto/provenance.h"
+#include "node/policy/peer_directory.h"
+#include "node/storage/store.h"
+
+namespace cairn {
+
+struct FeedLimits {
+  static constexpr size_t kMaxLessons = 1000;
+  static constexpr size_t kMaxBytes = 3 * 1024 * 1024;  // under the receiver's 4 MiB message cap
+  size_t max_lessons = 500;
+  size_t max_bytes = 2 * 1024 * 1024;
+};
+
+// Where a resynchronisation has got to, across the batches of one stream. A stream that breaks
+// mid-way starts a new one: the receiver's cursor only moves at the end.
+struct ResyncProgress {
+  bool active = false;
+  uint64_t resync_id = 0;      // unique: tells this resync's copies apart from an earlier one's
+  uint64_t end_cursor = 0;     // the cursor the receiver holds when it ends
+  std::string after_lesson;    // lessons are sent in id order
+};
+
+// Builds the batches. Every lesson goes through the export view for the peer (markings, policy,
+// redaction) and is signed; a lesson the peer may no longer have becomes a retraction if the
+// ledger says the peer was ever sent it. The ledger is written, durably, before the batch is
+// returned, so it never under-states what a peer holds. Thread-safe; everything it uses must
+// outlive it.
+class ChangeFeed {
+ public:
+  ChangeFeed(Store* store, const PeerDirectory* directory, const LessonSigner* signer,
+             std::string self_org, Clock* clock);
+
+  // The next batch for `peer_org`, whose receiver has applied our feed up to `cursor`. Normally
+  // the changes after `cursor`; a full resynchronisation instead when the peer's policy or
+  // settings changed since it was last reconciled, when it never finished the last one, or when
+  // our change log no longer reaches back to its cursor. A batch with no changes and no resync
+  // flag means the peer is up to date to batch.cursor(). PERMISSION_DENIED when the peer may not
+  // pull; NOT_FOUND for an unknown peer.
+  absl::StatusOr<v1::ReplicationBatch> Next(absl::string_view peer_org, uint64_t cursor,
+                                            const FeedLimits& limits, ResyncProgress* resync);
+
+ private:
+  // Adds the peer's view of `lesson` to `batch` (true), or nothing when it may not have it.
+  absl::StatusOr<bool> AddLesson(const PeerDirectory::PeerSnapshot& target,
+                                 const v1::Lesson& lesson, v1::ReplicationBatch* batch,
+                                 size_t* bytes, StoreBatch* ledger) const;
+  absl::StatusOr<bool> NeedsResync(const PeerDirectory::PeerSnapshot& target, uint64_t cursor);
+  absl::StatusOr<v1::ReplicationBatch> NextResyncBatch(const PeerDirectory::PeerSnapshot& target,
+                                                       uint64_t cursor, const FeedLimits& limits,
+                                                       ResyncProgress* resync);
+  absl::StatusOr<v1::ReplicationBatch> NextChangesBatch(const PeerDirectory::PeerSnapshot& target,
+                                                        uint64_t cursor, const FeedLimits& limits);
+
+  Store* const store_;
+  const PeerDirectory* const directory_;
+  const LessonSigner* const signer_;
+  const std::string self_org_;
+  Clock* const clock_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_REPLICATION_CHANGE_FEED_H_

@@ -1,0 +1,233 @@
+#include "node/replication/replica_applier.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "node/common/status_macros.h"
+#include "node/lessons/validation.h"
+
+namespace cairn {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
+bool AnyTopicAccepted(const v1::Lesson& lesson, const v1::ImportRules& rules) {
+  if (rules.accepted_topics().empty()) return true;
+  for (const std::string& topic : lesson.topics()) {
+    for (const std::string& accepted : rules.accepted_topics()) {
+      if (absl::EqualsIgnoreCase(topic, accepted)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ReplicaApplier::ReplicaApplier(Store* store, const PeerDirectory* directory,
+                               const LessonVerifier* verifier, std::string self_org, Clock* clock)
+    : store_(store),
+      directory_(directory),
+      verifier_(verifier),
+      self_org_(std::move(self_org)),
+      clock_(clock) {}
+
+absl::StatusOr<uint64_t> ReplicaApplier::Cursor(absl::string_view source) const {
+  absl::StatusOr<v1::PullState> state = store_->GetPullState(source);
+  if (absl::IsNotFound(state.status())) return 0;
+  if (!state.ok()) return state.status();
+  return state->cursor();
+}
+
+absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
+                                   const v1::ImportRules& rules) const {
+  CAIRN_RETURN_IF_ERROR(ValidateWellFormed(lesson, "lesson"));
+  if (lesson.marking() == v1::TLP_RED || lesson.marking() == v1::TLP_UNSPECIFIED) {
+    return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
+  }
+  bool amber = lesson.marking() == v1::TLP_AMBER || lesson.marking() == v1::TLP_AMBER_STRICT;
+  if (amber && lesson.origin_org() != source) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "an AMBER lesson of ", lesson.origin_org(), " offered by the relay ", source));
+  }
+  if (lesson.ByteSizeLong() > rules.max_lesson_bytes()) {
+    return absl::ResourceExhaustedError(absl::StrCat(lesson.ByteSizeLong(),
+                                                     " bytes is over import.max_lesson_bytes ",
+                                                     rules.max_lesson_bytes()));
+  }
+  if (!AnyTopicAccepted(lesson, rules)) {
+    return absl::FailedPreconditionError("none of its topics is in import.accepted_topics");
+  }
+  return verifier_->Verify(lesson);
+}
+
+absl::Status ReplicaApplier::Withdraw(absl::string_view source, absl::string_view lesson_id,
+                                      StoreBatch* write, uint64_t* removed) const {
+  CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(lesson_id));
+  bool held = false;
+  for (const auto& [holder, entry] : holders) held |= holder == source;
+  if (!held) return absl::OkStatus();  // never supplied by this source: nothing to do
+  write->DeleteHolder(lesson_id, source);
+  if (holders.size() > 1) return absl::OkStatus();  // another peer still supplies it
+  absl::StatusOr<v1::Lesson> stored = store_->GetLesson(lesson_id);
+  if (absl::IsNotFound(stored.status())) return absl::OkStatus();
+  if (!stored.ok()) return stored.status();
+  if (stored->origin_org() == self_org_) return absl::OkStatus();  // never delete our own
+  v1::Lesson gone;
+  gone.set_id(std::string(lesson_id));
+  write->PutLesson(LessonWrite{std::move(gone), stored->version(), v1::Change::DELETE});
+  ++*removed;
+  return absl::OkStatus();
+}
+
+absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::ReplicationBatch& batch) {
+  CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot peer, directory_->Snapshot(source));
+  v1::ImportRules rules = peer.policy ? peer.policy->import() : v1::ImportRules();
+  absl::MutexLock lock(&apply_mu_);
+  StoreBatch write;
+  absl::flat_hash_set<std::string> touched;
+  uint64_t applied = 0;
+  uint64_t removed = 0;
+  std::vector<std::string> rejections;
+  for (const v1::ReplicatedChange& change : batch.changes()) {
+    if (change.has_lesson()) {
+      const v1::Lesson& lesson = change.lesson();
+      if (!touched.insert(lesson.id()).second) continue;
+      if (lesson.origin_org() == self_org_) continue;  // our own lesson echoed back
+      if (absl::Status ok = Check(source, lesson, rules); !ok.ok()) {
+        std::string why = absl::StrCat("lesson ", lesson.id(), ": ", ok.message());
+        v1::AuditEvent event;
+        *event.mutable_at() = ToProto(clock_->Now());
+        event.set_actor(absl::StrCat("peer ", source));
+        event.set_action("replication.rejected");
+        event.set_target(lesson.id());
+        event.set_new_version(lesson.version());
+        event.set_detail(why);
+        write.Audit(std::move(event));
+        rejections.push_back(std::move(why));
+        continue;
+      }
+      absl::StatusOr<v1::Lesson> stored = store_->GetLesson(lesson.id());
+      if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+      uint64_t stored_version = stored.ok() ? stored->version() : 0;
+      if (stored.ok() && stored->origin_org() != lesson.origin_org()) {
+        rejections.push_back(absl::StrCat("lesson ", lesson.id(), ": claims origin ",
+                                          lesson.origin_org(), " but ", stored->origin_org(),
+                                          " holds that id"));
+        continue;
+      }
+      v1::HolderEntry holder;
+      holder.set_version(lesson.version());
+      if (batch.resync()) holder.set_resync_id(batch.resync_id());
+      write.PutHolder(lesson.id(), source, holder);
+      if (lesson.version() > stored_version) {
+        v1::Lesson copy = lesson;
+        copy.clear_local();
+        write.PutLesson(LessonWrite{std::move(copy), stored_version, v1::Change::UPSERT});
+        ++applied;
+      }
+    } else if (change.has_retraction()) {
+      const std::string& id = change.retraction().lesson_id();
+      if (!touched.insert(id).second) continue;
+      CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
+    }
+  }
+  if (batch.ends_resync()) {
+    // Everything this source supplied that the resynchronisation did not confirm must go.
+    std::vector<std::string> stale;
+    CAIRN_RETURN_IF_ERROR(store_->ScanHeldFrom(
+        source, [&](absl::string_view lesson_id, const v1::HolderEntry& entry) {
+          if (entry.resync_id() != batch.resync_id() && !touched.contains(lesson_id)) {
+            stale.emplace_back(lesson_id);
+          }
+          return true;
+        }));
+    for (const std::string& id : stale) CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
+  }
+  v1::PullState state;
+  state.set_cursor(batch.cursor());
+  write.PutPullState(source, state);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(write).status());
+
+  absl::MutexLock status_lock(&status_mu_);
+  PullStatus& status = StatusFor(source);
+  status.cursor = batch.cursor();
+  status.sender_sequence = batch.sender_sequence();
+  status.last_success = clock_->Now();
+  if (status.cursor >= status.sender_sequence) status.caught_up_at = status.last_success;
+  status.lessons_applied += applied;
+  status.retractions_applied += removed;
+  status.rejected += rejections.size();
+  if (!rejections.empty()) status.last_rejection = rejections.back();
+  return absl::OkStatus();
+}
+
+absl::Status ReplicaApplier::Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat) {
+  {
+    absl::MutexLock lock(&apply_mu_);
+    CAIRN_ASSIGN_OR_RETURN(uint64_t cursor, Cursor(source));
+    if (heartbeat.cursor() > cursor) {
+      v1::PullState state;
+      state.set_cursor(heartbeat.cursor());
+      StoreBatch write;
+      write.PutPullState(source, state);
+      CAIRN_RETURN_IF_ERROR(store_->Commit(write).status());
+    }
+  }
+  absl::MutexLock status_lock(&status_mu_);
+  PullStatus& status = StatusFor(source);
+  status.cursor = std::max(status.cursor, heartbeat.cursor());
+  status.sender_sequence = heartbeat.sender_sequence();
+  status.last_success = clock_->Now();
+  if (status.cursor >= status.sender_sequence) status.caught_up_at = status.last_success;
+  return absl::OkStatus();
+}
+
+absl::Duration ReplicaApplier::Pace(absl::string_view source, size_t lessons) {
+  absl::StatusOr<PeerDirectory::PeerSnapshot> peer = directory_->Snapshot(source);
+  uint32_t per_minute = peer.ok() && peer->policy ? peer->policy->import().max_lessons_per_minute()
+                                                  : v1::ImportRules().max_lessons_per_minute();
+  absl::Time now = clock_->Now();
+  absl::MutexLock lock(&status_mu_);
+  absl::Time& next = next_allowed_[std::string(source)];
+  next = std::max(next, now) + absl::Minutes(1) * static_cast<double>(lessons) / per_minute;
+  return std::max(absl::ZeroDuration(), next - now - absl::Seconds(1));  // a second of burst
+}
+
+void ReplicaApplier::SetConnected(absl::string_view source, bool connected) {
+  absl::MutexLock lock(&status_mu_);
+  StatusFor(source).connected = connected;
+}
+
+void ReplicaApplier::RecordError(absl::string_view source, const absl::Status& error) {
+  absl::MutexLock lock(&status_mu_);
+  PullStatus& status = StatusFor(source);
+  status.last_error = error.ToString();
+  status.last_error_at = clock_->Now();
+}
+
+PullStatus& ReplicaApplier::StatusFor(absl::string_view source) {
+  auto it = status_.find(source);
+  if (it == status_.end()) {
+    PullStatus fresh;
+    fresh.peer = std::string(source);
+    fresh.last_success = absl::InfinitePast();
+    fresh.caught_up_at = absl::InfinitePast();
+    fresh.last_error_at = absl::InfinitePast();
+    absl::StatusOr<uint64_t> cursor = Cursor(source);
+    if (cursor.ok()) fresh.cursor = *cursor;
+    it = status_.emplace(std::string(source), std::move(fresh)).first;
+  }
+  return it->second;
+}
+
+std::vector<PullStatus> ReplicaApplier::Status() const {
+  absl::MutexLock lock(&status_mu_);
+  std::vector<PullStatus> all;
+  for (const auto& [peer, status] : status_) all.push_back(status);
+  return all;
+}
+
+}  // namespace cairn

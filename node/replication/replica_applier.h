@@ -1,0 +1,90 @@
+// The receiving side of replication: checks every lesson a peer sends and applies each batch
+// atomically with the cursor, so a crash at any point neither loses nor duplicates anything, and
+// applying a batch twice is harmless. SPEC section 4.
+#ifndef CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
+#define CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cairn/v1/replication.pb.h"
+#include "node/common/clock.h"
+#include "node/crypto/provenance.h"
+#include "node/policy/peer_directory.h"
+#include "node/storage/store.h"
+
+namespace cairn {
+
+// How replication from one peer is going.
+struct PullStatus {
+  std::string peer;
+  uint64_t cursor = 0;            // how far we applied its feed
+  uint64_t sender_sequence = 0;   // its newest change, as of its last message
+  bool connected = false;
+  absl::Time last_success;        // last batch or heartbeat (InfinitePast: never)
+  absl::Time caught_up_at;        // last time cursor reached sender_sequence
+  std::string last_error;
+  absl::Time last_error_at;
+  uint64_t lessons_applied = 0;   // since this node started
+  uint64_t retractions_applied = 0;
+  uint64_t rejected = 0;
+  std::string last_rejection;
+};
+
+// Thread-safe; batches are applied one at a time. Everything it uses must outlive it.
+class ReplicaApplier {
+ public:
+  ReplicaApplier(Store* store, const PeerDirectory* directory, const LessonVerifier* verifier,
+                 std::string self_org, Clock* clock);
+
+  // How far we applied `source`'s feed (0: nothing yet).
+  absl::StatusOr<uint64_t> Cursor(absl::string_view source) const;
+
+  // Applies `batch` from `source` and stores its cursor, in one atomic write. A lesson that fails
+  // a check (signature, origin, marking, import rules) is rejected, counted and audited, and the
+  // rest are applied. A copy is replaced only by a higher version. A retraction removes `source`
+  // as a supplier of the copy, and the copy itself when no supplier is left. The last batch of a
+  // resynchronisation also removes every copy `source` supplied that the resynchronisation did
+  // not confirm. NOT_FOUND when `source` is not a known peer.
+  absl::Status Apply(absl::string_view source, const v1::ReplicationBatch& batch);
+
+  // Stores the heartbeat's cursor (the sender had nothing for us up to there).
+  absl::Status Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat);
+
+  // How long to wait before asking `source` for more, after it sent `lessons` lessons, to keep
+  // within its import rule max_lessons_per_minute.
+  absl::Duration Pace(absl::string_view source, size_t lessons);
+
+  void SetConnected(absl::string_view source, bool connected);
+  void RecordError(absl::string_view source, const absl::Status& error);
+  std::vector<PullStatus> Status() const;
+
+ private:
+  // Why `lesson` from `source` must not be stored, or OK.
+  absl::Status Check(absl::string_view source, const v1::Lesson& lesson,
+                     const v1::ImportRules& rules) const;
+  // Adds to `write` the removal of `source` as a supplier of `lesson_id`, and of the copy when
+  // `source` was its last supplier.
+  absl::Status Withdraw(absl::string_view source, absl::string_view lesson_id, StoreBatch* write,
+                        uint64_t* removed) const;
+  PullStatus& StatusFor(absl::string_view source) ABSL_EXCLUSIVE_LOCKS_REQUIRED(status_mu_);
+
+  Store* const store_;
+  const PeerDirectory* const directory_;
+  const LessonVerifier* const verifier_;
+  const std::string self_org_;
+  Clock* const clock_;
+  absl::Mutex apply_mu_;  // one batch at a time, so compare-and-set writes never race
+  mutable absl::Mutex status_mu_;
+  std::map<std::string, PullStatus, std::less<>> status_ ABSL_GUARDED_BY(status_mu_);
+  std::map<std::string, absl::Time, std::less<>> next_allowed_ ABSL_GUARDED_BY(status_mu_);
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
