@@ -118,4 +118,18 @@ absl::StatusOr<v1::ListAuditResponse> AdminClient::ListAudit(const v1::ListAudit
                                           options_.timeout);
 }
 
+absl::StatusOr<v1::GetReplicationStatusResponse> AdminClient::ReplicationStatus() {
+  return UnaryCall<v1::GetReplicationStatusResponse>(stub_->service.get(),
+                                                     &Service::GetReplicationStatus,
+                                                     v1::GetReplicationStatusRequest(),
+                                                     options_.timeout);
+}
+
+absl::StatusOr<v1::TrimChangeLogResponse> AdminClient::TrimChangeLog(uint64_t keep) {
+  v1::TrimChangeLogRequest request;
+  request.set_keep(keep);
+  return UnaryCall<v1::TrimChangeLogResponse>(stub_->service.get(), &Service::TrimChangeLog,
+                                              request, options_.timeout);
+}
+
 }  // namespace cairn::client

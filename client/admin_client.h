@@ -40,6 +40,8 @@ class AdminClient {
   absl::StatusOr<v1::ListExportViewResponse> ListExportView(
       const v1::ListExportViewRequest& request);
   absl::StatusOr<v1::ListAuditResponse> ListAudit(const v1::ListAuditRequest& request);
+  absl::StatusOr<v1::GetReplicationStatusResponse> ReplicationStatus();
+  absl::StatusOr<v1::TrimChangeLogResponse> TrimChangeLog(uint64_t keep);
 
  private:
   struct Stub;

@@ -34,6 +34,10 @@ absl::Time FromProto(const google::protobuf::Timestamp& time) {
   return absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(time));
 }
 
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
 }  // namespace
 
 absl::StatusOr<Principal> AdminServiceImpl::Admit(grpc::ServerContext* context,
@@ -191,6 +195,57 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
   if (!page.ok()) return ToGrpcStatus(page.status());
   for (v1::AuditEvent& event : page->events) *response->add_events() = std::move(event);
   response->set_next_page_token(page->next_page_token);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetReplicationStatus(
+    grpc::ServerContext* context, const v1::GetReplicationStatusRequest* request,
+    v1::GetReplicationStatusResponse* response) {
+  auto caller = Admit(context, "reading replication status", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::Time now = absl::Now();
+  for (const PullStatus& status : applier_->Status()) {
+    v1::PeerReplicationStatus* out = response->add_peers();
+    out->set_peer_org(status.peer);
+    out->set_cursor(status.cursor);
+    out->set_sender_sequence(status.sender_sequence);
+    out->set_lag_changes(status.sender_sequence > status.cursor
+                             ? status.sender_sequence - status.cursor
+                             : 0);
+    bool caught_up = status.cursor >= status.sender_sequence &&
+                     status.caught_up_at != absl::InfinitePast();
+    out->set_lag_seconds(caught_up ? absl::ToDoubleSeconds(now - status.last_success)
+                         : status.caught_up_at == absl::InfinitePast()
+                             ? -1
+                             : absl::ToDoubleSeconds(now - status.caught_up_at));
+    out->set_connected(status.connected);
+    if (status.last_success != absl::InfinitePast()) {
+      *out->mutable_last_success() = ToProto(status.last_success);
+    }
+    if (!status.last_error.empty()) {
+      out->set_last_error(status.last_error);
+      *out->mutable_last_error_at() = ToProto(status.last_error_at);
+    }
+    out->set_lessons_applied(status.lessons_applied);
+    out->set_retractions_applied(status.retractions_applied);
+    out->set_rejected(status.rejected);
+    if (!status.last_rejection.empty()) out->set_last_rejection(status.last_rejection);
+  }
+  response->set_last_sequence(store_->LastSequence());
+  response->set_first_sequence(store_->FirstSequence());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::TrimChangeLog(grpc::ServerContext* context,
+                                             const v1::TrimChangeLogRequest* request,
+                                             v1::TrimChangeLogResponse* response) {
+  auto caller = Admit(context, "trimming the change log", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (absl::Status trimmed = store_->TrimChangeLog(request->keep()); !trimmed.ok()) {
+    return ToGrpcStatus(trimmed);
+  }
+  response->set_first_sequence(store_->FirstSequence());
+  response->set_last_sequence(store_->LastSequence());
   return grpc::Status::OK;
 }
 

@@ -6,6 +6,7 @@
 #include "node/identity/principal.h"
 #include "node/lessons/catalog.h"
 #include "node/policy/peer_directory.h"
+#include "node/replication/replica_applier.h"
 #include "node/storage/store.h"
 
 namespace cairn::server {
@@ -14,9 +15,13 @@ namespace cairn::server {
 // catalog or the audit log. Everything it uses must outlive it. Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, const Store* store,
-                   const Authenticator* authenticator)
-      : directory_(directory), catalog_(catalog), store_(store), authenticator_(authenticator) {}
+  AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, Store* store,
+                   const ReplicaApplier* applier, const Authenticator* authenticator)
+      : directory_(directory),
+        catalog_(catalog),
+        store_(store),
+        applier_(applier),
+        authenticator_(authenticator) {}
 
   grpc::Status PutPeer(grpc::ServerContext* context, const v1::PutPeerRequest* request,
                        v1::Peer* response) override;
@@ -43,6 +48,11 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                               v1::ListExportViewResponse* response) override;
   grpc::Status ListAudit(grpc::ServerContext* context, const v1::ListAuditRequest* request,
                          v1::ListAuditResponse* response) override;
+  grpc::Status GetReplicationStatus(grpc::ServerContext* context,
+                                    const v1::GetReplicationStatusRequest* request,
+                                    v1::GetReplicationStatusResponse* response) override;
+  grpc::Status TrimChangeLog(grpc::ServerContext* context, const v1::TrimChangeLogRequest* request,
+                             v1::TrimChangeLogResponse* response) override;
 
  private:
   // The caller, if it is an admin and `request` is well-formed.
@@ -51,7 +61,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
 
   PeerDirectory* const directory_;
   const LessonCatalog* const catalog_;
-  const Store* const store_;
+  Store* const store_;
+  const ReplicaApplier* const applier_;
   const Authenticator* const authenticator_;
 };
 

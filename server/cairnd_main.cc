@@ -2,7 +2,7 @@
 //
 //   cairnd --config FILE [--port-file PATH]
 //
-// Serves LessonService and AdminService (and later the peer-facing services) over mTLS on the configured address,
+// Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the configured address,
 // with gRPC health checking and server reflection. With --port-file, writes the bound port there
 // once listening (useful with a listen port of 0). SIGTERM or SIGINT shuts down gracefully.
 #include <csignal>
@@ -24,7 +24,12 @@
 #include "node/storage/store.h"
 #include "node/policy/peer_directory.h"
 #include "server/admin_service.h"
+#include "node/crypto/provenance.h"
+#include "node/replication/change_feed.h"
+#include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
+#include "server/peer_puller.h"
+#include "server/replication_service.h"
 #include "server/security.h"
 
 namespace cairn::server {
@@ -102,12 +107,31 @@ int Run(int argc, char** argv) {
     for (const v1::Peer& peer : peers) ids.insert(peer.org_id());
     authenticator.SetPeers(std::move(ids));
   });
-  LessonServiceImpl lesson_service(&catalog, &authenticator);
-  AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &authenticator);
-
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(config->tls());
   if (!credentials.ok()) return Fail(credentials.status());
+  absl::StatusOr<std::unique_ptr<LessonSigner>> signer =
+      LessonSigner::Load(config->tls().cert_file(), config->tls().key_file());
+  if (!signer.ok()) return Fail(signer.status());
+  absl::StatusOr<std::unique_ptr<LessonVerifier>> verifier =
+      LessonVerifier::Load(config->tls().trust_bundle_file(), config->federation());
+  if (!verifier.ok()) return Fail(verifier.status());
+
+  ChangeFeed feed(store->get(), directory->get(), signer->get(), config->org_id(), Clock::Real());
+  ReplicaApplier applier(store->get(), directory->get(), verifier->get(), config->org_id(),
+                         Clock::Real());
+  const v1::ReplicationConfig& replication = config->replication();
+  PullerPool pullers(config->tls(), &applier,
+                     PullerOptions{config->federation(),
+                                   absl::Milliseconds(replication.retry_initial_ms()),
+                                   absl::Milliseconds(replication.retry_max_ms())});
+
+  LessonServiceImpl lesson_service(&catalog, &authenticator);
+  AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier,
+                                 &authenticator);
+  ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
+                                             &authenticator,
+                                             absl::Milliseconds(replication.heartbeat_ms()));
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -117,6 +141,7 @@ int Run(int argc, char** argv) {
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
+  builder.RegisterService(&replication_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(
@@ -125,6 +150,9 @@ int Run(int argc, char** argv) {
   if (!port_file.empty()) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
+  // Pull from the peers we pull from, now and whenever an admin changes them.
+  (*directory)->AddPeersListener(
+      [&pullers](const std::vector<v1::Peer>& peers) { pullers.Update(peers); });
   Log("info", "cairnd serving",
       absl::StrCat("org=", config->org_id(), " sector=", config->sector(),
                    " listen=", config->listen_address(), " port=", port,
@@ -133,6 +161,8 @@ int Run(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   Log("info", "shutting down", absl::StrCat("signal=", strsignal(received)));
+  pullers.StopAll();
+  replication_service.Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   server->Wait();
   Log("info", "stopped");

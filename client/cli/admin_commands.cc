@@ -4,6 +4,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/admin_client.h"
@@ -153,6 +154,40 @@ int PeerRemove(const Args& args) {
   return 0;
 }
 
+int PeerStatus(const Args& args) {
+  if (!args.positional().empty()) Usage("'peer status' takes only flags");
+  v1::GetReplicationStatusResponse status = OrDie(Connect(args)->ReplicationStatus());
+  if (args.Has("json")) {
+    std::cout << ToJson(status) << "\n";
+    return 0;
+  }
+  std::cout << "this node's change log: " << status.first_sequence() << " to "
+            << status.last_sequence() << "\n";
+  std::vector<std::vector<std::string>> rows = {{"PULLING FROM", "CONNECTED", "CURSOR", "LAG",
+                                                 "LAG S", "APPLIED", "RETRACTED", "REJECTED",
+                                                 "LAST SUCCESS", "LAST ERROR"}};
+  for (const v1::PeerReplicationStatus& peer : status.peers()) {
+    rows.push_back({peer.peer_org(), YesNo(peer.connected()), absl::StrCat(peer.cursor()),
+                    absl::StrCat(peer.lag_changes()),
+                    peer.lag_seconds() < 0 ? "-" : absl::StrFormat("%.1f", peer.lag_seconds()),
+                    absl::StrCat(peer.lessons_applied()), absl::StrCat(peer.retractions_applied()),
+                    absl::StrCat(peer.rejected()),
+                    peer.has_last_success() ? TimeText(peer.last_success()) : "never",
+                    peer.last_error()});
+  }
+  PrintColumns(rows);
+  return 0;
+}
+
+int ChangelogTrim(const Args& args) {
+  if (!args.Has("keep")) Usage("'changelog trim' needs --keep N");
+  v1::TrimChangeLogResponse trimmed =
+      OrDie(Connect(args)->TrimChangeLog(ParseCount("keep", args.Get("keep"))));
+  std::cout << "the change log now holds " << trimmed.first_sequence() << " to "
+            << trimmed.last_sequence() << "\n";
+  return 0;
+}
+
 int PolicyShow(const Args& args) {
   uint64_t version = args.Has("version") ? ParseCount("version", args.Get("version")) : 0;
   v1::PeerPolicy policy = OrDie(Connect(args)->GetPolicy(PeerOf(args), version));
@@ -295,6 +330,8 @@ std::vector<Command> AdminCommands() {
       {"peer", "list", PeerList, {}, {}},
       {"peer", "show", PeerShow, {}, {}},
       {"peer", "remove", PeerRemove, {}, {}},
+      {"peer", "status", PeerStatus, {}, {}},
+      {"changelog", "trim", ChangelogTrim, {"keep"}, {}},
       {"policy", "show", PolicyShow, {"peer", "version"}, {}},
       {"policy", "set", PolicySet, {"peer", "file"}, {}},
       {"policy", "history", PolicyHistory, {"peer"}, {}},

@@ -36,6 +36,8 @@ Peers and sharing policy (admins):
   peer list
   peer show ORG
   peer remove ORG
+  peer status                                    replication from each peer: cursor, lag, errors
+  changelog trim --keep N                        drop old change-log entries (peers behind resync)
   policy show --peer ORG [--version N]
   policy set --peer ORG --file POLICY.textproto
   policy history --peer ORG

@@ -7,6 +7,27 @@
 #include "node/policy/sharing.h"
 
 namespace cairn {
+namespace {
+
+// Adds a "replication.sent" audit event for `batch` to `write`, if it carries anything.
+void AuditSent(absl::string_view peer_org, const v1::ReplicationBatch& batch, absl::Time now,
+               StoreBatch* write) {
+  size_t lessons = 0;
+  for (const v1::ReplicatedChange& change : batch.changes()) lessons += change.has_lesson();
+  size_t retractions = batch.changes_size() - lessons;
+  if (batch.changes_size() == 0 && !batch.ends_resync()) return;
+  v1::AuditEvent event;
+  *event.mutable_at() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+  event.set_actor("node");
+  event.set_action("replication.sent");
+  event.set_target(std::string(peer_org));
+  event.set_detail(absl::StrCat(lessons, " lessons, ", retractions, " retractions, cursor ",
+                                batch.cursor(), batch.resync() ? " (resynchronisation)" : ""));
+  write->Audit(std::move(event));
+}
+
+}  // namespace
 
 ChangeFeed::ChangeFeed(Store* store, const PeerDirectory* directory, const LessonSigner* signer,
                        std::string self_org, Clock* clock)
@@ -114,9 +135,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
     return true;
   }));
   CAIRN_RETURN_IF_ERROR(failed);
-  CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
   batch.set_resync(true);
-  batch.set_sender_sequence(store_->LastSequence());
   if (more) {
     batch.set_cursor(cursor);  // the receiver's cursor moves only when the resync ends
   } else {
@@ -126,6 +145,9 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
   }
   // The receiver tells copies confirmed by this resync apart by its id.
   batch.set_resync_id(resync->resync_id);
+  AuditSent(target.peer.org_id(), batch, clock_->Now(), &ledger);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
+  batch.set_sender_sequence(store_->LastSequence());
   return batch;
 }
 
@@ -171,8 +193,9 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextChangesBatch(
     in_batch.insert(change.lesson_id());
     last_examined = change.sequence();
   }
-  CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
   batch.set_cursor(last_examined);
+  AuditSent(target.peer.org_id(), batch, clock_->Now(), &ledger);
+  if (batch.changes_size() > 0) CAIRN_RETURN_IF_ERROR(store_->Commit(ledger).status());
   batch.set_sender_sequence(store_->LastSequence());
   return batch;
 }

@@ -1,0 +1,170 @@
+#include "server/peer_puller.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cairn/v1/replication.grpc.pb.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr int kMaxReceiveBytes = 8 * 1024 * 1024;
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+// Full jitter: a random delay up to the current backoff, so peers that failed together do not
+// retry together.
+absl::Duration Jittered(absl::Duration backoff) {
+  thread_local std::mt19937_64 random(std::random_device{}());
+  std::uniform_real_distribution<double> fraction(0.5, 1.0);
+  return backoff * fraction(random);
+}
+
+}  // namespace
+
+PeerPuller::PeerPuller(v1::Peer peer, ReplicaApplier* applier,
+                       std::shared_ptr<grpc::ChannelCredentials> credentials,
+                       PullerOptions options)
+    : peer_(std::move(peer)),
+      applier_(applier),
+      credentials_(std::move(credentials)),
+      options_(std::move(options)),
+      thread_([this] { Run(); }) {}
+
+PeerPuller::~PeerPuller() { Stop(); }
+
+void PeerPuller::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  {
+    absl::MutexLock lock(&mu_);
+    if (active_ != nullptr) active_->TryCancel();
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void PeerPuller::Run() {
+  absl::Duration backoff = options_.retry_initial;
+  while (!stopping_.HasBeenNotified()) {
+    bool made_progress = false;
+    absl::Status ended = PullOnce(&made_progress);
+    applier_->SetConnected(peer_.org_id(), false);
+    if (stopping_.HasBeenNotified()) break;
+    if (!ended.ok()) applier_->RecordError(peer_.org_id(), ended);
+    backoff = made_progress ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
+    stopping_.WaitForNotificationWithTimeout(Jittered(backoff));
+  }
+}
+
+absl::Status PeerPuller::PullOnce(bool* made_progress) {
+  absl::StatusOr<uint64_t> cursor = applier_->Cursor(peer_.org_id());
+  if (!cursor.ok()) return cursor.status();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
+  auto channel = grpc::CreateCustomChannel(peer_.address(), credentials_, args);
+  auto stub = v1::ReplicationService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_deadline));
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_.HasBeenNotified()) return absl::OkStatus();
+    active_ = &context;
+  }
+  v1::PullRequest request;
+  request.set_cursor(*cursor);
+  auto reader = stub->Pull(&context, request);
+  absl::Status outcome;
+  v1::PullResponse response;
+  bool first = true;
+  while (reader->Read(&response)) {
+    if (first) {
+      // The node at that address must be the peer we mean to pull from.
+      std::string expected = absl::StrCat("spiffe://", options_.federation, "/org/", peer_.org_id());
+      auto ids = context.auth_context()->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
+      if (ids.size() != 1 || std::string(ids[0].data(), ids[0].size()) != expected) {
+        outcome = absl::PermissionDeniedError(
+            absl::StrCat("the node at ", peer_.address(), " is not ", expected));
+        context.TryCancel();
+        break;
+      }
+      applier_->SetConnected(peer_.org_id(), true);
+      first = false;
+    }
+    if (response.has_batch()) {
+      outcome = applier_->Apply(peer_.org_id(), response.batch());
+      if (!outcome.ok()) {
+        context.TryCancel();
+        break;
+      }
+      *made_progress = true;
+      absl::Duration pause = applier_->Pace(peer_.org_id(), response.batch().changes_size());
+      if (pause > absl::ZeroDuration() && stopping_.WaitForNotificationWithTimeout(pause)) break;
+    } else if (response.has_heartbeat()) {
+      outcome = applier_->Heartbeat(peer_.org_id(), response.heartbeat());
+      if (!outcome.ok()) {
+        context.TryCancel();
+        break;
+      }
+      *made_progress = true;
+    }
+  }
+  grpc::Status finished = reader->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    active_ = nullptr;
+  }
+  if (!outcome.ok()) return outcome;
+  if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED) {
+    return FromGrpc(finished);
+  }
+  return absl::OkStatus();
+}
+
+PullerPool::PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options)
+    : applier_(applier), options_(std::move(options)) {
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file(), tls.cert_file(), tls.trust_bundle_file(), tls.refresh_interval_seconds());
+  grpc::experimental::TlsChannelCredentialsOptions credentials;
+  credentials.set_certificate_provider(provider);
+  credentials.watch_root_certs();
+  credentials.watch_identity_key_cert_pairs();
+  credentials_ = grpc::experimental::TlsCredentials(credentials);
+}
+
+PullerPool::~PullerPool() { StopAll(); }
+
+void PullerPool::Update(const std::vector<v1::Peer>& peers) {
+  absl::MutexLock lock(&mu_);
+  std::map<std::string, std::unique_ptr<PeerPuller>> keep;
+  for (const v1::Peer& peer : peers) {
+    if (!peer.pull_from() || peer.address().empty()) continue;
+    auto it = pullers_.find(peer.org_id());
+    if (it != pullers_.end() && it->second->peer().address() == peer.address()) {
+      keep[peer.org_id()] = std::move(it->second);
+    } else {
+      keep[peer.org_id()] =
+          std::make_unique<PeerPuller>(peer, applier_, credentials_, options_);
+    }
+  }
+  pullers_.swap(keep);
+  // `keep` now holds the pullers no longer wanted; destroying them stops them.
+}
+
+void PullerPool::StopAll() {
+  std::map<std::string, std::unique_ptr<PeerPuller>> stopping;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping.swap(pullers_);
+  }
+}
+
+}  // namespace cairn::server

@@ -1,0 +1,81 @@
+// Pulling from peers: one thread per peer we pull from, which keeps a Pull stream open, applies
+// what arrives, and reconnects with exponential backoff and jitter when the peer is unreachable.
+#ifndef CAIRN_SERVER_PEER_PULLER_H_
+#define CAIRN_SERVER_PEER_PULLER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "cairn/v1/config.pb.h"
+#include "cairn/v1/policy.pb.h"
+#include "node/replication/replica_applier.h"
+
+namespace grpc {
+class ChannelCredentials;
+class ClientContext;
+}  // namespace grpc
+
+namespace cairn::server {
+
+struct PullerOptions {
+  std::string federation;
+  absl::Duration retry_initial = absl::Milliseconds(200);
+  absl::Duration retry_max = absl::Seconds(30);
+  absl::Duration stream_deadline = absl::Hours(1);  // then it reconnects from its cursor
+};
+
+// Pulls from one peer until stopped. Thread-safe.
+class PeerPuller {
+ public:
+  PeerPuller(v1::Peer peer, ReplicaApplier* applier,
+             std::shared_ptr<grpc::ChannelCredentials> credentials, PullerOptions options);
+  ~PeerPuller();  // stops
+
+  const v1::Peer& peer() const { return peer_; }
+  void Stop();
+
+ private:
+  void Run();
+  // One connection: returns how it ended.
+  absl::Status PullOnce(bool* made_progress);
+
+  const v1::Peer peer_;
+  ReplicaApplier* const applier_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const PullerOptions options_;
+  absl::Notification stopping_;
+  absl::Mutex mu_;
+  grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;  // to cancel on Stop
+  std::thread thread_;
+};
+
+// Keeps exactly one puller running for each peer we pull from (pull_from set and an address
+// known), restarting one whose settings changed. Thread-safe.
+class PullerPool {
+ public:
+  // Node credentials: this node's certificate and key, and the trust bundle, re-read on rotation.
+  PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options);
+  ~PullerPool();
+
+  // Call with every peer after any change (a PeerDirectory listener).
+  void Update(const std::vector<v1::Peer>& peers);
+  void StopAll();
+
+ private:
+  ReplicaApplier* const applier_;
+  const PullerOptions options_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  absl::Mutex mu_;
+  std::map<std::string, std::unique_ptr<PeerPuller>> pullers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_PEER_PULLER_H_

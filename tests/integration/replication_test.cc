@@ -1,0 +1,191 @@
+// Replication between real cairnd processes over mTLS: what each node ends up holding is checked
+// against an oracle computed here, from the markings and policies alone.
+#include <map>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "client/admin_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/cairnd_process.h"
+
+namespace cairn {
+namespace {
+
+using testing::CairndProcess;
+using testing::NodeSpec;
+
+// Lesson id -> version.
+using Holdings = std::map<std::string, uint64_t>;
+
+class Federation {
+ public:
+  // Starts one node per org; every node knows every other as a peer (nobody may pull yet).
+  explicit Federation(const std::vector<std::string>& orgs) {
+    for (const std::string& org : orgs) {
+      NodeSpec spec;
+      spec.org_id = org;
+      nodes_[org] = std::make_unique<CairndProcess>(spec);
+      EXPECT_TRUE(nodes_[org]->Start().ok()) << nodes_[org]->log();
+    }
+  }
+
+  CairndProcess& node(const std::string& org) { return *nodes_.at(org); }
+
+  std::unique_ptr<client::AdminClient> Admin(const std::string& org) {
+    return *client::AdminClient::Connect(node(org).ConnectionFor("ada"));
+  }
+  std::unique_ptr<client::LessonClient> Editor(const std::string& org) {
+    return node(org).ClientFor("alice");
+  }
+
+  // `receiver` pulls from `sender`, which lets it, under `policy_text` (protobuf text).
+  void Link(const std::string& sender, const std::string& receiver, const std::string& policy_text,
+            const std::vector<std::string>& receiver_communities = {}) {
+    v1::Peer allowed;
+    allowed.set_org_id(receiver);
+    allowed.set_may_pull(true);
+    for (const std::string& community : receiver_communities) allowed.add_communities(community);
+    ASSERT_TRUE(Admin(sender)->PutPeer(allowed).ok());
+    ASSERT_TRUE(Admin(sender)->SetPolicyText(receiver, policy_text).ok());
+    v1::Peer source;
+    source.set_org_id(sender);
+    source.set_address(node(sender).address());
+    source.set_pull_from(true);
+    ASSERT_TRUE(Admin(receiver)->PutPeer(source).ok());
+  }
+
+  // The copies `holder` has of lessons that originate at `origin`.
+  Holdings Held(const std::string& holder, const std::string& origin) {
+    Holdings held;
+    auto client = node(holder).ClientFor("bob");
+    v1::ListLessonsRequest request;
+    request.set_origin_org(origin);
+    request.set_page_size(500);
+    for (auto status : {v1::LESSON_STATUS_UNSPECIFIED, v1::RETRACTED}) {
+      request.set_status(status);
+      request.clear_page_token();
+      do {
+        auto page = client->List(request);
+        if (!page.ok()) return {{"error", 0}};
+        for (const v1::Lesson& lesson : page->lessons()) held[lesson.id()] = lesson.version();
+        request.set_page_token(page->next_page_token());
+      } while (!request.page_token().empty());
+    }
+    return held;
+  }
+
+  // Waits until `holder`'s copies of `origin`'s lessons are exactly `expected`.
+  ::testing::AssertionResult Settles(const std::string& holder, const std::string& origin,
+                                     const Holdings& expected,
+                                     absl::Duration timeout = absl::Seconds(20)) {
+    absl::Time give_up = absl::Now() + timeout;
+    Holdings held;
+    while (absl::Now() < give_up) {
+      held = Held(holder, origin);
+      if (held == expected) return ::testing::AssertionSuccess();
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    auto out = ::testing::AssertionFailure() << holder << " holds from " << origin << ":";
+    for (const auto& [id, version] : held) out << " " << id << "@" << version;
+    out << "; expected:";
+    for (const auto& [id, version] : expected) out << " " << id << "@" << version;
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::unique_ptr<CairndProcess>> nodes_;
+};
+
+v1::Lesson Draft(const std::string& title, v1::TlpMarking marking,
+                 const std::string& topic = "mobile-working") {
+  v1::Lesson lesson;
+  lesson.set_title(title);
+  lesson.add_topics(topic);
+  lesson.set_marking(marking);
+  lesson.mutable_local()->set_contact("never leaves");
+  return lesson;
+}
+
+// The oracle for one sender and one receiver: the sender's own lessons that are not retracted and
+// whose marking the policy allows (markings only; the tests' policies use nothing else).
+Holdings Expected(const std::vector<v1::Lesson>& lessons, std::set<v1::TlpMarking> allowed) {
+  Holdings expected;
+  for (const v1::Lesson& lesson : lessons) {
+    if (lesson.status() != v1::RETRACTED && allowed.contains(lesson.marking()) &&
+        lesson.marking() != v1::TLP_RED) {
+      expected[lesson.id()] = lesson.version();
+    }
+  }
+  return expected;
+}
+
+constexpr char kGreenAndClear[] = "export { markings: [TLP_GREEN, TLP_CLEAR] }";
+
+TEST(ReplicationTest, TwoNodesFollowEditsRetractionsRemarkingAndPolicyChanges) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  auto editor = federation.Editor("leeds-council");
+  std::vector<v1::Lesson> lessons = {
+      *editor->Create(Draft("Lock down tablet Wi-Fi", v1::TLP_GREEN)),
+      *editor->Create(Draft("Radio batteries die on nights", v1::TLP_AMBER)),
+      *editor->Create(Draft("Named teams", v1::TLP_RED)),
+      *editor->Create(Draft("Weekly kit check", v1::TLP_CLEAR)),
+  };
+  auto expect = [&](std::set<v1::TlpMarking> allowed) {
+    return federation.Settles("west-police", "leeds-council", Expected(lessons, allowed));
+  };
+  std::set<v1::TlpMarking> green_and_clear = {v1::TLP_GREEN, v1::TLP_CLEAR};
+  ASSERT_TRUE(expect(green_and_clear));
+
+  // The copy is signed by its origin and carries nothing local.
+  auto copy = federation.node("west-police").ClientFor("bob")->Get(lessons[0].id());
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_FALSE(copy->has_local());
+  EXPECT_FALSE(copy->provenance().signature().empty());
+
+  // An edit arrives as the new version.
+  lessons[0].set_summary("Use certificate-based Wi-Fi");
+  lessons[0] = *editor->Update(lessons[0]);
+  ASSERT_TRUE(expect(green_and_clear));
+
+  // Re-marked RED: withdrawn.
+  lessons[0].set_marking(v1::TLP_RED);
+  lessons[0] = *editor->Update(lessons[0]);
+  ASSERT_TRUE(expect(green_and_clear));
+
+  // Retracted by its origin: withdrawn.
+  lessons[3] = *editor->Retract(lessons[3].id(), "superseded");
+  ASSERT_TRUE(expect(green_and_clear));
+
+  // A loosened policy lets AMBER lessons flow without anyone re-saving them.
+  lessons.push_back(*editor->Create(Draft("Label the chargers", v1::TLP_GREEN)));
+  auto admin = federation.Admin("leeds-council");
+  ASSERT_TRUE(admin->SetPolicyText("west-police",
+                                   "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }")
+                  .ok());
+  ASSERT_TRUE(expect({v1::TLP_AMBER, v1::TLP_GREEN, v1::TLP_CLEAR}));
+
+  // Tightened: what it may no longer have is retracted.
+  ASSERT_TRUE(admin->SetPolicyText("west-police", "export { markings: [TLP_AMBER] }").ok());
+  ASSERT_TRUE(expect({v1::TLP_AMBER}));
+
+  // The receiver reports where it is.
+  auto status = federation.Admin("west-police")->ReplicationStatus();
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->peers_size(), 1);
+  EXPECT_EQ(status->peers(0).peer_org(), "leeds-council");
+  EXPECT_TRUE(status->peers(0).connected());
+  EXPECT_GT(status->peers(0).retractions_applied(), 0u);
+
+  // The sender's audit log records what it sent.
+  v1::ListAuditRequest sent;
+  sent.set_action("replication.sent");
+  auto events = admin->ListAudit(sent);
+  ASSERT_TRUE(events.ok());
+  EXPECT_GT(events->events_size(), 0);
+  EXPECT_EQ(events->events(0).target(), "west-police");
+}
+
+}  // namespace
+}  // namespace cairn
