@@ -187,5 +187,135 @@ TEST(ReplicationTest, TwoNodesFollowEditsRetractionsRemarkingAndPolicyChanges) {
   EXPECT_EQ(events->events(0).target(), "west-police");
 }
 
+TEST(ReplicationTest, GreenAndClearRelayWithinCommunitiesAmberNeverPassesOn) {
+  Federation federation({"leeds-council", "west-police", "leeds-nhs", "york-fire"});
+  // council -> police -> nhs, and police -> fire; the police relay everything their policy
+  // allows, including AMBER, which must still never leave them.
+  federation.Link("leeds-council", "west-police",
+                  "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }");
+  federation.Link("west-police", "leeds-nhs",
+                  "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }", {"mobile-working"});
+  federation.Link("west-police", "york-fire",
+                  "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }");
+  auto editor = federation.Editor("leeds-council");
+  v1::Lesson community = Draft("Tablets on shared Wi-Fi", v1::TLP_GREEN);
+  community.add_communities("mobile-working");
+  community = *editor->Create(community);
+  v1::Lesson federation_wide = *editor->Create(Draft("Charge radios at briefing", v1::TLP_GREEN));
+  v1::Lesson amber = *editor->Create(Draft("Named supplier failed", v1::TLP_AMBER));
+  v1::Lesson clear = *editor->Create(Draft("Weekly kit check", v1::TLP_CLEAR));
+
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council",
+                                 {{community.id(), 1}, {federation_wide.id(), 1},
+                                  {amber.id(), 1}, {clear.id(), 1}}));
+  // The NHS trust is in the lesson's community; the fire service is not.
+  ASSERT_TRUE(federation.Settles("leeds-nhs", "leeds-council",
+                                 {{community.id(), 1}, {federation_wide.id(), 1}, {clear.id(), 1}}));
+  ASSERT_TRUE(federation.Settles("york-fire", "leeds-council",
+                                 {{federation_wide.id(), 1}, {clear.id(), 1}}));
+  // Relayed copies still carry the origin's signature.
+  auto relayed = federation.node("york-fire").ClientFor("bob")->Get(clear.id());
+  ASSERT_TRUE(relayed.ok());
+  EXPECT_FALSE(relayed->provenance().signature().empty());
+
+  // The origin retracts: the retraction travels the same two hops.
+  ASSERT_TRUE(editor->Retract(clear.id(), "superseded").ok());
+  ASSERT_TRUE(federation.Settles("york-fire", "leeds-council", {{federation_wide.id(), 1}}));
+  ASSERT_TRUE(federation.Settles("leeds-nhs", "leeds-council",
+                                 {{community.id(), 1}, {federation_wide.id(), 1}}));
+}
+
+TEST(ReplicationTest, APeerThatWasDownCatchesUpFromItsCursor) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  auto editor = federation.Editor("leeds-council");
+  std::vector<v1::Lesson> lessons = {*editor->Create(Draft("Before the outage", v1::TLP_GREEN))};
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
+
+  federation.node("west-police").Kill();
+  for (int i = 0; i < 20; ++i) {
+    lessons.push_back(*editor->Create(Draft("During the outage " + std::to_string(i), v1::TLP_GREEN)));
+  }
+  lessons[0] = *editor->Retract(lessons[0].id(), "withdrawn while the police were down");
+  ASSERT_TRUE(federation.node("west-police").Start().ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
+
+  // The sender can be down too: the receiver retries until it is back.
+  federation.node("leeds-council").Kill();
+  absl::SleepFor(absl::Seconds(1));
+  ASSERT_TRUE(federation.node("leeds-council").Start().ok());
+  // It listens on a new port now; its admin tells the receiver.
+  v1::Peer moved;
+  moved.set_org_id("leeds-council");
+  moved.set_address(federation.node("leeds-council").address());
+  moved.set_pull_from(true);
+  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(moved).ok());
+  editor = federation.Editor("leeds-council");
+  lessons.push_back(*editor->Create(Draft("After the restart", v1::TLP_GREEN)));
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
+}
+
+TEST(ReplicationTest, APeerBehindATrimmedChangeLogResynchronises) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  auto editor = federation.Editor("leeds-council");
+  std::vector<v1::Lesson> lessons;
+  for (int i = 0; i < 5; ++i) {
+    lessons.push_back(*editor->Create(Draft("Lesson " + std::to_string(i), v1::TLP_GREEN)));
+  }
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
+
+  federation.node("west-police").Kill();
+  lessons[1] = *editor->Retract(lessons[1].id(), "gone");
+  lessons[2].set_marking(v1::TLP_RED);
+  lessons[2] = *editor->Update(lessons[2]);
+  for (int i = 5; i < 8; ++i) {
+    lessons.push_back(*editor->Create(Draft("Lesson " + std::to_string(i), v1::TLP_GREEN)));
+  }
+  // Forget all history: the police's cursor now points before the start of the log.
+  auto trimmed = federation.Admin("leeds-council")->TrimChangeLog(0);
+  ASSERT_TRUE(trimmed.ok()) << trimmed.status();
+  ASSERT_TRUE(federation.node("west-police").Start().ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
+}
+
+TEST(ReplicationTest, AFourNodeCycleConvergesAndGoesQuiet) {
+  std::vector<std::string> ring = {"north-council", "east-police", "south-nhs", "west-fire"};
+  Federation federation(ring);
+  for (size_t i = 0; i < ring.size(); ++i) {
+    federation.Link(ring[i], ring[(i + 1) % ring.size()], kGreenAndClear);
+  }
+  std::map<std::string, v1::Lesson> written;
+  for (const std::string& org : ring) {
+    written[org] = *federation.Editor(org)->Create(Draft("From " + org, v1::TLP_CLEAR));
+  }
+  for (const std::string& holder : ring) {
+    for (const std::string& origin : ring) {
+      if (holder == origin) continue;
+      ASSERT_TRUE(federation.Settles(holder, origin, {{written[origin].id(), 1}}));
+    }
+  }
+  // Quiet: no node sends anything more, however long we wait (heartbeats are not audited).
+  auto sent_events = [&] {
+    size_t total = 0;
+    for (const std::string& org : ring) {
+      v1::ListAuditRequest sent;
+      sent.set_action("replication.sent");
+      sent.set_page_size(500);
+      total += federation.Admin(org)->ListAudit(sent)->events_size();
+    }
+    return total;
+  };
+  absl::SleepFor(absl::Seconds(1));
+  size_t settled = sent_events();
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(sent_events(), settled);
+  for (const std::string& org : ring) {
+    auto status = federation.Admin(org)->ReplicationStatus();
+    ASSERT_EQ(status->peers_size(), 1);
+    EXPECT_EQ(status->peers(0).lag_changes(), 0u) << org;
+  }
+}
+
 }  // namespace
 }  // namespace cairn
