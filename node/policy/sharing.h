@@ -61,7 +61,7 @@ struct PolicyLimits {
   static constexpr size_t kEntryBytes = 128;   // bytes in one topic, tag or sector
   static constexpr size_t kPolicyBytes = 64 * 1024;
   static constexpr uint32_t kMaxLessonBytes = 256 * 1024;
-  static constexpr uint32_t kMaxLessonsPerMinute = 100'000;
+  static constexpr uint32_t kMaxLessonsPerMinute = 100'000'000;
 };
 
 // The lesson fields a policy may redact, by name.

@@ -279,6 +279,76 @@ TEST(ReplicationTest, APeerBehindATrimmedChangeLogResynchronises) {
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
 }
 
+// Imports `count` GREEN lessons at `org` in batches; returns them as stored.
+std::vector<v1::Lesson> ImportMany(client::LessonClient& editor, int count, const std::string& tag) {
+  std::vector<v1::Lesson> drafts;
+  for (int i = 0; i < count; ++i) {
+    v1::Lesson draft = Draft(tag + " lesson " + std::to_string(i), v1::TLP_GREEN);
+    draft.set_summary(std::string(400, 's'));  // enough bytes for the transfer to take a while
+    drafts.push_back(std::move(draft));
+  }
+  std::vector<v1::Lesson> stored;
+  size_t next = 0;
+  absl::Status imported = editor.Import(
+      [&](v1::ImportLessonsRequest* request) {
+        for (int i = 0; i < 250 && next < drafts.size(); ++i) {
+          *request->add_items()->mutable_lesson() = drafts[next++];
+        }
+        return request->items_size() > 0;
+      },
+      [&](const v1::ImportLessonsResponse&) {});
+  EXPECT_TRUE(imported.ok()) << imported;
+  return stored;
+}
+
+// How many lessons `receiver` has applied from `sender` since it started.
+uint64_t Applied(Federation& federation, const std::string& receiver) {
+  auto status = federation.Admin(receiver)->ReplicationStatus();
+  return status.ok() && status->peers_size() == 1 ? status->peers(0).lessons_applied() : 0;
+}
+
+TEST(ReplicationTest, KillNineOfReceiverAndSenderMidTransferLosesAndDuplicatesNothing) {
+  Federation federation({"leeds-council", "west-police"});
+  auto editor = federation.Editor("leeds-council");
+  ImportMany(*editor, 4000, "first");
+  Holdings all = federation.Held("leeds-council", "leeds-council");
+  ASSERT_EQ(all.size(), 4000u);
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+
+  // The receiver dies part-way through.
+  absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (Applied(federation, "west-police") < 300 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  uint64_t before_kill = Applied(federation, "west-police");
+  federation.node("west-police").Kill();
+  ASSERT_GE(before_kill, 300u);
+  ASSERT_TRUE(federation.node("west-police").Start().ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", all, absl::Seconds(60)));
+
+  // Then the sender dies part-way through a second transfer.
+  ImportMany(*editor, 4000, "second");
+  give_up = absl::Now() + absl::Seconds(30);
+  while (Applied(federation, "west-police") < 300 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(2));
+  }
+  federation.node("leeds-council").Kill();
+  ASSERT_TRUE(federation.node("leeds-council").Start().ok());
+  v1::Peer moved;
+  moved.set_org_id("leeds-council");
+  moved.set_address(federation.node("leeds-council").address());
+  moved.set_pull_from(true);
+  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(moved).ok());
+  all = federation.Held("leeds-council", "leeds-council");
+  ASSERT_EQ(all.size(), 8000u);
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", all, absl::Seconds(60)));
+
+  // Each copy was stored exactly once: the receiver's change log has one entry per lesson.
+  auto status = federation.Admin("west-police")->ReplicationStatus();
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(status->last_sequence(), 8000u);
+}
+
 TEST(ReplicationTest, AFourNodeCycleConvergesAndGoesQuiet) {
   std::vector<std::string> ring = {"north-council", "east-police", "south-nhs", "west-fire"};
   Federation federation(ring);
