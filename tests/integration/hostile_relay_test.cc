@@ -1,0 +1,191 @@
+// A hostile relay: a fake node, trusted enough to be pulled from, that offers tampered, forged,
+// unsigned, RED and AMBER lessons, an older version and an oversized batch. A real cairnd must
+// reject each, store none of them, record why, and keep replicating from honest peers.
+#include <thread>
+
+#include "absl/time/clock.h"
+#include "cairn/v1/replication.grpc.pb.h"
+#include "client/admin_client.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "node/crypto/provenance.h"
+#include "server/security.h"
+#include "tests/support/cairnd_process.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CairndProcess;
+using testing::NodeSpec;
+
+// Serves a fixed list of batches to whoever pulls, then heartbeats.
+class FakeRelay final : public v1::ReplicationService::Service {
+ public:
+  explicit FakeRelay(std::vector<v1::ReplicationBatch> batches) : batches_(std::move(batches)) {}
+
+  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
+                    grpc::ServerWriter<v1::PullResponse>* writer) override {
+    uint64_t cursor = request->cursor();
+    for (const v1::ReplicationBatch& batch : batches_) {
+      if (batch.cursor() <= cursor) continue;
+      v1::PullResponse response;
+      *response.mutable_batch() = batch;
+      if (!writer->Write(response)) return grpc::Status::OK;
+      cursor = batch.cursor();
+    }
+    while (!context->IsCancelled()) {
+      v1::PullResponse response;
+      response.mutable_heartbeat()->set_cursor(cursor);
+      response.mutable_heartbeat()->set_sender_sequence(cursor);
+      if (!writer->Write(response)) break;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  std::vector<v1::ReplicationBatch> batches_;
+};
+
+v1::Lesson Lesson(const std::string& origin, const std::string& ulid, uint64_t version,
+                  v1::TlpMarking marking, const std::string& title) {
+  v1::Lesson lesson;
+  lesson.set_id(origin + ":" + ulid);
+  lesson.set_origin_org(origin);
+  lesson.set_origin_sector("local-government");
+  lesson.set_version(version);
+  lesson.set_title(title);
+  lesson.set_marking(marking);
+  lesson.set_status(v1::LESSON_LEARNED);
+  return lesson;
+}
+
+v1::ReplicationBatch Batch(uint64_t cursor, const std::vector<v1::Lesson>& lessons) {
+  v1::ReplicationBatch batch;
+  batch.set_cursor(cursor);
+  batch.set_sender_sequence(cursor);
+  for (const v1::Lesson& lesson : lessons) *batch.add_changes()->mutable_lesson() = lesson;
+  return batch;
+}
+
+TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnesFlow) {
+  testing::TestPki& pki = testing::TestPki::Shared();
+  testing::CertPaths council_cert = pki.Node("leeds-council");
+  auto council_key = *LessonSigner::Load(council_cert.cert, council_cert.key);
+  auto signed_by_council = [&](v1::Lesson lesson) {
+    EXPECT_TRUE(council_key->Sign(&lesson).ok());
+    return lesson;
+  };
+
+  v1::Lesson honest = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA1", 2, v1::TLP_GREEN, "Honest copy"));
+  v1::Lesson tampered = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA2", 1, v1::TLP_GREEN, "Original"));
+  tampered.set_title("Altered by the relay");
+  v1::Lesson forged = signed_by_council(
+      Lesson("west-police", "01ARZ3NDEKTSV4RRFFQ69G5FA3", 1, v1::TLP_GREEN, "Not the police's"));
+  v1::Lesson amber = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA4", 1, v1::TLP_AMBER, "Amber via relay"));
+  v1::Lesson unsigned_lesson =
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA5", 1, v1::TLP_CLEAR, "Unsigned");
+  v1::Lesson red = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA6", 1, v1::TLP_RED, "Red via relay"));
+  v1::Lesson older = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA1", 1, v1::TLP_GREEN, "Older version"));
+  v1::Lesson huge = signed_by_council(
+      Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA7", 1, v1::TLP_GREEN, "Huge"));
+  for (int i = 0; i < 40; ++i) huge.add_recommendations(std::string(250 * 1024, 'h'));
+
+  FakeRelay relay({Batch(1, {honest, tampered, forged, amber, unsigned_lesson, red}),
+                   Batch(2, {older}), Batch(3, {huge})});
+  testing::CertPaths relay_cert = pki.Node("evil-relay");
+  v1::TlsConfig tls;
+  tls.set_cert_file(relay_cert.cert);
+  tls.set_key_file(relay_cert.key);
+  tls.set_trust_bundle_file(pki.ca_file());
+  tls.set_refresh_interval_seconds(60);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(tls), &port);
+  builder.RegisterService(&relay);
+  std::unique_ptr<grpc::Server> relay_server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+
+  // The NHS trust pulls from the hostile relay and from the real council.
+  NodeSpec nhs_spec;
+  nhs_spec.org_id = "leeds-nhs";
+  nhs_spec.sector = "health";
+  CairndProcess nhs{nhs_spec};
+  CairndProcess council{NodeSpec{}};
+  ASSERT_TRUE(nhs.Start().ok()) << nhs.log();
+  ASSERT_TRUE(council.Start().ok()) << council.log();
+  auto nhs_admin = *client::AdminClient::Connect(nhs.ConnectionFor("ada"));
+  auto council_admin = *client::AdminClient::Connect(council.ConnectionFor("ada"));
+  v1::Peer relay_peer;
+  relay_peer.set_org_id("evil-relay");
+  relay_peer.set_address("127.0.0.1:" + std::to_string(port));
+  relay_peer.set_pull_from(true);
+  ASSERT_TRUE(nhs_admin->PutPeer(relay_peer).ok());
+  v1::Peer nhs_peer;
+  nhs_peer.set_org_id("leeds-nhs");
+  nhs_peer.set_may_pull(true);
+  ASSERT_TRUE(council_admin->PutPeer(nhs_peer).ok());
+  ASSERT_TRUE(council_admin->SetPolicyText("leeds-nhs", "export { markings: [TLP_GREEN] }").ok());
+  v1::Peer council_peer;
+  council_peer.set_org_id("leeds-council");
+  council_peer.set_address(council.address());
+  council_peer.set_pull_from(true);
+  ASSERT_TRUE(nhs_admin->PutPeer(council_peer).ok());
+  v1::Lesson draft;
+  draft.set_title("Straight from the council");
+  draft.set_marking(v1::TLP_GREEN);
+  auto direct = council.ClientFor("alice")->Create(draft);
+  ASSERT_TRUE(direct.ok());
+
+  // Settled: the honest copy (at version 2, not the older one) and the council's own lesson.
+  auto reader = nhs.ClientFor("bob");
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  v1::GetReplicationStatusResponse status;
+  while (absl::Now() < give_up) {
+    status = *nhs_admin->ReplicationStatus();
+    bool relay_done = false, council_done = false;
+    for (const auto& peer : status.peers()) {
+      if (peer.peer_org() == "evil-relay") {
+        relay_done = peer.cursor() >= 2 && !peer.last_error().empty();
+      }
+      if (peer.peer_org() == "leeds-council") council_done = peer.lessons_applied() >= 1;
+    }
+    if (relay_done && council_done) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  v1::ListLessonsRequest everything;
+  auto held = reader->List(everything);
+  ASSERT_TRUE(held.ok());
+  std::map<std::string, uint64_t> ids;
+  for (const v1::Lesson& lesson : held->lessons()) ids[lesson.id()] = lesson.version();
+  EXPECT_EQ(ids, (std::map<std::string, uint64_t>{{honest.id(), 2}, {direct->id(), 1}}));
+
+  for (const auto& peer : status.peers()) {
+    if (peer.peer_org() != "evil-relay") continue;
+    EXPECT_EQ(peer.rejected(), 5u);  // tampered, forged, AMBER, unsigned, RED
+    EXPECT_THAT(peer.last_error(), HasSubstr("larger than max"));  // the oversized batch
+  }
+  v1::ListAuditRequest rejected;
+  rejected.set_action("replication.rejected");
+  auto events = nhs_admin->ListAudit(rejected);
+  ASSERT_TRUE(events.ok());
+  std::map<std::string, std::string> why;
+  for (const v1::AuditEvent& event : events->events()) why[event.target()] = event.detail();
+  EXPECT_THAT(why[tampered.id()], HasSubstr("does not match its content"));
+  EXPECT_THAT(why[forged.id()], HasSubstr("not by the lesson's origin"));
+  EXPECT_THAT(why[amber.id()], HasSubstr("AMBER lesson of leeds-council offered by the relay"));
+  EXPECT_THAT(why[unsigned_lesson.id()], HasSubstr("is not signed"));
+  EXPECT_THAT(why[red.id()], HasSubstr("TLP:RED"));
+  EXPECT_EQ(events->events(0).actor(), "peer evil-relay");
+  relay_server->Shutdown(std::chrono::system_clock::now());
+}
+
+}  // namespace
+}  // namespace cairn
