@@ -5,6 +5,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "node/common/status_macros.h"
 #include "node/policy/sharing.h"
+#include "node/replication/relay_path.h"
 
 namespace cairn {
 namespace {
@@ -45,15 +46,26 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
       ExportView(lesson, self_org_, target.peer, target.policy ? &*target.policy : nullptr,
                  SharingChannel::kReplication);
   if (!view) return false;
+  RelayPath path;
   if (lesson.origin_org() == self_org_) {
     // Our own lesson: sign exactly the view this peer gets.
     CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
+  } else {
+    // A copy goes on as received, with its origin's signature (the decision made sure the policy
+    // does not alter it), by our shortest path to it, never back up that path.
+    CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(lesson.id()));
+    path = BestPath(holders);
+    if (path.empty() || path.size() >= kMaxRelayPath ||
+        PathContains(path, target.peer.org_id())) {
+      return false;
+    }
   }
-  // A copy goes on as received, with its origin's signature (the decision made sure the policy
-  // does not alter it).
+  path.push_back(self_org_);
   *bytes += view->ByteSizeLong();
   ledger->PutLedger(target.peer.org_id(), view->id(), view->version());
-  *batch->add_changes()->mutable_lesson() = *std::move(view);
+  v1::ReplicatedChange* change = batch->add_changes();
+  *change->mutable_lesson() = *std::move(view);
+  for (std::string& hop : path) change->add_path(std::move(hop));
   return true;
 }
 

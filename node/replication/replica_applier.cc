@@ -6,6 +6,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "node/common/status_macros.h"
 #include "node/lessons/validation.h"
+#include "node/replication/relay_path.h"
 
 namespace cairn {
 namespace {
@@ -25,6 +26,68 @@ bool AnyTopicAccepted(const v1::Lesson& lesson, const v1::ImportRules& rules) {
 }
 
 }  // namespace
+
+// The writes of one batch, and what they do to each copy's holders, so that a copy whose shortest
+// path changes gets a ROUTE entry in the change log (its downstream peers need the new path).
+class ReplicaApplier::BatchWrite {
+ public:
+  explicit BatchWrite(const Store* store) : store_(store) {}
+
+  StoreBatch& batch() { return batch_; }
+
+  void PutHolder(absl::string_view id, absl::string_view source, v1::HolderEntry entry) {
+    batch_.PutHolder(id, source, entry);
+    changes_[std::string(id)][std::string(source)] = std::move(entry);
+  }
+  void DeleteHolder(absl::string_view id, absl::string_view source) {
+    batch_.DeleteHolder(id, source);
+    changes_[std::string(id)][std::string(source)] = std::nullopt;
+  }
+  void PutLesson(LessonWrite write) {
+    content_.insert(write.lesson.id());
+    batch_.PutLesson(std::move(write));
+  }
+
+  // The copy's holders as they will be once this batch is written.
+  absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> HoldersAfter(
+      absl::string_view id) const {
+    CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(id));
+    auto changed = changes_.find(std::string(id));
+    if (changed == changes_.end()) return holders;
+    std::map<std::string, v1::HolderEntry> merged(holders.begin(), holders.end());
+    for (const auto& [source, entry] : changed->second) {
+      if (entry) {
+        merged[source] = *entry;
+      } else {
+        merged.erase(source);
+      }
+    }
+    return std::vector<std::pair<std::string, v1::HolderEntry>>(merged.begin(), merged.end());
+  }
+
+  // Logs a ROUTE change for every copy still held whose shortest path this batch changed.
+  absl::Status LogRouteChanges() {
+    for (const auto& [id, ignored] : changes_) {
+      if (content_.contains(id)) continue;  // its UPSERT or DELETE entry already tells peers
+      CAIRN_ASSIGN_OR_RETURN(auto before, store_->ListHolders(id));
+      CAIRN_ASSIGN_OR_RETURN(auto after, HoldersAfter(id));
+      if (after.empty() || BestPath(before) == BestPath(after)) continue;
+      absl::StatusOr<v1::Lesson> stored = store_->GetLesson(id);
+      if (absl::IsNotFound(stored.status())) continue;
+      if (!stored.ok()) return stored.status();
+      v1::Lesson route;
+      route.set_id(id);
+      batch_.PutLesson(LessonWrite{std::move(route), stored->version(), v1::Change::ROUTE});
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  const Store* const store_;
+  StoreBatch batch_;
+  std::map<std::string, std::map<std::string, std::optional<v1::HolderEntry>>> changes_;
+  absl::flat_hash_set<std::string> content_;
+};
 
 ReplicaApplier::ReplicaApplier(Store* store, const PeerDirectory* directory,
                                const LessonVerifier* verifier, std::string self_org, Clock* clock)
@@ -64,8 +127,8 @@ absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& l
 }
 
 absl::Status ReplicaApplier::Withdraw(absl::string_view source, absl::string_view lesson_id,
-                                      StoreBatch* write, uint64_t* removed) const {
-  CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(lesson_id));
+                                      BatchWrite* write, uint64_t* removed) const {
+  CAIRN_ASSIGN_OR_RETURN(auto holders, write->HoldersAfter(lesson_id));
   bool held = false;
   for (const auto& [holder, entry] : holders) held |= holder == source;
   if (!held) return absl::OkStatus();  // never supplied by this source: nothing to do
@@ -86,42 +149,57 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot peer, directory_->Snapshot(source));
   v1::ImportRules rules = peer.policy ? peer.policy->import() : v1::ImportRules();
   absl::MutexLock lock(&apply_mu_);
-  StoreBatch write;
+  BatchWrite write(store_);
   absl::flat_hash_set<std::string> touched;
   uint64_t applied = 0;
   uint64_t removed = 0;
   std::vector<std::string> rejections;
+  auto reject = [&](const v1::Lesson& lesson, std::string why) {
+    v1::AuditEvent event;
+    *event.mutable_at() = ToProto(clock_->Now());
+    event.set_actor(absl::StrCat("peer ", source));
+    event.set_action("replication.rejected");
+    event.set_target(lesson.id());
+    event.set_new_version(lesson.version());
+    event.set_detail(why);
+    write.batch().Audit(std::move(event));
+    rejections.push_back(std::move(why));
+  };
   for (const v1::ReplicatedChange& change : batch.changes()) {
     if (change.has_lesson()) {
       const v1::Lesson& lesson = change.lesson();
       if (!touched.insert(lesson.id()).second) continue;
       if (lesson.origin_org() == self_org_) continue;  // our own lesson echoed back
+      RelayPath path(change.path().begin(), change.path().end());
+      if (PathContains(path, self_org_)) {
+        // The source now reaches this copy through us: it cannot be a source of it.
+        CAIRN_RETURN_IF_ERROR(Withdraw(source, lesson.id(), &write, &removed));
+        continue;
+      }
+      if (path.empty() || path.size() > kMaxRelayPath || path.front() != lesson.origin_org() ||
+          path.back() != source) {
+        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": its relay path does not run from ",
+                                    lesson.origin_org(), " to ", source));
+        continue;
+      }
       if (absl::Status ok = Check(source, lesson, rules); !ok.ok()) {
-        std::string why = absl::StrCat("lesson ", lesson.id(), ": ", ok.message());
-        v1::AuditEvent event;
-        *event.mutable_at() = ToProto(clock_->Now());
-        event.set_actor(absl::StrCat("peer ", source));
-        event.set_action("replication.rejected");
-        event.set_target(lesson.id());
-        event.set_new_version(lesson.version());
-        event.set_detail(why);
-        write.Audit(std::move(event));
-        rejections.push_back(std::move(why));
+        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": ", ok.message()));
         continue;
       }
       absl::StatusOr<v1::Lesson> stored = store_->GetLesson(lesson.id());
       if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
       uint64_t stored_version = stored.ok() ? stored->version() : 0;
       if (stored.ok() && stored->origin_org() != lesson.origin_org()) {
-        rejections.push_back(absl::StrCat("lesson ", lesson.id(), ": claims origin ",
-                                          lesson.origin_org(), " but ", stored->origin_org(),
-                                          " holds that id"));
+        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": claims origin ",
+                                    lesson.origin_org(), " but ", stored->origin_org(),
+                                    " holds that id"));
         continue;
       }
       v1::HolderEntry holder;
       holder.set_version(lesson.version());
       if (batch.resync()) holder.set_resync_id(batch.resync_id());
-      write.PutHolder(lesson.id(), source, holder);
+      for (const std::string& hop : path) holder.add_path(hop);
+      write.PutHolder(lesson.id(), source, std::move(holder));
       if (lesson.version() > stored_version) {
         v1::Lesson copy = lesson;
         copy.clear_local();
@@ -144,12 +222,15 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
           }
           return true;
         }));
-    for (const std::string& id : stale) CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
+    for (const std::string& id : stale) {
+      CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
+    }
   }
+  CAIRN_RETURN_IF_ERROR(write.LogRouteChanges());
   v1::PullState state;
   state.set_cursor(batch.cursor());
-  write.PutPullState(source, state);
-  CAIRN_RETURN_IF_ERROR(store_->Commit(write).status());
+  write.batch().PutPullState(source, state);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(write.batch()).status());
 
   absl::MutexLock status_lock(&status_mu_);
   PullStatus& status = StatusFor(source);

@@ -50,7 +50,9 @@ class ReplicaApplier {
   // rest are applied. A copy is replaced only by a higher version. A retraction removes `source`
   // as a supplier of the copy, and the copy itself when no supplier is left. The last batch of a
   // resynchronisation also removes every copy `source` supplied that the resynchronisation did
-  // not confirm. NOT_FOUND when `source` is not a known peer.
+  // not confirm. A copy whose relay path holds this node is taken as a withdrawal by `source`;
+  // when the shortest path to a copy changes, a ROUTE entry tells our own peers. NOT_FOUND when
+  // `source` is not a known peer.
   absl::Status Apply(absl::string_view source, const v1::ReplicationBatch& batch);
 
   // Stores the heartbeat's cursor (the sender had nothing for us up to there).
@@ -68,9 +70,10 @@ class ReplicaApplier {
   // Why `lesson` from `source` must not be stored, or OK.
   absl::Status Check(absl::string_view source, const v1::Lesson& lesson,
                      const v1::ImportRules& rules) const;
+  class BatchWrite;
   // Adds to `write` the removal of `source` as a supplier of `lesson_id`, and of the copy when
   // `source` was its last supplier.
-  absl::Status Withdraw(absl::string_view source, absl::string_view lesson_id, StoreBatch* write,
+  absl::Status Withdraw(absl::string_view source, absl::string_view lesson_id, BatchWrite* write,
                         uint64_t* removed) const;
   PullStatus& StatusFor(absl::string_view source) ABSL_EXCLUSIVE_LOCKS_REQUIRED(status_mu_);
 

@@ -221,7 +221,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
                        " is stored (it changed meanwhile; fetch it again)"));
     }
     const bool remove = lesson_write.change_kind == v1::Change::DELETE;
-    if (!remove && lesson.version() <= stored_version) {
+    const bool route = lesson_write.change_kind == v1::Change::ROUTE;
+    if (!remove && !route && lesson.version() <= stored_version) {
       return absl::FailedPreconditionError(
           absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
                        " is not higher than the stored version ", stored_version));
@@ -229,11 +230,11 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     v1::Change change;
     change.set_sequence(++sequence);
     change.set_lesson_id(lesson.id());
-    change.set_version(remove ? stored_version : lesson.version());
+    change.set_version(remove || route ? stored_version : lesson.version());
     change.set_kind(lesson_write.change_kind);
     if (remove) {
       write.Delete(handles_[kLessons], ToSlice(lesson.id()));
-    } else {
+    } else if (!route) {
       *change.mutable_at() = lesson.updated_at();
       write.Put(handles_[kLessons], ToSlice(lesson.id()), lesson.SerializeAsString());
     }

@@ -27,8 +27,8 @@ class Env;
 
 namespace cairn {
 
-// One lesson to store (or, with change_kind DELETE, remove), with the version the caller saw when
-// it decided to write (compare-and-set).
+// One lesson to store (or, with change_kind DELETE, remove; with ROUTE, only log that the path to
+// the copy changed), with the version the caller saw when it decided to write (compare-and-set).
 struct LessonWrite {
   v1::Lesson lesson;
   uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet

@@ -66,7 +66,12 @@ v1::ReplicationBatch Batch(uint64_t cursor, const std::vector<v1::Lesson>& lesso
   v1::ReplicationBatch batch;
   batch.set_cursor(cursor);
   batch.set_sender_sequence(cursor);
-  for (const v1::Lesson& lesson : lessons) *batch.add_changes()->mutable_lesson() = lesson;
+  for (const v1::Lesson& lesson : lessons) {
+    v1::ReplicatedChange* change = batch.add_changes();
+    *change->mutable_lesson() = lesson;
+    change->add_path(lesson.origin_org());
+    change->add_path("evil-relay");
+  }
   return batch;
 }
 
