@@ -132,4 +132,14 @@ absl::StatusOr<v1::TrimChangeLogResponse> AdminClient::TrimChangeLog(uint64_t ke
                                               request, options_.timeout);
 }
 
+absl::StatusOr<v1::TestPeerLinkResponse> AdminClient::TestPeerLink(const std::string& peer_org,
+                                                                   uint64_t total_bytes,
+                                                                   absl::Duration timeout) {
+  v1::TestPeerLinkRequest request;
+  request.set_peer_org(peer_org);
+  request.set_total_bytes(total_bytes);
+  return UnaryCall<v1::TestPeerLinkResponse>(stub_->service.get(), &Service::TestPeerLink,
+                                             request, timeout);
+}
+
 }  // namespace cairn::client

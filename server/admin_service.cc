@@ -249,4 +249,22 @@ grpc::Status AdminServiceImpl::TrimChangeLog(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::TestPeerLink(grpc::ServerContext* context,
+                                            const v1::TestPeerLinkRequest* request,
+                                            v1::TestPeerLinkResponse* response) {
+  auto caller = Admit(context, "testing a peer link", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request->peer_org());
+  if (!peer.ok()) return ToGrpcStatus(peer.status());
+  uint32_t chunk = request->chunk_bytes() == 0 ? 1024 * 1024 : request->chunk_bytes();
+  absl::StatusOr<absl::Duration> took =
+      pullers_->MeasureLink(*peer, request->total_bytes(), chunk);
+  if (!took.ok()) return ToGrpcStatus(took.status());
+  double seconds = absl::ToDoubleSeconds(*took);
+  response->set_bytes(request->total_bytes());
+  response->set_seconds(seconds);
+  response->set_megabytes_per_second(seconds > 0 ? request->total_bytes() / 1e6 / seconds : 0);
+  return grpc::Status::OK;
+}
+
 }  // namespace cairn::server

@@ -7,6 +7,7 @@
 #include "node/lessons/catalog.h"
 #include "node/policy/peer_directory.h"
 #include "node/replication/replica_applier.h"
+#include "server/peer_puller.h"
 #include "node/storage/store.h"
 
 namespace cairn::server {
@@ -16,11 +17,13 @@ namespace cairn::server {
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, Store* store,
-                   const ReplicaApplier* applier, const Authenticator* authenticator)
+                   const ReplicaApplier* applier, const PullerPool* pullers,
+                   const Authenticator* authenticator)
       : directory_(directory),
         catalog_(catalog),
         store_(store),
         applier_(applier),
+        pullers_(pullers),
         authenticator_(authenticator) {}
 
   grpc::Status PutPeer(grpc::ServerContext* context, const v1::PutPeerRequest* request,
@@ -53,6 +56,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                     v1::GetReplicationStatusResponse* response) override;
   grpc::Status TrimChangeLog(grpc::ServerContext* context, const v1::TrimChangeLogRequest* request,
                              v1::TrimChangeLogResponse* response) override;
+  grpc::Status TestPeerLink(grpc::ServerContext* context, const v1::TestPeerLinkRequest* request,
+                            v1::TestPeerLinkResponse* response) override;
 
  private:
   // The caller, if it is an admin and `request` is well-formed.
@@ -63,6 +68,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   const LessonCatalog* const catalog_;
   Store* const store_;
   const ReplicaApplier* const applier_;
+  const PullerPool* const pullers_;
   const Authenticator* const authenticator_;
 };
 

@@ -127,7 +127,7 @@ int Run(int argc, char** argv) {
                                    absl::Milliseconds(replication.retry_max_ms())});
 
   LessonServiceImpl lesson_service(&catalog, &authenticator);
-  AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier,
+  AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  &authenticator);
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,

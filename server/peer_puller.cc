@@ -28,6 +28,17 @@ absl::Duration Jittered(absl::Duration backoff) {
   return backoff * fraction(random);
 }
 
+// A stub for a peer's replication service over this node's mTLS credentials.
+std::unique_ptr<v1::ReplicationService::Stub> ReplicationStub(
+    const v1::Peer& peer, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
+  return v1::ReplicationService::NewStub(
+      grpc::CreateCustomChannel(peer.address(), credentials, args));
+}
+
 }  // namespace
 
 PeerPuller::PeerPuller(v1::Peer peer, ReplicaApplier* applier,
@@ -66,12 +77,7 @@ void PeerPuller::Run() {
 absl::Status PeerPuller::PullOnce(bool* made_progress) {
   absl::StatusOr<uint64_t> cursor = applier_->Cursor(peer_.org_id());
   if (!cursor.ok()) return cursor.status();
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
-  auto channel = grpc::CreateCustomChannel(peer_.address(), credentials_, args);
-  auto stub = v1::ReplicationService::NewStub(channel);
+  auto stub = ReplicationStub(peer_, credentials_);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_deadline));
   {
@@ -157,6 +163,30 @@ void PullerPool::Update(const std::vector<v1::Peer>& peers) {
   }
   pullers_.swap(keep);
   // `keep` now holds the pullers no longer wanted; destroying them stops them.
+}
+
+absl::StatusOr<absl::Duration> PullerPool::MeasureLink(const v1::Peer& peer, uint64_t total_bytes,
+                                                      uint32_t chunk_bytes) const {
+  if (peer.address().empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("peer ", peer.org_id(), " has no address"));
+  }
+  auto stub = ReplicationStub(peer, credentials_);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(10)));
+  v1::PullRawRequest request;
+  request.set_total_bytes(total_bytes);
+  request.set_chunk_bytes(chunk_bytes);
+  absl::Time start = absl::Now();
+  auto reader = stub->PullRaw(&context, request);
+  v1::RawChunk chunk;
+  uint64_t received = 0;
+  while (reader->Read(&chunk)) received += chunk.data().size();
+  absl::Duration took = absl::Now() - start;
+  if (grpc::Status finished = reader->Finish(); !finished.ok()) return FromGrpc(finished);
+  if (received < total_bytes) {
+    return absl::UnavailableError(absl::StrCat("the link ended after ", received, " bytes"));
+  }
+  return took;
 }
 
 void PullerPool::StopAll() {

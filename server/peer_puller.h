@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -66,6 +67,11 @@ class PullerPool {
 
   // Call with every peer after any change (a PeerDirectory listener).
   void Update(const std::vector<v1::Peer>& peers);
+
+  // Streams `total_bytes` of raw data from `peer` (ReplicationService.PullRaw) over a link like
+  // the pullers', and returns how long it took.
+  absl::StatusOr<absl::Duration> MeasureLink(const v1::Peer& peer, uint64_t total_bytes,
+                                             uint32_t chunk_bytes) const;
   void StopAll();
 
  private:

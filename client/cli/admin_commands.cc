@@ -179,6 +179,20 @@ int PeerStatus(const Args& args) {
   return 0;
 }
 
+int PeerLinkTest(const Args& args) {
+  std::string peer = OnlyPositional(args, "peer link-test", "organisation id");
+  uint64_t megabytes = args.Has("mb") ? ParseCount("mb", args.Get("mb")) : 100;
+  v1::TestPeerLinkResponse link =
+      OrDie(Connect(args)->TestPeerLink(peer, megabytes * 1'000'000, absl::Minutes(10)));
+  if (args.Has("json")) {
+    std::cout << ToJson(link) << "\n";
+  } else {
+    std::cout << absl::StrFormat("%.1f MB from %s in %.2f s: %.1f MB/s\n", link.bytes() / 1e6,
+                                 peer, link.seconds(), link.megabytes_per_second());
+  }
+  return 0;
+}
+
 int ChangelogTrim(const Args& args) {
   if (!args.Has("keep")) Usage("'changelog trim' needs --keep N");
   v1::TrimChangeLogResponse trimmed =
@@ -331,6 +345,7 @@ std::vector<Command> AdminCommands() {
       {"peer", "show", PeerShow, {}, {}},
       {"peer", "remove", PeerRemove, {}, {}},
       {"peer", "status", PeerStatus, {}, {}},
+      {"peer", "link-test", PeerLinkTest, {"mb"}, {}},
       {"changelog", "trim", ChangelogTrim, {"keep"}, {}},
       {"policy", "show", PolicyShow, {"peer", "version"}, {}},
       {"policy", "set", PolicySet, {"peer", "file"}, {}},

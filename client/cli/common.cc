@@ -37,6 +37,7 @@ Peers and sharing policy (admins):
   peer show ORG
   peer remove ORG
   peer status                                    replication from each peer: cursor, lag, errors
+  peer link-test ORG [--mb N]                    raw throughput of the mTLS link from a peer
   changelog trim --keep N                        drop old change-log entries (peers behind resync)
   policy show --peer ORG [--version N]
   policy set --peer ORG --file POLICY.textproto
