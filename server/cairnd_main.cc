@@ -93,8 +93,6 @@ int Run(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
   if (!store.ok()) return Fail(store.status());
-  LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
-                        RandomSource::Real());
   absl::StatusOr<std::unique_ptr<PeerDirectory>> directory =
       PeerDirectory::Open(store->get(), config->org_id(), Clock::Real());
   if (!directory.ok()) return Fail(directory.status());
@@ -117,6 +115,8 @@ int Run(int argc, char** argv) {
       LessonVerifier::Load(config->tls().trust_bundle_file(), config->federation());
   if (!verifier.ok()) return Fail(verifier.status());
 
+  LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
+                        RandomSource::Real(), signer->get());
   ChangeFeed feed(store->get(), directory->get(), signer->get(), config->org_id(), Clock::Real());
   ReplicaApplier applier(store->get(), directory->get(), verifier->get(), config->org_id(),
                          Clock::Real());

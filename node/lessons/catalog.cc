@@ -50,10 +50,12 @@ bool Matches(const ListQuery& query, const v1::Lesson& lesson) {
 
 }  // namespace
 
-LessonCatalog::LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random)
+LessonCatalog::LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random,
+                             const LessonSigner* signer)
     : store_(store),
       identity_(std::move(identity)),
       clock_(clock),
+      signer_(signer),
       ids_(identity_.org_id, clock, random) {}
 
 absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
@@ -72,8 +74,9 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
   return draft;
 }
 
-void LessonCatalog::Record(absl::string_view actor, absl::string_view action, LessonWrite write,
-                           StoreBatch* batch) const {
+absl::Status LessonCatalog::Record(absl::string_view actor, absl::string_view action,
+                                   LessonWrite write, StoreBatch* batch) const {
+  if (signer_ != nullptr) CAIRN_RETURN_IF_ERROR(signer_->Sign(&write.lesson));
   v1::AuditEvent event;
   *event.mutable_at() = write.lesson.updated_at();
   event.set_actor(std::string(actor));
@@ -83,12 +86,13 @@ void LessonCatalog::Record(absl::string_view actor, absl::string_view action, Le
   event.set_new_version(write.lesson.version());
   batch->Audit(std::move(event));
   batch->PutLesson(std::move(write));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Lesson> LessonCatalog::Create(absl::string_view actor, v1::Lesson draft) {
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, PrepareNew(std::move(draft)));
   StoreBatch batch;
-  Record(actor, "lesson.create", LessonWrite{lesson, 0}, &batch);
+  CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.create", LessonWrite{lesson, 0}, &batch));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return lesson;
 }
@@ -105,7 +109,8 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> LessonCatalog::CreateMan
   for (v1::Lesson& draft : drafts) {
     results.push_back(PrepareNew(std::move(draft)));
     if (!results.back().ok()) continue;
-    Record(actor, "lesson.create", LessonWrite{*results.back(), 0}, &batch);
+    CAIRN_RETURN_IF_ERROR(
+        Record(actor, "lesson.create", LessonWrite{*results.back(), 0}, &batch));
     any = true;
   }
   if (any) CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
@@ -151,7 +156,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Le
       return absl::InvalidArgumentError(absl::StrCat(field, ": cannot be changed"));
     }
   }
-  if (edit.has_provenance()) return AssignedByNode("lesson.provenance");
+  edit.clear_provenance();  // what the client fetched; the node signs the new version
   CAIRN_RETURN_IF_ERROR(ValidateLessonContent(edit));
   edit.set_origin_org(stored.origin_org());
   edit.set_origin_sector(stored.origin_sector());
@@ -163,7 +168,8 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Le
     edit.set_classification(stored.classification());
   }
   StoreBatch batch;
-  Record(actor, "lesson.edit", LessonWrite{edit, stored.version()}, &batch);
+  CAIRN_RETURN_IF_ERROR(
+      Record(actor, "lesson.edit", LessonWrite{edit, stored.version()}, &batch));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return edit;
 }
@@ -222,7 +228,8 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view actor, absl:
   lesson.set_retraction_reason(std::string(reason));
   *lesson.mutable_updated_at() = ToProto(clock_->Now());
   StoreBatch batch;
-  Record(actor, "lesson.retract", LessonWrite{lesson, stored_version, v1::Change::RETRACT}, &batch);
+  CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.retract",
+                               LessonWrite{lesson, stored_version, v1::Change::RETRACT}, &batch));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return lesson;
 }

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "cairn/v1/lesson.pb.h"
 #include "node/common/clock.h"
+#include "node/crypto/provenance.h"
 #include "node/lessons/lesson_id.h"
 #include "node/storage/store.h"
 
@@ -45,7 +46,10 @@ class LessonCatalog {
     std::string sector;
   };
 
-  LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random);
+  // `signer`, when not null, signs every version as it is stored, so replication can send it
+  // without signing again (unless a peer's policy alters it).
+  LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random,
+                const LessonSigner* signer = nullptr);
 
   // Stores `draft` as a new lesson of this organisation with version 1. INVALID_ARGUMENT naming
   // the field for bad content or identity fields filled in by the client.
@@ -57,7 +61,8 @@ class LessonCatalog {
   absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> CreateMany(
       absl::string_view actor, std::vector<v1::Lesson> drafts);
 
-  // Replaces the content of lesson `edit.id()`; `edit.version()` must be the stored version.
+  // Replaces the content of lesson `edit.id()`; `edit.version()` must be the stored version. The
+  // provenance of the version fetched may be sent back; it is replaced.
   // Outcomes: the stored lesson (version + 1); NOT_FOUND; PERMISSION_DENIED for another
   // organisation's lesson; FAILED_PRECONDITION when the version is stale or the lesson is
   // retracted; INVALID_ARGUMENT naming the field.
@@ -81,13 +86,14 @@ class LessonCatalog {
   absl::StatusOr<v1::Lesson> PrepareNew(v1::Lesson draft);
   // The stored lesson, if this organisation may change it.
   absl::StatusOr<v1::Lesson> GetOwn(absl::string_view id) const;
-  // Adds `write` and its audit event to `batch`.
-  void Record(absl::string_view actor, absl::string_view action, LessonWrite write,
-              StoreBatch* batch) const;
+  // Signs `write` (when there is a signer) and adds it and its audit event to `batch`.
+  absl::Status Record(absl::string_view actor, absl::string_view action, LessonWrite write,
+                      StoreBatch* batch) const;
 
   Store* const store_;
   const Identity identity_;
   Clock* const clock_;
+  const LessonSigner* const signer_;
   LessonIdGenerator ids_;
 };
 

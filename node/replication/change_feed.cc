@@ -48,8 +48,11 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
   if (!view) return false;
   RelayPath path;
   if (lesson.origin_org() == self_org_) {
-    // Our own lesson: sign exactly the view this peer gets.
-    CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
+    // Our own lesson: the catalog signed it as stored; sign again only a view this peer's policy
+    // altered.
+    if (!lesson.has_provenance() || CanonicalEncoding(*view) != CanonicalEncoding(lesson)) {
+      CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
+    }
   } else {
     // A copy goes on as received, with its origin's signature (the decision made sure the policy
     // does not alter it), by our shortest path to it, never back up that path.
