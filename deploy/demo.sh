@@ -3,6 +3,8 @@
 # Police and Leeds Teaching Hospitals NHS Trust, each running its own cairnd with certificates
 # from pki.sh. Each records lessons from the mobile-working story; the police admin then decides,
 # per peer, what may leave: policies, explanations, a preview, the export view and the audit log.
+# The council and the NHS trust then pull from the police over mTLS, each receiving what its
+# policy allows, and a lesson is withdrawn from the council when its policy tightens.
 #
 #   deploy/demo.sh [--keep]
 #
@@ -175,6 +177,45 @@ as west-yorkshire-police raj audit --limit 8
 
 step "Only admins manage sharing"
 as west-yorkshire-police dan policy set --peer leeds-council --file "$demo/police-to-nhs.textproto" || true
+
+# wait_for ORG USER PATTERN [absent]: waits (up to 10 s) until the node's lesson list shows, or
+# with "absent" no longer shows, PATTERN.
+wait_for() {
+  for _ in $(seq 100); do
+    if as "$1" "$2" lesson list --all | grep -q "$3"; then [ "${4:-}" = absent ] || return 0
+    else [ "${4:-}" = absent ] && return 0; fi
+    sleep 0.1
+  done
+  echo "demo: gave up waiting for '$3' at $1" >&2
+}
+
+step "The council and the NHS trust start pulling from the police (mTLS, signed lessons)"
+police_addr=127.0.0.1:${port[west-yorkshire-police]}
+as leeds-council jo peer add west-yorkshire-police --address "$police_addr" --pull-from yes >/dev/null
+as leeds-nhs-trust ellen peer add west-yorkshire-police --address "$police_addr" --pull-from yes >/dev/null
+wait_for leeds-council tom "Radio and tablet batteries"
+wait_for leeds-nhs-trust kwame "Lock down wireless"
+
+step "tom (council analyst) now sees the police lessons the police let the council have"
+as leeds-council tom lesson list --origin west-yorkshire-police
+step "kwame (NHS analyst) sees only what the police let the NHS trust have: no AMBER"
+as leeds-nhs-trust kwame lesson list --origin west-yorkshire-police
+step "The council's copy: signed by the police, e-mail and phone scrubbed, contact details never sent"
+as leeds-council tom lesson list --origin west-yorkshire-police --json | grep -o '"lesson":"[^"]*"' | head -1
+as leeds-council jo peer status
+
+step "raj tightens the council's policy to GREEN only: the AMBER copy is withdrawn from the council"
+cat > "$demo/police-to-council-green.textproto" <<'POLICY'
+export {
+  markings: [TLP_GREEN, TLP_CLEAR]
+  include_topics: ["wireless-security", "battery-management", "mobile-working"]
+  scrub_personal_data: true
+}
+POLICY
+as west-yorkshire-police raj policy set --peer leeds-council --file "$demo/police-to-council-green.textproto"
+wait_for leeds-council tom "Radio and tablet batteries" absent
+as leeds-council tom lesson list --origin west-yorkshire-police
+as west-yorkshire-police raj audit --action replication.sent --limit 4
 
 if $keep; then
   step "The nodes keep running; press Ctrl-C to stop them. Try, for example:"

@@ -214,7 +214,8 @@ grpc::Status AdminServiceImpl::GetReplicationStatus(
                              : 0);
     bool caught_up = status.cursor >= status.sender_sequence &&
                      status.caught_up_at != absl::InfinitePast();
-    out->set_lag_seconds(caught_up ? absl::ToDoubleSeconds(now - status.last_success)
+    // Up to date: no lag. Behind: how long since we were last up to date (-1: never were).
+    out->set_lag_seconds(caught_up ? 0
                          : status.caught_up_at == absl::InfinitePast()
                              ? -1
                              : absl::ToDoubleSeconds(now - status.caught_up_at));
