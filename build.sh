@@ -37,7 +37,9 @@ build() {
 case "${1:-}" in
   demo)  install_missing; build; deploy/demo.sh ;;
   test)  install_missing; build; ctest --test-dir build -j2 --output-on-failure ;;
-  bench) install_missing; build; build/tests/bench/lesson_bench; build/tests/bench/policy_bench ;;
+  bench) install_missing; build
+         build/tests/bench/lesson_bench; build/tests/bench/policy_bench
+         build/tests/bench/replication_bench ;;
   build) install_missing; build ;;
   *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
