@@ -75,8 +75,8 @@ void PeerPuller::Run() {
 }
 
 absl::Status PeerPuller::PullOnce(bool* made_progress) {
-  absl::StatusOr<uint64_t> cursor = applier_->Cursor(peer_.org_id());
-  if (!cursor.ok()) return cursor.status();
+  absl::StatusOr<v1::PullState> state = applier_->State(peer_.org_id());
+  if (!state.ok()) return state.status();
   auto stub = ReplicationStub(peer_, credentials_);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_deadline));
@@ -86,7 +86,8 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
     active_ = &context;
   }
   v1::PullRequest request;
-  request.set_cursor(*cursor);
+  request.set_cursor(state->cursor());
+  request.set_completed_resync_id(state->completed_resync_id());
   auto reader = stub->Pull(&context, request);
   absl::Status outcome;
   v1::PullResponse response;

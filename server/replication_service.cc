@@ -44,11 +44,13 @@ grpc::Status ReplicationServiceImpl::Pull(grpc::ServerContext* context,
     limits.max_bytes = std::min<size_t>(request->max_batch_bytes(), FeedLimits::kMaxBytes);
   }
   uint64_t cursor = request->cursor();
+  const uint64_t completed_resync = request->completed_resync_id();
   ResyncProgress resync;
   absl::Time next_heartbeat = absl::Now();
   while (!context->IsCancelled() && !stopping_) {
     uint64_t seen = store_->CommitCount();
-    absl::StatusOr<v1::ReplicationBatch> batch = feed_->Next(peer->org_id, cursor, limits, &resync);
+    absl::StatusOr<v1::ReplicationBatch> batch =
+        feed_->Next(peer->org_id, cursor, completed_resync, limits, &resync);
     if (!batch.ok()) return ToGrpcStatus(batch.status());
     cursor = batch->cursor();
     if (batch->changes_size() > 0 || batch->resync()) {

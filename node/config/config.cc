@@ -64,6 +64,13 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
   if (config.tls().refresh_interval_seconds() == 0) {
     return absl::InvalidArgumentError("tls.refresh_interval_seconds: must be at least 1");
   }
+  const v1::ReplicationConfig& replication = config.replication();
+  if (replication.heartbeat_ms() == 0 || replication.retry_initial_ms() == 0 ||
+      replication.retry_max_ms() < replication.retry_initial_ms()) {
+    return absl::InvalidArgumentError(
+        "replication: heartbeat_ms and retry_initial_ms must be at least 1, and retry_max_ms at "
+        "least retry_initial_ms");
+  }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < config.users_size(); ++i) {
     const v1::UserConfig& user = config.users(i);

@@ -82,6 +82,8 @@ absl::Status PeerDirectory::SeedOnce(const std::vector<v1::Peer>& peers) {
 }
 
 void PeerDirectory::AddPeersListener(PeersListener listener) {
+  // Holding the write lock, no change can slip between this first call and the registration.
+  absl::MutexLock write_lock(&write_mu_);
   listener(ListPeers());
   absl::MutexLock lock(&mu_);
   listeners_.push_back(std::move(listener));

@@ -71,12 +71,21 @@ bool HasContent(const v1::Lesson& lesson, const std::string& name) {
                               : reflection->HasField(lesson, field);
 }
 
-// The free-text fields personal-data scrubbing reads.
+// The free-text fields personal-data scrubbing reads, where set: touching an absent proto2 field
+// would mark it present and change the lesson's signed encoding.
 std::vector<std::string*> ScrubbedTexts(v1::Lesson* lesson) {
-  std::vector<std::string*> texts = {
-      lesson->mutable_title(),   lesson->mutable_summary(),         lesson->mutable_driving_event(),
-      lesson->mutable_lesson(),  lesson->mutable_evidence(),        lesson->mutable_project(),
-      lesson->mutable_lifecycle_phase(), lesson->mutable_retraction_reason()};
+  std::vector<std::string*> texts;
+  auto add = [&](bool present, std::string* (v1::Lesson::*mutable_field)()) {
+    if (present) texts.push_back((lesson->*mutable_field)());
+  };
+  add(lesson->has_title(), &v1::Lesson::mutable_title);
+  add(lesson->has_summary(), &v1::Lesson::mutable_summary);
+  add(lesson->has_driving_event(), &v1::Lesson::mutable_driving_event);
+  add(lesson->has_lesson(), &v1::Lesson::mutable_lesson);
+  add(lesson->has_evidence(), &v1::Lesson::mutable_evidence);
+  add(lesson->has_project(), &v1::Lesson::mutable_project);
+  add(lesson->has_lifecycle_phase(), &v1::Lesson::mutable_lifecycle_phase);
+  add(lesson->has_retraction_reason(), &v1::Lesson::mutable_retraction_reason);
   for (std::string& recommendation : *lesson->mutable_recommendations()) {
     texts.push_back(&recommendation);
   }

@@ -73,12 +73,14 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
 }
 
 absl::StatusOr<bool> ChangeFeed::NeedsResync(const PeerDirectory::PeerSnapshot& target,
-                                             uint64_t cursor) {
+                                             uint64_t cursor, uint64_t completed_resync_id,
+                                             uint64_t sent_to_end) {
   uint64_t policy_version = target.policy ? target.policy->version() : 0;
   absl::StatusOr<v1::SendState> state = store_->GetSendState(target.peer.org_id());
   if (!state.ok() && !absl::IsNotFound(state.status())) return state.status();
   bool log_reaches = cursor + 1 >= store_->FirstSequence() && cursor <= store_->LastSequence();
-  if (!state.ok() && log_reaches) {
+  if (!state.ok()) {
+    if (!log_reaches) return true;
     // A new peer: the change log tells it everything. Remember what that is reconciled against,
     // so a later policy change resynchronises it.
     v1::SendState first;
@@ -89,14 +91,22 @@ absl::StatusOr<bool> ChangeFeed::NeedsResync(const PeerDirectory::PeerSnapshot& 
     CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
     return false;
   }
-  if (!state.ok()) return true;
+  if (state->pending_resync_id() != 0 && state->pending_resync_id() == completed_resync_id) {
+    // The peer confirms it finished the last resynchronisation.
+    state->set_pending_resync_id(0);
+    StoreBatch batch;
+    batch.PutSendState(target.peer.org_id(), *state);
+    CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+  }
+  bool outstanding = state->pending_resync_id() != 0 && state->pending_resync_id() != sent_to_end;
   return state->policy_version() != policy_version ||
-         state->peer_version() != target.peer.version() || cursor < state->resync_cursor() ||
-         !log_reaches;
+         state->peer_version() != target.peer.version() || outstanding || !log_reaches;
 }
 
 absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org,
-                                                      uint64_t cursor, const FeedLimits& limits,
+                                                      uint64_t cursor,
+                                                      uint64_t completed_resync_id,
+                                                      const FeedLimits& limits,
                                                       ResyncProgress* resync) {
   CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot target, directory_->Snapshot(peer_org));
   if (!target.peer.may_pull()) {
@@ -104,10 +114,11 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
         absl::StrCat("peer ", peer_org, " may not pull lessons from ", self_org_));
   }
   if (!resync->active) {
-    CAIRN_ASSIGN_OR_RETURN(bool needed, NeedsResync(target, cursor));
+    CAIRN_ASSIGN_OR_RETURN(bool needed,
+                           NeedsResync(target, cursor, completed_resync_id, resync->sent_to_end));
     if (needed) {
-      // Record what this resynchronisation reconciles against before sending anything: until
-      // the peer's cursor reaches end_cursor, it is not reconciled.
+      // Record what this resynchronisation reconciles against before sending anything; it is
+      // outstanding until the peer confirms it applied the last batch.
       resync->active = true;
       resync->resync_id = static_cast<uint64_t>(absl::ToUnixNanos(clock_->Now()));
       resync->end_cursor = store_->LastSequence();
@@ -115,7 +126,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       v1::SendState state;
       state.set_policy_version(target.policy ? target.policy->version() : 0);
       state.set_peer_version(target.peer.version());
-      state.set_resync_cursor(resync->end_cursor);
+      state.set_pending_resync_id(resync->resync_id);
       *state.mutable_resynced_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
           absl::ToUnixNanos(clock_->Now()));
       StoreBatch batch;
@@ -124,7 +135,12 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
     }
   }
   if (resync->active) return NextResyncBatch(target, cursor, limits, resync);
-  return NextChangesBatch(target, cursor, limits);
+  absl::StatusOr<v1::ReplicationBatch> batch = NextChangesBatch(target, cursor, limits);
+  // A trim that raced with reading the log may have skipped entries: resynchronise instead.
+  if (batch.ok() && store_->FirstSequence() > cursor + 1) {
+    return Next(peer_org, cursor, completed_resync_id, limits, resync);
+  }
+  return batch;
 }
 
 absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
@@ -133,11 +149,12 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
   v1::ReplicationBatch batch;
   StoreBatch ledger;
   size_t bytes = 0;
+  size_t scanned = 0;
   bool more = false;
   absl::Status failed;
   CAIRN_RETURN_IF_ERROR(store_->ScanLessons(resync->after_lesson, [&](const v1::Lesson& lesson) {
     if (static_cast<size_t>(batch.changes_size()) >= limits.max_lessons ||
-        bytes >= limits.max_bytes) {
+        bytes >= limits.max_bytes || scanned++ >= FeedLimits::kMaxScan) {
       more = true;
       return false;
     }
@@ -157,6 +174,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
     batch.set_ends_resync(true);
     batch.set_cursor(resync->end_cursor);
     resync->active = false;
+    resync->sent_to_end = resync->resync_id;
   }
   // The receiver tells copies confirmed by this resync apart by its id.
   batch.set_resync_id(resync->resync_id);

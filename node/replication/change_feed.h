@@ -15,6 +15,7 @@
 namespace cairn {
 
 struct FeedLimits {
+  static constexpr size_t kMaxScan = 10'000;  // lessons a resynchronisation batch examines
   static constexpr size_t kMaxLessons = 1000;
   static constexpr size_t kMaxBytes = 3 * 1024 * 1024;  // under the receiver's 4 MiB message cap
   size_t max_lessons = 500;
@@ -28,6 +29,9 @@ struct ResyncProgress {
   uint64_t resync_id = 0;      // unique: tells this resync's copies apart from an earlier one's
   uint64_t end_cursor = 0;     // the cursor the receiver holds when it ends
   std::string after_lesson;    // lessons are sent in id order
+  // The resync this stream sent to the end: not needed again on this stream, though it stays
+  // outstanding until the peer confirms it on its next Pull.
+  uint64_t sent_to_end = 0;
 };
 
 // Builds the batches. Every lesson goes through the export view for the peer (markings, policy,
@@ -44,17 +48,20 @@ class ChangeFeed {
   // the changes after `cursor`; a full resynchronisation instead when the peer's policy or
   // settings changed since it was last reconciled, when it never finished the last one, or when
   // our change log no longer reaches back to its cursor. A batch with no changes and no resync
-  // flag means the peer is up to date to batch.cursor(). PERMISSION_DENIED when the peer may not
-  // pull; NOT_FOUND for an unknown peer.
+  // flag means the peer is up to date to batch.cursor(). One call examines a bounded number of
+  // lessons. PERMISSION_DENIED when the peer may not pull; NOT_FOUND for an unknown peer.
+  // `completed_resync_id` is the last resynchronisation the peer says it finished.
   absl::StatusOr<v1::ReplicationBatch> Next(absl::string_view peer_org, uint64_t cursor,
-                                            const FeedLimits& limits, ResyncProgress* resync);
+                                            uint64_t completed_resync_id, const FeedLimits& limits,
+                                            ResyncProgress* resync);
 
  private:
   // Adds the peer's view of `lesson` to `batch` (true), or nothing when it may not have it.
   absl::StatusOr<bool> AddLesson(const PeerDirectory::PeerSnapshot& target,
                                  const v1::Lesson& lesson, v1::ReplicationBatch* batch,
                                  size_t* bytes, StoreBatch* ledger) const;
-  absl::StatusOr<bool> NeedsResync(const PeerDirectory::PeerSnapshot& target, uint64_t cursor);
+  absl::StatusOr<bool> NeedsResync(const PeerDirectory::PeerSnapshot& target, uint64_t cursor,
+                                   uint64_t completed_resync_id, uint64_t sent_to_end);
   absl::StatusOr<v1::ReplicationBatch> NextResyncBatch(const PeerDirectory::PeerSnapshot& target,
                                                        uint64_t cursor, const FeedLimits& limits,
                                                        ResyncProgress* resync);

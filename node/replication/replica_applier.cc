@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "node/common/status_macros.h"
+#include "node/identity/principal.h"
+#include "node/lessons/lesson_id.h"
 #include "node/lessons/validation.h"
 #include "node/replication/relay_path.h"
 
@@ -102,16 +104,20 @@ ReplicaApplier::ReplicaApplier(Store* store, const PeerDirectory* directory,
       self_org_(std::move(self_org)),
       clock_(clock) {}
 
-absl::StatusOr<uint64_t> ReplicaApplier::Cursor(absl::string_view source) const {
+absl::StatusOr<v1::PullState> ReplicaApplier::State(absl::string_view source) const {
   absl::StatusOr<v1::PullState> state = store_->GetPullState(source);
-  if (absl::IsNotFound(state.status())) return 0;
-  if (!state.ok()) return state.status();
-  return state->cursor();
+  if (absl::IsNotFound(state.status())) return v1::PullState();
+  return state;
 }
 
 absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
                                    const v1::ImportRules& rules) const {
   CAIRN_RETURN_IF_ERROR(ValidateWellFormed(lesson, "lesson"));
+  CAIRN_ASSIGN_OR_RETURN(LessonIdParts id, ParseLessonId("lesson.id", lesson.id()));
+  if (id.org_id != lesson.origin_org()) {
+    return absl::InvalidArgumentError(absl::StrCat("lesson.id: names ", id.org_id,
+                                                   " but the origin is ", lesson.origin_org()));
+  }
   if (lesson.marking() == v1::TLP_RED || lesson.marking() == v1::TLP_UNSPECIFIED) {
     return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
   }
@@ -197,8 +203,11 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
         CAIRN_RETURN_IF_ERROR(Withdraw(source, lesson.id(), &write, &removed));
         continue;
       }
-      if (path.empty() || path.size() > kMaxRelayPath || path.front() != lesson.origin_org() ||
-          path.back() != source) {
+      bool hops_valid = std::all_of(path.begin(), path.end(), [](const std::string& hop) {
+        return ValidateOrgId("path", hop).ok();
+      });
+      if (!hops_valid || path.empty() || path.size() > kMaxRelayPath ||
+          path.front() != lesson.origin_org() || path.back() != source) {
         reject(lesson, absl::StrCat("lesson ", lesson.id(), ": its relay path does not run from ",
                                     lesson.origin_org(), " to ", source));
         continue;
@@ -229,6 +238,7 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
       }
     } else if (change.has_retraction()) {
       const std::string& id = change.retraction().lesson_id();
+      if (!ParseLessonId("retraction.lesson_id", id).ok()) continue;  // names nothing we hold
       if (!touched.insert(id).second) continue;
       CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
     }
@@ -248,8 +258,9 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
     }
   }
   CAIRN_RETURN_IF_ERROR(write.LogRouteChanges());
-  v1::PullState state;
+  CAIRN_ASSIGN_OR_RETURN(v1::PullState state, State(source));
   state.set_cursor(batch.cursor());
+  if (batch.ends_resync()) state.set_completed_resync_id(batch.resync_id());
   write.batch().PutPullState(source, state);
   CAIRN_RETURN_IF_ERROR(store_->Commit(write.batch()).status());
 
@@ -269,9 +280,8 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
 absl::Status ReplicaApplier::Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat) {
   {
     absl::MutexLock lock(&apply_mu_);
-    CAIRN_ASSIGN_OR_RETURN(uint64_t cursor, Cursor(source));
-    if (heartbeat.cursor() > cursor) {
-      v1::PullState state;
+    CAIRN_ASSIGN_OR_RETURN(v1::PullState state, State(source));
+    if (heartbeat.cursor() > state.cursor()) {
       state.set_cursor(heartbeat.cursor());
       StoreBatch write;
       write.PutPullState(source, state);
@@ -318,8 +328,8 @@ PullStatus& ReplicaApplier::StatusFor(absl::string_view source) {
     fresh.last_success = absl::InfinitePast();
     fresh.caught_up_at = absl::InfinitePast();
     fresh.last_error_at = absl::InfinitePast();
-    absl::StatusOr<uint64_t> cursor = Cursor(source);
-    if (cursor.ok()) fresh.cursor = *cursor;
+    absl::StatusOr<v1::PullState> state = State(source);
+    if (state.ok()) fresh.cursor = state->cursor();
     it = status_.emplace(std::string(source), std::move(fresh)).first;
   }
   return it->second;

@@ -42,8 +42,9 @@ class ReplicaApplier {
   ReplicaApplier(Store* store, const PeerDirectory* directory, const LessonVerifier* verifier,
                  std::string self_org, Clock* clock);
 
-  // How far we applied `source`'s feed (0: nothing yet).
-  absl::StatusOr<uint64_t> Cursor(absl::string_view source) const;
+  // How far we applied `source`'s feed (cursor 0: nothing yet), and the last resynchronisation
+  // from it we finished.
+  absl::StatusOr<v1::PullState> State(absl::string_view source) const;
 
   // Applies `batch` from `source` and stores its cursor, in one atomic write. A lesson that fails
   // a check (signature, origin, marking, import rules) is rejected, counted and audited, and the

@@ -405,6 +405,9 @@ uint64_t Store::FirstSequence() const {
 }
 
 absl::Status Store::TrimChangeLog(uint64_t keep) {
+  // The newest entry always stays: it is how a reopened store knows its last sequence number, so
+  // numbers are never given out twice.
+  keep = std::max<uint64_t>(keep, 1);
   absl::MutexLock lock(&write_mu_);
   uint64_t held = last_sequence_ + 1 - first_sequence_;
   if (held <= keep) return absl::OkStatus();

@@ -152,8 +152,8 @@ class Store {
 
   // The lowest sequence number still in the change log (LastSequence() + 1 when it is empty).
   uint64_t FirstSequence() const;
-  // Drops change-log entries, oldest first, so at most `keep` remain. Peers whose cursor falls
-  // behind the log resynchronise from a snapshot.
+  // Drops change-log entries, oldest first, so at most `keep` (at least 1) remain. Peers whose
+  // cursor falls behind the log resynchronise from a snapshot.
   absl::Status TrimChangeLog(uint64_t keep);
 
   // Every successful Commit increments a counter, and wakes waiters: replication streams sleep

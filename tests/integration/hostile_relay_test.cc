@@ -99,11 +99,16 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
       Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA6", 1, v1::TLP_RED, "Red via relay"));
   v1::Lesson older = signed_by_council(
       Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA1", 1, v1::TLP_GREEN, "Older version"));
+  // The id claims the police's namespace while the council signs as origin.
+  v1::Lesson squatter = Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA8", 1, v1::TLP_GREEN,
+                               "Squatting another org's id");
+  squatter.set_id("west-police:01ARZ3NDEKTSV4RRFFQ69G5FA8");
+  squatter = signed_by_council(squatter);
   v1::Lesson huge = signed_by_council(
       Lesson("leeds-council", "01ARZ3NDEKTSV4RRFFQ69G5FA7", 1, v1::TLP_GREEN, "Huge"));
   for (int i = 0; i < 40; ++i) huge.add_recommendations(std::string(250 * 1024, 'h'));
 
-  FakeRelay relay({Batch(1, {honest, tampered, forged, amber, unsigned_lesson, red}),
+  FakeRelay relay({Batch(1, {honest, tampered, forged, amber, unsigned_lesson, red, squatter}),
                    Batch(2, {older}), Batch(3, {huge})});
   testing::CertPaths relay_cert = pki.Node("evil-relay");
   v1::TlsConfig tls;
@@ -174,7 +179,7 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
 
   for (const auto& peer : status.peers()) {
     if (peer.peer_org() != "evil-relay") continue;
-    EXPECT_EQ(peer.rejected(), 5u);  // tampered, forged, AMBER, unsigned, RED
+    EXPECT_EQ(peer.rejected(), 6u);  // tampered, forged, AMBER, unsigned, RED, squatter
     EXPECT_THAT(peer.last_error(), HasSubstr("larger than max"));  // the oversized batch
   }
   v1::ListAuditRequest rejected;
@@ -188,6 +193,7 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
   EXPECT_THAT(why[amber.id()], HasSubstr("AMBER lesson of leeds-council offered by the relay"));
   EXPECT_THAT(why[unsigned_lesson.id()], HasSubstr("is not signed"));
   EXPECT_THAT(why[red.id()], HasSubstr("TLP:RED"));
+  EXPECT_THAT(why[squatter.id()], HasSubstr("lesson.id: names west-police"));
   EXPECT_EQ(events->events(0).actor(), "peer evil-relay");
   relay_server->Shutdown(std::chrono::system_clock::now());
 }

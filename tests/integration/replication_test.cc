@@ -294,6 +294,34 @@ TEST(ReplicationTest, APeerBehindATrimmedChangeLogResynchronises) {
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
 }
 
+TEST(ReplicationTest, TheReceiversImportRulesDecideWhatItStores) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  ASSERT_TRUE(federation.Admin("west-police")
+                  ->SetPolicyText("leeds-council",
+                                  "import { accepted_topics: [\"wireless\"] max_lesson_bytes: 2000 }")
+                  .ok());
+  auto editor = federation.Editor("leeds-council");
+  v1::Lesson wanted = *editor->Create(Draft("Wireless lesson", v1::TLP_GREEN, "wireless"));
+  v1::Lesson off_topic = *editor->Create(Draft("Charger labels", v1::TLP_GREEN, "device-care"));
+  v1::Lesson big = Draft("Wireless essay", v1::TLP_GREEN, "wireless");
+  big.set_summary(std::string(3000, 'w'));
+  big = *editor->Create(big);
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {{wanted.id(), 1}}));
+  absl::Time give_up = absl::Now() + absl::Seconds(10);
+  v1::ListAuditRequest rejected;
+  rejected.set_action("replication.rejected");
+  std::map<std::string, std::string> why;
+  while (why.size() < 2 && absl::Now() < give_up) {
+    absl::StatusOr<v1::ListAuditResponse> events =
+        federation.Admin("west-police")->ListAudit(rejected);
+    ASSERT_TRUE(events.ok()) << events.status();
+    for (const auto& event : events->events()) why[event.target()] = event.detail();
+  }
+  EXPECT_THAT(why[off_topic.id()], ::testing::HasSubstr("import.accepted_topics"));
+  EXPECT_THAT(why[big.id()], ::testing::HasSubstr("import.max_lesson_bytes"));
+}
+
 // Imports `count` GREEN lessons at `org` in batches; returns them as stored.
 std::vector<v1::Lesson> ImportMany(client::LessonClient& editor, int count, const std::string& tag) {
   std::vector<v1::Lesson> drafts;

@@ -688,5 +688,19 @@ TEST(SharingValidatePeerTest, OrgIdAndCommunities) {
   ExpectInvalid(ValidatePeer(peer), "peer.communities");
 }
 
+// Regression: scrubbing must not mark absent proto2 fields present, or a relayed copy's signed
+// encoding would change.
+TEST(SharingRegressionTest, ScrubbingLeavesAbsentFieldsAbsent) {
+  v1::Lesson lesson;
+  lesson.set_title("No personal data here");
+  lesson.set_marking(v1::TLP_GREEN);
+  v1::PeerPolicy policy;
+  policy.mutable_export_()->set_scrub_personal_data(true);
+  v1::Lesson view = RedactForPeer(lesson, policy);
+  EXPECT_FALSE(view.has_retraction_reason());
+  EXPECT_FALSE(view.has_summary());
+  EXPECT_EQ(view.SerializeAsString(), lesson.SerializeAsString());
+}
+
 }  // namespace
 }  // namespace cairn

@@ -182,6 +182,19 @@ TEST_F(StoreTest, OneLessonTwiceInABatchIsRefused) {
   EXPECT_EQ(store_->LastSequence(), 0u);
 }
 
+TEST_F(StoreTest, TrimmingEverythingKeepsTheLastSequenceAcrossAReopen) {
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(store_->Commit({{MakeLesson("a:" + std::to_string(i), 1), 0}}).ok());
+  }
+  ASSERT_TRUE(store_->TrimChangeLog(0).ok());
+  EXPECT_EQ(store_->FirstSequence(), 3u);  // the newest entry stays
+  Reopen();
+  EXPECT_EQ(store_->LastSequence(), 3u);
+  auto next = store_->Commit({{MakeLesson("b:1", 1), 0}});
+  ASSERT_TRUE(next.ok());
+  EXPECT_THAT(*next, ElementsAre(4));  // never a number given out before
+}
+
 TEST_F(StoreTest, MissingLessonIsNotFound) {
   EXPECT_EQ(store_->GetLesson("nope:1").status().code(), absl::StatusCode::kNotFound);
 }

@@ -1,0 +1,101 @@
+#include "node/replication/change_feed.h"
+
+#include "gtest/gtest.h"
+#include "node/lessons/catalog.h"
+#include "tests/support/fakes.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
+
+namespace cairn {
+namespace {
+
+class ChangeFeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = *Store::Open(dir_.path());
+    directory_ = *PeerDirectory::Open(store_.get(), "leeds-council", &clock_);
+    testing::CertPaths cert = testing::TestPki::Shared().Node("leeds-council");
+    signer_ = *LessonSigner::Load(cert.cert, cert.key);
+    catalog_ = std::make_unique<LessonCatalog>(
+        store_.get(), LessonCatalog::Identity{"leeds-council", "local-government"}, &clock_,
+        &random_, signer_.get());
+    feed_ = std::make_unique<ChangeFeed>(store_.get(), directory_.get(), signer_.get(),
+                                         "leeds-council", &clock_);
+    v1::Peer police;
+    police.set_org_id("west-police");
+    police.set_may_pull(true);
+    ASSERT_TRUE(directory_->PutPeer("user ada", police).ok());
+    SetPolicy();
+    for (int i = 0; i < 3; ++i) {
+      v1::Lesson draft;
+      draft.set_title("Lesson " + std::to_string(i));
+      draft.set_marking(v1::TLP_GREEN);
+      ASSERT_TRUE(catalog_->Create("user alice", draft).ok());
+    }
+  }
+
+  void SetPolicy() {
+    v1::PeerPolicy policy;
+    policy.mutable_export_()->add_markings(v1::TLP_GREEN);
+    ASSERT_TRUE(directory_->SetPolicy("user ada", "west-police", policy).ok());
+    clock_.Advance(absl::Seconds(1));  // resync ids come from the clock
+  }
+
+  v1::ReplicationBatch Next(uint64_t cursor, uint64_t completed, size_t max_lessons,
+                            ResyncProgress* progress) {
+    FeedLimits limits;
+    limits.max_lessons = max_lessons;
+    auto batch = feed_->Next("west-police", cursor, completed, limits, progress);
+    EXPECT_TRUE(batch.ok()) << batch.status();
+    return batch.value_or(v1::ReplicationBatch());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  testing::CountingRandom random_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<PeerDirectory> directory_;
+  std::unique_ptr<LessonSigner> signer_;
+  std::unique_ptr<LessonCatalog> catalog_;
+  std::unique_ptr<ChangeFeed> feed_;
+};
+
+TEST_F(ChangeFeedTest, AResyncIsOutstandingUntilThePeerConfirmsFinishingIt) {
+  ResyncProgress first_stream;
+  v1::ReplicationBatch batch = Next(0, 0, 10, &first_stream);
+  EXPECT_FALSE(batch.resync());  // a new peer learns everything from the change log
+  EXPECT_EQ(batch.changes_size(), 3);
+  const uint64_t cursor = batch.cursor();
+
+  // A policy change starts a resync; the stream breaks after its first page.
+  SetPolicy();
+  ResyncProgress broken;
+  batch = Next(cursor, 0, 1, &broken);
+  ASSERT_TRUE(batch.resync());
+  ASSERT_FALSE(batch.ends_resync());
+
+  // The peer reconnects without having finished it: it gets the resync again, not just changes.
+  ResyncProgress again;
+  batch = Next(cursor, 0, 1, &again);
+  ASSERT_TRUE(batch.resync());
+  while (!batch.ends_resync()) batch = Next(batch.cursor(), 0, 1, &again);
+  const uint64_t resync_id = batch.resync_id();
+  // Not again on the same stream...
+  EXPECT_FALSE(Next(batch.cursor(), 0, 1, &again).resync());
+  // ...and, once the peer confirms it on its next Pull, not again at all.
+  ResyncProgress confirmed;
+  EXPECT_FALSE(Next(batch.cursor(), resync_id, 1, &confirmed).resync());
+  ResyncProgress later;
+  EXPECT_FALSE(Next(batch.cursor(), 0, 1, &later).resync());
+}
+
+TEST_F(ChangeFeedTest, ACursorBehindTheTrimmedLogGetsAResync) {
+  ResyncProgress stream;
+  v1::ReplicationBatch batch = Next(0, 0, 10, &stream);
+  ASSERT_TRUE(store_->TrimChangeLog(1).ok());
+  ResyncProgress behind;
+  EXPECT_TRUE(Next(1, 0, 10, &behind).resync());
+}
+
+}  // namespace
+}  // namespace cairn
