@@ -58,6 +58,13 @@ class Federation {
     ASSERT_TRUE(Admin(receiver)->PutPeer(source).ok());
   }
 
+  // After `sender` restarted on a new port, its admin tells `receiver` the new address.
+  void Readdress(const std::string& sender, const std::string& receiver) {
+    v1::Peer moved = Known(receiver, sender);
+    moved.set_address(node(sender).address());
+    ASSERT_TRUE(Admin(receiver)->PutPeer(moved).ok());
+  }
+
   // What `at` knows of peer `org`, ready to change and put back.
   v1::Peer Known(const std::string& at, const std::string& org) {
     v1::Peer peer;
@@ -260,11 +267,7 @@ TEST(ReplicationTest, APeerThatWasDownCatchesUpFromItsCursor) {
   absl::SleepFor(absl::Seconds(1));
   ASSERT_TRUE(federation.node("leeds-council").Start().ok());
   // It listens on a new port now; its admin tells the receiver.
-  v1::Peer moved;
-  moved.set_org_id("leeds-council");
-  moved.set_address(federation.node("leeds-council").address());
-  moved.set_pull_from(true);
-  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(moved).ok());
+  federation.Readdress("leeds-council", "west-police");
   editor = federation.Editor("leeds-council");
   lessons.push_back(*editor->Create(Draft("After the restart", v1::TLP_GREEN)));
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
@@ -377,11 +380,7 @@ TEST(ReplicationTest, KillNineOfReceiverAndSenderMidTransferLosesAndDuplicatesNo
   }
   federation.node("leeds-council").Kill();
   ASSERT_TRUE(federation.node("leeds-council").Start().ok());
-  v1::Peer moved;
-  moved.set_org_id("leeds-council");
-  moved.set_address(federation.node("leeds-council").address());
-  moved.set_pull_from(true);
-  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(moved).ok());
+  federation.Readdress("leeds-council", "west-police");
   all = federation.Held("leeds-council", "leeds-council");
   ASSERT_EQ(all.size(), 8000u);
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", all, absl::Seconds(60)));
