@@ -150,7 +150,20 @@ PullerPool::PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, Puller
 PullerPool::~PullerPool() { StopAll(); }
 
 void PullerPool::Update(const std::vector<v1::Peer>& peers) {
-  absl::MutexLock lock(&mu_);
+  std::vector<std::string> dropped;
+  {
+    absl::MutexLock lock(&mu_);
+    dropped = Reconcile(peers);
+  }
+  // Copies from a peer we no longer pull from would go stale: withdraw them.
+  for (const std::string& org : dropped) {
+    if (absl::Status forgot = applier_->ForgetSource(org); !forgot.ok()) {
+      applier_->RecordError(org, forgot);
+    }
+  }
+}
+
+std::vector<std::string> PullerPool::Reconcile(const std::vector<v1::Peer>& peers) {
   std::map<std::string, std::unique_ptr<PeerPuller>> keep;
   for (const v1::Peer& peer : peers) {
     if (!peer.pull_from() || peer.address().empty()) continue;
@@ -164,6 +177,11 @@ void PullerPool::Update(const std::vector<v1::Peer>& peers) {
   }
   pullers_.swap(keep);
   // `keep` now holds the pullers no longer wanted; destroying them stops them.
+  std::vector<std::string> dropped;
+  for (const auto& [org, puller] : keep) {
+    if (!pullers_.contains(org)) dropped.push_back(org);
+  }
+  return dropped;
 }
 
 absl::StatusOr<absl::Duration> PullerPool::MeasureLink(const v1::Peer& peer, uint64_t total_bytes,

@@ -65,7 +65,8 @@ class PullerPool {
   PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options);
   ~PullerPool();
 
-  // Call with every peer after any change (a PeerDirectory listener).
+  // Call with every peer after any change (a PeerDirectory listener). Copies supplied by a peer
+  // we stop pulling from (removed, or pull_from cleared) are withdrawn.
   void Update(const std::vector<v1::Peer>& peers);
 
   // Streams `total_bytes` of raw data from `peer` (ReplicationService.PullRaw) over a link like
@@ -75,6 +76,10 @@ class PullerPool {
   void StopAll();
 
  private:
+  // Starts and stops pullers to match `peers`; returns the peers no longer pulled from.
+  std::vector<std::string> Reconcile(const std::vector<v1::Peer>& peers)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   ReplicaApplier* const applier_;
   const PullerOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;

@@ -23,11 +23,8 @@ absl::StatusOr<Principal> ReplicationServiceImpl::AdmitPeer(grpc::ServerContext*
     return absl::PermissionDeniedError(
         absl::StrCat(caller.Describe(), " is not a peer node; replication is between nodes"));
   }
-  CAIRN_ASSIGN_OR_RETURN(v1::Peer peer, directory_->GetPeer(caller.org_id));
-  if (!peer.may_pull()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("peer ", caller.org_id, " may not pull lessons from this node"));
-  }
+  // A known peer that may no longer pull is still served: it receives the retractions of what it
+  // holds from us, and nothing else.
   return caller;
 }
 
@@ -83,6 +80,11 @@ grpc::Status ReplicationServiceImpl::PullRaw(grpc::ServerContext* context,
                                              grpc::ServerWriter<v1::RawChunk>* writer) {
   absl::StatusOr<Principal> peer = AdmitPeer(context);
   if (!peer.ok()) return ToGrpcStatus(peer.status());
+  absl::StatusOr<v1::Peer> known = directory_->GetPeer(peer->org_id);
+  if (!known.ok() || !known->may_pull()) {
+    return ToGrpcStatus(absl::PermissionDeniedError(
+        absl::StrCat("peer ", peer->org_id, " may not pull from this node")));
+  }
   if (request->total_bytes() > kMaxRawBytes || request->chunk_bytes() > kMaxRawChunk ||
       request->chunk_bytes() == 0) {
     return ToGrpcStatus(absl::InvalidArgumentError(

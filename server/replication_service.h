@@ -34,7 +34,7 @@ class ReplicationServiceImpl final : public v1::ReplicationService::Service {
   void Stop() { stopping_ = true; }
 
  private:
-  // The calling peer, if it is a known peer allowed to pull.
+  // The calling peer, if it is a known peer.
   absl::StatusOr<Principal> AdmitPeer(grpc::ServerContext* context) const;
 
   ChangeFeed* const feed_;

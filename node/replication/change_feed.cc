@@ -109,10 +109,8 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
                                                       const FeedLimits& limits,
                                                       ResyncProgress* resync) {
   CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot target, directory_->Snapshot(peer_org));
-  if (!target.peer.may_pull()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("peer ", peer_org, " may not pull lessons from ", self_org_));
-  }
+  // A peer no longer allowed to pull still gets retractions: every decision for it now refuses,
+  // and the resynchronisation its changed settings start removes everything it holds from us.
   if (!resync->active) {
     CAIRN_ASSIGN_OR_RETURN(bool needed,
                            NeedsResync(target, cursor, completed_resync_id, resync->sent_to_end));

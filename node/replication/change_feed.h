@@ -49,7 +49,7 @@ class ChangeFeed {
   // settings changed since it was last reconciled, when it never finished the last one, or when
   // our change log no longer reaches back to its cursor. A batch with no changes and no resync
   // flag means the peer is up to date to batch.cursor(). One call examines a bounded number of
-  // lessons. PERMISSION_DENIED when the peer may not pull; NOT_FOUND for an unknown peer.
+  // lessons. A peer that may not pull is sent only retractions. NOT_FOUND for an unknown peer.
   // `completed_resync_id` is the last resynchronisation the peer says it finished.
   absl::StatusOr<v1::ReplicationBatch> Next(absl::string_view peer_org, uint64_t cursor,
                                             uint64_t completed_resync_id, const FeedLimits& limits,

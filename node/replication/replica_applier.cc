@@ -277,6 +277,27 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   return absl::OkStatus();
 }
 
+absl::Status ReplicaApplier::ForgetSource(absl::string_view source) {
+  absl::MutexLock lock(&apply_mu_);
+  std::vector<std::string> supplied;
+  CAIRN_RETURN_IF_ERROR(store_->ScanHeldFrom(
+      source, [&](absl::string_view lesson_id, const v1::HolderEntry&) {
+        supplied.emplace_back(lesson_id);
+        return true;
+      }));
+  BatchWrite write(store_);
+  uint64_t removed = 0;
+  for (const std::string& id : supplied) {
+    CAIRN_RETURN_IF_ERROR(Withdraw(source, id, &write, &removed));
+  }
+  CAIRN_RETURN_IF_ERROR(write.LogRouteChanges());
+  write.batch().PutPullState(source, v1::PullState());
+  CAIRN_RETURN_IF_ERROR(store_->Commit(write.batch()).status());
+  absl::MutexLock status_lock(&status_mu_);
+  status_.erase(std::string(source));
+  return absl::OkStatus();
+}
+
 absl::Status ReplicaApplier::Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat) {
   {
     absl::MutexLock lock(&apply_mu_);

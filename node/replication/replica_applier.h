@@ -56,6 +56,10 @@ class ReplicaApplier {
   // `source` is not a known peer.
   absl::Status Apply(absl::string_view source, const v1::ReplicationBatch& batch);
 
+  // Withdraws `source` as the supplier of every copy it supplied (deleting those it alone
+  // supplied) and forgets its cursor: we stopped pulling from it, so its copies would go stale.
+  absl::Status ForgetSource(absl::string_view source);
+
   // Stores the heartbeat's cursor (the sender had nothing for us up to there).
   absl::Status Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat);
 

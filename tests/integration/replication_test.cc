@@ -297,6 +297,31 @@ TEST(ReplicationTest, APeerBehindATrimmedChangeLogResynchronises) {
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
 }
 
+TEST(ReplicationTest, CopiesGoWhenEitherSideStopsTheLink) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  auto editor = federation.Editor("leeds-council");
+  std::vector<v1::Lesson> lessons = {*editor->Create(Draft("Shared", v1::TLP_GREEN)),
+                                     *editor->Create(Draft("Also shared", v1::TLP_CLEAR))};
+  Holdings all = Expected(lessons, {v1::TLP_GREEN, v1::TLP_CLEAR});
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", all));
+
+  // The sender revokes the receiver's right to pull: everything it sent is withdrawn.
+  v1::Peer revoked = federation.Known("leeds-council", "west-police");
+  revoked.set_may_pull(false);
+  ASSERT_TRUE(federation.Admin("leeds-council")->PutPeer(revoked).ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {}));
+
+  // Allowed again, the receiver gets them back; then it stops pulling, and drops them itself.
+  revoked.set_may_pull(true);
+  ASSERT_TRUE(federation.Admin("leeds-council")->PutPeer(revoked).ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", all));
+  v1::Peer stopped = federation.Known("west-police", "leeds-council");
+  stopped.set_pull_from(false);
+  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(stopped).ok());
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {}));
+}
+
 TEST(ReplicationTest, TheReceiversImportRulesDecideWhatItStores) {
   Federation federation({"leeds-council", "west-police"});
   federation.Link("leeds-council", "west-police", kGreenAndClear);
