@@ -50,7 +50,10 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
   if (lesson.origin_org() == self_org_) {
     // Our own lesson: the catalog signed it as stored; sign again only a view this peer's policy
     // altered.
-    if (!lesson.has_provenance() || CanonicalEncoding(*view) != CanonicalEncoding(lesson)) {
+    const v1::ExportRules& rules = target.policy->export_();
+    bool may_alter = !rules.redact_fields().empty() || rules.scrub_personal_data();
+    if (!lesson.has_provenance() ||
+        (may_alter && CanonicalEncoding(*view) != CanonicalEncoding(lesson))) {
       CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
     }
   } else {
