@@ -161,7 +161,8 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   v1::ImportRules rules = peer.policy ? peer.policy->import() : v1::ImportRules();
   absl::MutexLock lock(&apply_mu_);
   BatchWrite write(store_);
-  absl::flat_hash_set<std::string> touched;
+  absl::flat_hash_set<std::string> touched;    // lessons this batch already acted on
+  absl::flat_hash_set<std::string> confirmed;  // copies this batch (re)confirmed from `source`
   uint64_t applied = 0;
   uint64_t removed = 0;
   std::vector<std::string> rejections;
@@ -230,6 +231,7 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
       if (batch.resync()) holder.set_resync_id(batch.resync_id());
       for (const std::string& hop : path) holder.add_path(hop);
       write.PutHolder(lesson.id(), source, std::move(holder));
+      confirmed.insert(lesson.id());
       if (lesson.version() > stored_version) {
         v1::Lesson copy = lesson;
         copy.clear_local();
@@ -244,11 +246,12 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
     }
   }
   if (batch.ends_resync()) {
-    // Everything this source supplied that the resynchronisation did not confirm must go.
+    // Everything this source supplied that the resynchronisation did not confirm must go,
+    // including a copy it offered again but that failed its checks.
     std::vector<std::string> stale;
     CAIRN_RETURN_IF_ERROR(store_->ScanHeldFrom(
         source, [&](absl::string_view lesson_id, const v1::HolderEntry& entry) {
-          if (entry.resync_id() != batch.resync_id() && !touched.contains(lesson_id)) {
+          if (entry.resync_id() != batch.resync_id() && !confirmed.contains(lesson_id)) {
             stale.emplace_back(lesson_id);
           }
           return true;
