@@ -88,6 +88,9 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   v1::PullRequest request;
   request.set_cursor(state->cursor());
   request.set_completed_resync_id(state->completed_resync_id());
+  absl::StatusOr<std::vector<uint64_t>> digest = applier_->HoldingsDigestFor(peer_.org_id());
+  if (!digest.ok()) return digest.status();
+  for (uint64_t bucket : *digest) request.add_holdings_digest(bucket);
   auto reader = stub->Pull(&context, request);
   absl::Status outcome;
   v1::PullResponse response;

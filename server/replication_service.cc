@@ -40,28 +40,33 @@ grpc::Status ReplicationServiceImpl::Pull(grpc::ServerContext* context,
   if (request->max_batch_bytes() > 0) {
     limits.max_bytes = std::min<size_t>(request->max_batch_bytes(), FeedLimits::kMaxBytes);
   }
-  uint64_t cursor = request->cursor();
-  const uint64_t completed_resync = request->completed_resync_id();
+  PullPosition position;
+  position.cursor = request->cursor();
+  position.completed_resync_id = request->completed_resync_id();
+  position.holdings_digest.assign(request->holdings_digest().begin(),
+                                  request->holdings_digest().end());
   ResyncProgress resync;
   absl::Time next_heartbeat = absl::Now();
   while (!context->IsCancelled() && !stopping_) {
     uint64_t seen = store_->CommitCount();
-    absl::StatusOr<v1::ReplicationBatch> batch =
-        feed_->Next(peer->org_id, cursor, completed_resync, limits, &resync);
+    absl::StatusOr<v1::ReplicationBatch> batch = feed_->Next(peer->org_id, position, limits, &resync);
     if (!batch.ok()) return ToGrpcStatus(batch.status());
-    cursor = batch->cursor();
+    position.cursor = batch->cursor();
+    // The peer's digest describes its copies as it connected: only a resync that starts at once
+    // may use it, since every batch after changes them.
+    position.holdings_digest.clear();
     if (batch->changes_size() > 0 || batch->resync()) {
       v1::PullResponse response;
       *response.mutable_batch() = *std::move(batch);
       if (!writer->Write(response)) break;
       continue;
     }
-    if (cursor < batch->sender_sequence()) continue;  // nothing for this peer in that stretch
+    if (position.cursor < batch->sender_sequence()) continue;  // nothing for it in that stretch
     absl::Time now = absl::Now();
     if (now >= next_heartbeat) {
       v1::PullResponse response;
       v1::Heartbeat* heartbeat = response.mutable_heartbeat();
-      heartbeat->set_cursor(cursor);
+      heartbeat->set_cursor(position.cursor);
       heartbeat->set_sender_sequence(batch->sender_sequence());
       *heartbeat->mutable_at() =
           google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));

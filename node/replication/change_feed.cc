@@ -5,6 +5,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "node/common/status_macros.h"
 #include "node/policy/sharing.h"
+#include "node/replication/holdings_digest.h"
 #include "node/replication/relay_path.h"
 
 namespace cairn {
@@ -38,40 +39,71 @@ ChangeFeed::ChangeFeed(Store* store, const PeerDirectory* directory, const Lesso
       self_org_(std::move(self_org)),
       clock_(clock) {}
 
-absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& target,
-                                           const v1::Lesson& lesson,
-                                           v1::ReplicationBatch* batch, size_t* bytes,
-                                           StoreBatch* ledger) const {
+absl::StatusOr<std::optional<ChangeFeed::Outgoing>> ChangeFeed::Route(
+    const PeerDirectory::PeerSnapshot& target, const v1::Lesson& lesson) const {
   std::optional<v1::Lesson> view =
       ExportView(lesson, self_org_, target.peer, target.policy ? &*target.policy : nullptr,
                  SharingChannel::kReplication);
-  if (!view) return false;
+  if (!view) return std::nullopt;
   RelayPath path;
-  if (lesson.origin_org() == self_org_) {
-    // Our own lesson: the catalog signed it as stored; sign again only a view this peer's policy
-    // altered.
-    const v1::ExportRules& rules = target.policy->export_();
-    bool may_alter = !rules.redact_fields().empty() || rules.scrub_personal_data();
-    if (!lesson.has_provenance() ||
-        (may_alter && CanonicalEncoding(*view) != CanonicalEncoding(lesson))) {
-      CAIRN_RETURN_IF_ERROR(signer_->Sign(&*view));
-    }
-  } else {
+  if (lesson.origin_org() != self_org_) {
     // A copy goes on as received, with its origin's signature (the decision made sure the policy
     // does not alter it), by our shortest path to it, never back up that path.
     CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(lesson.id()));
     path = BestPath(holders);
     if (path.empty() || path.size() >= kMaxRelayPath ||
         PathContains(path, target.peer.org_id())) {
-      return false;
+      return std::nullopt;
     }
   }
   path.push_back(self_org_);
-  *bytes += view->ByteSizeLong();
-  ledger->PutLedger(target.peer.org_id(), view->id(), view->version());
+  return Outgoing{*std::move(view), std::move(path)};
+}
+
+absl::StatusOr<std::vector<bool>> ChangeFeed::MatchingBuckets(
+    const PeerDirectory::PeerSnapshot& target, const std::vector<uint64_t>& peer_digest) const {
+  std::vector<bool> matching(kDigestBuckets, false);
+  if (peer_digest.size() != kDigestBuckets) return matching;
+  HoldingsDigest ours;
+  absl::Status failed;
+  CAIRN_RETURN_IF_ERROR(store_->ScanLessons("", [&](const v1::Lesson& lesson) {
+    absl::StatusOr<std::optional<Outgoing>> route = Route(target, lesson);
+    if (!route.ok()) {
+      failed = route.status();
+      return false;
+    }
+    if (*route) ours.Add(lesson.id(), (*route)->view.version(), (*route)->path);
+    return true;
+  }));
+  CAIRN_RETURN_IF_ERROR(failed);
+  for (size_t bucket = 0; bucket < kDigestBuckets; ++bucket) {
+    matching[bucket] = ours.buckets()[bucket] == peer_digest[bucket];
+  }
+  return matching;
+}
+
+absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& target,
+                                           const v1::Lesson& lesson,
+                                           v1::ReplicationBatch* batch, size_t* bytes,
+                                           StoreBatch* ledger) const {
+  CAIRN_ASSIGN_OR_RETURN(std::optional<Outgoing> route, Route(target, lesson));
+  if (!route) return false;
+  v1::Lesson& view = route->view;
+  if (lesson.origin_org() == self_org_) {
+    // Our own lesson: the catalog signed it as stored; sign again only a view this peer's policy
+    // altered.
+    const v1::ExportRules& rules = target.policy->export_();
+    bool may_alter = !rules.redact_fields().empty() || rules.scrub_personal_data();
+    if (!lesson.has_provenance() ||
+        (may_alter && CanonicalEncoding(view) != CanonicalEncoding(lesson))) {
+      CAIRN_RETURN_IF_ERROR(signer_->Sign(&view));
+    }
+  }
+  *bytes += view.ByteSizeLong();
+  ledger->PutLedger(target.peer.org_id(), view.id(), view.version());
   v1::ReplicatedChange* change = batch->add_changes();
-  *change->mutable_lesson() = *std::move(view);
-  for (std::string& hop : path) change->add_path(std::move(hop));
+  *change->mutable_lesson() = std::move(view);
+  for (std::string& hop : route->path) change->add_path(std::move(hop));
   return true;
 }
 
@@ -107,16 +139,17 @@ absl::StatusOr<bool> ChangeFeed::NeedsResync(const PeerDirectory::PeerSnapshot& 
 }
 
 absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org,
-                                                      uint64_t cursor,
-                                                      uint64_t completed_resync_id,
+                                                      const PullPosition& position,
                                                       const FeedLimits& limits,
                                                       ResyncProgress* resync) {
+  const uint64_t cursor = position.cursor;
   CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot target, directory_->Snapshot(peer_org));
   // A peer no longer allowed to pull still gets retractions: every decision for it now refuses,
   // and the resynchronisation its changed settings start removes everything it holds from us.
   if (!resync->active) {
     CAIRN_ASSIGN_OR_RETURN(bool needed,
-                           NeedsResync(target, cursor, completed_resync_id, resync->sent_to_end));
+                           NeedsResync(target, cursor, position.completed_resync_id,
+                                       resync->sent_to_end));
     if (needed) {
       // Record what this resynchronisation reconciles against before sending anything; it is
       // outstanding until the peer confirms it applied the last batch.
@@ -124,6 +157,8 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       resync->resync_id = static_cast<uint64_t>(absl::ToUnixNanos(clock_->Now()));
       resync->end_cursor = store_->LastSequence();
       resync->after_lesson.clear();
+      CAIRN_ASSIGN_OR_RETURN(resync->confirmed_buckets,
+                             MatchingBuckets(target, position.holdings_digest));
       v1::SendState state;
       state.set_policy_version(target.policy ? target.policy->version() : 0);
       state.set_peer_version(target.peer.version());
@@ -139,7 +174,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
   absl::StatusOr<v1::ReplicationBatch> batch = NextChangesBatch(target, cursor, limits);
   // A trim that raced with reading the log may have skipped entries: resynchronise instead.
   if (batch.ok() && store_->FirstSequence() > cursor + 1) {
-    return Next(peer_org, cursor, completed_resync_id, limits, resync);
+    return Next(peer_org, position, limits, resync);
   }
   return batch;
 }
@@ -159,10 +194,12 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
       more = true;
       return false;
     }
-    absl::StatusOr<bool> added = AddLesson(target, lesson, &batch, &bytes, &ledger);
-    if (!added.ok()) {
-      failed = added.status();
-      return false;
+    if (!resync->confirmed_buckets[DigestBucket(lesson.id())]) {
+      absl::StatusOr<bool> added = AddLesson(target, lesson, &batch, &bytes, &ledger);
+      if (!added.ok()) {
+        failed = added.status();
+        return false;
+      }
     }
     resync->after_lesson = lesson.id();
     return true;
@@ -174,6 +211,9 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
   } else {
     batch.set_ends_resync(true);
     batch.set_cursor(resync->end_cursor);
+    for (size_t bucket = 0; bucket < kDigestBuckets; ++bucket) {
+      if (resync->confirmed_buckets[bucket]) batch.add_confirmed_buckets(bucket);
+    }
     resync->active = false;
     resync->sent_to_end = resync->resync_id;
   }

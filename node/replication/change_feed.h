@@ -22,6 +22,13 @@ struct FeedLimits {
   size_t max_bytes = 2 * 1024 * 1024;
 };
 
+// Where a receiver says it is in our feed (from its PullRequest).
+struct PullPosition {
+  uint64_t cursor = 0;               // the last of our changes it applied
+  uint64_t completed_resync_id = 0;  // the last resynchronisation from us it finished
+  std::vector<uint64_t> holdings_digest;  // see holdings_digest.h; empty when not sent
+};
+
 // Where a resynchronisation has got to, across the batches of one stream. A stream that breaks
 // mid-way starts a new one: the receiver's cursor only moves at the end.
 struct ResyncProgress {
@@ -32,6 +39,8 @@ struct ResyncProgress {
   // The resync this stream sent to the end: not needed again on this stream, though it stays
   // outstanding until the peer confirms it on its next Pull.
   uint64_t sent_to_end = 0;
+  // Buckets where the peer's digest of its copies matched ours: not sent again.
+  std::vector<bool> confirmed_buckets;
 };
 
 // Builds the batches. Every lesson goes through the export view for the peer (markings, policy,
@@ -44,18 +53,30 @@ class ChangeFeed {
   ChangeFeed(Store* store, const PeerDirectory* directory, const LessonSigner* signer,
              std::string self_org, Clock* clock);
 
-  // The next batch for `peer_org`, whose receiver has applied our feed up to `cursor`. Normally
-  // the changes after `cursor`; a full resynchronisation instead when the peer's policy or
+  // The next batch for `peer_org`, whose receiver has applied our feed up to position.cursor.
+  // Normally the changes after the cursor; a full resynchronisation instead when the peer's policy or
   // settings changed since it was last reconciled, when it never finished the last one, or when
   // our change log no longer reaches back to its cursor. A batch with no changes and no resync
   // flag means the peer is up to date to batch.cursor(). One call examines a bounded number of
   // lessons. A peer that may not pull is sent only retractions. NOT_FOUND for an unknown peer.
-  // `completed_resync_id` is the last resynchronisation the peer says it finished.
-  absl::StatusOr<v1::ReplicationBatch> Next(absl::string_view peer_org, uint64_t cursor,
-                                            uint64_t completed_resync_id, const FeedLimits& limits,
+  // With a holdings digest, a resynchronisation sends only the lessons in buckets where the
+  // peer's copies differ from what it should hold.
+  absl::StatusOr<v1::ReplicationBatch> Next(absl::string_view peer_org,
+                                            const PullPosition& position, const FeedLimits& limits,
                                             ResyncProgress* resync);
 
  private:
+  // The lesson as the peer would receive it (unsigned) and the path it would take; nullopt when
+  // the peer may not have it.
+  struct Outgoing {
+    v1::Lesson view;
+    std::vector<std::string> path;
+  };
+  absl::StatusOr<std::optional<Outgoing>> Route(const PeerDirectory::PeerSnapshot& target,
+                                                const v1::Lesson& lesson) const;
+  // The buckets where `peer_digest` matches what the peer should hold.
+  absl::StatusOr<std::vector<bool>> MatchingBuckets(const PeerDirectory::PeerSnapshot& target,
+                                                    const std::vector<uint64_t>& peer_digest) const;
   // Adds the peer's view of `lesson` to `batch` (true), or nothing when it may not have it.
   absl::StatusOr<bool> AddLesson(const PeerDirectory::PeerSnapshot& target,
                                  const v1::Lesson& lesson, v1::ReplicationBatch* batch,

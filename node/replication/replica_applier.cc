@@ -10,6 +10,7 @@
 #include "node/identity/principal.h"
 #include "node/lessons/lesson_id.h"
 #include "node/lessons/validation.h"
+#include "node/replication/holdings_digest.h"
 #include "node/replication/relay_path.h"
 
 namespace cairn {
@@ -248,10 +249,15 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   if (batch.ends_resync()) {
     // Everything this source supplied that the resynchronisation did not confirm must go,
     // including a copy it offered again but that failed its checks.
+    std::vector<bool> matched(kDigestBuckets, false);
+    for (uint32_t bucket : batch.confirmed_buckets()) {
+      if (bucket < kDigestBuckets) matched[bucket] = true;
+    }
     std::vector<std::string> stale;
     CAIRN_RETURN_IF_ERROR(store_->ScanHeldFrom(
         source, [&](absl::string_view lesson_id, const v1::HolderEntry& entry) {
-          if (entry.resync_id() != batch.resync_id() && !confirmed.contains(lesson_id)) {
+          if (entry.resync_id() != batch.resync_id() && !confirmed.contains(lesson_id) &&
+              !matched[DigestBucket(lesson_id)]) {
             stale.emplace_back(lesson_id);
           }
           return true;
@@ -278,6 +284,17 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   status.rejected += rejections.size();
   if (!rejections.empty()) status.last_rejection = rejections.back();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<uint64_t>> ReplicaApplier::HoldingsDigestFor(
+    absl::string_view source) const {
+  HoldingsDigest digest;
+  CAIRN_RETURN_IF_ERROR(store_->ScanHeldFrom(
+      source, [&](absl::string_view lesson_id, const v1::HolderEntry& entry) {
+        digest.Add(lesson_id, entry.version(), entry.path());
+        return true;
+      }));
+  return digest.buckets();
 }
 
 absl::Status ReplicaApplier::ForgetSource(absl::string_view source) {

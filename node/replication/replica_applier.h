@@ -51,10 +51,13 @@ class ReplicaApplier {
   // rest are applied. A copy is replaced only by a higher version. A retraction removes `source`
   // as a supplier of the copy, and the copy itself when no supplier is left. The last batch of a
   // resynchronisation also removes every copy `source` supplied that the resynchronisation did
-  // not confirm. A copy whose relay path holds this node is taken as a withdrawal by `source`;
+  // not confirm (copies in the buckets whose digests matched count as confirmed). A copy whose relay path holds this node is taken as a withdrawal by `source`;
   // when the shortest path to a copy changes, a ROUTE entry tells our own peers. NOT_FOUND when
   // `source` is not a known peer.
   absl::Status Apply(absl::string_view source, const v1::ReplicationBatch& batch);
+
+  // The digest of the copies `source` supplied (see holdings_digest.h), for a PullRequest.
+  absl::StatusOr<std::vector<uint64_t>> HoldingsDigestFor(absl::string_view source) const;
 
   // Withdraws `source` as the supplier of every copy it supplied (deleting those it alone
   // supplied) and forgets its cursor: we stopped pulling from it, so its copies would go stale.

@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "node/lessons/catalog.h"
+#include "node/replication/holdings_digest.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
@@ -42,10 +43,11 @@ class ChangeFeedTest : public ::testing::Test {
   }
 
   v1::ReplicationBatch Next(uint64_t cursor, uint64_t completed, size_t max_lessons,
-                            ResyncProgress* progress) {
+                            ResyncProgress* progress, std::vector<uint64_t> digest = {}) {
     FeedLimits limits;
     limits.max_lessons = max_lessons;
-    auto batch = feed_->Next("west-police", cursor, completed, limits, progress);
+    PullPosition position{cursor, completed, std::move(digest)};
+    auto batch = feed_->Next("west-police", position, limits, progress);
     EXPECT_TRUE(batch.ok()) << batch.status();
     return batch.value_or(v1::ReplicationBatch());
   }
@@ -87,6 +89,40 @@ TEST_F(ChangeFeedTest, AResyncIsOutstandingUntilThePeerConfirmsFinishingIt) {
   EXPECT_FALSE(Next(batch.cursor(), resync_id, 1, &confirmed).resync());
   ResyncProgress later;
   EXPECT_FALSE(Next(batch.cursor(), 0, 1, &later).resync());
+}
+
+TEST_F(ChangeFeedTest, AResyncSendsOnlyTheBucketsWhereThePeersDigestDiffers) {
+  ResyncProgress stream;
+  v1::ReplicationBatch first = Next(0, 0, 10, &stream);
+  ASSERT_EQ(first.changes_size(), 3);
+  // The peer holds exactly what it was sent...
+  HoldingsDigest exact;
+  for (const auto& change : first.changes()) {
+    exact.Add(change.lesson().id(), change.lesson().version(), change.path());
+  }
+  SetPolicy();  // ...then a policy change forces a resynchronisation that allows the same.
+  ResyncProgress resync;
+  v1::ReplicationBatch batch = Next(first.cursor(), 0, 10, &resync, exact.buckets());
+  ASSERT_TRUE(batch.ends_resync());
+  EXPECT_EQ(batch.changes_size(), 0);  // nothing to resend
+  EXPECT_EQ(batch.confirmed_buckets_size(), static_cast<int>(kDigestBuckets));
+
+  // A peer missing one lesson gets that lesson's bucket only.
+  HoldingsDigest missing_one;
+  for (int i = 1; i < first.changes_size(); ++i) {
+    missing_one.Add(first.changes(i).lesson().id(), first.changes(i).lesson().version(),
+                    first.changes(i).path());
+  }
+  SetPolicy();
+  ResyncProgress again;
+  batch = Next(first.cursor(), 0, 10, &again, missing_one.buckets());
+  ASSERT_TRUE(batch.ends_resync());
+  bool resent = false;
+  for (const auto& change : batch.changes()) {
+    resent |= change.lesson().id() == first.changes(0).lesson().id();
+  }
+  EXPECT_TRUE(resent);
+  EXPECT_EQ(batch.confirmed_buckets_size(), static_cast<int>(kDigestBuckets) - 1);
 }
 
 TEST_F(ChangeFeedTest, ACursorBehindTheTrimmedLogGetsAResync) {
