@@ -1,10 +1,10 @@
 #include "server/admin_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "node/audit/audit_log.h"
 #include "node/common/page_token.h"
 #include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
 #include "node/policy/sharing.h"
 #include "server/security.h"
 #include "server/status.h"
@@ -28,14 +28,6 @@ absl::StatusOr<v1::PeerPolicy> PolicyFrom(bool has_message, const v1::PeerPolicy
   }
   if (has_text) return ParsePolicyText(text);
   return message;
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& time) {
-  return absl::FromUnixNanos(google::protobuf::util::TimeUtil::TimestampToNanoseconds(time));
-}
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
 }
 
 }  // namespace
@@ -187,8 +179,8 @@ grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
   AuditQuery query;
   query.actor = request->actor();
   query.action = request->action();
-  if (request->has_since()) query.since = FromProto(request->since());
-  if (request->has_until()) query.until = FromProto(request->until());
+  if (request->has_since()) query.since = FromTimestamp(request->since());
+  if (request->has_until()) query.until = FromTimestamp(request->until());
   query.page_size = request->page_size();
   query.page_token = request->page_token();
   absl::StatusOr<AuditPage> page = cairn::ListAudit(*store_, query);
@@ -221,11 +213,11 @@ grpc::Status AdminServiceImpl::GetReplicationStatus(
                              : absl::ToDoubleSeconds(now - status.caught_up_at));
     out->set_connected(status.connected);
     if (status.last_success != absl::InfinitePast()) {
-      *out->mutable_last_success() = ToProto(status.last_success);
+      *out->mutable_last_success() = ToTimestamp(status.last_success);
     }
     if (!status.last_error.empty()) {
       out->set_last_error(status.last_error);
-      *out->mutable_last_error_at() = ToProto(status.last_error_at);
+      *out->mutable_last_error_at() = ToTimestamp(status.last_error_at);
     }
     out->set_lessons_applied(status.lessons_applied);
     out->set_retractions_applied(status.retractions_applied);

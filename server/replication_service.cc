@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "google/protobuf/util/time_util.h"
 #include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
 #include "server/security.h"
 #include "server/status.h"
 
@@ -68,8 +68,7 @@ grpc::Status ReplicationServiceImpl::Pull(grpc::ServerContext* context,
       v1::Heartbeat* heartbeat = response.mutable_heartbeat();
       heartbeat->set_cursor(position.cursor);
       heartbeat->set_sender_sequence(batch->sender_sequence());
-      *heartbeat->mutable_at() =
-          google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+      *heartbeat->mutable_at() = ToTimestamp(now);
       if (!writer->Write(response)) break;
       next_heartbeat = now + heartbeat_;
     }

@@ -3,9 +3,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "node/common/page_token.h"
 #include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
 
 namespace cairn {
 namespace {
@@ -20,14 +20,27 @@ bool Matches(const AuditQuery& query, const v1::AuditEvent& event) {
       return false;
     }
   }
-  absl::Time at = absl::FromUnixNanos(
-      google::protobuf::util::TimeUtil::TimestampToNanoseconds(event.at()));
+  absl::Time at = FromTimestamp(event.at());
   if (query.since && at < *query.since) return false;
   if (query.until && at >= *query.until) return false;
   return true;
 }
 
 }  // namespace
+
+v1::AuditEvent NewAuditEvent(absl::Time at, absl::string_view actor, absl::string_view action,
+                             absl::string_view target, uint64_t old_version, uint64_t new_version,
+                             absl::string_view detail) {
+  v1::AuditEvent event;
+  *event.mutable_at() = ToTimestamp(at);
+  event.set_actor(std::string(actor));
+  event.set_action(std::string(action));
+  event.set_target(std::string(target));
+  event.set_old_version(old_version);
+  event.set_new_version(new_version);
+  if (!detail.empty()) event.set_detail(std::string(detail));
+  return event;
+}
 
 absl::StatusOr<AuditPage> ListAudit(const Store& store, const AuditQuery& query) {
   if (query.page_size > AuditQuery::kMaxPageSize) {

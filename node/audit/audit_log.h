@@ -32,6 +32,11 @@ struct AuditPage {
   std::string next_page_token;         // empty on the last page
 };
 
+// An event for StoreBatch::Audit, which gives it its sequence number.
+v1::AuditEvent NewAuditEvent(absl::Time at, absl::string_view actor, absl::string_view action,
+                             absl::string_view target, uint64_t old_version = 0,
+                             uint64_t new_version = 0, absl::string_view detail = "");
+
 // One page of matching events, newest first. A page may be short when the filters are sparse
 // (each call examines at most kMaxScan events) and still carry a token. INVALID_ARGUMENT for a bad
 // page size or token.

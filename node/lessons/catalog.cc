@@ -1,8 +1,9 @@
 #include "node/lessons/catalog.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
+#include "node/audit/audit_log.h"
 #include "node/common/page_token.h"
+#include "node/common/time_proto.h"
 #include "node/common/status_macros.h"
 #include "node/lessons/validation.h"
 
@@ -10,10 +11,6 @@ namespace cairn {
 namespace {
 
 constexpr absl::string_view kPageTokenKind = "lessons";
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
 
 absl::Status AssignedByNode(absl::string_view field) {
   return absl::InvalidArgumentError(
@@ -65,7 +62,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
   draft.set_origin_org(identity_.org_id);
   draft.set_origin_sector(identity_.sector);
   draft.set_version(1);
-  *draft.mutable_created_at() = ToProto(clock_->Now());
+  *draft.mutable_created_at() = ToTimestamp(clock_->Now());
   *draft.mutable_updated_at() = draft.created_at();
   if (draft.status() == v1::LESSON_STATUS_UNSPECIFIED) draft.set_status(v1::OBSERVATION);
   if (draft.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
@@ -77,14 +74,9 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
 absl::Status LessonCatalog::Record(absl::string_view actor, absl::string_view action,
                                    LessonWrite write, StoreBatch* batch) const {
   if (signer_ != nullptr) CAIRN_RETURN_IF_ERROR(signer_->Sign(&write.lesson));
-  v1::AuditEvent event;
-  *event.mutable_at() = write.lesson.updated_at();
-  event.set_actor(std::string(actor));
-  event.set_action(std::string(action));
-  event.set_target(write.lesson.id());
-  event.set_old_version(write.expected_stored_version);
-  event.set_new_version(write.lesson.version());
-  batch->Audit(std::move(event));
+  batch->Audit(NewAuditEvent(FromTimestamp(write.lesson.updated_at()), actor, action,
+                             write.lesson.id(), write.expected_stored_version,
+                             write.lesson.version()));
   batch->PutLesson(std::move(write));
   return absl::OkStatus();
 }
@@ -161,7 +153,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Le
   edit.set_origin_org(stored.origin_org());
   edit.set_origin_sector(stored.origin_sector());
   *edit.mutable_created_at() = stored.created_at();
-  *edit.mutable_updated_at() = ToProto(clock_->Now());
+  *edit.mutable_updated_at() = ToTimestamp(clock_->Now());
   edit.set_version(stored.version() + 1);
   if (edit.status() == v1::LESSON_STATUS_UNSPECIFIED) edit.set_status(stored.status());
   if (edit.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
@@ -226,7 +218,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view actor, absl:
   lesson.set_version(stored_version + 1);
   lesson.set_status(v1::RETRACTED);
   lesson.set_retraction_reason(std::string(reason));
-  *lesson.mutable_updated_at() = ToProto(clock_->Now());
+  *lesson.mutable_updated_at() = ToTimestamp(clock_->Now());
   StoreBatch batch;
   CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.retract",
                                LessonWrite{lesson, stored_version, v1::Change::RETRACT}, &batch));

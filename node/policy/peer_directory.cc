@@ -3,8 +3,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
+#include "node/audit/audit_log.h"
 #include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
 #include "node/identity/principal.h"
 #include "node/lessons/validation.h"
 
@@ -12,10 +13,6 @@ namespace cairn {
 namespace {
 
 constexpr char kPeersSeededKey[] = "peers_seeded_from_config";
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
 
 }  // namespace
 
@@ -62,10 +59,10 @@ absl::Status PeerDirectory::SeedOnce(const std::vector<v1::Peer>& peers) {
   for (v1::Peer peer : peers) {
     CAIRN_RETURN_IF_ERROR(ValidatePeer(peer));
     peer.set_version(1);
-    *peer.mutable_updated_at() = ToProto(clock_->Now());
+    *peer.mutable_updated_at() = ToTimestamp(clock_->Now());
     peer.set_updated_by("config");
     batch.PutPeer(peer);
-    batch.Audit(Event("config", "peer.add", peer.org_id(), 0, 1));
+    batch.Audit(NewAuditEvent(clock_->Now(), "config", "peer.add", peer.org_id(), 0, 1));
     added.push_back(std::move(peer));
   }
   batch.PutMeta(kPeersSeededKey, "1");
@@ -104,19 +101,6 @@ absl::StatusOr<PeerDirectory::PeerSnapshot> PeerDirectory::Snapshot(
   return State(org_id);
 }
 
-v1::AuditEvent PeerDirectory::Event(absl::string_view actor, absl::string_view action,
-                                    absl::string_view target, uint64_t old_version,
-                                    uint64_t new_version) const {
-  v1::AuditEvent event;
-  *event.mutable_at() = ToProto(clock_->Now());
-  event.set_actor(std::string(actor));
-  event.set_action(std::string(action));
-  event.set_target(std::string(target));
-  event.set_old_version(old_version);
-  event.set_new_version(new_version);
-  return event;
-}
-
 absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Peer peer) {
   CAIRN_RETURN_IF_ERROR(ValidatePeer(peer));
   if (peer.org_id() == self_org_) {
@@ -126,11 +110,11 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
   absl::StatusOr<PeerState> existing = State(peer.org_id());
   uint64_t old_version = existing.ok() ? existing->peer.version() : 0;
   peer.set_version(old_version + 1);
-  *peer.mutable_updated_at() = ToProto(clock_->Now());
+  *peer.mutable_updated_at() = ToTimestamp(clock_->Now());
   peer.set_updated_by(std::string(actor));
   StoreBatch batch;
   batch.PutPeer(peer);
-  batch.Audit(Event(actor, old_version == 0 ? "peer.add" : "peer.update", peer.org_id(),
+  batch.Audit(NewAuditEvent(clock_->Now(), actor, old_version == 0 ? "peer.add" : "peer.update", peer.org_id(),
                     old_version, peer.version()));
   // A peer added again gets its last stored policy (the deny-all its removal left), as after a
   // restart.
@@ -159,16 +143,16 @@ absl::Status PeerDirectory::RemovePeer(absl::string_view actor, absl::string_vie
   CAIRN_ASSIGN_OR_RETURN(PeerState state, State(org_id));
   StoreBatch batch;
   batch.DeletePeer(std::string(org_id));
-  batch.Audit(Event(actor, "peer.remove", org_id, state.peer.version(), 0));
+  batch.Audit(NewAuditEvent(clock_->Now(), actor, "peer.remove", org_id, state.peer.version(), 0));
   if (state.policy) {
     v1::PeerPolicy deny_all;
     deny_all.set_peer_org(std::string(org_id));
     deny_all.set_version(state.policy->version() + 1);
-    *deny_all.mutable_updated_at() = ToProto(clock_->Now());
+    *deny_all.mutable_updated_at() = ToTimestamp(clock_->Now());
     deny_all.set_updated_by(std::string(actor));
     batch.PutPolicy(deny_all);
     v1::AuditEvent reset =
-        Event(actor, "policy.set", org_id, state.policy->version(), deny_all.version());
+        NewAuditEvent(clock_->Now(), actor, "policy.set", org_id, state.policy->version(), deny_all.version());
     reset.set_detail("reset to deny-all because the peer was removed");
     batch.Audit(std::move(reset));
   }
@@ -225,11 +209,11 @@ absl::StatusOr<v1::PeerPolicy> PeerDirectory::SetPolicy(absl::string_view actor,
   if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
   uint64_t old_version = latest.ok() ? latest->version() : 0;
   policy.set_version(old_version + 1);
-  *policy.mutable_updated_at() = ToProto(clock_->Now());
+  *policy.mutable_updated_at() = ToTimestamp(clock_->Now());
   policy.set_updated_by(std::string(actor));
   StoreBatch batch;
   batch.PutPolicy(policy);
-  batch.Audit(Event(actor, "policy.set", peer_org, old_version, policy.version()));
+  batch.Audit(NewAuditEvent(clock_->Now(), actor, "policy.set", peer_org, old_version, policy.version()));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   {
     absl::MutexLock lock(&mu_);

@@ -113,9 +113,6 @@ class PeerDirectory {
       : store_(store), self_org_(std::move(self_org)), clock_(clock) {}
 
   absl::StatusOr<PeerState> State(absl::string_view org_id) const;
-  v1::AuditEvent Event(absl::string_view actor, absl::string_view action,
-                       absl::string_view target, uint64_t old_version,
-                       uint64_t new_version) const;
   void NotifyPeersChanged();
 
   Store* const store_;

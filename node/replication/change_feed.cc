@@ -2,8 +2,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
+#include "node/audit/audit_log.h"
 #include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
 #include "node/policy/sharing.h"
 #include "node/replication/holdings_digest.h"
 #include "node/replication/relay_path.h"
@@ -18,15 +19,10 @@ void AuditSent(absl::string_view peer_org, const v1::ReplicationBatch& batch, ab
   for (const v1::ReplicatedChange& change : batch.changes()) lessons += change.has_lesson();
   size_t retractions = batch.changes_size() - lessons;
   if (batch.changes_size() == 0 && !batch.ends_resync()) return;
-  v1::AuditEvent event;
-  *event.mutable_at() =
-      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
-  event.set_actor("node");
-  event.set_action("replication.sent");
-  event.set_target(std::string(peer_org));
-  event.set_detail(absl::StrCat(lessons, " lessons, ", retractions, " retractions, cursor ",
-                                batch.cursor(), batch.resync() ? " (resynchronisation)" : ""));
-  write->Audit(std::move(event));
+  write->Audit(NewAuditEvent(
+      now, "node", "replication.sent", peer_org, 0, 0,
+      absl::StrCat(lessons, " lessons, ", retractions, " retractions, cursor ", batch.cursor(),
+                   batch.resync() ? " (resynchronisation)" : "")));
 }
 
 }  // namespace
@@ -163,8 +159,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       state.set_policy_version(target.policy ? target.policy->version() : 0);
       state.set_peer_version(target.peer.version());
       state.set_pending_resync_id(resync->resync_id);
-      *state.mutable_resynced_at() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-          absl::ToUnixNanos(clock_->Now()));
+      *state.mutable_resynced_at() = ToTimestamp(clock_->Now());
       StoreBatch batch;
       batch.PutSendState(peer_org, state);
       CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());

@@ -5,7 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
+#include "node/audit/audit_log.h"
 #include "node/common/status_macros.h"
 #include "node/identity/principal.h"
 #include "node/lessons/lesson_id.h"
@@ -18,10 +18,6 @@ namespace {
 
 // Batches with at least this many changes are checked on two threads.
 constexpr int kParallelCheckThreshold = 64;
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
 
 bool AnyTopicAccepted(const v1::Lesson& lesson, const v1::ImportRules& rules) {
   if (rules.accepted_topics().empty()) return true;
@@ -168,14 +164,9 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
   uint64_t removed = 0;
   std::vector<std::string> rejections;
   auto reject = [&](const v1::Lesson& lesson, std::string why) {
-    v1::AuditEvent event;
-    *event.mutable_at() = ToProto(clock_->Now());
-    event.set_actor(absl::StrCat("peer ", source));
-    event.set_action("replication.rejected");
-    event.set_target(lesson.id());
-    event.set_new_version(lesson.version());
-    event.set_detail(why);
-    write.batch().Audit(std::move(event));
+    write.batch().Audit(NewAuditEvent(clock_->Now(), absl::StrCat("peer ", source),
+                                      "replication.rejected", lesson.id(), 0, lesson.version(),
+                                      why));
     rejections.push_back(std::move(why));
   };
   // Checking signatures is most of the work of a batch: spread it over two threads.
