@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<PeerDirectory>> PeerDirectory::Open(Store* store,
   CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Peer> peers, store->ListPeers());
   absl::MutexLock lock(&directory->mu_);
   for (v1::Peer& peer : peers) {
-    PeerState state{std::move(peer), std::nullopt};
+    PeerSnapshot state{std::move(peer), std::nullopt};
     absl::StatusOr<v1::PeerPolicy> policy = store->GetPolicy(state.peer.org_id(), 0);
     if (policy.ok()) {
       state.policy = *std::move(policy);
@@ -71,7 +71,7 @@ absl::Status PeerDirectory::SeedOnce(const std::vector<v1::Peer>& peers) {
     absl::MutexLock lock(&mu_);
     for (v1::Peer& peer : added) {
       std::string org_id = peer.org_id();
-      peers_[org_id] = PeerState{std::move(peer), std::nullopt};
+      peers_[org_id] = PeerSnapshot{std::move(peer), std::nullopt};
     }
   }
   NotifyPeersChanged();
@@ -98,7 +98,12 @@ void PeerDirectory::NotifyPeersChanged() {
 
 absl::StatusOr<PeerDirectory::PeerSnapshot> PeerDirectory::Snapshot(
     absl::string_view org_id) const {
-  return State(org_id);
+  absl::MutexLock lock(&mu_);
+  auto it = peers_.find(org_id);
+  if (it == peers_.end()) {
+    return absl::NotFoundError(absl::StrCat("peer ", org_id, ": not a known peer"));
+  }
+  return it->second;
 }
 
 absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Peer peer) {
@@ -107,7 +112,7 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
     return absl::InvalidArgumentError("peer.org_id: a node cannot be its own peer");
   }
   absl::MutexLock write_lock(&write_mu_);
-  absl::StatusOr<PeerState> existing = State(peer.org_id());
+  absl::StatusOr<PeerSnapshot> existing = Snapshot(peer.org_id());
   uint64_t old_version = existing.ok() ? existing->peer.version() : 0;
   peer.set_version(old_version + 1);
   *peer.mutable_updated_at() = ToTimestamp(clock_->Now());
@@ -130,7 +135,7 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   {
     absl::MutexLock lock(&mu_);
-    PeerState& state = peers_[peer.org_id()];
+    PeerSnapshot& state = peers_[peer.org_id()];
     state.peer = peer;
     if (old_version == 0) state.policy = std::move(policy);
   }
@@ -140,7 +145,7 @@ absl::StatusOr<v1::Peer> PeerDirectory::PutPeer(absl::string_view actor, v1::Pee
 
 absl::Status PeerDirectory::RemovePeer(absl::string_view actor, absl::string_view org_id) {
   absl::MutexLock write_lock(&write_mu_);
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(org_id));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(org_id));
   StoreBatch batch;
   batch.DeletePeer(std::string(org_id));
   batch.Audit(NewAuditEvent(clock_->Now(), actor, "peer.remove", org_id, state.peer.version(), 0));
@@ -176,17 +181,9 @@ std::vector<v1::Peer> PeerDirectory::ListPeers() const {
   return peers;
 }
 
-absl::StatusOr<PeerDirectory::PeerState> PeerDirectory::State(absl::string_view org_id) const {
-  absl::MutexLock lock(&mu_);
-  auto it = peers_.find(org_id);
-  if (it == peers_.end()) {
-    return absl::NotFoundError(absl::StrCat("peer ", org_id, ": not a known peer"));
-  }
-  return it->second;
-}
 
 absl::StatusOr<v1::Peer> PeerDirectory::GetPeer(absl::string_view org_id) const {
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(org_id));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(org_id));
   return state.peer;
 }
 
@@ -203,7 +200,7 @@ absl::StatusOr<v1::PeerPolicy> PeerDirectory::SetPolicy(absl::string_view actor,
   policy.clear_updated_by();
   CAIRN_RETURN_IF_ERROR(ValidatePolicy(policy));
   absl::MutexLock write_lock(&write_mu_);
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(peer_org));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(peer_org));
   // Versions continue across a removal: the latest may be a deny-all no longer in memory.
   absl::StatusOr<v1::PeerPolicy> latest = store_->GetPolicy(peer_org, 0);
   if (!latest.ok() && !absl::IsNotFound(latest.status())) return latest.status();
@@ -235,7 +232,7 @@ absl::StatusOr<std::vector<v1::PeerPolicy>> PeerDirectory::PolicyHistory(
 
 absl::StatusOr<v1::SharingDecision> PeerDirectory::Explain(const v1::Lesson& lesson,
                                                            absl::string_view peer_org) const {
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(peer_org));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(peer_org));
   return DecideSharing(lesson, self_org_, state.peer,
                        state.policy ? &*state.policy : nullptr, SharingChannel::kReplication);
 }
@@ -254,7 +251,7 @@ absl::StatusOr<PolicyPreview> PeerDirectory::Preview(absl::string_view peer_org,
   }
   draft.set_peer_org(std::string(peer_org));
   CAIRN_RETURN_IF_ERROR(ValidatePolicy(draft));
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(peer_org));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(peer_org));
   draft.set_version(state.policy ? state.policy->version() + 1 : 1);
   const v1::PeerPolicy* current = state.policy ? &*state.policy : nullptr;
   PolicyPreview preview;
@@ -282,7 +279,7 @@ absl::StatusOr<PolicyPreview> PeerDirectory::Preview(absl::string_view peer_org,
 absl::StatusOr<ExportPage> PeerDirectory::ExportViewPage(absl::string_view peer_org,
                                                          absl::string_view start_after,
                                                          uint32_t page_size) const {
-  CAIRN_ASSIGN_OR_RETURN(PeerState state, State(peer_org));
+  CAIRN_ASSIGN_OR_RETURN(PeerSnapshot state, Snapshot(peer_org));
   const v1::PeerPolicy* policy = state.policy ? &*state.policy : nullptr;
   ExportPage page;
   CAIRN_RETURN_IF_ERROR(store_->ScanLessons(start_after, [&](const v1::Lesson& lesson) {

@@ -11,7 +11,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/policy.pb.h"
@@ -107,12 +106,9 @@ class PeerDirectory {
                                             uint32_t page_size) const;
 
  private:
-  using PeerState = PeerSnapshot;
-
   PeerDirectory(Store* store, std::string self_org, Clock* clock)
       : store_(store), self_org_(std::move(self_org)), clock_(clock) {}
 
-  absl::StatusOr<PeerState> State(absl::string_view org_id) const;
   void NotifyPeersChanged();
 
   Store* const store_;
@@ -120,7 +116,7 @@ class PeerDirectory {
   Clock* const clock_;
   absl::Mutex write_mu_;  // serialises read-modify-write of versions
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, PeerState> peers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, PeerSnapshot> peers_ ABSL_GUARDED_BY(mu_);
   std::vector<PeersListener> listeners_ ABSL_GUARDED_BY(mu_);
 };
 
