@@ -1,5 +1,6 @@
 #include "server/peer_puller.h"
 
+#include <future>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -95,6 +96,11 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   absl::Status outcome;
   v1::PullResponse response;
   bool first = true;
+  // The previous batch is written (and synced) on another thread while the next is checked.
+  std::future<absl::Status> applying;
+  auto finish_applying = [&applying]() {
+    return applying.valid() ? applying.get() : absl::OkStatus();
+  };
   while (reader->Read(&response)) {
     if (first) {
       // The node at that address must be the peer we mean to pull from.
@@ -110,16 +116,23 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
       first = false;
     }
     if (response.has_batch()) {
-      outcome = applier_->Apply(peer_.org_id(), response.batch());
+      absl::StatusOr<ReplicaApplier::CheckedBatch> checked =
+          applier_->CheckBatch(peer_.org_id(), std::move(*response.mutable_batch()));
+      outcome = checked.ok() ? finish_applying() : checked.status();
       if (!outcome.ok()) {
         context.TryCancel();
         break;
       }
+      size_t lessons = checked->size();
+      applying = std::async(std::launch::async, [this, batch = *std::move(checked)]() mutable {
+        return applier_->Apply(std::move(batch));
+      });
       *made_progress = true;
-      absl::Duration pause = applier_->Pace(peer_.org_id(), response.batch().changes_size());
+      absl::Duration pause = applier_->Pace(peer_.org_id(), lessons);
       if (pause > absl::ZeroDuration() && stopping_.WaitForNotificationWithTimeout(pause)) break;
     } else if (response.has_heartbeat()) {
-      outcome = applier_->Heartbeat(peer_.org_id(), response.heartbeat());
+      outcome = finish_applying();
+      if (outcome.ok()) outcome = applier_->Heartbeat(peer_.org_id(), response.heartbeat());
       if (!outcome.ok()) {
         context.TryCancel();
         break;
@@ -127,6 +140,7 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
       *made_progress = true;
     }
   }
+  if (absl::Status last = finish_applying(); outcome.ok()) outcome = last;
   grpc::Status finished = reader->Finish();
   {
     absl::MutexLock lock(&mu_);

@@ -153,9 +153,40 @@ absl::Status ReplicaApplier::Withdraw(absl::string_view source, absl::string_vie
   return absl::OkStatus();
 }
 
-absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::ReplicationBatch& batch) {
+absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
+    absl::string_view source, v1::ReplicationBatch batch) const {
   CAIRN_ASSIGN_OR_RETURN(PeerDirectory::PeerSnapshot peer, directory_->Snapshot(source));
   v1::ImportRules rules = peer.policy ? peer.policy->import() : v1::ImportRules();
+  CheckedBatch checked;
+  checked.source_ = std::string(source);
+  checked.batch_ = std::move(batch);
+  const int count = checked.batch_.changes_size();
+  checked.checks_.resize(count);
+  auto check_range = [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      const v1::ReplicatedChange& change = checked.batch_.changes(i);
+      if (change.has_lesson()) checked.checks_[i] = Check(source, change.lesson(), rules);
+    }
+  };
+  if (count >= kParallelCheckThreshold) {
+    std::thread helper(check_range, count / 2, count);
+    check_range(0, count / 2);
+    helper.join();
+  } else {
+    check_range(0, count);
+  }
+  return checked;
+}
+
+absl::Status ReplicaApplier::Apply(absl::string_view source, v1::ReplicationBatch batch) {
+  CAIRN_ASSIGN_OR_RETURN(CheckedBatch checked, CheckBatch(source, std::move(batch)));
+  return Apply(std::move(checked));
+}
+
+absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
+  const absl::string_view source = checked.source_;
+  v1::ReplicationBatch& batch = checked.batch_;
+  const std::vector<absl::Status>& checks = checked.checks_;
   absl::MutexLock lock(&apply_mu_);
   BatchWrite write(store_);
   absl::flat_hash_set<std::string> touched;    // lessons this batch already acted on
@@ -169,25 +200,11 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
                                       why));
     rejections.push_back(std::move(why));
   };
-  // Checking signatures is most of the work of a batch: spread it over two threads.
-  std::vector<absl::Status> checks(batch.changes_size());
-  auto check_range = [&](int begin, int end) {
-    for (int i = begin; i < end; ++i) {
-      if (batch.changes(i).has_lesson()) checks[i] = Check(source, batch.changes(i).lesson(), rules);
-    }
-  };
   const int count = batch.changes_size();
-  if (count >= kParallelCheckThreshold) {
-    std::thread helper(check_range, count / 2, count);
-    check_range(0, count / 2);
-    helper.join();
-  } else {
-    check_range(0, count);
-  }
   for (int i = 0; i < count; ++i) {
-    const v1::ReplicatedChange& change = batch.changes(i);
+    v1::ReplicatedChange& change = *batch.mutable_changes(i);
     if (change.has_lesson()) {
-      const v1::Lesson& lesson = change.lesson();
+      v1::Lesson& lesson = *change.mutable_lesson();
       if (!touched.insert(lesson.id()).second) continue;
       if (lesson.origin_org() == self_org_) continue;  // our own lesson echoed back
       RelayPath path(change.path().begin(), change.path().end());
@@ -225,9 +242,8 @@ absl::Status ReplicaApplier::Apply(absl::string_view source, const v1::Replicati
       write.PutHolder(lesson.id(), source, std::move(holder));
       confirmed.insert(lesson.id());
       if (lesson.version() > stored_version) {
-        v1::Lesson copy = lesson;
-        copy.clear_local();
-        write.PutLesson(LessonWrite{std::move(copy), stored_version, v1::Change::UPSERT});
+        lesson.clear_local();
+        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT});
         ++applied;
       }
     } else if (change.has_retraction()) {

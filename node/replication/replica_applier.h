@@ -46,15 +46,37 @@ class ReplicaApplier {
   // from it we finished.
   absl::StatusOr<v1::PullState> State(absl::string_view source) const;
 
-  // Applies `batch` from `source` and stores its cursor, in one atomic write. A lesson that fails
-  // a check (signature, origin, marking, import rules) is rejected, counted and audited, and the
-  // rest are applied. A copy is replaced only by a higher version. A retraction removes `source`
-  // as a supplier of the copy, and the copy itself when no supplier is left. The last batch of a
-  // resynchronisation also removes every copy `source` supplied that the resynchronisation did
-  // not confirm (copies in the buckets whose digests matched count as confirmed). A copy whose relay path holds this node is taken as a withdrawal by `source`;
-  // when the shortest path to a copy changes, a ROUTE entry tells our own peers. NOT_FOUND when
-  // `source` is not a known peer.
-  absl::Status Apply(absl::string_view source, const v1::ReplicationBatch& batch);
+  // A batch from one source whose lessons were checked (signature, origin, marking, import
+  // rules). Checking needs no lock and is most of the work, so a puller checks the next batch
+  // while the previous one is being written.
+  class CheckedBatch {
+   public:
+    size_t size() const { return batch_.changes_size(); }
+
+   private:
+    friend class ReplicaApplier;
+    std::string source_;
+    v1::ReplicationBatch batch_;
+    std::vector<absl::Status> checks_;  // one a change; OK for retractions
+  };
+
+  // Checks every lesson of `batch` from `source`, on two threads. NOT_FOUND when `source` is not
+  // a known peer.
+  absl::StatusOr<CheckedBatch> CheckBatch(absl::string_view source,
+                                          v1::ReplicationBatch batch) const;
+
+  // Applies a checked batch and stores its cursor, in one atomic write. A lesson that failed its
+  // checks is rejected, counted and audited, and the rest are applied. A copy is replaced only by
+  // a higher version. A retraction removes the source as a supplier of the copy, and the copy
+  // itself when no supplier is left. The last batch of a resynchronisation also removes every
+  // copy the source supplied that the resynchronisation did not confirm (copies in the buckets
+  // whose digests matched count as confirmed). A copy whose relay path holds this node is taken
+  // as a withdrawal by the source; when the shortest path to a copy changes, a ROUTE entry tells
+  // our own peers. Batches must be applied in the order the source sent them.
+  absl::Status Apply(CheckedBatch checked);
+
+  // CheckBatch, then Apply.
+  absl::Status Apply(absl::string_view source, v1::ReplicationBatch batch);
 
   // The digest of the copies `source` supplied (see holdings_digest.h), for a PullRequest.
   absl::StatusOr<std::vector<uint64_t>> HoldingsDigestFor(absl::string_view source) const;

@@ -20,9 +20,11 @@
 #include "absl/time/clock.h"
 #include "client/admin_client.h"
 #include "client/llis.h"
+#include "node/crypto/provenance.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/test_pki.h"
 
 namespace cairn::bench {
 namespace {
@@ -110,6 +112,33 @@ void Convergence(int edits) {
   }
 }
 
+// Signature verification alone, on one core, over LLIS lessons signed by a node key: the receiver
+// must do this once per lesson, so twice this rate bounds replication on two cores.
+double VerificationsPerSecond(const std::vector<v1::Lesson>& llis) {
+  testing::TestPki pki;
+  testing::CertPaths council = pki.Node("leeds-council");
+  auto signer = *LessonSigner::Load(council.cert, council.key);
+  auto verifier = *LessonVerifier::Load(pki.ca_file(), pki.federation());
+  std::vector<v1::Lesson> signed_lessons;
+  for (size_t i = 0; i < std::min<size_t>(llis.size(), 2000); ++i) {
+    v1::Lesson lesson = llis[i];
+    lesson.set_id(absl::StrCat("leeds-council:01ARZ3NDEKTSV4RRFFQ69", 10000 + i));
+    lesson.set_origin_org("leeds-council");
+    lesson.set_version(1);
+    (void)signer->Sign(&lesson);
+    signed_lessons.push_back(std::move(lesson));
+  }
+  std::vector<double> rates;
+  for (int round = 0; round < 5; ++round) {
+    absl::Time start = absl::Now();
+    for (const v1::Lesson& lesson : signed_lessons) {
+      if (!verifier->Verify(lesson).ok()) std::abort();
+    }
+    rates.push_back(signed_lessons.size() / absl::ToDoubleSeconds(absl::Now() - start));
+  }
+  return Percentile(rates, 0.5);
+}
+
 void Throughput(int count, const std::string& llis_path) {
   auto sender = StartNode("leeds-council");
   auto receiver = StartNode("west-police");
@@ -118,6 +147,7 @@ void Throughput(int count, const std::string& llis_path) {
   for (std::string line; std::getline(lines, line);) {
     llis.push_back(*client::LessonFromLlisJson(line, v1::TLP_CLEAR));
   }
+  double verify_rate = VerificationsPerSecond(llis);
   auto editor = sender->ClientFor("alice");
   uint64_t payload_bytes = 0;
   int next = 0;
@@ -175,6 +205,12 @@ void Throughput(int count, const std::string& llis_path) {
               payload_bytes / 1e6, link->seconds(), link->megabytes_per_second());
   std::printf("  replication / bare stream: %.2f\n",
               replicated_mb_s / link->megabytes_per_second());
+  double lesson_bytes = static_cast<double>(payload_bytes) / count;
+  std::printf("  signature verification alone: %.0f lessons/s on one core (median of 5 rounds); "
+              "on both cores at most %.0f lessons/s = %.2f of the bare stream\n",
+              verify_rate, 2 * verify_rate,
+              2 * verify_rate * lesson_bytes / 1e6 / link->megabytes_per_second());
+  std::printf("  replication / verification ceiling: %.2f\n", applied / seconds / (2 * verify_rate));
 }
 
 int Run(int argc, char** argv) {
