@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 packages=(
   build-essential cmake ccache openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
-  libabsl-dev librocksdb-dev libssl-dev libgtest-dev libgmock-dev
+  libabsl-dev librocksdb-dev libssl-dev libgtest-dev libgmock-dev libstemmer-dev libsqlite3-dev
 )
 
 install_missing() {
@@ -39,7 +39,7 @@ case "${1:-}" in
   test)  install_missing; build; ctest --test-dir build -j2 --output-on-failure ;;
   bench) install_missing; build
          build/tests/bench/lesson_bench; build/tests/bench/policy_bench
-         build/tests/bench/replication_bench ;;
+         build/tests/bench/replication_bench; build/tests/bench/search_bench ;;
   build) install_missing; build ;;
   *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -132,6 +132,18 @@ absl::StatusOr<v1::TrimChangeLogResponse> AdminClient::TrimChangeLog(uint64_t ke
                                               request, options_.timeout);
 }
 
+absl::StatusOr<v1::RebuildSearchIndexResponse> AdminClient::RebuildSearchIndex(
+    absl::Duration timeout) {
+  return UnaryCall<v1::RebuildSearchIndexResponse>(
+      stub_->service.get(), &Service::RebuildSearchIndex, v1::RebuildSearchIndexRequest(), timeout);
+}
+
+absl::StatusOr<v1::CheckSearchIndexResponse> AdminClient::CheckSearchIndex(
+    absl::Duration timeout) {
+  return UnaryCall<v1::CheckSearchIndexResponse>(
+      stub_->service.get(), &Service::CheckSearchIndex, v1::CheckSearchIndexRequest(), timeout);
+}
+
 absl::StatusOr<v1::TestPeerLinkResponse> AdminClient::TestPeerLink(const std::string& peer_org,
                                                                    uint64_t total_bytes,
                                                                    absl::Duration timeout) {

@@ -42,6 +42,8 @@ class AdminClient {
   absl::StatusOr<v1::ListAuditResponse> ListAudit(const v1::ListAuditRequest& request);
   absl::StatusOr<v1::GetReplicationStatusResponse> ReplicationStatus();
   absl::StatusOr<v1::TrimChangeLogResponse> TrimChangeLog(uint64_t keep);
+  absl::StatusOr<v1::RebuildSearchIndexResponse> RebuildSearchIndex(absl::Duration timeout);
+  absl::StatusOr<v1::CheckSearchIndexResponse> CheckSearchIndex(absl::Duration timeout);
   absl::StatusOr<v1::TestPeerLinkResponse> TestPeerLink(const std::string& peer_org,
                                                         uint64_t total_bytes,
                                                         absl::Duration timeout);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cairn/v1/lesson_service.grpc.pb.h"
+#include "cairn/v1/search_service.grpc.pb.h"
 #include "client/unary_call.h"
 #include "grpcpp/grpcpp.h"
 
@@ -9,6 +10,7 @@ namespace cairn::client {
 
 struct LessonClient::Stub {
   std::unique_ptr<v1::LessonService::Stub> service;
+  std::unique_ptr<v1::SearchService::Stub> search;
 };
 
 absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
@@ -20,7 +22,7 @@ absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
 
 LessonClient::LessonClient(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
-      stub_(new Stub{v1::LessonService::NewStub(std::move(channel))}) {}
+      stub_(new Stub{v1::LessonService::NewStub(channel), v1::SearchService::NewStub(channel)}) {}
 
 LessonClient::~LessonClient() = default;
 
@@ -56,6 +58,11 @@ absl::StatusOr<v1::Lesson> LessonClient::Retract(const std::string& id, const st
   if (!reason.empty()) request.set_reason(reason);
   return UnaryCall<v1::Lesson>(
       stub_->service.get(), &v1::LessonService::Stub::RetractLesson, request, options_.timeout);
+}
+
+absl::StatusOr<v1::SearchResponse> LessonClient::Search(const v1::SearchRequest& request) {
+  return UnaryCall<v1::SearchResponse>(stub_->search.get(), &v1::SearchService::Stub::Search,
+                                       request, options_.timeout);
 }
 
 absl::Status LessonClient::Import(

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cairn/v1/lesson_service.pb.h"
+#include "cairn/v1/search_service.pb.h"
 #include "client/connection.h"
 
 namespace grpc {
@@ -18,7 +19,7 @@ class Channel;
 
 namespace cairn::client {
 
-// Thread-safe; one instance shares one channel.
+// Thread-safe; one instance shares one channel. Speaks LessonService and SearchService.
 class LessonClient {
  public:
   // Reads the certificate files and prepares a channel (see OpenChannel).
@@ -30,6 +31,7 @@ class LessonClient {
   absl::StatusOr<v1::Lesson> Get(const std::string& id);
   absl::StatusOr<v1::ListLessonsResponse> List(const v1::ListLessonsRequest& request);
   absl::StatusOr<v1::Lesson> Retract(const std::string& id, const std::string& reason);
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
 
   // Streams batches to ImportLessons: calls `next` to fill each request until it returns false,
   // and `on_results` with the node's answer to each before sending the next. Returns the stream's

@@ -133,6 +133,9 @@ step "An analyst reads one lesson in full (local-only notes show on the node tha
 id=$(as leeds-council tom lesson list --marking red --json | sed -n 's/.*"id":"\([^"]*\)".*/\1/p' | head -1)
 as leeds-council tom lesson get "$id"
 
+step "sian (police analyst) searches: ranked, stemmed (batteries finds battery), with snippets and facets"
+as west-yorkshire-police sian search battery shift
+
 step "raj (admin, west-yorkshire-police) lets the council and the NHS trust pull, with different policies"
 as west-yorkshire-police raj peer add leeds-council --may-pull yes --may-query yes >/dev/null
 as west-yorkshire-police raj peer add leeds-nhs-trust --may-pull yes --community mobile-working >/dev/null
@@ -203,6 +206,9 @@ as leeds-nhs-trust kwame lesson list --origin west-yorkshire-police
 step "The council's copy: signed by the police, e-mail and phone scrubbed, contact details never sent"
 as leeds-council tom lesson list --origin west-yorkshire-police --json | grep -o '"lesson":"[^"]*"' | head -1
 as leeds-council jo peer status
+
+step "tom searches the council node: its own lessons and the police copies, in one ranked list"
+as leeds-council tom search 'tablets OR devices -cars' --topic mobile-working
 
 step "raj tightens the council's policy to GREEN only: the AMBER copy is withdrawn from the council"
 cat > "$demo/police-to-council-green.textproto" <<'POLICY'

@@ -260,4 +260,32 @@ grpc::Status AdminServiceImpl::TestPeerLink(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::RebuildSearchIndex(grpc::ServerContext* context,
+                                                  const v1::RebuildSearchIndexRequest* request,
+                                                  v1::RebuildSearchIndexResponse* response) {
+  auto caller = Admit(context, "rebuilding the search index", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::Time start = absl::Now();
+  if (absl::Status rebuilt = index_->Rebuild(); !rebuilt.ok()) return ToGrpcStatus(rebuilt);
+  response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+  StoreBatch audit;
+  audit.Audit(NewAuditEvent(absl::Now(), caller->Describe(), "search.rebuilt", "", 0, 0,
+                            absl::StrCat("in ", response->seconds(), " s")));
+  return ToGrpcStatus(store_->Commit(audit).status());
+}
+
+grpc::Status AdminServiceImpl::CheckSearchIndex(grpc::ServerContext* context,
+                                                const v1::CheckSearchIndexRequest* request,
+                                                v1::CheckSearchIndexResponse* response) {
+  auto caller = Admit(context, "checking the search index", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<search::IndexCheck> check = index_->Check();
+  if (!check.ok()) return ToGrpcStatus(check.status());
+  response->set_consistent(check->problems.empty());
+  response->set_lessons(check->lessons);
+  response->set_postings(check->postings);
+  for (std::string& problem : check->problems) response->add_problems(std::move(problem));
+  return grpc::Status::OK;
+}
+
 }  // namespace cairn::server

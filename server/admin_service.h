@@ -7,6 +7,7 @@
 #include "node/lessons/catalog.h"
 #include "node/policy/peer_directory.h"
 #include "node/replication/replica_applier.h"
+#include "node/search/search_index.h"
 #include "server/peer_puller.h"
 #include "node/storage/store.h"
 
@@ -18,12 +19,13 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, Store* store,
                    const ReplicaApplier* applier, const PullerPool* pullers,
-                   const Authenticator* authenticator)
+                   search::SearchIndex* index, const Authenticator* authenticator)
       : directory_(directory),
         catalog_(catalog),
         store_(store),
         applier_(applier),
         pullers_(pullers),
+        index_(index),
         authenticator_(authenticator) {}
 
   grpc::Status PutPeer(grpc::ServerContext* context, const v1::PutPeerRequest* request,
@@ -58,6 +60,12 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                              v1::TrimChangeLogResponse* response) override;
   grpc::Status TestPeerLink(grpc::ServerContext* context, const v1::TestPeerLinkRequest* request,
                             v1::TestPeerLinkResponse* response) override;
+  grpc::Status RebuildSearchIndex(grpc::ServerContext* context,
+                                  const v1::RebuildSearchIndexRequest* request,
+                                  v1::RebuildSearchIndexResponse* response) override;
+  grpc::Status CheckSearchIndex(grpc::ServerContext* context,
+                                const v1::CheckSearchIndexRequest* request,
+                                v1::CheckSearchIndexResponse* response) override;
 
  private:
   // The caller, if it is an admin and `request` is well-formed.
@@ -69,6 +77,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   Store* const store_;
   const ReplicaApplier* const applier_;
   const PullerPool* const pullers_;
+  search::SearchIndex* const index_;
   const Authenticator* const authenticator_;
 };
 

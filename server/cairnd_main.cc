@@ -30,6 +30,7 @@
 #include "server/lesson_service.h"
 #include "server/peer_puller.h"
 #include "server/replication_service.h"
+#include "server/search_service.h"
 #include "server/security.h"
 
 namespace cairn::server {
@@ -93,6 +94,9 @@ int Run(int argc, char** argv) {
 
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
   if (!store.ok()) return Fail(store.status());
+  // Before anything writes a lesson, so the index sees every write.
+  absl::StatusOr<std::unique_ptr<search::SearchIndex>> index = search::SearchIndex::Open(store->get());
+  if (!index.ok()) return Fail(index.status());
   absl::StatusOr<std::unique_ptr<PeerDirectory>> directory =
       PeerDirectory::Open(store->get(), config->org_id(), Clock::Real());
   if (!directory.ok()) return Fail(directory.status());
@@ -128,7 +132,8 @@ int Run(int argc, char** argv) {
 
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
-                                 &authenticator);
+                                 index->get(), &authenticator);
+  SearchServiceImpl search_service(index->get(), &authenticator);
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));
@@ -142,6 +147,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);
+  builder.RegisterService(&search_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(

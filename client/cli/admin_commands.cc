@@ -202,6 +202,31 @@ int ChangelogTrim(const Args& args) {
   return 0;
 }
 
+int IndexRebuild(const Args& args) {
+  v1::RebuildSearchIndexResponse rebuilt =
+      OrDie(Connect(args)->RebuildSearchIndex(absl::Minutes(30)));
+  if (args.Has("json")) {
+    std::cout << ToJson(rebuilt) << "\n";
+  } else {
+    std::cout << "search index rebuilt in " << absl::StrFormat("%.1f", rebuilt.seconds()) << " s\n";
+  }
+  return 0;
+}
+
+int IndexCheck(const Args& args) {
+  v1::CheckSearchIndexResponse check = OrDie(Connect(args)->CheckSearchIndex(absl::Minutes(30)));
+  if (args.Has("json")) {
+    std::cout << ToJson(check) << "\n";
+  } else if (check.consistent()) {
+    std::cout << "search index consistent: " << check.lessons() << " lessons, " << check.postings()
+              << " postings checked\n";
+  } else {
+    std::cout << "search index INCONSISTENT (run `cairn index rebuild`):\n";
+    for (const std::string& problem : check.problems()) std::cout << "  " << problem << "\n";
+  }
+  return check.consistent() ? 0 : 1;
+}
+
 int PolicyShow(const Args& args) {
   uint64_t version = args.Has("version") ? ParseCount("version", args.Get("version")) : 0;
   v1::PeerPolicy policy = OrDie(Connect(args)->GetPolicy(PeerOf(args), version));
@@ -347,6 +372,8 @@ std::vector<Command> AdminCommands() {
       {"peer", "status", PeerStatus, {}, {}},
       {"peer", "link-test", PeerLinkTest, {"mb"}, {}},
       {"changelog", "trim", ChangelogTrim, {"keep"}, {}},
+      {"index", "rebuild", IndexRebuild, {}, {}},
+      {"index", "check", IndexCheck, {}, {}},
       {"policy", "show", PolicyShow, {"peer", "version"}, {}},
       {"policy", "set", PolicySet, {"peer", "file"}, {}},
       {"policy", "history", PolicyHistory, {"peer"}, {}},

@@ -30,6 +30,12 @@ Lesson flags: --title --summary --driving-event --lesson --recommendation (repea
   --marking red|amber+strict|amber|green|clear (default red)  --status observation|identified|learned|superseded
   --classification official|official-sensitive  --polarity good-practice|area-for-improvement
 
+Search (analysts):
+  search QUERY [--sector S] [--org ORG] [--topic T] [--status S] [--marking M] [--polarity P]
+               [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T]
+     QUERY: words (all must match), "a phrase", either OR other, -excluded, and the same filters
+     written as field:value, e.g.  cairn search '"battery management" mobile -drone sector:police'
+
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]
            [--may-query yes|no] [--community C (repeat)]    adds, or changes only what you give
@@ -45,6 +51,8 @@ Peers and sharing policy (admins):
   policy explain LESSON_ID --peer ORG            allowed or not, and the rule that decided
   policy preview --peer ORG --file DRAFT.textproto [--sample N]
   policy view --peer ORG [--limit N] [--all]     the lessons the peer may receive, as it gets them
+  index rebuild                                  index every lesson again (writes wait meanwhile)
+  index check                                    compare the search index with a fresh rebuild
   audit [--actor "user jo"] [--action policy.set|lesson.] [--since T] [--until T] [--limit N] [--all]
         (times as 2026-11-26 or 2026-11-26T10:00:00Z)
 

@@ -28,6 +28,7 @@ struct Command {
 
 std::vector<Command> LessonCommands();
 std::vector<Command> AdminCommands();
+std::vector<Command> SearchCommands();
 
 // Flags every command takes.
 extern const std::set<std::string> kConnectionFlags;

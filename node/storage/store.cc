@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "node/common/status_macros.h"
+#include "node/storage/doc_block.h"
 #include "rocksdb/db.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 
@@ -26,11 +28,51 @@ enum ColumnFamily : size_t {
   kHolders,
   kHeldFrom,
   kReplication,
+  kSearchDocs,
+  kSearchPostings,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
-    "default", "lessons", "changes",  "peers",    "policies",   "audit",
-    "meta",    "ledger",  "holders", "held_from", "replication"};
+    "default", "lessons", "changes",     "peers",       "policies",       "audit",
+    "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
+    "search_postings"};
+
+// Lessons re-indexed in one write while the search index is rebuilt.
+constexpr size_t kRebuildChunk = 1000;
+
+// Merges DocBlock operands (see doc_block.h) into the postings blocks.
+class DocBlockMergeOperator : public rocksdb::MergeOperator {
+ public:
+  bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
+    std::optional<absl::string_view> base;
+    if (in.existing_value != nullptr) {
+      base = absl::string_view(in.existing_value->data(), in.existing_value->size());
+    }
+    std::optional<std::string> merged = MergeDocBlocks(base, Operands(in.operand_list), false);
+    if (!merged) return false;
+    out->new_value = *std::move(merged);
+    return true;
+  }
+
+  bool PartialMergeMulti(const rocksdb::Slice&, const std::deque<rocksdb::Slice>& operand_list,
+                         std::string* new_value, rocksdb::Logger*) const override {
+    std::optional<std::string> merged = MergeDocBlocks(std::nullopt, Operands(operand_list), true);
+    if (!merged) return false;
+    *new_value = *std::move(merged);
+    return true;
+  }
+
+  const char* Name() const override { return "cairn.DocBlockMerge"; }
+
+ private:
+  template <typename Slices>
+  static std::vector<absl::string_view> Operands(const Slices& slices) {
+    std::vector<absl::string_view> operands;
+    operands.reserve(slices.size());
+    for (const rocksdb::Slice& slice : slices) operands.emplace_back(slice.data(), slice.size());
+    return operands;
+  }
+};
 
 // Debian's Abseil has its own string_view, which rocksdb::Slice does not take directly.
 rocksdb::Slice ToSlice(absl::string_view text) { return rocksdb::Slice(text.data(), text.size()); }
@@ -94,27 +136,39 @@ absl::StatusOr<Proto> ParseStored(const rocksdb::Slice& value, absl::string_view
 void StoreBatch::PutLedger(absl::string_view peer, absl::string_view lesson_id, uint64_t version) {
   v1::LedgerEntry entry;
   entry.set_version(version);
-  raw_.push_back({kLedger, PairKey(peer, lesson_id), entry.SerializeAsString()});
+  raw_.push_back({kLedger, Raw::kPut, PairKey(peer, lesson_id), entry.SerializeAsString()});
 }
 
 void StoreBatch::PutHolder(absl::string_view lesson_id, absl::string_view source,
                            v1::HolderEntry entry) {
   std::string value = entry.SerializeAsString();
-  raw_.push_back({kHolders, PairKey(lesson_id, source), value});
-  raw_.push_back({kHeldFrom, PairKey(source, lesson_id), std::move(value)});
+  raw_.push_back({kHolders, Raw::kPut, PairKey(lesson_id, source), value});
+  raw_.push_back({kHeldFrom, Raw::kPut, PairKey(source, lesson_id), std::move(value)});
 }
 
 void StoreBatch::DeleteHolder(absl::string_view lesson_id, absl::string_view source) {
-  raw_.push_back({kHolders, PairKey(lesson_id, source), std::nullopt});
-  raw_.push_back({kHeldFrom, PairKey(source, lesson_id), std::nullopt});
+  raw_.push_back({kHolders, Raw::kDelete, PairKey(lesson_id, source), ""});
+  raw_.push_back({kHeldFrom, Raw::kDelete, PairKey(source, lesson_id), ""});
 }
 
 void StoreBatch::PutPullState(absl::string_view peer, const v1::PullState& state) {
-  raw_.push_back({kReplication, absl::StrCat("pull/", peer), state.SerializeAsString()});
+  raw_.push_back({kReplication, Raw::kPut, absl::StrCat("pull/", peer), state.SerializeAsString()});
 }
 
 void StoreBatch::PutSendState(absl::string_view peer, const v1::SendState& state) {
-  raw_.push_back({kReplication, absl::StrCat("send/", peer), state.SerializeAsString()});
+  raw_.push_back({kReplication, Raw::kPut, absl::StrCat("send/", peer), state.SerializeAsString()});
+}
+
+void StoreBatch::PutSearchDoc(absl::string_view lesson_id, std::string record) {
+  raw_.push_back({kSearchDocs, Raw::kPut, std::string(lesson_id), std::move(record)});
+}
+
+void StoreBatch::DeleteSearchDoc(absl::string_view lesson_id) {
+  raw_.push_back({kSearchDocs, Raw::kDelete, std::string(lesson_id), ""});
+}
+
+void StoreBatch::MergePostings(std::string key, std::string operand) {
+  raw_.push_back({kSearchPostings, Raw::kMerge, std::move(key), std::move(operand)});
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
@@ -134,7 +188,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    rocksdb::ColumnFamilyOptions family;
+    if (name == kColumnFamilyNames[kSearchPostings]) {
+      family.merge_operator = std::make_shared<DocBlockMergeOperator>();
+    }
+    descriptors.emplace_back(name, family);
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
@@ -201,6 +259,7 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   uint64_t sequence = last_sequence_;
   // Each write's checks read the database, which does not yet hold this batch's earlier writes.
   absl::flat_hash_set<absl::string_view> ids_in_batch;
+  StoreBatch index_writes;
   for (const LessonWrite& lesson_write : batch.lessons_) {
     const v1::Lesson& lesson = lesson_write.lesson;
     if (!ids_in_batch.insert(lesson.id()).second) {
@@ -232,6 +291,9 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     change.set_lesson_id(lesson.id());
     change.set_version(remove || route ? stored_version : lesson.version());
     change.set_kind(lesson_write.change_kind);
+    if (indexer_ != nullptr && !route) {
+      indexer_->Index(stored.ok() ? &*stored : nullptr, remove ? nullptr : &lesson, &index_writes);
+    }
     if (remove) {
       write.Delete(handles_[kLessons], ToSlice(lesson.id()));
     } else if (!route) {
@@ -255,16 +317,13 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     write.Put(handles_[kAudit], SequenceKey(audit_sequence), event.SerializeAsString());
   }
   for (const auto& [key, value] : batch.meta_) write.Put(handles_[kMeta], key, value);
-  for (const StoreBatch::Raw& raw : batch.raw_) {
-    if (raw.value) {
-      write.Put(handles_[raw.column_family], raw.key, *raw.value);
-    } else {
-      write.Delete(handles_[raw.column_family], raw.key);
-    }
-  }
+  AddRaw(batch.raw_, &write);
+  AddRaw(index_writes.raw_, &write);
   rocksdb::WriteOptions options;
   options.sync = true;
-  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &write), "writing to the database"));
+  absl::Status written = FromRocks(db_->Write(options, &write), "writing to the database");
+  if (indexer_ != nullptr) indexer_->Finish(written.ok());
+  CAIRN_RETURN_IF_ERROR(written);
   last_sequence_ = sequence;
   last_audit_sequence_ = audit_sequence;
   {
@@ -465,6 +524,119 @@ absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_
   }
   CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
   return changes;
+}
+
+void Store::AddRaw(const std::vector<StoreBatch::Raw>& raws, rocksdb::WriteBatch* write) const {
+  for (const StoreBatch::Raw& raw : raws) {
+    rocksdb::ColumnFamilyHandle* family = handles_[raw.column_family];
+    switch (raw.op) {
+      case StoreBatch::Raw::kPut:
+        write->Put(family, raw.key, raw.value);
+        break;
+      case StoreBatch::Raw::kDelete:
+        write->Delete(family, raw.key);
+        break;
+      case StoreBatch::Raw::kMerge:
+        write->Merge(family, raw.key, raw.value);
+        break;
+    }
+  }
+}
+
+void Store::SetIndexer(LessonIndexer* indexer) {
+  absl::MutexLock lock(&write_mu_);
+  indexer_ = indexer;
+}
+
+absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view done_value) {
+  absl::MutexLock lock(&write_mu_);
+  if (indexer_ == nullptr) return absl::FailedPreconditionError("no search index to rebuild");
+  // Until the last write records `done_value`, a crash leaves `done_key` unset, and the index is
+  // rebuilt again when the node next starts.
+  rocksdb::WriteBatch clear;
+  clear.Delete(handles_[kMeta], ToSlice(done_key));
+  for (ColumnFamily family : {kSearchDocs, kSearchPostings}) {
+    clear.DeleteRange(handles_[family], "", std::string(256, '\xff'));
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(synced, &clear), "clearing the search index"));
+  indexer_->Reset();
+  StoreBatch chunk;
+  size_t in_chunk = 0;
+  auto write_chunk = [&]() -> absl::Status {
+    rocksdb::WriteBatch write;
+    AddRaw(chunk.raw_, &write);
+    absl::Status written = FromRocks(db_->Write({}, &write), "rebuilding the search index");
+    indexer_->Finish(written.ok());
+    chunk = StoreBatch();
+    in_chunk = 0;
+    return written;
+  };
+  absl::Status failed;
+  CAIRN_RETURN_IF_ERROR(ScanLessons("", [&](const v1::Lesson& lesson) {
+    indexer_->Index(nullptr, &lesson, &chunk);
+    if (++in_chunk < kRebuildChunk) return true;
+    failed = write_chunk();
+    return failed.ok();
+  }));
+  CAIRN_RETURN_IF_ERROR(failed);
+  CAIRN_RETURN_IF_ERROR(write_chunk());
+  // Merge every block's operands now, so queries after a rebuild read whole blocks.
+  for (ColumnFamily family : {kSearchDocs, kSearchPostings}) {
+    CAIRN_RETURN_IF_ERROR(FromRocks(db_->CompactRange({}, handles_[family], nullptr, nullptr),
+                                    "compacting the search index"));
+  }
+  rocksdb::WriteBatch done;
+  done.Put(handles_[kMeta], ToSlice(done_key), ToSlice(done_value));
+  return FromRocks(db_->Write(synced, &done), "rebuilding the search index");
+}
+
+uint64_t Store::SearchIndexBytes() const {
+  uint64_t total = 0;
+  for (ColumnFamily family : {kSearchDocs, kSearchPostings}) {
+    for (const char* property : {"rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables"}) {
+      uint64_t bytes = 0;
+      if (db_->GetIntProperty(handles_[family], property, &bytes)) total += bytes;
+    }
+  }
+  return total;
+}
+
+absl::Status Store::ScanSearchDocs(
+    const std::function<bool(absl::string_view lesson_id, absl::string_view record)>& visit)
+    const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kSearchDocs]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!visit(absl::string_view(it->key().data(), it->key().size()),
+               absl::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "reading the search index");
+}
+
+absl::Status Store::ScanPostings(
+    absl::string_view prefix,
+    const std::function<bool(absl::string_view key, absl::string_view block)>& visit) const {
+  rocksdb::ReadOptions options;
+  std::string upper(prefix);
+  // The first key after every key starting with `prefix` (no bound when it is all 0xff).
+  while (!upper.empty() && static_cast<uint8_t>(upper.back()) == 0xff) upper.pop_back();
+  rocksdb::Slice upper_slice;
+  if (!upper.empty()) {
+    upper.back() = static_cast<char>(static_cast<uint8_t>(upper.back()) + 1);
+    upper_slice = ToSlice(upper);
+    options.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handles_[kSearchPostings]));
+  for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+    if (!visit(absl::string_view(it->key().data(), it->key().size()),
+               absl::string_view(it->value().data(), it->value().size()))) {
+      break;
+    }
+  }
+  return FromRocks(it->status(), "reading the search index");
 }
 
 uint64_t Store::LastSequence() const {

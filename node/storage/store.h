@@ -23,6 +23,7 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class Env;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace cairn {
@@ -55,6 +56,11 @@ class StoreBatch {
   void DeleteHolder(absl::string_view lesson_id, absl::string_view source);
   void PutPullState(absl::string_view peer, const v1::PullState& state);
   void PutSendState(absl::string_view peer, const v1::SendState& state);
+  // The search index (node/search): a record per indexed lesson, and postings blocks, whose
+  // operands are DocBlocks (doc_block.h) merged into the stored block.
+  void PutSearchDoc(absl::string_view lesson_id, std::string record);
+  void DeleteSearchDoc(absl::string_view lesson_id);
+  void MergePostings(std::string key, std::string operand);
 
  private:
   friend class Store;
@@ -64,13 +70,30 @@ class StoreBatch {
   std::vector<v1::PeerPolicy> policies_;
   std::vector<v1::AuditEvent> audit_;
   std::vector<std::pair<std::string, std::string>> meta_;
-  // Raw puts and deletes of replication records: (column family, key, value or nullopt).
+  // Raw writes of replication and search records.
   struct Raw {
+    enum Op { kPut, kDelete, kMerge };
     int column_family;
+    Op op;
     std::string key;
-    std::optional<std::string> value;
+    std::string value;  // empty for kDelete
   };
   std::vector<Raw> raw_;
+};
+
+// Keeps records derived from lessons (the search index) in step with them: Store::Commit tells it
+// of every change to a lesson's content, with the store's write lock held, and writes what it adds
+// in the same atomic batch as the lesson.
+class LessonIndexer {
+ public:
+  virtual ~LessonIndexer() = default;
+  // `before`: the stored lesson, or null when there is none; `after`: its new content, or null
+  // when it is deleted. Adds the index's writes to `writes`.
+  virtual void Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) = 0;
+  // The writes added since the last Finish were written (durably), or not.
+  virtual void Finish(bool written) = 0;
+  // The index on disk was cleared for a rebuild.
+  virtual void Reset() = 0;
 };
 
 // Owns the RocksDB instance. Column families:
@@ -84,6 +107,8 @@ class StoreBatch {
 //   holders   lesson id, NUL, source peer -> v1::HolderEntry (who supplied each copy)
 //   held_from source peer, NUL, lesson id -> v1::HolderEntry (the same, by source)
 //   replication  "pull/" or "send/" + peer -> v1::PullState or v1::SendState
+//   search_docs      lesson id -> the search index's record of it (node/search)
+//   search_postings  term, NUL, block number -> DocBlock of postings (merged, see doc_block.h)
 // Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so
 // once a write returns OK it survives a crash, and the change log never disagrees with the
 // lessons; audit events are written in the batch of the change they record. Thread-safe: reads
@@ -173,8 +198,27 @@ class Store {
   // The highest sequence number given out so far (0 for an empty log).
   uint64_t LastSequence() const;
 
+  // Makes `indexer` (not owned; null for none) part of every Commit. Call before writing.
+  void SetIndexer(LessonIndexer* indexer);
+  // Clears the search index and indexes every lesson again, holding off other writes meanwhile;
+  // compacts it; on success stores meta `done_key` = `done_value`, which stays unset if the node
+  // stops first.
+  // FAILED_PRECONDITION without an indexer.
+  absl::Status RebuildIndex(absl::string_view done_key, absl::string_view done_value);
+  // The search index's size: its SST files plus what is still in memtables.
+  uint64_t SearchIndexBytes() const;
+  // The search index's records, in key order, until `visit` returns false.
+  absl::Status ScanSearchDocs(
+      const std::function<bool(absl::string_view lesson_id, absl::string_view record)>& visit)
+      const;
+  // The postings blocks whose keys start with `prefix`, in key order, until `visit` returns false.
+  absl::Status ScanPostings(
+      absl::string_view prefix,
+      const std::function<bool(absl::string_view key, absl::string_view block)>& visit) const;
+
  private:
   Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  void AddRaw(const std::vector<StoreBatch::Raw>& raws, rocksdb::WriteBatch* write) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
@@ -182,6 +226,7 @@ class Store {
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_audit_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t first_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
+  LessonIndexer* indexer_ ABSL_GUARDED_BY(write_mu_) = nullptr;
   mutable absl::Mutex commit_mu_;
   mutable absl::CondVar committed_;
   uint64_t commit_count_ ABSL_GUARDED_BY(commit_mu_) = 0;

@@ -1,0 +1,106 @@
+// cairn search: ranked full-text search of the lessons this node holds.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "client/cli/common.h"
+#include "client/lesson_client.h"
+
+namespace cairn::cli {
+namespace {
+
+using client::LessonClient;
+
+// The query language's filter fields that also have a flag of their own.
+constexpr const char* kFilterFlags[] = {"sector", "org", "topic", "status",
+                                        "marking", "polarity", "after", "before"};
+
+// The query with each filter flag added as field:"value".
+std::string QueryFrom(const Args& args) {
+  std::vector<std::string> parts;
+  for (const std::string& word : args.positional()) parts.push_back(word);
+  for (const char* flag : kFilterFlags) {
+    for (const std::string& value : args.GetAll(flag)) {
+      if (value.find('"') != std::string::npos) {
+        Usage(absl::StrCat("--", flag, ": a value cannot hold a double quote"));
+      }
+      parts.push_back(absl::StrCat(flag, ":\"", value, "\""));
+    }
+  }
+  if (parts.empty()) Usage("'search' needs a query, a filter flag, or both");
+  return absl::StrJoin(parts, " ");
+}
+
+// The snippet with its highlights marked: bold on a terminal, **word** otherwise.
+std::string MarkedSnippet(const v1::SearchHit& hit, bool terminal) {
+  const std::string& text = hit.snippet();
+  const char* open = terminal ? "\033[1m" : "**";
+  const char* close = terminal ? "\033[0m" : "**";
+  std::string out;
+  size_t at = 0;
+  for (const v1::Highlight& highlight : hit.highlights()) {
+    if (highlight.begin() < at || highlight.end() > text.size() || highlight.begin() > highlight.end()) {
+      continue;
+    }
+    absl::StrAppend(&out, text.substr(at, highlight.begin() - at), open,
+                    text.substr(highlight.begin(), highlight.end() - highlight.begin()), close);
+    at = highlight.end();
+  }
+  absl::StrAppend(&out, text.substr(at));
+  return out;
+}
+
+int Search(const Args& args) {
+  v1::SearchRequest request;
+  request.set_query(QueryFrom(args));
+  if (args.Has("limit")) {
+    request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
+  }
+  if (args.Has("page-token")) request.set_page_token(args.Get("page-token"));
+  std::unique_ptr<LessonClient> client = OrDie(LessonClient::Connect(ConnectionFrom(args)));
+  v1::SearchResponse response = OrDie(client->Search(request));
+  if (args.Has("json")) {
+    std::cout << ToJson(response) << "\n";
+    return 0;
+  }
+  std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
+            << " match " << request.query() << "\n";
+  bool terminal = isatty(STDOUT_FILENO);
+  for (int i = 0; i < response.hits_size(); ++i) {
+    const v1::SearchHit& hit = response.hits(i);
+    std::cout << "\n"
+              << absl::StrFormat("%2d. %s", i + 1, hit.title()) << "\n"
+              << "    " << hit.lesson_id() << "  v" << hit.version() << "  "
+              << (hit.origin_sector().empty() ? "" : hit.origin_sector() + "  ")
+              << MarkingName(hit.marking()) << "  " << StatusName(hit.status())
+              << absl::StrFormat("  score %.2f", hit.score()) << "\n";
+    if (!hit.snippet().empty()) {
+      std::cout << "    " << hit.snippet_field() << ": " << MarkedSnippet(hit, terminal) << "\n";
+    }
+  }
+  if (response.facets_size() > 0) std::cout << "\n";
+  for (const v1::Facet& facet : response.facets()) {
+    std::vector<std::string> values;
+    for (const v1::FacetValue& value : facet.values()) {
+      values.push_back(absl::StrCat(value.value(), " (", value.count(), ")"));
+    }
+    std::cout << absl::StrFormat("%-7s %s", facet.field() + ":", absl::StrJoin(values, ", ")) << "\n";
+  }
+  if (!response.next_page_token().empty()) {
+    std::cout << "\nmore: --page-token " << response.next_page_token() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::vector<Command> SearchCommands() {
+  std::set<std::string> flags = {"limit", "page-token"};
+  flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
+  return {{"search", "", Search, flags, {}}};
+}
+
+}  // namespace cairn::cli

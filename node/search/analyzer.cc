@@ -1,0 +1,93 @@
+#include "node/search/analyzer.h"
+
+#include <libstemmer.h>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace cairn::search {
+namespace {
+
+// Common English function words: they match nearly every lesson, so they only dilute ranking.
+// (The list follows the usual short English stop lists: articles, pronouns, auxiliaries,
+// prepositions, conjunctions.)
+const absl::flat_hash_set<absl::string_view>& StopWords() {
+  static const auto* words = new absl::flat_hash_set<absl::string_view>{
+      "a",    "about", "above", "after", "again", "against", "all",   "am",    "an",    "and",
+      "any",  "are",   "as",    "at",    "be",    "because", "been",  "before", "being", "below",
+      "between", "both", "but", "by",    "can",   "could",   "did",   "do",    "does",  "doing",
+      "down", "during", "each", "few",   "for",   "from",    "further", "had", "has",   "have",
+      "having", "he",  "her",   "here",  "hers",  "herself", "him",   "himself", "his", "how",
+      "i",    "if",    "in",    "into",  "is",    "it",      "its",   "itself", "just", "me",
+      "more", "most",  "my",    "myself", "no",   "nor",     "not",   "now",   "of",    "off",
+      "on",   "once",  "only",  "or",    "other", "our",     "ours",  "ourselves", "out", "over",
+      "own",  "same",  "she",   "should", "so",   "some",    "such",  "than",  "that",  "the",
+      "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those",
+      "through", "to", "too",   "under", "until", "up",      "very",  "was",   "we",    "were",
+      "what", "when",  "where", "which", "while", "who",     "whom",  "why",   "will",  "with",
+      "would", "you",  "your",  "yours", "yourself", "yourselves"};
+  return *words;
+}
+
+bool IsWordByte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+// Calls visit(begin, end) for each word of `text`.
+template <typename Visit>
+void ForEachWord(absl::string_view text, Visit visit) {
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !IsWordByte(text[i])) ++i;
+    size_t begin = i;
+    while (i < text.size() && IsWordByte(text[i])) ++i;
+    if (i > begin) visit(begin, i);
+  }
+}
+
+}  // namespace
+
+struct Analyzer::Stemmer {
+  ~Stemmer() { sb_stemmer_delete(stemmer); }
+  sb_stemmer* stemmer = sb_stemmer_new("english", "UTF_8");
+};
+
+Analyzer::Analyzer() : stemmer_(std::make_unique<Stemmer>()) {}
+
+Analyzer::~Analyzer() = default;
+
+std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_position) {
+  std::vector<Token> tokens;
+  uint32_t position = first_position;
+  std::string word;
+  ForEachWord(text, [&](size_t begin, size_t end) {
+    uint32_t this_position = position++;
+    if (end - begin > kMaxWordBytes) return;
+    word.assign(text.data() + begin, end - begin);
+    for (char& c : word) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (StopWords().contains(word)) return;
+    const sb_symbol* stem = sb_stemmer_stem(
+        stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+        static_cast<int>(word.size()));
+    Token token;
+    if (stem != nullptr) {
+      token.term.assign(reinterpret_cast<const char*>(stem), sb_stemmer_length(stemmer_->stemmer));
+    } else {
+      token.term = word;  // out of memory in the stemmer: index the word as it is
+    }
+    token.position = this_position;
+    token.begin = static_cast<uint32_t>(begin);
+    token.end = static_cast<uint32_t>(end);
+    tokens.push_back(std::move(token));
+  });
+  return tokens;
+}
+
+uint32_t Analyzer::CountWords(absl::string_view text) {
+  uint32_t count = 0;
+  ForEachWord(text, [&](size_t, size_t) { ++count; });
+  return count;
+}
+
+}  // namespace cairn::search

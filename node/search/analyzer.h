@@ -1,0 +1,50 @@
+// Text analysis for the search index: words, lower-cased, stop words out, English Snowball stems.
+// SPEC section 6.
+#ifndef CAIRN_NODE_SEARCH_ANALYZER_H_
+#define CAIRN_NODE_SEARCH_ANALYZER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace cairn::search {
+
+// One indexed word of a text.
+struct Token {
+  std::string term;       // the stem, e.g. "batteri" for "Batteries"
+  uint32_t position = 0;  // word number in the text; stop words take a number too
+  uint32_t begin = 0;     // byte offsets of the word as written, for snippets
+  uint32_t end = 0;
+};
+
+// Words are maximal runs of ASCII letters and digits and of bytes of multi-byte UTF-8 characters,
+// so "Wi-Fi" is two words and "café" one. ASCII letters are lower-cased, then each word is
+// stemmed with the Snowball English stemmer (libstemmer). Stop words ("the", "of", ...) are not
+// returned but keep their position, so a phrase matches across them as it does in the text.
+// Words over kMaxWordBytes are skipped. Not thread-safe (the stemmer keeps state): one per thread.
+class Analyzer {
+ public:
+  static constexpr size_t kMaxWordBytes = 64;
+
+  Analyzer();
+  ~Analyzer();
+  Analyzer(const Analyzer&) = delete;
+  Analyzer& operator=(const Analyzer&) = delete;
+
+  // The tokens of `text`, numbering words from `first_position`.
+  std::vector<Token> Analyze(absl::string_view text, uint32_t first_position = 0);
+
+  // The number of words `text` holds, stop words included: the next first_position to use.
+  static uint32_t CountWords(absl::string_view text);
+
+ private:
+  struct Stemmer;
+  std::unique_ptr<Stemmer> stemmer_;
+};
+
+}  // namespace cairn::search
+
+#endif  // CAIRN_NODE_SEARCH_ANALYZER_H_

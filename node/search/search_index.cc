@@ -1,0 +1,763 @@
+#include "node/search/search_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "node/common/page_token.h"
+#include "node/common/status_macros.h"
+#include "node/common/time_proto.h"
+#include "node/search/analyzer.h"
+#include "node/search/query.h"
+#include "node/storage/doc_block.h"
+
+namespace cairn::search {
+namespace {
+
+// Bump when the postings or record format changes: nodes then rebuild the index on start.
+constexpr absl::string_view kFormatKey = "search/format";
+constexpr absl::string_view kFormat = "1";
+
+constexpr int kFields = 3;  // title, summary, body
+constexpr std::array<absl::string_view, kFields> kFieldNames = {"title", "summary", "body"};
+constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
+constexpr double kK1 = 1.2;
+constexpr double kB = 0.75;
+constexpr int kBlockShift = 7;            // 128 document numbers a postings block
+constexpr uint32_t kPartGap = 8;          // positions between parts of the body: no phrase spans two
+constexpr size_t kDefaultPageSize = 10;
+constexpr size_t kFacetValues = 10;
+constexpr size_t kSnippetBytes = 220;
+constexpr size_t kSnippetLeadBytes = 60;  // context kept before the first match
+constexpr size_t kMaxCheckProblems = 20;
+
+std::string PostingsKey(absl::string_view term, uint32_t doc) {
+  std::string key(term);
+  key.push_back('\0');
+  uint32_t block = doc >> kBlockShift;
+  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(block >> shift));
+  return key;
+}
+
+std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
+
+// A term's occurrences in one lesson: word positions in each field.
+using Occurrences = std::array<std::vector<uint32_t>, kFields>;
+
+// The payload of a posting: the term's count in each field, then each field's positions as
+// deltas.
+std::string EncodePosting(const Occurrences& occurrences) {
+  std::string payload;
+  for (const auto& positions : occurrences) PutVarint(positions.size(), &payload);
+  for (const auto& positions : occurrences) {
+    uint32_t last = 0;
+    for (uint32_t position : positions) {
+      PutVarint(position - last, &payload);
+      last = position;
+    }
+  }
+  return payload;
+}
+
+bool DecodeCounts(absl::string_view* payload, std::array<uint32_t, kFields>* counts) {
+  for (uint32_t& count : *counts) {
+    uint64_t value = 0;
+    if (!GetVarint(payload, &value) || value > UINT32_MAX) return false;
+    count = static_cast<uint32_t>(value);
+  }
+  return true;
+}
+
+bool DecodePositions(absl::string_view payload, Occurrences* occurrences) {
+  std::array<uint32_t, kFields> counts;
+  if (!DecodeCounts(&payload, &counts)) return false;
+  for (int field = 0; field < kFields; ++field) {
+    (*occurrences)[field].clear();
+    uint64_t position = 0;
+    for (uint32_t i = 0; i < counts[field]; ++i) {
+      uint64_t delta = 0;
+      if (!GetVarint(&payload, &delta)) return false;
+      position += delta;
+      (*occurrences)[field].push_back(static_cast<uint32_t>(position));
+    }
+  }
+  return true;
+}
+
+// The texts of a lesson's three fields; the body is every other text field, in parts.
+std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson& lesson) {
+  std::array<std::vector<absl::string_view>, kFields> fields;
+  fields[0].push_back(lesson.title());
+  fields[1].push_back(lesson.summary());
+  std::vector<absl::string_view>& body = fields[2];
+  body.push_back(lesson.driving_event());
+  body.push_back(lesson.lesson());
+  for (const std::string& text : lesson.recommendations()) body.push_back(text);
+  body.push_back(lesson.evidence());
+  body.push_back(lesson.project());
+  body.push_back(lesson.lifecycle_phase());
+  for (const std::string& text : lesson.topics()) body.push_back(text);
+  for (const std::string& text : lesson.tags()) body.push_back(text);
+  return fields;
+}
+
+// Every term of `lesson` with its occurrences, and the number of words in each field.
+std::map<std::string, Occurrences> AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                                                 std::array<uint32_t, kFields>* words) {
+  std::map<std::string, Occurrences> terms;
+  auto fields = FieldTexts(lesson);
+  for (int field = 0; field < kFields; ++field) {
+    uint32_t position = 0;
+    for (absl::string_view part : fields[field]) {
+      if (part.empty()) continue;
+      for (Token& token : analyzer->Analyze(part, position)) {
+        terms[std::move(token.term)][field].push_back(token.position);
+      }
+      position += Analyzer::CountWords(part) + kPartGap;
+    }
+    (*words)[field] = position;
+  }
+  return terms;
+}
+
+v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
+                        const std::array<uint32_t, kFields>& words) {
+  v1::IndexedDoc record;
+  record.set_doc(doc);
+  for (uint32_t count : words) record.add_field_words(count);
+  record.set_sector(absl::AsciiStrToLower(lesson.origin_sector()));
+  record.set_org(absl::AsciiStrToLower(lesson.origin_org()));
+  for (const std::string& topic : lesson.topics()) record.add_topics(absl::AsciiStrToLower(topic));
+  record.set_status(lesson.status());
+  record.set_marking(lesson.marking());
+  record.set_polarity(lesson.polarity());
+  if (lesson.has_occurred_at()) record.set_occurred_unix_seconds(lesson.occurred_at().seconds());
+  return record;
+}
+
+// FNV-1a: a fingerprint of the query that is the same in every process, for page tokens.
+uint64_t Fingerprint(absl::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  return hash;
+}
+
+std::string StatusName(v1::LessonStatus status) {
+  switch (status) {
+    case v1::OBSERVATION: return "observation";
+    case v1::LESSON_IDENTIFIED: return "identified";
+    case v1::LESSON_LEARNED: return "learned";
+    case v1::SUPERSEDED: return "superseded";
+    case v1::RETRACTED: return "retracted";
+    default: return "unspecified";
+  }
+}
+
+// Moves `at` back to the start of a UTF-8 character.
+size_t CharBoundary(absl::string_view text, size_t at) {
+  while (at > 0 && at < text.size() && (static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
+}  // namespace
+
+struct SearchIndex::Doc {
+  v1::IndexedDoc record;
+  std::string id;
+};
+
+struct SearchIndex::Postings {
+  double idf = 0;
+  std::vector<uint32_t> docs;
+  std::vector<std::array<uint32_t, kFields>> counts;
+  std::string payload_bytes;           // every posting's payload, one after another
+  std::vector<uint32_t> payload_ends;  // where each ends in payload_bytes
+
+  absl::string_view payload(size_t i) const {
+    uint32_t begin = i == 0 ? 0 : payload_ends[i - 1];
+    return absl::string_view(payload_bytes).substr(begin, payload_ends[i] - begin);
+  }
+};
+
+struct SearchIndex::Matches {
+  std::vector<uint32_t> docs;  // sorted
+  std::vector<double> scores;
+};
+
+namespace {
+
+// Documents in both, scores added.
+void Intersect(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_scores,
+               const std::vector<uint32_t>& b_docs, const std::vector<double>& b_scores,
+               std::vector<uint32_t>* docs, std::vector<double>* scores) {
+  size_t i = 0, j = 0;
+  while (i < a_docs.size() && j < b_docs.size()) {
+    if (a_docs[i] < b_docs[j]) {
+      ++i;
+    } else if (b_docs[j] < a_docs[i]) {
+      ++j;
+    } else {
+      docs->push_back(a_docs[i]);
+      scores->push_back(a_scores[i] + b_scores[j]);
+      ++i;
+      ++j;
+    }
+  }
+}
+
+// Documents in either, scores added.
+void Unite(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_scores,
+           const std::vector<uint32_t>& b_docs, const std::vector<double>& b_scores,
+           std::vector<uint32_t>* docs, std::vector<double>* scores) {
+  size_t i = 0, j = 0;
+  while (i < a_docs.size() || j < b_docs.size()) {
+    if (j == b_docs.size() || (i < a_docs.size() && a_docs[i] < b_docs[j])) {
+      docs->push_back(a_docs[i]);
+      scores->push_back(a_scores[i++]);
+    } else if (i == a_docs.size() || b_docs[j] < a_docs[i]) {
+      docs->push_back(b_docs[j]);
+      scores->push_back(b_scores[j++]);
+    } else {
+      docs->push_back(a_docs[i]);
+      scores->push_back(a_scores[i++] + b_scores[j++]);
+    }
+  }
+}
+
+}  // namespace
+
+SearchIndex::SearchIndex(Store* store) : store_(store) {}
+
+SearchIndex::~SearchIndex() { store_->SetIndexer(nullptr); }
+
+absl::StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(Store* store) {
+  std::unique_ptr<SearchIndex> index(new SearchIndex(store));
+  absl::StatusOr<std::string> format = store->GetMeta(kFormatKey);
+  if (!format.ok() && !absl::IsNotFound(format.status())) return format.status();
+  CAIRN_RETURN_IF_ERROR(index->Load());
+  store->SetIndexer(index.get());
+  if (!format.ok() || *format != kFormat) CAIRN_RETURN_IF_ERROR(index->Rebuild());
+  return index;
+}
+
+absl::Status SearchIndex::Load() {
+  absl::MutexLock lock(&mu_);
+  absl::Status failed;
+  CAIRN_RETURN_IF_ERROR(store_->ScanSearchDocs([&](absl::string_view id, absl::string_view bytes) {
+    auto doc = std::make_unique<Doc>();
+    doc->id = std::string(id);
+    if (!doc->record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) ||
+        doc->record.field_words_size() != kFields) {
+      failed = absl::DataLossError(absl::StrCat("search index record of ", id, " is corrupt"));
+      return false;
+    }
+    uint32_t number = doc->record.doc();
+    if (number >= docs_.size()) docs_.resize(number + 1);
+    for (int field = 0; field < kFields; ++field) total_words_[field] += doc->record.field_words(field);
+    ++live_docs_;
+    doc_numbers_[doc->id] = number;
+    docs_[number] = std::move(doc);
+    return true;
+  }));
+  next_doc_ = static_cast<uint32_t>(docs_.size());
+  return failed;
+}
+
+void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) {
+  const std::string& id = after != nullptr ? after->id() : before->id();
+  std::optional<uint32_t> existing;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = doc_numbers_.find(id);
+    if (it != doc_numbers_.end()) existing = it->second;
+  }
+  Analyzer analyzer;
+  std::array<uint32_t, kFields> words{};
+  std::map<std::string, Occurrences> old_terms;
+  if (existing && before != nullptr) old_terms = AnalyzeLesson(*before, &analyzer, &words);
+  if (after == nullptr) {
+    if (!existing) return;
+    for (const auto& [term, ignored] : old_terms) {
+      DocBlockWriter removal;
+      removal.Remove(*existing);
+      writes->MergePostings(PostingsKey(term, *existing), std::move(removal).Finish());
+    }
+    writes->DeleteSearchDoc(id);
+    pending_.emplace_back(id, nullptr);
+    return;
+  }
+  uint32_t number = existing ? *existing : next_doc_++;
+  std::map<std::string, Occurrences> new_terms = AnalyzeLesson(*after, &analyzer, &words);
+  for (const auto& [term, occurrences] : old_terms) {
+    if (new_terms.contains(term)) continue;
+    DocBlockWriter removal;
+    removal.Remove(number);
+    writes->MergePostings(PostingsKey(term, number), std::move(removal).Finish());
+  }
+  for (const auto& [term, occurrences] : new_terms) {
+    auto old = old_terms.find(term);
+    if (old != old_terms.end() && old->second == occurrences) continue;  // unchanged
+    DocBlockWriter addition;
+    addition.Add(number, EncodePosting(occurrences));
+    writes->MergePostings(PostingsKey(term, number), std::move(addition).Finish());
+  }
+  auto doc = std::make_unique<Doc>();
+  doc->id = id;
+  doc->record = RecordOf(*after, number, words);
+  writes->PutSearchDoc(id, doc->record.SerializeAsString());
+  pending_.emplace_back(id, std::move(doc));
+}
+
+void SearchIndex::Finish(bool written) {
+  if (written) {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, doc] : pending_) {
+      auto it = doc_numbers_.find(id);
+      if (it != doc_numbers_.end()) {
+        const Doc& old = *docs_[it->second];
+        for (int field = 0; field < kFields; ++field) total_words_[field] -= old.record.field_words(field);
+        --live_docs_;
+        docs_[it->second].reset();
+        doc_numbers_.erase(it);
+      }
+      if (doc == nullptr) continue;
+      uint32_t number = doc->record.doc();
+      if (number >= docs_.size()) docs_.resize(number + 1);
+      for (int field = 0; field < kFields; ++field) total_words_[field] += doc->record.field_words(field);
+      ++live_docs_;
+      doc_numbers_[id] = number;
+      docs_[number] = std::move(doc);
+    }
+  }
+  pending_.clear();
+}
+
+void SearchIndex::Reset() {
+  absl::MutexLock lock(&mu_);
+  docs_.clear();
+  doc_numbers_.clear();
+  total_words_ = {0, 0, 0};
+  live_docs_ = 0;
+  pending_.clear();
+  next_doc_ = 0;
+}
+
+absl::Status SearchIndex::Rebuild() { return store_->RebuildIndex(kFormatKey, kFormat); }
+
+absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::string& term) const {
+  Postings postings;
+  bool corrupt = false;
+  CAIRN_RETURN_IF_ERROR(store_->ScanPostings(TermPrefix(term), [&](absl::string_view,
+                                                                   absl::string_view block) {
+    DocBlockReader reader(block);
+    DocEntry entry;
+    while (reader.Next(&entry)) {
+      // Postings of a document the table does not know yet (written a moment ago) wait.
+      if (entry.doc >= docs_.size() || docs_[entry.doc] == nullptr) continue;
+      absl::string_view payload = entry.payload;
+      std::array<uint32_t, kFields> counts;
+      if (!DecodeCounts(&payload, &counts)) {
+        corrupt = true;
+        return false;
+      }
+      postings.docs.push_back(entry.doc);
+      postings.counts.push_back(counts);
+      postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
+      postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
+    }
+    corrupt |= reader.corrupt();
+    return !corrupt;
+  }));
+  if (corrupt) {
+    return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
+                                            "' are corrupt; run `cairn index rebuild`"));
+  }
+  double df = static_cast<double>(postings.docs.size());
+  postings.idf = std::log(1 + (static_cast<double>(live_docs_) - df + 0.5) / (df + 0.5));
+  return postings;
+}
+
+double SearchIndex::Score(const Postings& postings, size_t i) const {
+  const Doc& doc = *docs_[postings.docs[i]];
+  double weighted = 0;
+  for (int field = 0; field < kFields; ++field) {
+    uint32_t count = postings.counts[i][field];
+    if (count == 0) continue;
+    double average = live_docs_ > 0 ? total_words_[field] / live_docs_ : 1;
+    double length = average > 0 ? doc.record.field_words(field) / average : 1;
+    weighted += kFieldWeights[field] * count / (1 - kB + kB * length);
+  }
+  return postings.idf * weighted * (kK1 + 1) / (weighted + kK1);
+}
+
+absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
+    const std::vector<std::string>& terms, const std::vector<uint32_t>& offsets,
+    bool needs_positions, std::map<std::string, Postings>* cache) const {
+  std::vector<const Postings*> lists;
+  for (const std::string& term : terms) {
+    auto it = cache->find(term);
+    if (it == cache->end()) {
+      CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term));
+      it = cache->emplace(term, std::move(postings)).first;
+    }
+    lists.push_back(&it->second);
+  }
+  Matches matches;
+  if (lists.size() == 1 && !needs_positions) {
+    matches.docs = lists[0]->docs;
+    for (size_t i = 0; i < lists[0]->docs.size(); ++i) matches.scores.push_back(Score(*lists[0], i));
+    return matches;
+  }
+  // A phrase: every term in one field, at the same distances as in the query.
+  std::vector<size_t> at(lists.size(), 0);
+  std::vector<Occurrences> positions(lists.size());
+  for (size_t first = 0; first < lists[0]->docs.size(); ++first) {
+    uint32_t doc = lists[0]->docs[first];
+    bool everywhere = true;
+    for (size_t j = 1; j < lists.size() && everywhere; ++j) {
+      const std::vector<uint32_t>& docs = lists[j]->docs;
+      at[j] = std::lower_bound(docs.begin() + at[j], docs.end(), doc) - docs.begin();
+      everywhere = at[j] < docs.size() && docs[at[j]] == doc;
+    }
+    if (!everywhere) continue;
+    at[0] = first;
+    for (size_t j = 0; j < lists.size(); ++j) {
+      if (!DecodePositions(lists[j]->payload(at[j]), &positions[j])) {
+        return absl::DataLossError("the search index's positions are corrupt; run `cairn index rebuild`");
+      }
+    }
+    bool found = false;
+    for (int field = 0; field < kFields && !found; ++field) {
+      for (uint32_t start : positions[0][field]) {
+        bool all = true;
+        for (size_t j = 1; j < lists.size() && all; ++j) {
+          const auto& field_positions = positions[j][field];
+          all = std::binary_search(field_positions.begin(), field_positions.end(),
+                                   start + offsets[j] - offsets[0]);
+        }
+        if (all) {
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) continue;
+    double score = 0;
+    for (size_t j = 0; j < lists.size(); ++j) score += Score(*lists[j], at[j]);
+    matches.docs.push_back(doc);
+    matches.scores.push_back(score);
+  }
+  return matches;
+}
+
+absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request) const {
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
+  if (page_size == 0 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be 1 to ", kMaxPageSize, ", not ", page_size));
+  }
+  const std::string fingerprint = absl::StrCat(Fingerprint(request.query()));
+  size_t offset = 0;
+  if (!request.page_token().empty()) {
+    CAIRN_ASSIGN_OR_RETURN(std::string position, DecodePageToken("search", request.page_token()));
+    std::pair<std::string, std::string> parts = absl::StrSplit(position, absl::MaxSplits('/', 1));
+    if (parts.first != fingerprint || !absl::SimpleAtoi(parts.second, &offset)) {
+      return absl::InvalidArgumentError("page_token: it belongs to a different query");
+    }
+  }
+  if (offset + page_size > kMaxResultOffset) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token: results beyond the first ", kMaxResultOffset, " are not served; refine the query"));
+  }
+
+  Analyzer analyzer;
+  std::vector<std::string> highlight_terms;
+  std::vector<uint32_t> ranked_docs;
+  std::vector<double> ranked_scores;
+  v1::SearchResponse response;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
+    std::optional<Matches> required;
+    std::vector<Matches> excluded;
+    bool text_asked = false;
+    for (const Clause& clause : query.clauses) {
+      Matches any;
+      bool has_terms = false;
+      for (const TextTerm& alternative : clause.alternatives) {
+        std::vector<Token> tokens = analyzer.Analyze(alternative.text);
+        if (tokens.empty()) continue;  // stop words only
+        has_terms = true;
+        std::vector<std::string> terms;
+        std::vector<uint32_t> offsets;
+        for (Token& token : tokens) {
+          if (!clause.excluded) highlight_terms.push_back(token.term);
+          terms.push_back(std::move(token.term));
+          offsets.push_back(token.position);
+        }
+        CAIRN_ASSIGN_OR_RETURN(Matches matches,
+                               MatchText(terms, offsets, terms.size() > 1, &cache));
+        Matches united;
+        Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
+        any = std::move(united);
+      }
+      text_asked |= !clause.excluded;  // even if only stop words: then it matches nothing
+      if (!has_terms) continue;
+      if (clause.excluded) {
+        excluded.push_back(std::move(any));
+      } else if (!required) {
+        required = std::move(any);
+      } else {
+        Matches both;
+        Intersect(required->docs, required->scores, any.docs, any.scores, &both.docs, &both.scores);
+        required = std::move(both);
+      }
+    }
+    const Filters& filters = query.filters;
+    bool filtered = !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
+                    !filters.statuses.empty() || !filters.markings.empty() ||
+                    !filters.polarities.empty() || filters.after != absl::InfinitePast() ||
+                    filters.before != absl::InfiniteFuture();
+    if (!required && text_asked && !filtered) required.emplace();  // stop words alone match nothing
+    if (!required) {
+      required.emplace();
+      for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
+        if (docs_[doc] == nullptr) continue;
+        required->docs.push_back(doc);
+        required->scores.push_back(0);
+      }
+    }
+    absl::flat_hash_set<uint32_t> left_out;
+    for (const Matches& matches : excluded) left_out.insert(matches.docs.begin(), matches.docs.end());
+
+    auto listed = [](const auto& allowed, const auto& value) {
+      return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+    };
+    std::map<std::string, std::map<std::string, uint64_t>> facet_counts;
+    for (size_t i = 0; i < required->docs.size(); ++i) {
+      uint32_t number = required->docs[i];
+      if (left_out.contains(number)) continue;
+      const v1::IndexedDoc& doc = docs_[number]->record;
+      bool topic_ok = filters.topics.empty() ||
+                      std::any_of(doc.topics().begin(), doc.topics().end(), [&](const std::string& topic) {
+                        return listed(filters.topics, topic);
+                      });
+      bool status_ok = filters.statuses.empty() ? doc.status() != v1::RETRACTED
+                                                : listed(filters.statuses, doc.status());
+      bool dated = doc.has_occurred_unix_seconds();
+      absl::Time occurred = absl::FromUnixSeconds(doc.occurred_unix_seconds());
+      bool date_ok = (filters.after == absl::InfinitePast() || (dated && occurred >= filters.after)) &&
+                     (filters.before == absl::InfiniteFuture() || (dated && occurred < filters.before));
+      if (!listed(filters.sectors, doc.sector()) || !listed(filters.orgs, doc.org()) || !topic_ok ||
+          !status_ok || !listed(filters.markings, doc.marking()) ||
+          !listed(filters.polarities, doc.polarity()) || !date_ok) {
+        continue;
+      }
+      ranked_docs.push_back(number);
+      ranked_scores.push_back(required->scores[i]);
+      if (request.skip_facets()) continue;
+      if (!doc.sector().empty()) ++facet_counts["sector"][doc.sector()];
+      ++facet_counts["org"][doc.org()];
+      for (const std::string& topic : doc.topics()) ++facet_counts["topic"][topic];
+      ++facet_counts["status"][StatusName(doc.status())];
+    }
+    for (const auto& [field, counts] : facet_counts) {
+      std::vector<std::pair<std::string, uint64_t>> values(counts.begin(), counts.end());
+      std::stable_sort(values.begin(), values.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
+      v1::Facet* facet = response.add_facets();
+      facet->set_field(field);
+      for (size_t i = 0; i < values.size() && i < kFacetValues; ++i) {
+        v1::FacetValue* value = facet->add_values();
+        value->set_value(values[i].first);
+        value->set_count(values[i].second);
+      }
+    }
+  }
+
+  // Best first; among equals, the most recently indexed.
+  std::vector<size_t> order(ranked_docs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  size_t end = std::min(order.size(), offset + page_size);
+  auto better = [&](size_t a, size_t b) {
+    return ranked_scores[a] != ranked_scores[b] ? ranked_scores[a] > ranked_scores[b]
+                                                : ranked_docs[a] > ranked_docs[b];
+  };
+  std::partial_sort(order.begin(), order.begin() + end, order.end(), better);
+  response.set_total_hits(order.size());
+  std::vector<std::pair<uint32_t, std::string>> page_ids;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    for (size_t i = offset; i < end; ++i) {
+      uint32_t number = ranked_docs[order[i]];
+      v1::SearchHit* hit = response.add_hits();
+      hit->set_score(ranked_scores[order[i]]);
+      if (docs_[number] != nullptr) hit->set_lesson_id(docs_[number]->id);
+    }
+  }
+  if (end < order.size()) {
+    response.set_next_page_token(EncodePageToken("search", absl::StrCat(fingerprint, "/", end)));
+  }
+  if (!request.skip_snippets()) {
+    for (v1::SearchHit& hit : *response.mutable_hits()) {
+      CAIRN_RETURN_IF_ERROR(FillHit(highlight_terms, &hit));
+    }
+  }
+  return response;
+}
+
+absl::Status SearchIndex::FillHit(const std::vector<std::string>& terms,
+                                  v1::SearchHit* hit) const {
+  absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit->lesson_id());
+  if (absl::IsNotFound(lesson.status())) return absl::OkStatus();  // deleted a moment ago
+  CAIRN_RETURN_IF_ERROR(lesson.status());
+  hit->set_title(lesson->title());
+  hit->set_origin_org(lesson->origin_org());
+  hit->set_origin_sector(lesson->origin_sector());
+  hit->set_version(lesson->version());
+  hit->set_marking(lesson->marking());
+  hit->set_status(lesson->status());
+  *hit->mutable_topics() = lesson->topics();
+  if (lesson->has_occurred_at()) *hit->mutable_occurred_at() = lesson->occurred_at();
+
+  // The snippet: the passage with the most matching words, from the first field that has any.
+  std::vector<std::pair<absl::string_view, absl::string_view>> candidates = {
+      {"summary", lesson->summary()}, {"lesson", lesson->lesson()},
+      {"driving_event", lesson->driving_event()}};
+  for (const std::string& text : lesson->recommendations()) candidates.push_back({"recommendations", text});
+  candidates.push_back({"evidence", lesson->evidence()});
+  absl::flat_hash_set<std::string> wanted(terms.begin(), terms.end());
+  Analyzer analyzer;
+  for (const auto& [field, text] : candidates) {
+    std::vector<Token> matched;
+    for (Token& token : analyzer.Analyze(text)) {
+      if (wanted.contains(token.term)) matched.push_back(std::move(token));
+    }
+    if (matched.empty() && !(wanted.empty() && !text.empty())) continue;
+    // The window of kSnippetBytes holding the most matches.
+    size_t best = 0, best_count = 0;
+    for (size_t first = 0, last = 0; first < matched.size(); ++first) {
+      while (last < matched.size() && matched[last].end - matched[first].begin <= kSnippetBytes) ++last;
+      if (last - first > best_count) {
+        best = first;
+        best_count = last - first;
+      }
+    }
+    size_t start = matched.empty() ? 0 : matched[best].begin;
+    start = start > kSnippetLeadBytes ? start - kSnippetLeadBytes : 0;
+    while (start > 0 && text[start - 1] != ' ') ++start;  // begin on a word
+    start = CharBoundary(text, std::min(start, text.size()));
+    size_t stop = std::min(text.size(), start + kSnippetBytes);
+    if (stop < text.size()) {
+      size_t space = text.rfind(' ', stop);
+      if (space != absl::string_view::npos && space > start) stop = space;
+      stop = CharBoundary(text, stop);
+    }
+    std::string snippet = absl::StrCat(start > 0 ? "…" : "", text.substr(start, stop - start),
+                                       stop < text.size() ? "…" : "");
+    size_t shift = start > 0 ? std::string("…").size() : 0;
+    for (const Token& token : matched) {
+      if (token.begin < start || token.end > stop) continue;
+      v1::Highlight* highlight = hit->add_highlights();
+      highlight->set_begin(static_cast<uint32_t>(token.begin - start + shift));
+      highlight->set_end(static_cast<uint32_t>(token.end - start + shift));
+    }
+    hit->set_snippet_field(std::string(field));
+    hit->set_snippet(std::move(snippet));
+    break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IndexCheck> SearchIndex::Check() const {
+  IndexCheck check;
+  auto problem = [&check](std::string text) {
+    if (check.problems.size() < kMaxCheckProblems) check.problems.push_back(std::move(text));
+  };
+  // What a rebuild would write: (term, lesson id) -> posting, and each lesson's record.
+  std::map<std::pair<std::string, std::string>, std::string> expected;
+  std::map<std::string, v1::IndexedDoc> expected_records;
+  Analyzer analyzer;
+  CAIRN_RETURN_IF_ERROR(store_->ScanLessons("", [&](const v1::Lesson& lesson) {
+    ++check.lessons;
+    std::array<uint32_t, kFields> words{};
+    for (const auto& [term, occurrences] : AnalyzeLesson(lesson, &analyzer, &words)) {
+      expected[{term, lesson.id()}] = EncodePosting(occurrences);
+    }
+    expected_records[lesson.id()] = RecordOf(lesson, 0, words);
+    return true;
+  }));
+  check.postings = expected.size();
+
+  std::map<uint32_t, std::string> id_of;
+  CAIRN_RETURN_IF_ERROR(store_->ScanSearchDocs([&](absl::string_view id, absl::string_view bytes) {
+    v1::IndexedDoc record;
+    if (!record.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      problem(absl::StrCat("the record of ", id, " does not parse"));
+      return true;
+    }
+    id_of[record.doc()] = std::string(id);
+    auto it = expected_records.find(std::string(id));
+    if (it == expected_records.end()) {
+      problem(absl::StrCat("the index holds ", id, ", which is not stored"));
+      return true;
+    }
+    it->second.set_doc(record.doc());
+    if (it->second.SerializeAsString() != record.SerializeAsString()) {
+      problem(absl::StrCat("the record of ", id, " is out of date"));
+    }
+    expected_records.erase(it);
+    return true;
+  }));
+  for (const auto& [id, record] : expected_records) problem(absl::StrCat(id, " is not indexed"));
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (doc_numbers_.size() != id_of.size()) {
+      problem(absl::StrCat("the index has ", id_of.size(), " records on disk but ",
+                           doc_numbers_.size(), " in memory"));
+    }
+    for (const auto& [number, id] : id_of) {
+      auto it = doc_numbers_.find(id);
+      if (it == doc_numbers_.end() || it->second != number) {
+        problem(absl::StrCat("the in-memory table disagrees about ", id));
+      }
+    }
+  }
+  CAIRN_RETURN_IF_ERROR(store_->ScanPostings("", [&](absl::string_view key, absl::string_view block) {
+    size_t nul = key.find('\0');
+    std::string term(key.substr(0, nul));
+    DocBlockReader reader(block);
+    DocEntry entry;
+    while (reader.Next(&entry)) {
+      auto id = id_of.find(entry.doc);
+      if (id == id_of.end()) {
+        problem(absl::StrCat("'", term, "' lists document ", entry.doc, ", which has no record"));
+        continue;
+      }
+      auto it = expected.find({term, id->second});
+      if (it == expected.end()) {
+        problem(absl::StrCat("'", term, "' lists ", id->second, ", which does not contain it"));
+      } else {
+        if (it->second != entry.payload) {
+          problem(absl::StrCat("'", term, "' in ", id->second, ": positions are out of date"));
+        }
+        expected.erase(it);
+      }
+    }
+    if (reader.corrupt()) problem(absl::StrCat("a postings block of '", term, "' is corrupt"));
+    return true;
+  }));
+  for (const auto& [key, payload] : expected) {
+    problem(absl::StrCat("'", key.first, "' is missing from the postings of ", key.second));
+  }
+  return check;
+}
+
+}  // namespace cairn::search

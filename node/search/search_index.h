@@ -1,0 +1,97 @@
+// The node's full-text index of the lessons it holds, kept in RocksDB beside them and written in
+// the same atomic batch as each lesson. SPEC section 6.
+//
+// Every lesson has a document number. Each term's postings live in blocks of 128 document numbers
+// (column family search_postings, key: term, NUL, big-endian block number), as DocBlocks merged by
+// RocksDB, so a common term costs one key per block read, not one per document. A posting holds
+// the term's frequency in each field and its word positions (for phrases). A small record per
+// lesson (search_docs) holds field lengths and the values filters and facets need; the index keeps
+// those records in memory as well, so a query reads only postings, and lessons only for the page
+// of results it shows.
+#ifndef CAIRN_NODE_SEARCH_SEARCH_INDEX_H_
+#define CAIRN_NODE_SEARCH_SEARCH_INDEX_H_
+
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/v1/search_service.pb.h"
+#include "node/storage/store.h"
+
+namespace cairn::search {
+
+// What an index check found.
+struct IndexCheck {
+  uint64_t lessons = 0;   // lessons in the store
+  uint64_t postings = 0;  // (term, lesson) pairs the index should hold
+  std::vector<std::string> problems;  // empty when the index is exactly what a rebuild would give
+};
+
+// Thread-safe: searches run concurrently with each other and with writes.
+class SearchIndex : public LessonIndexer {
+ public:
+  static constexpr size_t kMaxPageSize = 100;
+  static constexpr size_t kMaxResultOffset = 10'000;  // how deep paging may go
+
+  // Loads the index of `store` (not owned; must outlive it) and registers it for every Commit.
+  // Rebuilds the index first when it is missing (a store from before search existed), was built
+  // by an older format, or an earlier rebuild did not finish.
+  static absl::StatusOr<std::unique_ptr<SearchIndex>> Open(Store* store);
+  ~SearchIndex() override;
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+
+  // The page of results for `request`. INVALID_ARGUMENT for a malformed query ("query position
+  // N: ..."), a page_size over kMaxPageSize, a page token from another query, or a page beyond
+  // kMaxResultOffset.
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request) const;
+
+  // Clears the index and indexes every lesson again. Other writes wait meanwhile.
+  absl::Status Rebuild();
+
+  // Compares the index, on disk and in memory, with what indexing every lesson afresh gives.
+  absl::StatusOr<IndexCheck> Check() const;
+
+  // LessonIndexer: called by Store::Commit with its write lock held.
+  void Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) override;
+  void Finish(bool written) override;
+  void Reset() override;
+
+ private:
+  struct Doc;       // the in-memory form of a v1::IndexedDoc
+  struct Postings;  // one term's postings, as a query reads them
+  struct Matches;   // documents matching part of a query, with scores
+
+  explicit SearchIndex(Store* store);
+  absl::Status Load();
+  absl::StatusOr<Postings> ReadPostings(const std::string& term) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The documents matching a word or phrase (its analysed terms), scored.
+  absl::StatusOr<Matches> MatchText(const std::vector<std::string>& terms,
+                                    const std::vector<uint32_t>& offsets, bool needs_positions,
+                                    std::map<std::string, Postings>* cache) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  double Score(const Postings& postings, size_t i) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Fills in `hit` from its lesson, with a snippet highlighting `terms`.
+  absl::Status FillHit(const std::vector<std::string>& terms, v1::SearchHit* hit) const;
+
+  Store* const store_;
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
+  absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
+  std::array<double, 3> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
+  uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
+  // Changes Index made that the store has not yet written: (lesson id, new record or null).
+  std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
+  uint32_t next_doc_ = 0;                                               // under the store's lock
+};
+
+}  // namespace cairn::search
+
+#endif  // CAIRN_NODE_SEARCH_SEARCH_INDEX_H_

@@ -1,0 +1,386 @@
+// Search benchmark: Cairn's RocksDB index against SQLite FTS5 on the same documents and queries.
+//
+//   build/tests/bench/search_bench [--lessons N] [--queries N]
+//
+// The corpus is N lessons (default 100,000): the NASA LLIS lessons repeated, each copy with its
+// own id and a varied summary. The queries (default 1,000) come from LLIS titles and topics: one to
+// four title words, some as phrases, some with a topic filter. Each engine runs in a child process
+// of its own, so its peak RSS is its own:
+//   Cairn:  lessons written to a RocksDB store, then the search index built (SearchIndex::Open
+//           rebuilds and compacts it); queries ask for the top 10 ids with no facets or snippets,
+//           then again with both.
+//   FTS5:   a contentless FTS5 table (title, summary, body, topics; porter tokenizer) filled in one
+//           transaction; queries ORDER BY bm25 with the same field weights (3, 2, 1; topics 0)
+//           LIMIT 10.
+// Both run in-process (no RPC), one query at a time, after one warm-up pass.
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "client/llis.h"
+#include "node/search/analyzer.h"
+#include "node/search/search_index.h"
+#include "node/storage/store.h"
+#include "tests/support/files.h"
+#include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn::bench {
+namespace {
+
+constexpr int kTopK = 10;
+
+double Percentile(std::vector<double> values, double p) {
+  std::sort(values.begin(), values.end());
+  return values[static_cast<size_t>(p * (values.size() - 1) + 0.5)];
+}
+
+// Copy `i` of the corpus: LLIS lesson i mod 2,102, with its own id and a varied summary.
+v1::Lesson CorpusLesson(const std::vector<v1::Lesson>& llis, int i) {
+  static const char* kTeams[] = {"the safety board", "flight operations", "ground systems",
+                                 "the project office", "mission assurance", "the test team",
+                                 "procurement"};
+  static const char* kPlaces[] = {"Houston", "Huntsville", "Pasadena", "Cleveland", "Greenbelt",
+                                  "Hampton", "Moffett Field", "Kennedy", "Stennis", "Wallops",
+                                  "Edwards"};
+  v1::Lesson lesson = llis[i % llis.size()];
+  int round = i / static_cast<int>(llis.size());
+  lesson.set_id(absl::StrCat("bench-node:", absl::StrFormat("%026d", i)));
+  lesson.set_origin_org("bench-node");
+  lesson.set_origin_sector("space");
+  lesson.set_version(1);
+  if (round > 0) {
+    lesson.set_summary(absl::StrCat(lesson.summary(), " Reviewed again (round ", round, ") by ",
+                                    kTeams[round % 7], " in ", kPlaces[(round + i) % 11], "."));
+  }
+  return lesson;
+}
+
+std::string Body(const v1::Lesson& lesson) {
+  std::vector<std::string> parts = {lesson.driving_event(), lesson.lesson()};
+  for (const std::string& text : lesson.recommendations()) parts.push_back(text);
+  for (const std::string& text : {lesson.evidence(), lesson.project(), lesson.lifecycle_phase()}) {
+    parts.push_back(text);
+  }
+  for (const std::string& text : lesson.topics()) parts.push_back(text);
+  for (const std::string& text : lesson.tags()) parts.push_back(text);
+  return absl::StrJoin(parts, "\n");
+}
+
+// One query in both languages.
+struct BenchQuery {
+  std::string cairn;
+  std::string fts5;
+};
+
+// Words of `text` that are indexed (not stop words), lower-cased, at least 3 letters.
+std::vector<std::string> QueryWords(const std::string& text, search::Analyzer* analyzer) {
+  std::vector<std::string> words;
+  for (absl::string_view word : absl::StrSplit(text, absl::ByAnyChar(" ,.;:()/-'\"&[]?!"))) {
+    std::string lower = absl::AsciiStrToLower(word);
+    bool letters = lower.size() >= 3 && std::all_of(lower.begin(), lower.end(), [](char c) {
+                     return c >= 'a' && c <= 'z';
+                   });
+    if (letters && !analyzer->Analyze(lower).empty()) words.push_back(lower);
+  }
+  return words;
+}
+
+std::vector<BenchQuery> MakeQueries(const std::vector<v1::Lesson>& llis, int count) {
+  std::mt19937 random(20261126);
+  search::Analyzer analyzer;
+  std::vector<BenchQuery> queries;
+  while (static_cast<int>(queries.size()) < count) {
+    const v1::Lesson& lesson = llis[random() % llis.size()];
+    std::vector<std::string> words = QueryWords(lesson.title(), &analyzer);
+    if (words.empty()) continue;
+    size_t length = std::min<size_t>(words.size(), 1 + random() % 4);
+    size_t start = random() % (words.size() - length + 1);
+    std::vector<std::string> chosen(words.begin() + start, words.begin() + start + length);
+    BenchQuery query;
+    int kind = static_cast<int>(random() % 10);
+    if (kind < 2 && chosen.size() > 1) {  // a phrase
+      query.cairn = absl::StrCat("\"", absl::StrJoin(chosen, " "), "\"");
+      query.fts5 = query.cairn;
+    } else {
+      query.cairn = absl::StrJoin(chosen, " ");
+      std::vector<std::string> quoted;
+      for (const std::string& word : chosen) quoted.push_back(absl::StrCat("\"", word, "\""));
+      query.fts5 = absl::StrJoin(quoted, " ");
+    }
+    if (kind >= 8 && !lesson.topics().empty()) {  // with a topic filter
+      const std::string& topic = lesson.topics(0);
+      std::vector<std::string> topic_words = QueryWords(topic, &analyzer);
+      if (topic.find('"') != std::string::npos || topic_words.empty()) continue;
+      absl::StrAppend(&query.cairn, " topic:\"", topic, "\"");
+      absl::StrAppend(&query.fts5, " AND topics : \"", absl::StrJoin(topic_words, " "), "\"");
+    }
+    queries.push_back(std::move(query));
+  }
+  return queries;
+}
+
+struct Figures {
+  double build_seconds = 0;
+  double index_mb = 0;
+  std::vector<double> latencies_us;
+  std::vector<std::vector<std::string>> results;  // top ids of each query
+};
+
+void Report(const char* name, const Figures& figures, int lessons) {
+  std::printf("  %-28s build %6.1f s (%7.0f lessons/s)  index %7.1f MB  p50 %7.0f µs  p99 %8.0f µs"
+              "  %6.0f queries/s\n",
+              name, figures.build_seconds, lessons / figures.build_seconds, figures.index_mb,
+              Percentile(figures.latencies_us, 0.5), Percentile(figures.latencies_us, 0.99),
+              figures.latencies_us.size() /
+                  (std::accumulate(figures.latencies_us.begin(), figures.latencies_us.end(), 0.0) /
+                   1e6));
+}
+
+// Runs every query twice (a warm-up pass, then the timed one), recording the timed latencies.
+template <typename Run>
+void TimeQueries(const std::vector<BenchQuery>& queries, Figures* figures, Run run) {
+  for (const BenchQuery& query : queries) run(query);
+  for (const BenchQuery& query : queries) {
+    absl::Time start = absl::Now();
+    figures->results.push_back(run(query));
+    figures->latencies_us.push_back(absl::ToDoubleMicroseconds(absl::Now() - start));
+  }
+}
+
+// Writes figures to `fd` as lines: build seconds, index MB, then "latency id,id,..." per query.
+void Send(int fd, const Figures& figures) {
+  std::string out = absl::StrCat(figures.build_seconds, "\n", figures.index_mb, "\n");
+  for (size_t i = 0; i < figures.latencies_us.size(); ++i) {
+    absl::StrAppend(&out, figures.latencies_us[i], " ", absl::StrJoin(figures.results[i], ","), "\n");
+  }
+  for (size_t done = 0; done < out.size();) {
+    ssize_t n = write(fd, out.data() + done, out.size() - done);
+    if (n <= 0) std::exit(1);
+    done += n;
+  }
+}
+
+Figures Receive(const std::string& text) {
+  Figures figures;
+  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
+  if (lines.size() < 2) return figures;
+  (void)absl::SimpleAtod(lines[0], &figures.build_seconds);
+  (void)absl::SimpleAtod(lines[1], &figures.index_mb);
+  for (size_t i = 2; i < lines.size(); ++i) {
+    std::pair<std::string, std::string> parts = absl::StrSplit(lines[i], absl::MaxSplits(' ', 1));
+    double latency = 0;
+    (void)absl::SimpleAtod(parts.first, &latency);
+    figures.latencies_us.push_back(latency);
+    figures.results.push_back(absl::StrSplit(parts.second, ',', absl::SkipEmpty()));
+  }
+  return figures;
+}
+
+// Runs `work` in a child process; returns what it sent and its peak RSS in MB.
+template <typename Work>
+std::pair<Figures, double> InChild(Work work) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) std::exit(1);
+  pid_t child = fork();
+  if (child == 0) {
+    close(pipe_fds[0]);
+    Send(pipe_fds[1], work());
+    close(pipe_fds[1]);
+    _exit(0);
+  }
+  close(pipe_fds[1]);
+  std::string text;
+  char buffer[65536];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof(buffer))) > 0;) text.append(buffer, n);
+  close(pipe_fds[0]);
+  int status = 0;
+  struct rusage usage;
+  wait4(child, &status, 0, &usage);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "benchmark child failed\n");
+    std::exit(1);
+  }
+  return {Receive(text), usage.ru_maxrss / 1024.0};
+}
+
+Figures RunCairn(const std::vector<v1::Lesson>& llis, int count,
+                 const std::vector<BenchQuery>& queries, bool full) {
+  testing::TempDir dir;
+  auto store = *Store::Open(dir.path() + "/db");
+  for (int next = 0; next < count;) {
+    std::vector<LessonWrite> writes;
+    for (int i = 0; i < 1000 && next < count; ++i) writes.push_back({CorpusLesson(llis, next++), 0});
+    if (!store->Commit(writes).ok()) std::exit(1);
+  }
+  Figures figures;
+  absl::Time start = absl::Now();
+  auto index = search::SearchIndex::Open(store.get());  // no index yet: builds it
+  if (!index.ok()) {
+    std::fprintf(stderr, "%s\n", index.status().ToString().c_str());
+    std::exit(1);
+  }
+  figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  figures.index_mb = store->SearchIndexBytes() / 1e6;
+  TimeQueries(queries, &figures, [&](const BenchQuery& query) {
+    v1::SearchRequest request;
+    request.set_query(query.cairn);
+    request.set_page_size(kTopK);
+    request.set_skip_facets(!full);
+    request.set_skip_snippets(!full);
+    absl::StatusOr<v1::SearchResponse> response = (*index)->Search(request);
+    if (!response.ok()) {
+      std::fprintf(stderr, "%s: %s\n", query.cairn.c_str(), response.status().ToString().c_str());
+      std::exit(1);
+    }
+    std::vector<std::string> ids;
+    for (const v1::SearchHit& hit : response->hits()) ids.push_back(hit.lesson_id());
+    return ids;
+  });
+  return figures;
+}
+
+Figures RunFts5(const std::vector<v1::Lesson>& llis, int count,
+                const std::vector<BenchQuery>& queries) {
+  testing::TempDir dir;
+  std::string path = dir.path() + "/fts5.db";
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) std::exit(1);
+  auto exec = [db](const char* sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::fprintf(stderr, "sqlite: %s: %s\n", sql, error);
+      std::exit(1);
+    }
+  };
+  Figures figures;
+  absl::Time start = absl::Now();
+  exec("CREATE VIRTUAL TABLE lessons USING fts5(title, summary, body, topics, content='', "
+       "tokenize='porter unicode61')");
+  exec("BEGIN");
+  sqlite3_stmt* insert = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO lessons(rowid, title, summary, body, topics) VALUES (?,?,?,?,?)",
+                     -1, &insert, nullptr);
+  for (int i = 0; i < count; ++i) {
+    v1::Lesson lesson = CorpusLesson(llis, i);
+    std::string body = Body(lesson);
+    std::string topics = absl::StrJoin(lesson.topics(), "\n");
+    sqlite3_bind_int64(insert, 1, i);
+    sqlite3_bind_text(insert, 2, lesson.title().data(), lesson.title().size(), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 3, lesson.summary().data(), lesson.summary().size(), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 4, body.data(), body.size(), SQLITE_TRANSIENT);
+    sqlite3_bind_text(insert, 5, topics.data(), topics.size(), SQLITE_TRANSIENT);
+    if (sqlite3_step(insert) != SQLITE_DONE) std::exit(1);
+    sqlite3_reset(insert);
+  }
+  sqlite3_finalize(insert);
+  exec("COMMIT");
+  exec("INSERT INTO lessons(lessons) VALUES('optimize')");  // merge segments, as our rebuild compacts
+  figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  figures.index_mb = testing::ReadFileToString(path).size() / 1e6;
+  sqlite3_stmt* select = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT rowid FROM lessons WHERE lessons MATCH ? "
+                     "ORDER BY bm25(lessons, 3.0, 2.0, 1.0, 0.0) LIMIT 10",
+                     -1, &select, nullptr);
+  TimeQueries(queries, &figures, [&](const BenchQuery& query) {
+    sqlite3_bind_text(select, 1, query.fts5.data(), query.fts5.size(), SQLITE_TRANSIENT);
+    std::vector<std::string> ids;
+    int step;
+    while ((step = sqlite3_step(select)) == SQLITE_ROW) {
+      ids.push_back(absl::StrCat("bench-node:", absl::StrFormat("%026d", sqlite3_column_int64(select, 0))));
+    }
+    if (step != SQLITE_DONE) {
+      std::fprintf(stderr, "fts5: %s: %s\n", query.fts5.c_str(), sqlite3_errmsg(db));
+      std::exit(1);
+    }
+    sqlite3_reset(select);
+    return ids;
+  });
+  sqlite3_finalize(select);
+  sqlite3_close(db);
+  return figures;
+}
+
+// The mean share of FTS5's top-10 ids that Cairn's top 10 also holds, over queries where FTS5
+// found something.
+double Overlap(const Figures& cairn, const Figures& fts5) {
+  double total = 0;
+  int counted = 0;
+  for (size_t i = 0; i < fts5.results.size() && i < cairn.results.size(); ++i) {
+    if (fts5.results[i].empty()) continue;
+    int shared = 0;
+    for (const std::string& id : fts5.results[i]) {
+      shared += std::count(cairn.results[i].begin(), cairn.results[i].end(), id) > 0;
+    }
+    total += static_cast<double>(shared) / fts5.results[i].size();
+    ++counted;
+  }
+  return counted > 0 ? total / counted : 0;
+}
+
+int Run(int argc, char** argv) {
+  int lessons = 100'000;
+  int query_count = 1000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--lessons") (void)absl::SimpleAtoi(argv[i + 1], &lessons);
+    if (flag == "--queries") (void)absl::SimpleAtoi(argv[i + 1], &query_count);
+  }
+  std::optional<std::string> path = testing::LlisDataFile();
+  if (!path) {
+    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
+                "nasa-llis-2021.jsonl in ../shared/data)\n");
+    return 0;
+  }
+  std::vector<v1::Lesson> llis;
+  std::istringstream lines(testing::ReadFileToString(*path));
+  for (std::string line; std::getline(lines, line);) {
+    llis.push_back(*client::LessonFromLlisJson(line, v1::TLP_CLEAR));
+  }
+  std::vector<BenchQuery> queries = MakeQueries(llis, query_count);
+  int phrases = 0, filtered = 0;
+  for (const BenchQuery& query : queries) {
+    phrases += query.cairn.front() == '"';
+    filtered += query.cairn.find("topic:") != std::string::npos;
+  }
+  std::printf("search benchmark: %d lessons, %zu queries (%d phrases, %d with a topic filter), "
+              "top %d, one at a time, in-process\n\n",
+              lessons, queries.size(), phrases, filtered, kTopK);
+  auto [cairn, cairn_rss] = InChild([&] { return RunCairn(llis, lessons, queries, false); });
+  auto [fts5, fts5_rss] = InChild([&] { return RunFts5(llis, lessons, queries); });
+  auto [full, full_rss] = InChild([&] { return RunCairn(llis, lessons, queries, true); });
+  Report("Cairn (RocksDB index)", cairn, lessons);
+  Report("SQLite FTS5", fts5, lessons);
+  Report("Cairn + facets + snippets", full, lessons);
+  std::printf("\n  peak RSS: Cairn %.0f MB, FTS5 %.0f MB, Cairn with facets and snippets %.0f MB "
+              "(each its own process, the 2,102 LLIS lessons included)\n",
+              cairn_rss, fts5_rss, full_rss);
+  std::printf("  Cairn / FTS5: p50 %.2f, p99 %.2f, build time %.2f, index size %.2f\n",
+              Percentile(cairn.latencies_us, 0.5) / Percentile(fts5.latencies_us, 0.5),
+              Percentile(cairn.latencies_us, 0.99) / Percentile(fts5.latencies_us, 0.99),
+              cairn.build_seconds / fts5.build_seconds, cairn.index_mb / fts5.index_mb);
+  std::printf("  top-10 agreement: on average %.0f%% of FTS5's top 10 are in Cairn's "
+              "(different stemmers, BM25F vs per-column BM25)\n",
+              100 * Overlap(cairn, fts5));
+  return 0;
+}
+
+}  // namespace
+}  // namespace cairn::bench
+
+int main(int argc, char** argv) { return cairn::bench::Run(argc, argv); }

@@ -1,0 +1,81 @@
+#include "node/storage/doc_block.h"
+
+#include <map>
+#include <random>
+
+#include "gtest/gtest.h"
+
+namespace cairn {
+namespace {
+
+std::map<uint32_t, std::string> Read(const std::string& block) {
+  std::map<uint32_t, std::string> entries;
+  DocBlockReader reader(block);
+  DocEntry entry;
+  while (reader.Next(&entry)) {
+    EXPECT_FALSE(entry.removed);
+    entries[entry.doc] = std::string(entry.payload);
+  }
+  EXPECT_FALSE(reader.corrupt());
+  return entries;
+}
+
+std::string Operand(uint32_t doc, const std::optional<std::string>& payload) {
+  DocBlockWriter writer;
+  if (payload) {
+    writer.Add(doc, *payload);
+  } else {
+    writer.Remove(doc);
+  }
+  return std::move(writer).Finish();
+}
+
+TEST(DocBlockTest, LaterOperandsWinAndRemovalsDisappearFromAFullMerge) {
+  DocBlockWriter base;
+  base.Add(3, "three");
+  base.Add(7, "seven");
+  std::string stored = std::move(base).Finish();
+  std::string add = Operand(5, "five"), change = Operand(7, "SEVEN"), remove = Operand(3, std::nullopt);
+  std::optional<std::string> merged = MergeDocBlocks(stored, {add, change, remove}, false);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(Read(*merged), (std::map<uint32_t, std::string>{{5, "five"}, {7, "SEVEN"}}));
+}
+
+// Operands combined early (a partial merge) then applied give what applying them one by one
+// gives, for random sequences of additions and removals.
+TEST(DocBlockTest, PartialThenFullMergeEqualsApplyingInOrder) {
+  std::mt19937 random(7);
+  for (int round = 0; round < 500; ++round) {
+    std::map<uint32_t, std::string> expected;
+    std::vector<std::string> operands;
+    for (int i = 0; i < 20; ++i) {
+      uint32_t doc = random() % 16;
+      if (random() % 3 == 0) {
+        operands.push_back(Operand(doc, std::nullopt));
+        expected.erase(doc);
+      } else {
+        std::string payload(random() % 4, static_cast<char>('a' + random() % 26));
+        operands.push_back(Operand(doc, payload));
+        expected[doc] = payload;
+      }
+    }
+    size_t split = random() % operands.size();
+    std::vector<absl::string_view> first(operands.begin(), operands.begin() + split);
+    std::vector<absl::string_view> second(operands.begin() + split, operands.end());
+    std::optional<std::string> partial = MergeDocBlocks(std::nullopt, second, true);
+    ASSERT_TRUE(partial);
+    std::optional<std::string> base = MergeDocBlocks(std::nullopt, first, false);
+    ASSERT_TRUE(base);
+    std::optional<std::string> full = MergeDocBlocks(*base, {*partial}, false);
+    ASSERT_TRUE(full);
+    EXPECT_EQ(Read(*full), expected) << "round " << round;
+  }
+}
+
+TEST(DocBlockTest, MalformedInputIsRefused) {
+  EXPECT_FALSE(MergeDocBlocks(std::string("\x01\x09x", 3), {}, false));  // payload runs off
+  EXPECT_FALSE(MergeDocBlocks(std::nullopt, {std::string("\x80", 1)}, false));  // cut varint
+}
+
+}  // namespace
+}  // namespace cairn
