@@ -28,6 +28,9 @@ const absl::flat_hash_set<absl::string_view>& StopWords() {
   return *words;
 }
 
+// Stems kept before the cache starts afresh: English text uses far fewer distinct words.
+constexpr size_t kMaxCachedStems = 1 << 16;
+
 bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
@@ -67,14 +70,21 @@ std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_posi
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
     if (StopWords().contains(word)) return;
-    const sb_symbol* stem = sb_stemmer_stem(
-        stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
-        static_cast<int>(word.size()));
     Token token;
-    if (stem != nullptr) {
-      token.term.assign(reinterpret_cast<const char*>(stem), sb_stemmer_length(stemmer_->stemmer));
+    auto cached = stems_.find(word);
+    if (cached != stems_.end()) {
+      token.term = cached->second;
     } else {
-      token.term = word;  // out of memory in the stemmer: index the word as it is
+      const sb_symbol* stem = sb_stemmer_stem(
+          stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+          static_cast<int>(word.size()));
+      if (stem != nullptr) {
+        token.term.assign(reinterpret_cast<const char*>(stem), sb_stemmer_length(stemmer_->stemmer));
+      } else {
+        token.term = word;  // out of memory in the stemmer: index the word as it is
+      }
+      if (stems_.size() >= kMaxCachedStems) stems_.clear();
+      stems_.emplace(word, token.term);
     }
     token.position = this_position;
     token.begin = static_cast<uint32_t>(begin);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 
 namespace cairn::search {
@@ -24,7 +25,8 @@ struct Token {
 // so "Wi-Fi" is two words and "café" one. ASCII letters are lower-cased, then each word is
 // stemmed with the Snowball English stemmer (libstemmer). Stop words ("the", "of", ...) are not
 // returned but keep their position, so a phrase matches across them as it does in the text.
-// Words over kMaxWordBytes are skipped. Not thread-safe (the stemmer keeps state): one per thread.
+// Words over kMaxWordBytes are skipped. Not thread-safe (the stemmer keeps state, and a cache of
+// recent stems, since stemming is most of the work): one per thread.
 class Analyzer {
  public:
   static constexpr size_t kMaxWordBytes = 64;
@@ -43,6 +45,7 @@ class Analyzer {
  private:
   struct Stemmer;
   std::unique_ptr<Stemmer> stemmer_;
+  absl::flat_hash_map<std::string, std::string> stems_;  // lower-cased word -> stem
 };
 
 }  // namespace cairn::search

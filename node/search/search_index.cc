@@ -108,9 +108,11 @@ std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson&
 }
 
 // Every term of `lesson` with its occurrences, and the number of words in each field.
-std::map<std::string, Occurrences> AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
+
+TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                                                  std::array<uint32_t, kFields>* words) {
-  std::map<std::string, Occurrences> terms;
+  TermOccurrences terms;
   auto fields = FieldTexts(lesson);
   for (int field = 0; field < kFields; ++field) {
     uint32_t position = 0;
@@ -176,7 +178,8 @@ struct SearchIndex::Postings {
   double idf = 0;
   std::vector<uint32_t> docs;
   std::vector<std::array<uint32_t, kFields>> counts;
-  std::string payload_bytes;           // every posting's payload, one after another
+  // Every posting's payload, one after another, when positions were asked for.
+  std::string payload_bytes;
   std::vector<uint32_t> payload_ends;  // where each ends in payload_bytes
 
   absl::string_view payload(size_t i) const {
@@ -232,7 +235,7 @@ void Unite(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_sco
 
 }  // namespace
 
-SearchIndex::SearchIndex(Store* store) : store_(store) {}
+SearchIndex::SearchIndex(Store* store) : store_(store), indexing_analyzer_(std::make_unique<Analyzer>()) {}
 
 SearchIndex::~SearchIndex() { store_->SetIndexer(nullptr); }
 
@@ -257,12 +260,7 @@ absl::Status SearchIndex::Load() {
       failed = absl::DataLossError(absl::StrCat("search index record of ", id, " is corrupt"));
       return false;
     }
-    uint32_t number = doc->record.doc();
-    if (number >= docs_.size()) docs_.resize(number + 1);
-    for (int field = 0; field < kFields; ++field) total_words_[field] += doc->record.field_words(field);
-    ++live_docs_;
-    doc_numbers_[doc->id] = number;
-    docs_[number] = std::move(doc);
+    AddToTable(std::move(doc));
     return true;
   }));
   next_doc_ = static_cast<uint32_t>(docs_.size());
@@ -277,35 +275,28 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, Store
     auto it = doc_numbers_.find(id);
     if (it != doc_numbers_.end()) existing = it->second;
   }
-  Analyzer analyzer;
   std::array<uint32_t, kFields> words{};
-  std::map<std::string, Occurrences> old_terms;
-  if (existing && before != nullptr) old_terms = AnalyzeLesson(*before, &analyzer, &words);
+  TermOccurrences old_terms;
+  if (existing && before != nullptr) old_terms = AnalyzeLesson(*before, indexing_analyzer_.get(), &words);
   if (after == nullptr) {
     if (!existing) return;
     for (const auto& [term, ignored] : old_terms) {
-      DocBlockWriter removal;
-      removal.Remove(*existing);
-      writes->MergePostings(PostingsKey(term, *existing), std::move(removal).Finish());
+      writes->UpdatePosting(PostingsKey(term, *existing), *existing, std::nullopt);
     }
     writes->DeleteSearchDoc(id);
     pending_.emplace_back(id, nullptr);
     return;
   }
   uint32_t number = existing ? *existing : next_doc_++;
-  std::map<std::string, Occurrences> new_terms = AnalyzeLesson(*after, &analyzer, &words);
+  TermOccurrences new_terms = AnalyzeLesson(*after, indexing_analyzer_.get(), &words);
   for (const auto& [term, occurrences] : old_terms) {
     if (new_terms.contains(term)) continue;
-    DocBlockWriter removal;
-    removal.Remove(number);
-    writes->MergePostings(PostingsKey(term, number), std::move(removal).Finish());
+    writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
   }
   for (const auto& [term, occurrences] : new_terms) {
     auto old = old_terms.find(term);
     if (old != old_terms.end() && old->second == occurrences) continue;  // unchanged
-    DocBlockWriter addition;
-    addition.Add(number, EncodePosting(occurrences));
-    writes->MergePostings(PostingsKey(term, number), std::move(addition).Finish());
+    writes->UpdatePosting(PostingsKey(term, number), number, EncodePosting(occurrences));
   }
   auto doc = std::make_unique<Doc>();
   doc->id = id;
@@ -318,29 +309,41 @@ void SearchIndex::Finish(bool written) {
   if (written) {
     absl::MutexLock lock(&mu_);
     for (auto& [id, doc] : pending_) {
-      auto it = doc_numbers_.find(id);
-      if (it != doc_numbers_.end()) {
-        const Doc& old = *docs_[it->second];
-        for (int field = 0; field < kFields; ++field) total_words_[field] -= old.record.field_words(field);
-        --live_docs_;
-        docs_[it->second].reset();
-        doc_numbers_.erase(it);
-      }
-      if (doc == nullptr) continue;
-      uint32_t number = doc->record.doc();
-      if (number >= docs_.size()) docs_.resize(number + 1);
-      for (int field = 0; field < kFields; ++field) total_words_[field] += doc->record.field_words(field);
-      ++live_docs_;
-      doc_numbers_[id] = number;
-      docs_[number] = std::move(doc);
+      RemoveFromTable(id);
+      if (doc != nullptr) AddToTable(std::move(doc));
     }
   }
   pending_.clear();
 }
 
+void SearchIndex::AddToTable(std::unique_ptr<Doc> doc) {
+  uint32_t number = doc->record.doc();
+  if (number >= docs_.size()) {
+    docs_.resize(number + 1);
+    field_words_.resize(number + 1);
+  }
+  for (int field = 0; field < kFields; ++field) {
+    field_words_[number][field] = doc->record.field_words(field);
+    total_words_[field] += field_words_[number][field];
+  }
+  ++live_docs_;
+  doc_numbers_[doc->id] = number;
+  docs_[number] = std::move(doc);
+}
+
+void SearchIndex::RemoveFromTable(const std::string& id) {
+  auto it = doc_numbers_.find(id);
+  if (it == doc_numbers_.end()) return;
+  for (int field = 0; field < kFields; ++field) total_words_[field] -= field_words_[it->second][field];
+  --live_docs_;
+  docs_[it->second].reset();
+  doc_numbers_.erase(it);
+}
+
 void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
   docs_.clear();
+  field_words_.clear();
   doc_numbers_.clear();
   total_words_ = {0, 0, 0};
   live_docs_ = 0;
@@ -350,7 +353,8 @@ void SearchIndex::Reset() {
 
 absl::Status SearchIndex::Rebuild() { return store_->RebuildIndex(kFormatKey, kFormat); }
 
-absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::string& term) const {
+absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::string& term,
+                                                                bool with_positions) const {
   Postings postings;
   bool corrupt = false;
   CAIRN_RETURN_IF_ERROR(store_->ScanPostings(TermPrefix(term), [&](absl::string_view,
@@ -368,8 +372,10 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
       }
       postings.docs.push_back(entry.doc);
       postings.counts.push_back(counts);
-      postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
-      postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
+      if (with_positions) {
+        postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
+        postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
+      }
     }
     corrupt |= reader.corrupt();
     return !corrupt;
@@ -384,14 +390,13 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
 }
 
 double SearchIndex::Score(const Postings& postings, size_t i) const {
-  const Doc& doc = *docs_[postings.docs[i]];
+  const std::array<uint32_t, kFields>& words = field_words_[postings.docs[i]];
   double weighted = 0;
   for (int field = 0; field < kFields; ++field) {
     uint32_t count = postings.counts[i][field];
     if (count == 0) continue;
-    double average = live_docs_ > 0 ? total_words_[field] / live_docs_ : 1;
-    double length = average > 0 ? doc.record.field_words(field) / average : 1;
-    weighted += kFieldWeights[field] * count / (1 - kB + kB * length);
+    double average = total_words_[field] > 0 ? total_words_[field] / live_docs_ : 1;
+    weighted += kFieldWeights[field] * count / (1 - kB + kB * words[field] / average);
   }
   return postings.idf * weighted * (kK1 + 1) / (weighted + kK1);
 }
@@ -401,10 +406,12 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
     bool needs_positions, std::map<std::string, Postings>* cache) const {
   std::vector<const Postings*> lists;
   for (const std::string& term : terms) {
-    auto it = cache->find(term);
+    // Cached by term and by whether positions were read.
+    std::string key = absl::StrCat(needs_positions ? "p" : "c", term);
+    auto it = cache->find(key);
     if (it == cache->end()) {
-      CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term));
-      it = cache->emplace(term, std::move(postings)).first;
+      CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term, needs_positions));
+      it = cache->emplace(std::move(key), std::move(postings)).first;
     }
     lists.push_back(&it->second);
   }

@@ -26,6 +26,8 @@
 
 namespace cairn::search {
 
+class Analyzer;
+
 // What an index check found.
 struct IndexCheck {
   uint64_t lessons = 0;   // lessons in the store
@@ -70,7 +72,8 @@ class SearchIndex : public LessonIndexer {
 
   explicit SearchIndex(Store* store);
   absl::Status Load();
-  absl::StatusOr<Postings> ReadPostings(const std::string& term) const
+  // The postings of `term` (with their positions, for phrases, only when asked).
+  absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The documents matching a word or phrase (its analysed terms), scored.
   absl::StatusOr<Matches> MatchText(const std::vector<std::string>& terms,
@@ -78,18 +81,24 @@ class SearchIndex : public LessonIndexer {
                                     std::map<std::string, Postings>* cache) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   double Score(const Postings& postings, size_t i) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The in-memory table: add a record (replacing none), or drop a lesson's.
+  void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Fills in `hit` from its lesson, with a snippet highlighting `terms`.
   absl::Status FillHit(const std::vector<std::string>& terms, v1::SearchHit* hit) const;
 
   Store* const store_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
+  // Words in each field, by document number: what ranking reads for every posting, kept dense.
+  std::vector<std::array<uint32_t, 3>> field_words_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
   std::array<double, 3> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
   // Changes Index made that the store has not yet written: (lesson id, new record or null).
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
   uint32_t next_doc_ = 0;                                               // under the store's lock
+  std::unique_ptr<Analyzer> indexing_analyzer_;                         // under the store's lock
 };
 
 }  // namespace cairn::search

@@ -37,8 +37,9 @@ constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
     "search_postings"};
 
-// Lessons re-indexed in one write while the search index is rebuilt.
-constexpr size_t kRebuildChunk = 1000;
+// Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
+// postings block become one operand, so larger writes mean fewer operands to merge.
+constexpr size_t kRebuildChunk = 4096;
 
 // Merges DocBlock operands (see doc_block.h) into the postings blocks.
 class DocBlockMergeOperator : public rocksdb::MergeOperator {
@@ -167,8 +168,8 @@ void StoreBatch::DeleteSearchDoc(absl::string_view lesson_id) {
   raw_.push_back({kSearchDocs, Raw::kDelete, std::string(lesson_id), ""});
 }
 
-void StoreBatch::MergePostings(std::string key, std::string operand) {
-  raw_.push_back({kSearchPostings, Raw::kMerge, std::move(key), std::move(operand)});
+void StoreBatch::UpdatePosting(std::string key, uint32_t doc, std::optional<std::string> payload) {
+  postings_[std::move(key)].emplace_back(doc, std::move(payload));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
@@ -317,8 +318,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     write.Put(handles_[kAudit], SequenceKey(audit_sequence), event.SerializeAsString());
   }
   for (const auto& [key, value] : batch.meta_) write.Put(handles_[kMeta], key, value);
-  AddRaw(batch.raw_, &write);
-  AddRaw(index_writes.raw_, &write);
+  AddRaw(batch, &write);
+  AddRaw(index_writes, &write);
   rocksdb::WriteOptions options;
   options.sync = true;
   absl::Status written = FromRocks(db_->Write(options, &write), "writing to the database");
@@ -526,8 +527,27 @@ absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_
   return changes;
 }
 
-void Store::AddRaw(const std::vector<StoreBatch::Raw>& raws, rocksdb::WriteBatch* write) const {
-  for (const StoreBatch::Raw& raw : raws) {
+void Store::AddRaw(const StoreBatch& batch, rocksdb::WriteBatch* write) const {
+  std::vector<const std::pair<uint32_t, std::optional<std::string>>*> sorted;
+  for (const auto& [key, updates] : batch.postings_) {
+    // Blocks list documents in order; of two updates of one document the later wins.
+    sorted.clear();
+    for (const auto& update : updates) sorted.push_back(&update);
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto* a, const auto* b) { return a->first < b->first; });
+    DocBlockWriter operand;
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i + 1 < sorted.size() && sorted[i + 1]->first == sorted[i]->first) continue;
+      const auto& [doc, payload] = *sorted[i];
+      if (payload) {
+        operand.Add(doc, *payload);
+      } else {
+        operand.Remove(doc);
+      }
+    }
+    write->Merge(handles_[kSearchPostings], key, std::move(operand).Finish());
+  }
+  for (const StoreBatch::Raw& raw : batch.raw_) {
     rocksdb::ColumnFamilyHandle* family = handles_[raw.column_family];
     switch (raw.op) {
       case StoreBatch::Raw::kPut:
@@ -535,9 +555,6 @@ void Store::AddRaw(const std::vector<StoreBatch::Raw>& raws, rocksdb::WriteBatch
         break;
       case StoreBatch::Raw::kDelete:
         write->Delete(family, raw.key);
-        break;
-      case StoreBatch::Raw::kMerge:
-        write->Merge(family, raw.key, raw.value);
         break;
     }
   }
@@ -566,7 +583,7 @@ absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view d
   size_t in_chunk = 0;
   auto write_chunk = [&]() -> absl::Status {
     rocksdb::WriteBatch write;
-    AddRaw(chunk.raw_, &write);
+    AddRaw(chunk, &write);
     absl::Status written = FromRocks(db_->Write({}, &write), "rebuilding the search index");
     indexer_->Finish(written.ok());
     chunk = StoreBatch();
@@ -582,9 +599,12 @@ absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view d
   }));
   CAIRN_RETURN_IF_ERROR(failed);
   CAIRN_RETURN_IF_ERROR(write_chunk());
-  // Merge every block's operands now, so queries after a rebuild read whole blocks.
+  // Merge every block's operands now, so queries after a rebuild read whole blocks. Forced at
+  // the bottom level too: files moved there unchanged would still hold operands.
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   for (ColumnFamily family : {kSearchDocs, kSearchPostings}) {
-    CAIRN_RETURN_IF_ERROR(FromRocks(db_->CompactRange({}, handles_[family], nullptr, nullptr),
+    CAIRN_RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, handles_[family], nullptr, nullptr),
                                     "compacting the search index"));
   }
   rocksdb::WriteBatch done;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -56,11 +57,13 @@ class StoreBatch {
   void DeleteHolder(absl::string_view lesson_id, absl::string_view source);
   void PutPullState(absl::string_view peer, const v1::PullState& state);
   void PutSendState(absl::string_view peer, const v1::SendState& state);
-  // The search index (node/search): a record per indexed lesson, and postings blocks, whose
-  // operands are DocBlocks (doc_block.h) merged into the stored block.
+  // The search index (node/search): a record per indexed lesson, and postings blocks. A posting
+  // update sets (payload) or removes (nullopt) document `doc`'s entry in the block at `key`; the
+  // batch's updates of one block become one DocBlock operand (doc_block.h), merged into the
+  // stored block without reading it.
   void PutSearchDoc(absl::string_view lesson_id, std::string record);
   void DeleteSearchDoc(absl::string_view lesson_id);
-  void MergePostings(std::string key, std::string operand);
+  void UpdatePosting(std::string key, uint32_t doc, std::optional<std::string> payload);
 
  private:
   friend class Store;
@@ -72,13 +75,16 @@ class StoreBatch {
   std::vector<std::pair<std::string, std::string>> meta_;
   // Raw writes of replication and search records.
   struct Raw {
-    enum Op { kPut, kDelete, kMerge };
+    enum Op { kPut, kDelete };
     int column_family;
     Op op;
     std::string key;
     std::string value;  // empty for kDelete
   };
   std::vector<Raw> raw_;
+  // Posting updates by block key, in the order they were made.
+  absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, std::optional<std::string>>>>
+      postings_;
 };
 
 // Keeps records derived from lessons (the search index) in step with them: Store::Commit tells it
@@ -218,7 +224,8 @@ class Store {
 
  private:
   Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
-  void AddRaw(const std::vector<StoreBatch::Raw>& raws, rocksdb::WriteBatch* write) const;
+  // Adds the raw writes and posting updates of `batch` to `write`.
+  void AddRaw(const StoreBatch& batch, rocksdb::WriteBatch* write) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum

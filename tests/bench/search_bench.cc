@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <string>
@@ -28,6 +29,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -49,6 +51,8 @@ double Percentile(std::vector<double> values, double p) {
   return values[static_cast<size_t>(p * (values.size() - 1) + 0.5)];
 }
 
+std::string CorpusId(int64_t i) { return absl::StrFormat("bench-node:%026d", i); }
+
 // Copy `i` of the corpus: LLIS lesson i mod 2,102, with its own id and a varied summary.
 v1::Lesson CorpusLesson(const std::vector<v1::Lesson>& llis, int i) {
   static const char* kTeams[] = {"the safety board", "flight operations", "ground systems",
@@ -59,7 +63,7 @@ v1::Lesson CorpusLesson(const std::vector<v1::Lesson>& llis, int i) {
                                   "Edwards"};
   v1::Lesson lesson = llis[i % llis.size()];
   int round = i / static_cast<int>(llis.size());
-  lesson.set_id(absl::StrCat("bench-node:", absl::StrFormat("%026d", i)));
+  lesson.set_id(CorpusId(i));
   lesson.set_origin_org("bench-node");
   lesson.set_origin_sector("space");
   lesson.set_version(1);
@@ -302,7 +306,7 @@ Figures RunFts5(const std::vector<v1::Lesson>& llis, int count,
     std::vector<std::string> ids;
     int step;
     while ((step = sqlite3_step(select)) == SQLITE_ROW) {
-      ids.push_back(absl::StrCat("bench-node:", absl::StrFormat("%026d", sqlite3_column_int64(select, 0))));
+      ids.push_back(CorpusId(sqlite3_column_int64(select, 0)));
     }
     if (step != SQLITE_DONE) {
       std::fprintf(stderr, "fts5: %s: %s\n", query.fts5.c_str(), sqlite3_errmsg(db));
