@@ -150,7 +150,7 @@ uint64_t Fingerprint(absl::string_view text) {
   return hash;
 }
 
-std::string StatusName(v1::LessonStatus status) {
+absl::string_view StatusName(v1::LessonStatus status) {
   switch (status) {
     case v1::OBSERVATION: return "observation";
     case v1::LESSON_IDENTIFIED: return "identified";
@@ -547,7 +547,9 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
     auto listed = [](const auto& allowed, const auto& value) {
       return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
     };
-    std::map<std::string, std::map<std::string, uint64_t>> facet_counts;
+    // Counted by views into the records, which the lock keeps alive.
+    std::array<absl::flat_hash_map<absl::string_view, uint64_t>, 4> facet_counts;
+    constexpr std::array<absl::string_view, 4> kFacetFields = {"sector", "org", "topic", "status"};
     for (size_t i = 0; i < required->docs.size(); ++i) {
       uint32_t number = required->docs[i];
       if (left_out.contains(number)) continue;
@@ -570,20 +572,23 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       ranked_docs.push_back(number);
       ranked_scores.push_back(required->scores[i]);
       if (request.skip_facets()) continue;
-      if (!doc.sector().empty()) ++facet_counts["sector"][doc.sector()];
-      ++facet_counts["org"][doc.org()];
-      for (const std::string& topic : doc.topics()) ++facet_counts["topic"][topic];
-      ++facet_counts["status"][StatusName(doc.status())];
+      if (!doc.sector().empty()) ++facet_counts[0][doc.sector()];
+      ++facet_counts[1][doc.org()];
+      for (const std::string& topic : doc.topics()) ++facet_counts[2][topic];
+      ++facet_counts[3][StatusName(doc.status())];
     }
-    for (const auto& [field, counts] : facet_counts) {
-      std::vector<std::pair<std::string, uint64_t>> values(counts.begin(), counts.end());
-      std::stable_sort(values.begin(), values.end(),
-                       [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t field = 0; field < kFacetFields.size(); ++field) {
+      if (facet_counts[field].empty()) continue;
+      std::vector<std::pair<absl::string_view, uint64_t>> values(facet_counts[field].begin(),
+                                                                 facet_counts[field].end());
+      std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+        return a.second != b.second ? a.second > b.second : a.first < b.first;
+      });
       v1::Facet* facet = response.add_facets();
-      facet->set_field(field);
+      facet->set_field(std::string(kFacetFields[field]));
       for (size_t i = 0; i < values.size() && i < kFacetValues; ++i) {
         v1::FacetValue* value = facet->add_values();
-        value->set_value(values[i].first);
+        value->set_value(std::string(values[i].first));
         value->set_count(values[i].second);
       }
     }

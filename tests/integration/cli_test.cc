@@ -170,5 +170,31 @@ TEST_F(CliTest, ImportsTheNasaLessonsWithTheLlisMapping) {
   EXPECT_EQ(impedance->occurred_at().seconds(), 1531872000);  // 2018-07-18
 }
 
+TEST_F(CliTest, AnalystSearchesWithFlagsAndSeesSnippetsAndFacets) {
+  for (const char* title : {"Charge radios in the vans", "Spare batteries at briefing"}) {
+    CommandResult added = Cairn("alice", {"lesson", "add", "--quiet", "--title", title, "--summary",
+                                          "Batteries ran flat on night shifts.", "--topic",
+                                          "battery-management", "--marking", "green"});
+    ASSERT_EQ(added.exit_code, 0) << added.err;
+  }
+  CommandResult found = Cairn("bob", {"search", "battery", "--topic", "battery-management"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_THAT(found.out, HasSubstr("2 lessons match battery topic:\"battery-management\""));
+  EXPECT_THAT(found.out, HasSubstr("Spare batteries at briefing"));
+  EXPECT_THAT(found.out, HasSubstr("summary: **Batteries** ran flat"));
+  EXPECT_THAT(found.out, HasSubstr("topic:  battery-management (2)"));
+
+  CommandResult bad = Cairn("bob", {"search", "\"unclosed"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("invalid argument: query position 1: unclosed quote"));
+
+  CommandResult check = Cairn("ada", {"index", "check"});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_THAT(check.out, HasSubstr("search index consistent: 2 lessons"));
+  CommandResult refused = Cairn("bob", {"index", "rebuild"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("permission denied"));
+}
+
 }  // namespace
 }  // namespace cairn

@@ -4,6 +4,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "client/admin_client.h"
 #include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
 
@@ -100,6 +101,12 @@ TEST(CrashTest, KillNineRightAfterAcknowledgedWritesLosesNothing) {
     }
   }
   for (const std::string& id : imported) EXPECT_TRUE(client->Get(id).ok()) << id;
+  // The search index was written in the same batches: it agrees with the lessons exactly.
+  auto admin = client::AdminClient::Connect(node.ConnectionFor("ada"));
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  absl::StatusOr<v1::CheckSearchIndexResponse> check = (*admin)->CheckSearchIndex(absl::Minutes(1));
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->consistent()) << ::testing::PrintToString(check->problems());
 }
 
 }  // namespace

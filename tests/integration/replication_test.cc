@@ -273,6 +273,32 @@ TEST(ReplicationTest, APeerThatWasDownCatchesUpFromItsCursor) {
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", Expected(lessons, {v1::TLP_GREEN})));
 }
 
+TEST(ReplicationTest, CopiesAreSearchableAndWithdrawnCopiesLeaveTheIndex) {
+  Federation federation({"leeds-council", "west-police"});
+  federation.Link("leeds-council", "west-police", kGreenAndClear);
+  auto editor = federation.Editor("leeds-council");
+  v1::Lesson lesson = *editor->Create(Draft("Body-worn camera docking", v1::TLP_GREEN));
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {{lesson.id(), 1}}));
+  auto analyst = federation.node("west-police").ClientFor("bob");
+  v1::SearchRequest request;
+  request.set_query("cameras org:leeds-council");
+  absl::StatusOr<v1::SearchResponse> found = analyst->Search(request);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->hits_size(), 1);
+  EXPECT_EQ(found->hits(0).lesson_id(), lesson.id());
+  EXPECT_EQ(found->hits(0).origin_org(), "leeds-council");
+
+  lesson.set_marking(v1::TLP_AMBER);  // no longer allowed for the police: their copy goes
+  lesson = *editor->Update(lesson);
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {}));
+  found = analyst->Search(request);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->total_hits(), 0u);
+  auto check = federation.Admin("west-police")->CheckSearchIndex(absl::Minutes(1));
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_TRUE(check->consistent()) << ::testing::PrintToString(check->problems());
+}
+
 TEST(ReplicationTest, APeerBehindATrimmedChangeLogResynchronises) {
   Federation federation({"leeds-council", "west-police"});
   federation.Link("leeds-council", "west-police", kGreenAndClear);
