@@ -14,6 +14,7 @@
 #include "node/common/status_macros.h"
 #include "node/common/time_proto.h"
 #include "node/search/analyzer.h"
+#include "node/search/lesson_text.h"
 #include "node/search/query.h"
 #include "node/storage/doc_block.h"
 
@@ -24,17 +25,9 @@ namespace {
 constexpr absl::string_view kFormatKey = "search/format";
 constexpr absl::string_view kFormat = "1";
 
-constexpr int kFields = 3;  // title, summary, body
-constexpr std::array<absl::string_view, kFields> kFieldNames = {"title", "summary", "body"};
-constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
 constexpr int kBlockShift = 7;            // 128 document numbers a postings block
-constexpr uint32_t kPartGap = 8;          // positions between parts of the body: no phrase spans two
 constexpr size_t kDefaultPageSize = 10;
 constexpr size_t kFacetValues = 10;
-constexpr size_t kSnippetBytes = 220;
-constexpr size_t kSnippetLeadBytes = 60;  // context kept before the first match
 constexpr size_t kMaxCheckProblems = 20;
 
 std::string PostingsKey(absl::string_view term, uint32_t doc) {
@@ -46,9 +39,6 @@ std::string PostingsKey(absl::string_view term, uint32_t doc) {
 }
 
 std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
-
-// A term's occurrences in one lesson: word positions in each field.
-using Occurrences = std::array<std::vector<uint32_t>, kFields>;
 
 // The payload of a posting: the term's count in each field, then each field's positions as
 // deltas.
@@ -90,44 +80,6 @@ bool DecodePositions(absl::string_view payload, Occurrences* occurrences) {
   return true;
 }
 
-// The texts of a lesson's three fields; the body is every other text field, in parts.
-std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson& lesson) {
-  std::array<std::vector<absl::string_view>, kFields> fields;
-  fields[0].push_back(lesson.title());
-  fields[1].push_back(lesson.summary());
-  std::vector<absl::string_view>& body = fields[2];
-  body.push_back(lesson.driving_event());
-  body.push_back(lesson.lesson());
-  for (const std::string& text : lesson.recommendations()) body.push_back(text);
-  body.push_back(lesson.evidence());
-  body.push_back(lesson.project());
-  body.push_back(lesson.lifecycle_phase());
-  for (const std::string& text : lesson.topics()) body.push_back(text);
-  for (const std::string& text : lesson.tags()) body.push_back(text);
-  return fields;
-}
-
-// Every term of `lesson` with its occurrences, and the number of words in each field.
-using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
-
-TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
-                                                 std::array<uint32_t, kFields>* words) {
-  TermOccurrences terms;
-  auto fields = FieldTexts(lesson);
-  for (int field = 0; field < kFields; ++field) {
-    uint32_t position = 0;
-    for (absl::string_view part : fields[field]) {
-      if (part.empty()) continue;
-      for (Token& token : analyzer->Analyze(part, position)) {
-        terms[std::move(token.term)][field].push_back(token.position);
-      }
-      position += Analyzer::CountWords(part) + kPartGap;
-    }
-    (*words)[field] = position;
-  }
-  return terms;
-}
-
 v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
                         const std::array<uint32_t, kFields>& words) {
   v1::IndexedDoc record;
@@ -159,12 +111,6 @@ absl::string_view StatusName(v1::LessonStatus status) {
     case v1::RETRACTED: return "retracted";
     default: return "unspecified";
   }
-}
-
-// Moves `at` back to the start of a UTF-8 character.
-size_t CharBoundary(absl::string_view text, size_t at) {
-  while (at > 0 && at < text.size() && (static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;
-  return at;
 }
 
 }  // namespace
@@ -384,21 +330,13 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
     return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
                                             "' are corrupt; run `cairn index rebuild`"));
   }
-  double df = static_cast<double>(postings.docs.size());
-  postings.idf = std::log(1 + (static_cast<double>(live_docs_) - df + 0.5) / (df + 0.5));
+  postings.idf = Idf(static_cast<double>(live_docs_), static_cast<double>(postings.docs.size()));
   return postings;
 }
 
 double SearchIndex::Score(const Postings& postings, size_t i) const {
-  const std::array<uint32_t, kFields>& words = field_words_[postings.docs[i]];
-  double weighted = 0;
-  for (int field = 0; field < kFields; ++field) {
-    uint32_t count = postings.counts[i][field];
-    if (count == 0) continue;
-    double average = total_words_[field] > 0 ? total_words_[field] / live_docs_ : 1;
-    weighted += kFieldWeights[field] * count / (1 - kB + kB * words[field] / average);
-  }
-  return postings.idf * weighted * (kK1 + 1) / (weighted + kK1);
+  return Bm25f(postings.idf, postings.counts[i], field_words_[postings.docs[i]],
+               CorpusStats{static_cast<double>(live_docs_), total_words_});
 }
 
 absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
@@ -619,73 +557,13 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   }
   if (!request.skip_snippets()) {
     for (v1::SearchHit& hit : *response.mutable_hits()) {
-      CAIRN_RETURN_IF_ERROR(FillHit(highlight_terms, &hit));
+      absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit.lesson_id());
+      if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
+      CAIRN_RETURN_IF_ERROR(lesson.status());
+      DescribeHit(*lesson, highlight_terms, &hit);
     }
   }
   return response;
-}
-
-absl::Status SearchIndex::FillHit(const std::vector<std::string>& terms,
-                                  v1::SearchHit* hit) const {
-  absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit->lesson_id());
-  if (absl::IsNotFound(lesson.status())) return absl::OkStatus();  // deleted a moment ago
-  CAIRN_RETURN_IF_ERROR(lesson.status());
-  hit->set_title(lesson->title());
-  hit->set_origin_org(lesson->origin_org());
-  hit->set_origin_sector(lesson->origin_sector());
-  hit->set_version(lesson->version());
-  hit->set_marking(lesson->marking());
-  hit->set_status(lesson->status());
-  *hit->mutable_topics() = lesson->topics();
-  if (lesson->has_occurred_at()) *hit->mutable_occurred_at() = lesson->occurred_at();
-
-  // The snippet: the passage with the most matching words, from the first field that has any.
-  std::vector<std::pair<absl::string_view, absl::string_view>> candidates = {
-      {"summary", lesson->summary()}, {"lesson", lesson->lesson()},
-      {"driving_event", lesson->driving_event()}};
-  for (const std::string& text : lesson->recommendations()) candidates.push_back({"recommendations", text});
-  candidates.push_back({"evidence", lesson->evidence()});
-  absl::flat_hash_set<std::string> wanted(terms.begin(), terms.end());
-  Analyzer analyzer;
-  for (const auto& [field, text] : candidates) {
-    std::vector<Token> matched;
-    for (Token& token : analyzer.Analyze(text)) {
-      if (wanted.contains(token.term)) matched.push_back(std::move(token));
-    }
-    if (matched.empty() && !(wanted.empty() && !text.empty())) continue;
-    // The window of kSnippetBytes holding the most matches.
-    size_t best = 0, best_count = 0;
-    for (size_t first = 0, last = 0; first < matched.size(); ++first) {
-      while (last < matched.size() && matched[last].end - matched[first].begin <= kSnippetBytes) ++last;
-      if (last - first > best_count) {
-        best = first;
-        best_count = last - first;
-      }
-    }
-    size_t start = matched.empty() ? 0 : matched[best].begin;
-    start = start > kSnippetLeadBytes ? start - kSnippetLeadBytes : 0;
-    while (start > 0 && text[start - 1] != ' ') ++start;  // begin on a word
-    start = CharBoundary(text, std::min(start, text.size()));
-    size_t stop = std::min(text.size(), start + kSnippetBytes);
-    if (stop < text.size()) {
-      size_t space = text.rfind(' ', stop);
-      if (space != absl::string_view::npos && space > start) stop = space;
-      stop = CharBoundary(text, stop);
-    }
-    std::string snippet = absl::StrCat(start > 0 ? "…" : "", text.substr(start, stop - start),
-                                       stop < text.size() ? "…" : "");
-    size_t shift = start > 0 ? std::string("…").size() : 0;
-    for (const Token& token : matched) {
-      if (token.begin < start || token.end > stop) continue;
-      v1::Highlight* highlight = hit->add_highlights();
-      highlight->set_begin(static_cast<uint32_t>(token.begin - start + shift));
-      highlight->set_end(static_cast<uint32_t>(token.end - start + shift));
-    }
-    hit->set_snippet_field(std::string(field));
-    hit->set_snippet(std::move(snippet));
-    break;
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<IndexCheck> SearchIndex::Check() const {

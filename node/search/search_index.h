@@ -22,11 +22,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/search_service.pb.h"
+#include "node/search/lesson_text.h"
 #include "node/storage/store.h"
 
 namespace cairn::search {
-
-class Analyzer;
 
 // What an index check found.
 struct IndexCheck {
@@ -84,16 +83,14 @@ class SearchIndex : public LessonIndexer {
   // The in-memory table: add a record (replacing none), or drop a lesson's.
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Fills in `hit` from its lesson, with a snippet highlighting `terms`.
-  absl::Status FillHit(const std::vector<std::string>& terms, v1::SearchHit* hit) const;
 
   Store* const store_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
   // Words in each field, by document number: what ranking reads for every posting, kept dense.
-  std::vector<std::array<uint32_t, 3>> field_words_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::array<uint32_t, kFields>> field_words_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
-  std::array<double, 3> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
+  std::array<double, kFields> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
   // Changes Index made that the store has not yet written: (lesson id, new record or null).
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock

@@ -1,0 +1,135 @@
+#include "node/search/lesson_text.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+
+namespace cairn::search {
+namespace {
+
+constexpr double kK1 = 1.2;
+constexpr double kB = 0.75;
+constexpr uint32_t kPartGap = 8;          // positions between parts of the body: no phrase spans two
+constexpr size_t kSnippetBytes = 220;
+constexpr size_t kSnippetLeadBytes = 60;  // context kept before the first match
+
+// Moves `at` back to the start of a UTF-8 character.
+size_t CharBoundary(absl::string_view text, size_t at) {
+  while (at > 0 && at < text.size() && (static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;
+  return at;
+}
+
+// The texts of a lesson's three fields; the body is every other text field, in parts.
+std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson& lesson) {
+  std::array<std::vector<absl::string_view>, kFields> fields;
+  fields[0].push_back(lesson.title());
+  fields[1].push_back(lesson.summary());
+  std::vector<absl::string_view>& body = fields[2];
+  body.push_back(lesson.driving_event());
+  body.push_back(lesson.lesson());
+  for (const std::string& text : lesson.recommendations()) body.push_back(text);
+  body.push_back(lesson.evidence());
+  body.push_back(lesson.project());
+  body.push_back(lesson.lifecycle_phase());
+  for (const std::string& text : lesson.topics()) body.push_back(text);
+  for (const std::string& text : lesson.tags()) body.push_back(text);
+  return fields;
+}
+
+}  // namespace
+
+TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                              std::array<uint32_t, kFields>* words) {
+  TermOccurrences terms;
+  auto fields = FieldTexts(lesson);
+  for (int field = 0; field < kFields; ++field) {
+    uint32_t position = 0;
+    for (absl::string_view part : fields[field]) {
+      if (part.empty()) continue;
+      for (Token& token : analyzer->Analyze(part, position)) {
+        terms[std::move(token.term)][field].push_back(token.position);
+      }
+      position += Analyzer::CountWords(part) + kPartGap;
+    }
+    (*words)[field] = position;
+  }
+  return terms;
+}
+
+double Idf(double documents, double containing) {
+  return std::log(1 + (documents - containing + 0.5) / (containing + 0.5));
+}
+
+double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
+             const std::array<uint32_t, kFields>& words, const CorpusStats& corpus) {
+  double weighted = 0;
+  for (int field = 0; field < kFields; ++field) {
+    if (counts[field] == 0) continue;
+    double average = corpus.words[field] > 0 ? corpus.words[field] / corpus.documents : 1;
+    weighted += kFieldWeights[field] * counts[field] / (1 - kB + kB * words[field] / average);
+  }
+  return idf * weighted * (kK1 + 1) / (weighted + kK1);
+}
+
+void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms,
+                 v1::SearchHit* hit) {
+  hit->set_title(lesson.title());
+  hit->set_origin_org(lesson.origin_org());
+  hit->set_origin_sector(lesson.origin_sector());
+  hit->set_version(lesson.version());
+  hit->set_marking(lesson.marking());
+  hit->set_status(lesson.status());
+  *hit->mutable_topics() = lesson.topics();
+  if (lesson.has_occurred_at()) *hit->mutable_occurred_at() = lesson.occurred_at();
+
+  // The snippet: the passage with the most matching words, from the first field that has any.
+  std::vector<std::pair<absl::string_view, absl::string_view>> candidates = {
+      {"summary", lesson.summary()}, {"lesson", lesson.lesson()},
+      {"driving_event", lesson.driving_event()}};
+  for (const std::string& text : lesson.recommendations()) candidates.push_back({"recommendations", text});
+  candidates.push_back({"evidence", lesson.evidence()});
+  absl::flat_hash_set<std::string> wanted(terms.begin(), terms.end());
+  Analyzer analyzer;
+  for (const auto& [field, text] : candidates) {
+    std::vector<Token> matched;
+    for (Token& token : analyzer.Analyze(text)) {
+      if (wanted.contains(token.term)) matched.push_back(std::move(token));
+    }
+    if (matched.empty() && !(wanted.empty() && !text.empty())) continue;
+    // The window of kSnippetBytes holding the most matches.
+    size_t best = 0, best_count = 0;
+    for (size_t first = 0, last = 0; first < matched.size(); ++first) {
+      while (last < matched.size() && matched[last].end - matched[first].begin <= kSnippetBytes) ++last;
+      if (last - first > best_count) {
+        best = first;
+        best_count = last - first;
+      }
+    }
+    size_t start = matched.empty() ? 0 : matched[best].begin;
+    start = start > kSnippetLeadBytes ? start - kSnippetLeadBytes : 0;
+    while (start > 0 && text[start - 1] != ' ') ++start;  // begin on a word
+    start = CharBoundary(text, std::min(start, text.size()));
+    size_t stop = std::min(text.size(), start + kSnippetBytes);
+    if (stop < text.size()) {
+      size_t space = text.rfind(' ', stop);
+      if (space != absl::string_view::npos && space > start) stop = space;
+      stop = CharBoundary(text, stop);
+    }
+    std::string snippet = absl::StrCat(start > 0 ? "…" : "", text.substr(start, stop - start),
+                                       stop < text.size() ? "…" : "");
+    size_t shift = start > 0 ? std::string("…").size() : 0;
+    for (const Token& token : matched) {
+      if (token.begin < start || token.end > stop) continue;
+      v1::Highlight* highlight = hit->add_highlights();
+      highlight->set_begin(static_cast<uint32_t>(token.begin - start + shift));
+      highlight->set_end(static_cast<uint32_t>(token.end - start + shift));
+    }
+    hit->set_snippet_field(std::string(field));
+    hit->set_snippet(std::move(snippet));
+    break;
+  }
+}
+
+
+}  // namespace cairn::search

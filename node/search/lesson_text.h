@@ -1,0 +1,52 @@
+// How search reads a lesson: three weighted fields, their terms, BM25F scores and snippets. Used
+// by the index and by the merging of federated answers, so both score alike. SPEC section 6.
+#ifndef CAIRN_NODE_SEARCH_LESSON_TEXT_H_
+#define CAIRN_NODE_SEARCH_LESSON_TEXT_H_
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "cairn/v1/lesson.pb.h"
+#include "cairn/v1/search_service.pb.h"
+#include "node/search/analyzer.h"
+
+namespace cairn::search {
+
+// Title, summary, and the body: every other text field (driving event, lesson, recommendations,
+// evidence, project, lifecycle phase, topics, tags), in parts no phrase spans.
+inline constexpr int kFields = 3;
+inline constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
+
+// A term's word positions in each field of one lesson.
+using Occurrences = std::array<std::vector<uint32_t>, kFields>;
+using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
+
+// Every term of `lesson` with its occurrences; sets `words` to the number of words (and gaps
+// between parts) in each field, for length normalisation.
+TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                              std::array<uint32_t, kFields>* words);
+
+// What BM25 needs to know of the collection a score is relative to.
+struct CorpusStats {
+  double documents = 0;
+  std::array<double, kFields> words = {0, 0, 0};  // summed over the documents
+};
+
+// The inverse document frequency of a term that `containing` of `documents` hold.
+double Idf(double documents, double containing);
+
+// The BM25F score of one term: `counts` occurrences in each field of a document with `words`
+// words in each field.
+double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
+             const std::array<uint32_t, kFields>& words, const CorpusStats& corpus);
+
+// Fills `hit` from `lesson`: title, origin, version, marking, status, topics, when it occurred, and
+// a snippet of its best passage with the words whose terms are in `terms` highlighted.
+void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms,
+                 v1::SearchHit* hit);
+
+}  // namespace cairn::search
+
+#endif  // CAIRN_NODE_SEARCH_LESSON_TEXT_H_
