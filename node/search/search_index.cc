@@ -401,6 +401,129 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
   return matches;
 }
 
+absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
+  Analyzer analyzer;
+  std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
+  std::optional<Matches> required;
+  std::vector<Matches> excluded;
+  bool text_asked = false;
+  for (const Clause& clause : query.clauses) {
+    Matches any;
+    bool has_terms = false;
+    for (const TextTerm& alternative : clause.alternatives) {
+      std::vector<Token> tokens = analyzer.Analyze(alternative.text);
+      if (tokens.empty()) continue;  // stop words only
+      has_terms = true;
+      std::vector<std::string> terms;
+      std::vector<uint32_t> offsets;
+      for (Token& token : tokens) {
+        if (!clause.excluded) out->terms.push_back(token.term);
+        terms.push_back(std::move(token.term));
+        offsets.push_back(token.position);
+      }
+      CAIRN_ASSIGN_OR_RETURN(Matches matches, MatchText(terms, offsets, terms.size() > 1, &cache));
+      Matches united;
+      Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
+      any = std::move(united);
+    }
+    text_asked |= !clause.excluded;  // even if only stop words: then it matches nothing
+    if (!has_terms) continue;
+    if (clause.excluded) {
+      excluded.push_back(std::move(any));
+    } else if (!required) {
+      required = std::move(any);
+    } else {
+      Matches both;
+      Intersect(required->docs, required->scores, any.docs, any.scores, &both.docs, &both.scores);
+      required = std::move(both);
+    }
+  }
+  for (auto& [key, postings] : cache) out->term_docs[key.substr(1)] = std::move(postings.docs);
+  const Filters& filters = query.filters;
+  bool filtered = !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
+                  !filters.statuses.empty() || !filters.markings.empty() ||
+                  !filters.polarities.empty() || filters.after != absl::InfinitePast() ||
+                  filters.before != absl::InfiniteFuture();
+  if (!required && text_asked && !filtered) required.emplace();  // stop words alone match nothing
+  if (!required) {
+    required.emplace();
+    for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
+      if (docs_[doc] == nullptr) continue;
+      required->docs.push_back(doc);
+      required->scores.push_back(0);
+    }
+  }
+  absl::flat_hash_set<uint32_t> left_out;
+  for (const Matches& matches : excluded) left_out.insert(matches.docs.begin(), matches.docs.end());
+
+  auto listed = [](const auto& allowed, const auto& value) {
+    return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+  };
+  for (size_t i = 0; i < required->docs.size(); ++i) {
+    uint32_t number = required->docs[i];
+    if (left_out.contains(number)) continue;
+    const v1::IndexedDoc& doc = docs_[number]->record;
+    bool topic_ok = filters.topics.empty() ||
+                    std::any_of(doc.topics().begin(), doc.topics().end(),
+                                [&](const std::string& topic) { return listed(filters.topics, topic); });
+    bool status_ok = filters.statuses.empty() ? doc.status() != v1::RETRACTED
+                                              : listed(filters.statuses, doc.status());
+    bool dated = doc.has_occurred_unix_seconds();
+    absl::Time occurred = absl::FromUnixSeconds(doc.occurred_unix_seconds());
+    bool date_ok = (filters.after == absl::InfinitePast() || (dated && occurred >= filters.after)) &&
+                   (filters.before == absl::InfiniteFuture() || (dated && occurred < filters.before));
+    if (!listed(filters.sectors, doc.sector()) || !listed(filters.orgs, doc.org()) || !topic_ok ||
+        !status_ok || !listed(filters.markings, doc.marking()) ||
+        !listed(filters.polarities, doc.polarity()) || !date_ok) {
+      continue;
+    }
+    out->docs.push_back(number);
+    out->scores.push_back(required->scores[i]);
+  }
+  return absl::OkStatus();
+}
+
+void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
+                            google::protobuf::RepeatedPtrField<v1::Facet>* facets) const {
+  // Counted by views into the records, which the lock keeps alive.
+  constexpr std::array<absl::string_view, 4> kFacetFields = {"sector", "org", "topic", "status"};
+  std::array<absl::flat_hash_map<absl::string_view, uint64_t>, kFacetFields.size()> counts;
+  for (uint32_t number : docs) {
+    const v1::IndexedDoc& doc = docs_[number]->record;
+    if (!doc.sector().empty()) ++counts[0][doc.sector()];
+    ++counts[1][doc.org()];
+    for (const std::string& topic : doc.topics()) ++counts[2][topic];
+    ++counts[3][StatusName(doc.status())];
+  }
+  for (size_t field = 0; field < kFacetFields.size(); ++field) {
+    if (counts[field].empty()) continue;
+    std::vector<std::pair<absl::string_view, uint64_t>> values(counts[field].begin(),
+                                                               counts[field].end());
+    std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    v1::Facet* facet = facets->Add();
+    facet->set_field(std::string(kFacetFields[field]));
+    for (size_t i = 0; i < values.size() && i < kFacetValues; ++i) {
+      v1::FacetValue* value = facet->add_values();
+      value->set_value(std::string(values[i].first));
+      value->set_count(values[i].second);
+    }
+  }
+}
+
+std::vector<size_t> SearchIndex::Evaluation::BestFirst(size_t count) const {
+  std::vector<size_t> order(docs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  count = std::min(count, order.size());
+  // Best first; among equals, the most recently indexed.
+  std::partial_sort(order.begin(), order.begin() + count, order.end(), [&](size_t a, size_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : docs[a] > docs[b];
+  });
+  order.resize(count);
+  return order;
+}
+
 absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request) const {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
@@ -422,145 +545,30 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
         "page_token: results beyond the first ", kMaxResultOffset, " are not served; refine the query"));
   }
 
-  Analyzer analyzer;
-  std::vector<std::string> highlight_terms;
-  std::vector<uint32_t> ranked_docs;
-  std::vector<double> ranked_scores;
   v1::SearchResponse response;
+  Evaluation evaluation;
   {
     absl::ReaderMutexLock lock(&mu_);
-    std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
-    std::optional<Matches> required;
-    std::vector<Matches> excluded;
-    bool text_asked = false;
-    for (const Clause& clause : query.clauses) {
-      Matches any;
-      bool has_terms = false;
-      for (const TextTerm& alternative : clause.alternatives) {
-        std::vector<Token> tokens = analyzer.Analyze(alternative.text);
-        if (tokens.empty()) continue;  // stop words only
-        has_terms = true;
-        std::vector<std::string> terms;
-        std::vector<uint32_t> offsets;
-        for (Token& token : tokens) {
-          if (!clause.excluded) highlight_terms.push_back(token.term);
-          terms.push_back(std::move(token.term));
-          offsets.push_back(token.position);
-        }
-        CAIRN_ASSIGN_OR_RETURN(Matches matches,
-                               MatchText(terms, offsets, terms.size() > 1, &cache));
-        Matches united;
-        Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
-        any = std::move(united);
-      }
-      text_asked |= !clause.excluded;  // even if only stop words: then it matches nothing
-      if (!has_terms) continue;
-      if (clause.excluded) {
-        excluded.push_back(std::move(any));
-      } else if (!required) {
-        required = std::move(any);
-      } else {
-        Matches both;
-        Intersect(required->docs, required->scores, any.docs, any.scores, &both.docs, &both.scores);
-        required = std::move(both);
-      }
-    }
-    const Filters& filters = query.filters;
-    bool filtered = !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
-                    !filters.statuses.empty() || !filters.markings.empty() ||
-                    !filters.polarities.empty() || filters.after != absl::InfinitePast() ||
-                    filters.before != absl::InfiniteFuture();
-    if (!required && text_asked && !filtered) required.emplace();  // stop words alone match nothing
-    if (!required) {
-      required.emplace();
-      for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
-        if (docs_[doc] == nullptr) continue;
-        required->docs.push_back(doc);
-        required->scores.push_back(0);
-      }
-    }
-    absl::flat_hash_set<uint32_t> left_out;
-    for (const Matches& matches : excluded) left_out.insert(matches.docs.begin(), matches.docs.end());
-
-    auto listed = [](const auto& allowed, const auto& value) {
-      return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-    };
-    // Counted by views into the records, which the lock keeps alive.
-    std::array<absl::flat_hash_map<absl::string_view, uint64_t>, 4> facet_counts;
-    constexpr std::array<absl::string_view, 4> kFacetFields = {"sector", "org", "topic", "status"};
-    for (size_t i = 0; i < required->docs.size(); ++i) {
-      uint32_t number = required->docs[i];
-      if (left_out.contains(number)) continue;
-      const v1::IndexedDoc& doc = docs_[number]->record;
-      bool topic_ok = filters.topics.empty() ||
-                      std::any_of(doc.topics().begin(), doc.topics().end(), [&](const std::string& topic) {
-                        return listed(filters.topics, topic);
-                      });
-      bool status_ok = filters.statuses.empty() ? doc.status() != v1::RETRACTED
-                                                : listed(filters.statuses, doc.status());
-      bool dated = doc.has_occurred_unix_seconds();
-      absl::Time occurred = absl::FromUnixSeconds(doc.occurred_unix_seconds());
-      bool date_ok = (filters.after == absl::InfinitePast() || (dated && occurred >= filters.after)) &&
-                     (filters.before == absl::InfiniteFuture() || (dated && occurred < filters.before));
-      if (!listed(filters.sectors, doc.sector()) || !listed(filters.orgs, doc.org()) || !topic_ok ||
-          !status_ok || !listed(filters.markings, doc.marking()) ||
-          !listed(filters.polarities, doc.polarity()) || !date_ok) {
-        continue;
-      }
-      ranked_docs.push_back(number);
-      ranked_scores.push_back(required->scores[i]);
-      if (request.skip_facets()) continue;
-      if (!doc.sector().empty()) ++facet_counts[0][doc.sector()];
-      ++facet_counts[1][doc.org()];
-      for (const std::string& topic : doc.topics()) ++facet_counts[2][topic];
-      ++facet_counts[3][StatusName(doc.status())];
-    }
-    for (size_t field = 0; field < kFacetFields.size(); ++field) {
-      if (facet_counts[field].empty()) continue;
-      std::vector<std::pair<absl::string_view, uint64_t>> values(facet_counts[field].begin(),
-                                                                 facet_counts[field].end());
-      std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-      });
-      v1::Facet* facet = response.add_facets();
-      facet->set_field(std::string(kFacetFields[field]));
-      for (size_t i = 0; i < values.size() && i < kFacetValues; ++i) {
-        v1::FacetValue* value = facet->add_values();
-        value->set_value(std::string(values[i].first));
-        value->set_count(values[i].second);
-      }
-    }
-  }
-
-  // Best first; among equals, the most recently indexed.
-  std::vector<size_t> order(ranked_docs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  size_t end = std::min(order.size(), offset + page_size);
-  auto better = [&](size_t a, size_t b) {
-    return ranked_scores[a] != ranked_scores[b] ? ranked_scores[a] > ranked_scores[b]
-                                                : ranked_docs[a] > ranked_docs[b];
-  };
-  std::partial_sort(order.begin(), order.begin() + end, order.end(), better);
-  response.set_total_hits(order.size());
-  std::vector<std::pair<uint32_t, std::string>> page_ids;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    for (size_t i = offset; i < end; ++i) {
-      uint32_t number = ranked_docs[order[i]];
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &evaluation));
+    if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
+    std::vector<size_t> order = evaluation.BestFirst(offset + page_size);
+    for (size_t i = offset; i < order.size(); ++i) {
       v1::SearchHit* hit = response.add_hits();
-      hit->set_score(ranked_scores[order[i]]);
-      if (docs_[number] != nullptr) hit->set_lesson_id(docs_[number]->id);
+      hit->set_lesson_id(docs_[evaluation.docs[order[i]]]->id);
+      hit->set_score(evaluation.scores[order[i]]);
     }
   }
-  if (end < order.size()) {
-    response.set_next_page_token(EncodePageToken("search", absl::StrCat(fingerprint, "/", end)));
+  response.set_total_hits(evaluation.docs.size());
+  if (offset + page_size < evaluation.docs.size()) {
+    response.set_next_page_token(
+        EncodePageToken("search", absl::StrCat(fingerprint, "/", offset + page_size)));
   }
   if (!request.skip_snippets()) {
     for (v1::SearchHit& hit : *response.mutable_hits()) {
       absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit.lesson_id());
       if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
       CAIRN_RETURN_IF_ERROR(lesson.status());
-      DescribeHit(*lesson, highlight_terms, &hit);
+      DescribeHit(*lesson, evaluation.terms, &hit);
     }
   }
   return response;

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/search/lesson_text.h"
+#include "node/search/query.h"
 #include "node/storage/store.h"
 
 namespace cairn::search {
@@ -69,8 +70,23 @@ class SearchIndex : public LessonIndexer {
   struct Postings;  // one term's postings, as a query reads them
   struct Matches;   // documents matching part of a query, with scores
 
+  // What a query matched.
+  struct Evaluation {
+    std::vector<uint32_t> docs;      // the matching documents, filters applied
+    std::vector<double> scores;      // theirs, by this index's statistics
+    std::vector<std::string> terms;  // the query's terms (not the excluded ones), to highlight
+    absl::flat_hash_map<std::string, std::vector<uint32_t>> term_docs;  // every doc with the term
+    // Indexes into docs of the best `count`, best first.
+    std::vector<size_t> BestFirst(size_t count) const;
+  };
+
   explicit SearchIndex(Store* store);
   absl::Status Load();
+  absl::Status Evaluate(const Query& query, Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Facet counts over `docs`, added to `facets`.
+  void AddFacets(const std::vector<uint32_t>& docs,
+                 google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The postings of `term` (with their positions, for phrases, only when asked).
   absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
