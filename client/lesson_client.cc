@@ -65,6 +65,19 @@ absl::StatusOr<v1::SearchResponse> LessonClient::Search(const v1::SearchRequest&
                                        request, options_.timeout);
 }
 
+absl::Status LessonClient::FederatedSearch(
+    const v1::FederatedSearchRequest& request,
+    const std::function<void(const v1::FederatedSearchEvent&)>& on_event) {
+  grpc::ClientContext context;
+  absl::Duration answers = request.has_deadline_ms() ? absl::Milliseconds(request.deadline_ms())
+                                                     : absl::Seconds(2);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + answers + options_.timeout));
+  auto reader = stub_->search->FederatedSearch(&context, request);
+  v1::FederatedSearchEvent event;
+  while (reader->Read(&event)) on_event(event);
+  return FromGrpc(reader->Finish());
+}
+
 absl::Status LessonClient::Import(
     const std::function<bool(v1::ImportLessonsRequest*)>& next,
     const std::function<void(const v1::ImportLessonsResponse&)>& on_results) {

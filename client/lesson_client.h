@@ -32,6 +32,10 @@ class LessonClient {
   absl::StatusOr<v1::ListLessonsResponse> List(const v1::ListLessonsRequest& request);
   absl::StatusOr<v1::Lesson> Retract(const std::string& id, const std::string& reason);
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
+  // Calls `on_event` with each event of a federated search as it arrives; returns the call's
+  // status. The call's deadline is the request's (or the node's default) plus the usual timeout.
+  absl::Status FederatedSearch(const v1::FederatedSearchRequest& request,
+                               const std::function<void(const v1::FederatedSearchEvent&)>& on_event);
 
   // Streams batches to ImportLessons: calls `next` to fill each request until it returns false,
   // and `on_results` with the node's answer to each before sending the next. Returns the stream's

@@ -29,6 +29,7 @@
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
 #include "server/peer_puller.h"
+#include "server/federation_service.h"
 #include "server/replication_service.h"
 #include "server/search_service.h"
 #include "server/security.h"
@@ -133,7 +134,11 @@ int Run(int argc, char** argv) {
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
-  SearchServiceImpl search_service(index->get(), &authenticator);
+  FederatedSearcher federated(index->get(), directory->get(), config->tls(), config->org_id(),
+                              config->federation());
+  SearchServiceImpl search_service(index->get(), &federated, &authenticator);
+  FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
+                                           &authenticator, config->org_id());
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));
@@ -148,6 +153,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);
   builder.RegisterService(&search_service);
+  builder.RegisterService(&federation_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(

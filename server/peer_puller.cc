@@ -10,6 +10,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "server/security.h"
 
 namespace cairn::server {
 namespace {
@@ -104,11 +105,8 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   while (reader->Read(&response)) {
     if (first) {
       // The node at that address must be the peer we mean to pull from.
-      std::string expected = absl::StrCat("spiffe://", options_.federation, "/org/", peer_.org_id());
-      auto ids = context.auth_context()->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
-      if (ids.size() != 1 || std::string(ids[0].data(), ids[0].size()) != expected) {
-        outcome = absl::PermissionDeniedError(
-            absl::StrCat("the node at ", peer_.address(), " is not ", expected));
+      outcome = CheckAnsweringPeer(context, options_.federation, peer_.org_id(), peer_.address());
+      if (!outcome.ok()) {
         context.TryCancel();
         break;
       }
@@ -155,13 +153,7 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
 
 PullerPool::PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options)
     : applier_(applier), options_(std::move(options)) {
-  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      tls.key_file(), tls.cert_file(), tls.trust_bundle_file(), tls.refresh_interval_seconds());
-  grpc::experimental::TlsChannelCredentialsOptions credentials;
-  credentials.set_certificate_provider(provider);
-  credentials.watch_root_certs();
-  credentials.watch_identity_key_cert_pairs();
-  credentials_ = grpc::experimental::TlsCredentials(credentials);
+  credentials_ = MakePeerChannelCredentials(tls);
 }
 
 PullerPool::~PullerPool() { StopAll(); }

@@ -1,6 +1,7 @@
 #include "server/search_service.h"
 
 #include "server/security.h"
+#include "absl/time/time.h"
 #include "server/status.h"
 
 namespace cairn::server {
@@ -11,6 +12,25 @@ grpc::Status SearchServiceImpl::Search(grpc::ServerContext* context,
   auto caller = AdmitUser(*context, *authenticator_, v1::ANALYST, "searching", *request);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   return Reply(index_->Search(*request), response);
+}
+
+grpc::Status SearchServiceImpl::FederatedSearch(
+    grpc::ServerContext* context, const v1::FederatedSearchRequest* request,
+    grpc::ServerWriter<v1::FederatedSearchEvent>* writer) {
+  auto caller = AdmitUser(*context, *authenticator_, v1::ANALYST, "searching the federation",
+                          *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<v1::FederatedSearchResult> result = federated_->Search(
+      *request, absl::FromChrono(context->deadline()), [writer](const v1::PeerOutcome& outcome) {
+        v1::FederatedSearchEvent event;
+        *event.mutable_peer() = outcome;
+        writer->Write(event);
+      });
+  if (!result.ok()) return ToGrpcStatus(result.status());
+  v1::FederatedSearchEvent event;
+  *event.mutable_result() = *std::move(result);
+  writer->Write(event);
+  return grpc::Status::OK;
 }
 
 }  // namespace cairn::server

@@ -5,21 +5,27 @@
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "node/identity/principal.h"
 #include "node/search/search_index.h"
+#include "server/federated_search.h"
 
 namespace cairn::server {
 
-// Thin and stateless: admits analysts (and above), asks the index. The index and authenticator
-// must outlive the service. Thread-safe.
+// Thin and stateless: admits analysts (and above), asks the index, or for a federated search the
+// federated searcher. Everything it uses must outlive it. Thread-safe.
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  SearchServiceImpl(const search::SearchIndex* index, const Authenticator* authenticator)
-      : index_(index), authenticator_(authenticator) {}
+  SearchServiceImpl(const search::SearchIndex* index, FederatedSearcher* federated,
+                    const Authenticator* authenticator)
+      : index_(index), federated_(federated), authenticator_(authenticator) {}
 
   grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
+  grpc::Status FederatedSearch(grpc::ServerContext* context,
+                               const v1::FederatedSearchRequest* request,
+                               grpc::ServerWriter<v1::FederatedSearchEvent>* writer) override;
 
  private:
   const search::SearchIndex* const index_;
+  FederatedSearcher* const federated_;
   const Authenticator* const authenticator_;
 };
 

@@ -5,12 +5,36 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 #include "node/common/status_macros.h"
 #include "node/crypto/provenance.h"
 #include "node/lessons/validation.h"
 
 namespace cairn::server {
+
+std::shared_ptr<grpc::ChannelCredentials> MakePeerChannelCredentials(const v1::TlsConfig& tls) {
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file(), tls.cert_file(), tls.trust_bundle_file(), tls.refresh_interval_seconds());
+  grpc::experimental::TlsChannelCredentialsOptions credentials;
+  credentials.set_certificate_provider(provider);
+  credentials.watch_root_certs();
+  credentials.watch_identity_key_cert_pairs();
+  return grpc::experimental::TlsCredentials(credentials);
+}
+
+absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
+                                absl::string_view org_id, absl::string_view address) {
+  std::string expected = absl::StrCat("spiffe://", federation, "/org/", org_id);
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  std::vector<grpc::string_ref> ids;
+  if (auth != nullptr) ids = auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
+  if (ids.size() != 1 || std::string(ids[0].data(), ids[0].size()) != expected) {
+    return absl::PermissionDeniedError(absl::StrCat("the node at ", address, " is not ", expected));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const v1::TlsConfig& tls) {

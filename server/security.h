@@ -11,6 +11,8 @@
 #include "node/identity/principal.h"
 
 namespace grpc {
+class ChannelCredentials;
+class ClientContext;
 class ServerContextBase;
 class ServerCredentials;
 }  // namespace grpc
@@ -23,6 +25,15 @@ namespace cairn::server {
 // key, or when the key does not belong to the certificate.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const v1::TlsConfig& tls);
+
+// mTLS credentials for calling peer nodes with this node's certificate, re-read like the server's.
+std::shared_ptr<grpc::ChannelCredentials> MakePeerChannelCredentials(const v1::TlsConfig& tls);
+
+// Whether the node that answered the call in `context` is `org_id` of `federation` by the SPIFFE
+// id of its certificate: PERMISSION_DENIED naming the address when not (the peer's address may
+// now belong to another node).
+absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
+                                absl::string_view org_id, absl::string_view address);
 
 // The caller of the current RPC, from the SPIFFE id of its verified certificate.
 // UNAUTHENTICATED or PERMISSION_DENIED as Authenticator::Authenticate says.

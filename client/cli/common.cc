@@ -35,6 +35,9 @@ Search (analysts):
                [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T]
      QUERY: words (all must match), "a phrase", either OR other, -excluded, and the same filters
      written as field:value, e.g.  cairn search '"battery management" mobile -drone sector:police'
+  search --federated QUERY [filter flags] [--limit N] [--deadline-ms MS]
+     asks this node and every peer at once (default deadline 2,000 ms): a line per node as it
+     answers (ok, timed_out, unreachable, refused), then one merged ranking
 
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]

@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -53,7 +54,78 @@ std::string MarkedSnippet(const v1::SearchHit& hit, bool terminal) {
   return out;
 }
 
+std::string OutcomeText(const v1::PeerOutcome& outcome) {
+  std::string state = absl::AsciiStrToLower(v1::PeerOutcome::State_Name(outcome.state()));
+  std::string line = absl::StrFormat("  %-24s %-11s %7.1f ms", outcome.org(), state, outcome.latency_ms());
+  if (outcome.state() == v1::PeerOutcome::OK) {
+    absl::StrAppend(&line, "  ", outcome.hits(), outcome.hits() == 1 ? " hit" : " hits");
+  } else if (!outcome.error().empty()) {
+    absl::StrAppend(&line, "  ", outcome.error());
+  }
+  return line;
+}
+
+void PrintHit(int rank, const v1::SearchHit& hit, bool terminal) {
+  std::cout << "\n"
+            << absl::StrFormat("%2d. %s", rank, hit.title()) << "\n"
+            << "    " << hit.lesson_id() << "  v" << hit.version() << "  " << hit.origin_org()
+            << (hit.origin_sector().empty() ? "" : " (" + hit.origin_sector() + ")") << "  "
+            << MarkingName(hit.marking()) << "  " << StatusName(hit.status())
+            << absl::StrFormat("  score %.2f", hit.score()) << "\n";
+  if (!hit.snippet().empty()) {
+    std::cout << "    " << hit.snippet_field() << ": " << MarkedSnippet(hit, terminal) << "\n";
+  }
+}
+
+void PrintFacets(const google::protobuf::RepeatedPtrField<v1::Facet>& facets) {
+  if (!facets.empty()) std::cout << "\n";
+  for (const v1::Facet& facet : facets) {
+    std::vector<std::string> values;
+    for (const v1::FacetValue& value : facet.values()) {
+      values.push_back(absl::StrCat(value.value(), " (", value.count(), ")"));
+    }
+    std::cout << absl::StrFormat("%-7s %s", facet.field() + ":", absl::StrJoin(values, ", ")) << "\n";
+  }
+}
+
+int FederatedSearch(const Args& args) {
+  v1::FederatedSearchRequest request;
+  request.set_query(QueryFrom(args));
+  if (args.Has("limit")) {
+    request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
+  }
+  if (args.Has("deadline-ms")) {
+    request.set_deadline_ms(static_cast<uint32_t>(ParseCount("deadline-ms", args.Get("deadline-ms"))));
+  }
+  std::unique_ptr<LessonClient> client = OrDie(LessonClient::Connect(ConnectionFrom(args)));
+  bool json = args.Has("json");
+  bool terminal = isatty(STDOUT_FILENO);
+  if (!json) std::cout << "asking the federation: " << request.query() << "\n";
+  absl::Status finished = client->FederatedSearch(request, [&](const v1::FederatedSearchEvent& event) {
+    if (json) {
+      std::cout << ToJson(event) << "\n";
+      return;
+    }
+    if (event.has_peer()) {
+      std::cout << OutcomeText(event.peer()) << std::endl;  // live, as each node answers
+      return;
+    }
+    const v1::FederatedSearchResult& result = event.result();
+    std::cout << "\n" << result.hits_size() << " of " << result.total_hits() << " hits, merged:\n";
+    int rank = 0;
+    for (const v1::FederatedHit& hit : result.hits()) {
+      PrintHit(++rank, hit.hit(), terminal);
+      std::cout << "    held by " << absl::StrJoin(hit.holders(), ", ") << "\n";
+    }
+    PrintFacets(result.facets());
+  });
+  if (!finished.ok()) Die(finished);
+  return 0;
+}
+
 int Search(const Args& args) {
+  if (args.Has("federated")) return FederatedSearch(args);
+  if (args.Has("deadline-ms")) Usage("--deadline-ms goes with --federated");
   v1::SearchRequest request;
   request.set_query(QueryFrom(args));
   if (args.Has("limit")) {
@@ -69,26 +141,8 @@ int Search(const Args& args) {
   std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
             << " match " << request.query() << "\n";
   bool terminal = isatty(STDOUT_FILENO);
-  for (int i = 0; i < response.hits_size(); ++i) {
-    const v1::SearchHit& hit = response.hits(i);
-    std::cout << "\n"
-              << absl::StrFormat("%2d. %s", i + 1, hit.title()) << "\n"
-              << "    " << hit.lesson_id() << "  v" << hit.version() << "  "
-              << (hit.origin_sector().empty() ? "" : hit.origin_sector() + "  ")
-              << MarkingName(hit.marking()) << "  " << StatusName(hit.status())
-              << absl::StrFormat("  score %.2f", hit.score()) << "\n";
-    if (!hit.snippet().empty()) {
-      std::cout << "    " << hit.snippet_field() << ": " << MarkedSnippet(hit, terminal) << "\n";
-    }
-  }
-  if (response.facets_size() > 0) std::cout << "\n";
-  for (const v1::Facet& facet : response.facets()) {
-    std::vector<std::string> values;
-    for (const v1::FacetValue& value : facet.values()) {
-      values.push_back(absl::StrCat(value.value(), " (", value.count(), ")"));
-    }
-    std::cout << absl::StrFormat("%-7s %s", facet.field() + ":", absl::StrJoin(values, ", ")) << "\n";
-  }
+  for (int i = 0; i < response.hits_size(); ++i) PrintHit(i + 1, response.hits(i), terminal);
+  PrintFacets(response.facets());
   if (!response.next_page_token().empty()) {
     std::cout << "\nmore: --page-token " << response.next_page_token() << "\n";
   }
@@ -98,9 +152,9 @@ int Search(const Args& args) {
 }  // namespace
 
 std::vector<Command> SearchCommands() {
-  std::set<std::string> flags = {"limit", "page-token"};
+  std::set<std::string> flags = {"limit", "page-token", "deadline-ms"};
   flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
-  return {{"search", "", Search, flags, {}}};
+  return {{"search", "", Search, flags, {"federated"}}};
 }
 
 }  // namespace cairn::cli

@@ -10,7 +10,8 @@ namespace {
 
 constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
-constexpr uint32_t kPartGap = 8;          // positions between parts of the body: no phrase spans two
+// Positions between the parts of a field: more than any query spans, so no phrase matches across.
+constexpr uint32_t kPartGap = 1024;
 constexpr size_t kSnippetBytes = 220;
 constexpr size_t kSnippetLeadBytes = 60;  // context kept before the first match
 
@@ -45,16 +46,26 @@ TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
   auto fields = FieldTexts(lesson);
   for (int field = 0; field < kFields; ++field) {
     uint32_t position = 0;
+    (*words)[field] = 0;
     for (absl::string_view part : fields[field]) {
       if (part.empty()) continue;
       for (Token& token : analyzer->Analyze(part, position)) {
         terms[std::move(token.term)][field].push_back(token.position);
       }
-      position += Analyzer::CountWords(part) + kPartGap;
+      uint32_t part_words = Analyzer::CountWords(part);
+      (*words)[field] += part_words;
+      position += part_words + kPartGap;
     }
-    (*words)[field] = position;
   }
   return terms;
+}
+
+std::string SearchableText(const v1::Lesson& lesson) {
+  std::string text;
+  for (const auto& parts : FieldTexts(lesson)) {
+    for (absl::string_view part : parts) absl::StrAppend(&text, part, "\n");
+  }
+  return text;
 }
 
 double Idf(double documents, double containing) {
@@ -66,7 +77,9 @@ double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
   double weighted = 0;
   for (int field = 0; field < kFields; ++field) {
     if (counts[field] == 0) continue;
-    double average = corpus.words[field] > 0 ? corpus.words[field] / corpus.documents : 1;
+    double average = corpus.words[field] > 0 && corpus.documents > 0
+                         ? corpus.words[field] / corpus.documents
+                         : 1;
     weighted += kFieldWeights[field] * counts[field] / (1 - kB + kB * words[field] / average);
   }
   return idf * weighted * (kK1 + 1) / (weighted + kK1);
@@ -97,19 +110,23 @@ void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms
       if (wanted.contains(token.term)) matched.push_back(std::move(token));
     }
     if (matched.empty() && !(wanted.empty() && !text.empty())) continue;
-    // The window of kSnippetBytes holding the most matches.
+    // The window holding the most matches, that fits in the snippet after its lead.
     size_t best = 0, best_count = 0;
     for (size_t first = 0, last = 0; first < matched.size(); ++first) {
-      while (last < matched.size() && matched[last].end - matched[first].begin <= kSnippetBytes) ++last;
+      while (last < matched.size() &&
+             matched[last].end - matched[first].begin <= kSnippetBytes - kSnippetLeadBytes) {
+        ++last;
+      }
       if (last - first > best_count) {
         best = first;
         best_count = last - first;
       }
     }
-    size_t start = matched.empty() ? 0 : matched[best].begin;
-    start = start > kSnippetLeadBytes ? start - kSnippetLeadBytes : 0;
-    while (start > 0 && text[start - 1] != ' ') ++start;  // begin on a word
-    start = CharBoundary(text, std::min(start, text.size()));
+    size_t first_match = matched.empty() ? 0 : matched[best].begin;
+    size_t start = first_match > kSnippetLeadBytes ? first_match - kSnippetLeadBytes : 0;
+    // Begin on a word, but never after the first match.
+    while (start > 0 && start < first_match && text[start - 1] != ' ') ++start;
+    start = CharBoundary(text, start);
     size_t stop = std::min(text.size(), start + kSnippetBytes);
     if (stop < text.size()) {
       size_t space = text.rfind(' ', stop);

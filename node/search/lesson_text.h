@@ -23,10 +23,13 @@ inline constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
 using Occurrences = std::array<std::vector<uint32_t>, kFields>;
 using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
 
-// Every term of `lesson` with its occurrences; sets `words` to the number of words (and gaps
-// between parts) in each field, for length normalisation.
+// Every term of `lesson` with its occurrences; sets `words` to the number of words in each field,
+// for length normalisation.
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                               std::array<uint32_t, kFields>* words);
+
+// Every text search reads in `lesson`, one part a line: two lessons search alike when equal.
+std::string SearchableText(const v1::Lesson& lesson);
 
 // What BM25 needs to know of the collection a score is relative to.
 struct CorpusStats {

@@ -9,6 +9,8 @@
 //
 // Filters on the same field are ORed (sector:police sector:health is either); filters on different
 // fields, and filters with the text, are ANDed. A query of filters alone lists what they match.
+// Words that are all stop words ("the", "of") are ignored: with filters, the filters decide;
+// without, nothing matches.
 // Field names and enum values are case-insensitive. Words are kept as typed: stemming and stop
 // words are the index's business (node/search/analyzer.h).
 #ifndef CAIRN_NODE_SEARCH_QUERY_H_

@@ -15,20 +15,26 @@
 #include "node/common/time_proto.h"
 #include "node/search/analyzer.h"
 #include "node/search/lesson_text.h"
+#include "node/policy/sharing.h"
 #include "node/search/query.h"
 #include "node/storage/doc_block.h"
 
 namespace cairn::search {
 namespace {
 
-// Bump when the postings or record format changes: nodes then rebuild the index on start.
+// Bump when the postings or record format changes, or the analyzer does (its stop words or
+// stemmer: removals re-analyse the stored lesson): nodes then rebuild the index on start.
 constexpr absl::string_view kFormatKey = "search/format";
-constexpr absl::string_view kFormat = "1";
+constexpr absl::string_view kFormat = "2";
 
 constexpr int kBlockShift = 7;            // 128 document numbers a postings block
 constexpr size_t kDefaultPageSize = 10;
 constexpr size_t kFacetValues = 10;
 constexpr size_t kMaxCheckProblems = 20;
+constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
+// A peer's answer examines at most this many of its best matches for views it may see.
+constexpr size_t kMaxAnswerCandidates = 1000;
+enum : uint8_t { kUnknown = 0, kVisible = 1, kHidden = 2 };
 
 std::string PostingsKey(absl::string_view term, uint32_t doc) {
   std::string key(term);
@@ -93,6 +99,26 @@ v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
   record.set_polarity(lesson.polarity());
   if (lesson.has_occurred_at()) record.set_occurred_unix_seconds(lesson.occurred_at().seconds());
   return record;
+}
+
+// Whether `lesson` holds, for every clause of `query` that is not an exclusion, all the terms of
+// one of its alternatives (phrases are taken as their words).
+bool HoldsQueryWords(const Query& query, const v1::Lesson& lesson, Analyzer* analyzer) {
+  std::array<uint32_t, kFields> words;
+  TermOccurrences held = AnalyzeLesson(lesson, analyzer, &words);
+  for (const Clause& clause : query.clauses) {
+    if (clause.excluded) continue;
+    bool any_terms = false, satisfied = false;
+    for (const TextTerm& alternative : clause.alternatives) {
+      std::vector<Token> tokens = analyzer->Analyze(alternative.text);
+      any_terms |= !tokens.empty();
+      satisfied |= !tokens.empty() && std::all_of(tokens.begin(), tokens.end(), [&](const Token& token) {
+        return held.contains(token.term);
+      });
+    }
+    if (any_terms && !satisfied) return false;
+  }
+  return true;
 }
 
 // FNV-1a: a fingerprint of the query that is the same in every process, for page tokens.
@@ -189,9 +215,20 @@ absl::StatusOr<std::unique_ptr<SearchIndex>> SearchIndex::Open(Store* store) {
   std::unique_ptr<SearchIndex> index(new SearchIndex(store));
   absl::StatusOr<std::string> format = store->GetMeta(kFormatKey);
   if (!format.ok() && !absl::IsNotFound(format.status())) return format.status();
-  CAIRN_RETURN_IF_ERROR(index->Load());
+  // An index of another format (or none, or a rebuild cut short) is not read: it is rebuilt.
+  // So is one with a record that does not parse.
+  bool usable = format.ok() && *format == kFormat;
+  if (usable) {
+    absl::Status loaded = index->Load();
+    if (absl::IsDataLoss(loaded)) {
+      index->Reset();
+      usable = false;
+    } else if (!loaded.ok()) {
+      return loaded;
+    }
+  }
   store->SetIndexer(index.get());
-  if (!format.ok() || *format != kFormat) CAIRN_RETURN_IF_ERROR(index->Rebuild());
+  if (!usable) CAIRN_RETURN_IF_ERROR(index->Rebuild());
   return index;
 }
 
@@ -214,6 +251,7 @@ absl::Status SearchIndex::Load() {
 }
 
 void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) {
+  if (before == nullptr && after == nullptr) return;  // removing what was never there
   const std::string& id = after != nullptr ? after->id() : before->id();
   std::optional<uint32_t> existing;
   {
@@ -277,9 +315,22 @@ void SearchIndex::AddToTable(std::unique_ptr<Doc> doc) {
   docs_[number] = std::move(doc);
 }
 
+void SearchIndex::Forget(uint32_t doc) {
+  absl::MutexLock lock(&visibility_mu_);
+  for (auto& [peer, visibility] : visibility_) {
+    if (doc >= visibility.state.size()) continue;
+    if (visibility.state[doc] == kVisible) {
+      --visibility.visible;
+      for (int field = 0; field < kFields; ++field) visibility.words[field] -= field_words_[doc][field];
+    }
+    visibility.state[doc] = kUnknown;
+  }
+}
+
 void SearchIndex::RemoveFromTable(const std::string& id) {
   auto it = doc_numbers_.find(id);
   if (it == doc_numbers_.end()) return;
+  Forget(it->second);
   for (int field = 0; field < kFields; ++field) total_words_[field] -= field_words_[it->second][field];
   --live_docs_;
   docs_[it->second].reset();
@@ -288,6 +339,10 @@ void SearchIndex::RemoveFromTable(const std::string& id) {
 
 void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
+  {
+    absl::MutexLock visibility_lock(&visibility_mu_);
+    visibility_.clear();
+  }
   docs_.clear();
   field_words_.clear();
   doc_numbers_.clear();
@@ -404,6 +459,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
 absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
   Analyzer analyzer;
   std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
+  size_t analysed_terms = 0;
   std::optional<Matches> required;
   std::vector<Matches> excluded;
   bool text_asked = false;
@@ -413,6 +469,13 @@ absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
     for (const TextTerm& alternative : clause.alternatives) {
       std::vector<Token> tokens = analyzer.Analyze(alternative.text);
       if (tokens.empty()) continue;  // stop words only
+      analysed_terms += tokens.size();
+      if (analysed_terms > kMaxQueryTerms) {
+        // "wi-fi-…" is one word to the parser but many terms, each a postings scan.
+        return absl::InvalidArgumentError(absl::StrCat(
+            "query position ", alternative.position, ": the query has over ", kMaxQueryTerms,
+            " words once split at hyphens and other punctuation (the limit)"));
+      }
       has_terms = true;
       std::vector<std::string> terms;
       std::vector<uint32_t> offsets;
@@ -491,7 +554,7 @@ void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
   for (uint32_t number : docs) {
     const v1::IndexedDoc& doc = docs_[number]->record;
     if (!doc.sector().empty()) ++counts[0][doc.sector()];
-    ++counts[1][doc.org()];
+    if (!doc.org().empty()) ++counts[1][doc.org()];
     for (const std::string& topic : doc.topics()) ++counts[2][topic];
     ++counts[3][StatusName(doc.status())];
   }
@@ -540,7 +603,7 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       return absl::InvalidArgumentError("page_token: it belongs to a different query");
     }
   }
-  if (offset + page_size > kMaxResultOffset) {
+  if (offset > kMaxResultOffset - page_size) {
     return absl::InvalidArgumentError(absl::StrCat(
         "page_token: results beyond the first ", kMaxResultOffset, " are not served; refine the query"));
   }
@@ -570,6 +633,103 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       CAIRN_RETURN_IF_ERROR(lesson.status());
       DescribeHit(*lesson, evaluation.terms, &hit);
     }
+  }
+  return response;
+}
+
+absl::StatusOr<SearchIndex::Visibility*> SearchIndex::VisibilityFor(
+    const Audience& audience) const {
+  Visibility& visibility = visibility_[audience.peer.org_id()];
+  uint64_t policy_version = audience.policy ? audience.policy->version() : 0;
+  if (visibility.peer_version != audience.peer.version() ||
+      visibility.policy_version != policy_version) {
+    visibility = Visibility();
+    visibility.peer_version = audience.peer.version();
+    visibility.policy_version = policy_version;
+  }
+  visibility.state.resize(docs_.size(), kUnknown);
+  const v1::PeerPolicy* policy = audience.policy ? &*audience.policy : nullptr;
+  for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
+    if (docs_[doc] == nullptr || visibility.state[doc] != kUnknown) continue;
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(docs_[doc]->id);
+    if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago; unknown till then
+    if (!lesson.ok()) return lesson.status();
+    bool visible = DecideSharing(*lesson, audience.holder_org, audience.peer, policy,
+                                 SharingChannel::kQuery)
+                       .allowed();
+    visibility.state[doc] = visible ? kVisible : kHidden;
+    if (!visible) continue;
+    ++visibility.visible;
+    for (int field = 0; field < kFields; ++field) visibility.words[field] += field_words_[doc][field];
+  }
+  return &visibility;
+}
+
+absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryRequest& request,
+                                                          const Audience* audience) const {
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  size_t max_results = request.has_max_results() ? request.max_results() : kDefaultPageSize;
+  if (max_results == 0 || max_results > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_results: must be 1 to ", kMaxPageSize, ", not ", max_results));
+  }
+  v1::PeerQueryResponse response;
+  Evaluation evaluation;
+  std::vector<std::pair<std::string, double>> candidates;  // (lesson id, score), best first
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &evaluation));
+    v1::CorpusStatistics* statistics = response.mutable_statistics();
+    std::function<bool(uint32_t)> visible = [](uint32_t) { return true; };
+    absl::MutexLock visibility_lock(&visibility_mu_);
+    if (audience == nullptr) {
+      statistics->set_documents(live_docs_);
+      for (double words : total_words_) statistics->add_field_words(words);
+    } else {
+      CAIRN_ASSIGN_OR_RETURN(Visibility * seen, VisibilityFor(*audience));
+      statistics->set_documents(seen->visible);
+      for (double words : seen->words) statistics->add_field_words(words);
+      visible = [seen](uint32_t doc) { return seen->state[doc] == kVisible; };
+    }
+    for (const auto& [term, docs] : evaluation.term_docs) {
+      v1::TermDocuments* counted = statistics->add_terms();
+      counted->set_term(term);
+      counted->set_documents(std::count_if(docs.begin(), docs.end(), visible));
+    }
+    // Only what the audience may see from here on.
+    Evaluation shown;
+    for (size_t i = 0; i < evaluation.docs.size(); ++i) {
+      if (!visible(evaluation.docs[i])) continue;
+      shown.docs.push_back(evaluation.docs[i]);
+      shown.scores.push_back(evaluation.scores[i]);
+    }
+    response.set_total_hits(shown.docs.size());
+    AddFacets(shown.docs, response.mutable_facets());
+    for (size_t i : shown.BestFirst(kMaxAnswerCandidates)) {
+      candidates.emplace_back(docs_[shown.docs[i]]->id, shown.scores[i]);
+    }
+  }
+  Analyzer analyzer;
+  for (const auto& [id, score] : candidates) {
+    if (static_cast<size_t>(response.lessons_size()) >= max_results) break;
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
+    if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
+    CAIRN_RETURN_IF_ERROR(lesson.status());
+    if (audience == nullptr) {
+      *response.add_lessons() = *std::move(lesson);
+      response.add_scores(score);
+      continue;
+    }
+    std::optional<v1::Lesson> view =
+        ExportView(*lesson, audience->holder_org, audience->peer,
+                   audience->policy ? &*audience->policy : nullptr, SharingChannel::kQuery);
+    if (!view) continue;  // changed a moment ago
+    if (SearchableText(*view) != SearchableText(*lesson) &&
+        !HoldsQueryWords(query, *view, &analyzer)) {
+      continue;  // it matched only on words the peer may not see
+    }
+    *response.add_lessons() = *std::move(view);
+    response.add_scores(score);
   }
   return response;
 }

@@ -21,6 +21,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "cairn/v1/federation.pb.h"
+#include "cairn/v1/policy.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
@@ -53,6 +55,22 @@ class SearchIndex : public LessonIndexer {
   // N: ..."), a page_size over kMaxPageSize, a page token from another query, or a page beyond
   // kMaxResultOffset.
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request) const;
+
+  // Who a federated answer is for: a peer, as this node's policy lets it see our lessons.
+  struct Audience {
+    std::string holder_org;  // this node's organisation
+    v1::Peer peer;
+    std::optional<v1::PeerPolicy> policy;  // none: the peer may see nothing
+  };
+
+  // The answer to a federated query, from `audience`'s view of this node, or (null) from
+  // everything this node holds, for its own analysts. A peer's answer holds, counts, facets and
+  // takes its statistics from only the lessons DecideSharing lets it see over the query channel,
+  // returned as their export views; a lesson whose view the policy altered is returned only if
+  // the view itself still holds the query's words. INVALID_ARGUMENT for a malformed query or a
+  // max_results over kMaxPageSize.
+  absl::StatusOr<v1::PeerQueryResponse> Answer(const v1::PeerQueryRequest& request,
+                                               const Audience* audience) const;
 
   // Clears the index and indexes every lesson again. Other writes wait meanwhile.
   absl::Status Rebuild();
@@ -100,8 +118,24 @@ class SearchIndex : public LessonIndexer {
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Which lessons one peer may see, by document number, worked out as queries need it and
+  // forgotten for a document when it changes, or for all when the peer or its policy does.
+  struct Visibility {
+    uint64_t peer_version = 0;
+    uint64_t policy_version = 0;
+    std::vector<uint8_t> state;  // kUnknown, kVisible or kHidden
+    uint64_t visible = 0;
+    std::array<double, kFields> words = {0, 0, 0};  // summed over the visible documents
+  };
+  // `audience`'s visibility, every document decided.
+  absl::StatusOr<Visibility*> VisibilityFor(const Audience& audience) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_) ABSL_EXCLUSIVE_LOCKS_REQUIRED(visibility_mu_);
+  void Forget(uint32_t doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   Store* const store_;
   mutable absl::Mutex mu_;
+  mutable absl::Mutex visibility_mu_ ABSL_ACQUIRED_AFTER(mu_);
+  mutable absl::flat_hash_map<std::string, Visibility> visibility_ ABSL_GUARDED_BY(visibility_mu_);
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
   // Words in each field, by document number: what ranking reads for every posting, kept dense.
   std::vector<std::array<uint32_t, kFields>> field_words_ ABSL_GUARDED_BY(mu_);

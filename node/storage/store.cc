@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -261,6 +262,11 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   // Each write's checks read the database, which does not yet hold this batch's earlier writes.
   absl::flat_hash_set<absl::string_view> ids_in_batch;
   StoreBatch index_writes;
+  // The indexer learns the outcome on every return, or it would apply changes never written.
+  bool written = false;
+  absl::Cleanup tell_indexer = [&] {
+    if (indexer_ != nullptr) indexer_->Finish(written);
+  };
   for (const LessonWrite& lesson_write : batch.lessons_) {
     const v1::Lesson& lesson = lesson_write.lesson;
     if (!ids_in_batch.insert(lesson.id()).second) {
@@ -322,9 +328,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   AddRaw(index_writes, &write);
   rocksdb::WriteOptions options;
   options.sync = true;
-  absl::Status written = FromRocks(db_->Write(options, &write), "writing to the database");
-  if (indexer_ != nullptr) indexer_->Finish(written.ok());
-  CAIRN_RETURN_IF_ERROR(written);
+  CAIRN_RETURN_IF_ERROR(FromRocks(db_->Write(options, &write), "writing to the database"));
+  written = true;
   last_sequence_ = sequence;
   last_audit_sequence_ = audit_sequence;
   {
@@ -591,12 +596,16 @@ absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view d
     return written;
   };
   absl::Status failed;
-  CAIRN_RETURN_IF_ERROR(ScanLessons("", [&](const v1::Lesson& lesson) {
+  absl::Status scanned = ScanLessons("", [&](const v1::Lesson& lesson) {
     indexer_->Index(nullptr, &lesson, &chunk);
     if (++in_chunk < kRebuildChunk) return true;
     failed = write_chunk();
     return failed.ok();
-  }));
+  });
+  if (!scanned.ok()) {
+    indexer_->Finish(false);  // the chunk in hand is never written
+    return scanned;
+  }
   CAIRN_RETURN_IF_ERROR(failed);
   CAIRN_RETURN_IF_ERROR(write_chunk());
   // Merge every block's operands now, so queries after a rebuild read whole blocks. Forced at

@@ -1,0 +1,185 @@
+#include "server/federated_search.h"
+
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cairn/v1/federation.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "node/search/federated_merge.h"
+#include "server/security.h"
+
+namespace cairn::server {
+namespace {
+
+constexpr size_t kDefaultPageSize = 10;
+
+v1::PeerOutcome::State StateOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return v1::PeerOutcome::OK;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::CANCELLED:
+      return v1::PeerOutcome::TIMED_OUT;
+    case grpc::StatusCode::UNAVAILABLE:
+      return v1::PeerOutcome::UNREACHABLE;
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return v1::PeerOutcome::REFUSED;
+    default:
+      return v1::PeerOutcome::FAILED;
+  }
+}
+
+// One node asked: filled in by its thread, read by the caller's once `done`.
+struct Call {
+  std::string org;
+  grpc::ClientContext context;  // unused for this node's own answer
+  v1::PeerOutcome outcome;
+  v1::PeerQueryResponse response;
+  bool done = false;
+};
+
+}  // namespace
+
+FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
+                                     const PeerDirectory* directory, const v1::TlsConfig& tls,
+                                     std::string self_org, std::string federation)
+    : index_(index),
+      directory_(directory),
+      credentials_(MakePeerChannelCredentials(tls)),
+      self_org_(std::move(self_org)),
+      federation_(std::move(federation)) {}
+
+FederatedSearcher::~FederatedSearcher() = default;
+
+std::shared_ptr<grpc::Channel> FederatedSearcher::ChannelTo(const v1::Peer& peer) {
+  absl::MutexLock lock(&mu_);
+  std::shared_ptr<grpc::Channel>& channel = channels_[peer.address()];
+  if (channel == nullptr) channel = grpc::CreateChannel(peer.address(), credentials_);
+  return channel;
+}
+
+absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
+    const v1::FederatedSearchRequest& request, absl::Time deadline,
+    const std::function<void(const v1::PeerOutcome&)>& on_outcome) {
+  absl::StatusOr<search::Query> query = search::ParseQuery(request.query());
+  if (!query.ok()) return query.status();
+  size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
+  if (page_size == 0 || page_size > search::SearchIndex::kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_size: must be 1 to ", search::SearchIndex::kMaxPageSize, ", not ", page_size));
+  }
+  absl::Duration wait = request.has_deadline_ms() ? absl::Milliseconds(request.deadline_ms())
+                                                  : kDefaultDeadline;
+  if (wait <= absl::ZeroDuration() || wait > kMaxDeadline) {
+    return absl::InvalidArgumentError(absl::StrCat("deadline_ms: must be 1 to ",
+                                                   absl::ToInt64Milliseconds(kMaxDeadline)));
+  }
+  const absl::Time start = absl::Now();
+  deadline = std::min(deadline, start + wait);
+  v1::PeerQueryRequest asked;
+  asked.set_query(request.query());
+  asked.set_max_results(static_cast<uint32_t>(page_size));
+
+  // Every thread reports through `mu`; the calls outlive them (joined below).
+  absl::Mutex mu;
+  std::vector<std::unique_ptr<Call>> calls;
+  std::vector<std::thread> threads;
+  auto finish = [&mu, start](Call* call, const absl::Status& status) {
+    absl::MutexLock lock(&mu);
+    call->outcome.set_org(call->org);
+    call->outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
+    call->outcome.set_state(StateOf(static_cast<grpc::StatusCode>(status.code())));
+    if (status.ok()) {
+      call->outcome.set_hits(call->response.total_hits());
+    } else {
+      call->outcome.set_error(std::string(status.message()));
+    }
+    call->done = true;
+  };
+  calls.push_back(std::make_unique<Call>());
+  calls.back()->org = self_org_;
+  threads.emplace_back([this, &asked, &finish, call = calls.back().get()] {
+    absl::StatusOr<v1::PeerQueryResponse> answer = index_->Answer(asked, nullptr);
+    if (answer.ok()) call->response = *std::move(answer);
+    finish(call, answer.status());
+  });
+  for (const v1::Peer& peer : directory_->ListPeers()) {
+    if (peer.address().empty() || peer.org_id() == self_org_) continue;
+    calls.push_back(std::make_unique<Call>());
+    Call* call = calls.back().get();
+    call->org = peer.org_id();
+    call->context.set_deadline(absl::ToChronoTime(deadline));
+    std::shared_ptr<grpc::Channel> channel = ChannelTo(peer);
+    threads.emplace_back([this, &asked, &finish, call, channel, peer] {
+      auto stub = v1::FederationService::NewStub(channel);
+      grpc::Status status = stub->Query(&call->context, asked, &call->response);
+      absl::Status outcome(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+      if (status.ok()) {
+        // The node at that address must be the peer we meant to ask.
+        absl::Status identity =
+            CheckAnsweringPeer(call->context, federation_, peer.org_id(), peer.address());
+        if (!identity.ok()) {
+          call->response.Clear();
+          outcome = absl::UnavailableError(identity.message());
+        }
+      }
+      finish(call, outcome);
+    });
+  }
+
+  // Report each outcome as it comes, until all are in or the deadline passes.
+  std::vector<bool> reported(calls.size(), false);
+  size_t waiting = calls.size();
+  while (waiting > 0) {
+    std::vector<v1::PeerOutcome> ready;
+    {
+      absl::MutexLock lock(&mu);
+      auto any_new = [&] {
+        for (size_t i = 0; i < calls.size(); ++i) {
+          if (calls[i]->done && !reported[i]) return true;
+        }
+        return false;
+      };
+      if (!mu.AwaitWithDeadline(absl::Condition(&any_new), deadline)) break;
+      for (size_t i = 0; i < calls.size(); ++i) {
+        if (!calls[i]->done || reported[i]) continue;
+        reported[i] = true;
+        --waiting;
+        ready.push_back(calls[i]->outcome);
+      }
+    }
+    for (const v1::PeerOutcome& outcome : ready) on_outcome(outcome);
+  }
+  // The rest are too late: cancel them, and wait for their threads to see it.
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (!reported[i]) calls[i]->context.TryCancel();
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  v1::FederatedSearchResult result;
+  std::vector<search::NodeAnswer> answers;
+  std::vector<v1::PeerOutcome> outcomes;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    Call& call = *calls[i];
+    if (!reported[i]) {
+      call.outcome = v1::PeerOutcome();
+      call.outcome.set_org(call.org);
+      call.outcome.set_state(v1::PeerOutcome::TIMED_OUT);
+      call.outcome.set_latency_ms(absl::ToDoubleMilliseconds(deadline - start));
+      call.outcome.set_error("no answer before the deadline");
+      on_outcome(call.outcome);
+    } else if (call.outcome.state() == v1::PeerOutcome::OK) {
+      answers.push_back({call.org, std::move(call.response)});
+    }
+    outcomes.push_back(call.outcome);
+  }
+  result = search::MergeAnswers(*query, answers, page_size);
+  for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
+  return result;
+}
+
+}  // namespace cairn::server

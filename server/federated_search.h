@@ -1,0 +1,60 @@
+// Federated search for this node's analysts: one query to this node and every peer at once, under
+// one deadline, merged into one ranked page. SPEC section 6.
+#ifndef CAIRN_SERVER_FEDERATED_SEARCH_H_
+#define CAIRN_SERVER_FEDERATED_SEARCH_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cairn/v1/config.pb.h"
+#include "cairn/v1/search_service.pb.h"
+#include "node/policy/peer_directory.h"
+#include "node/search/search_index.h"
+
+namespace grpc {
+class Channel;
+class ChannelCredentials;
+}  // namespace grpc
+
+namespace cairn::server {
+
+// Asks every peer with an address (over mTLS, checking each answering node's identity) and this
+// node's own index, in parallel. Keeps one channel per peer address. Everything it uses must
+// outlive it. Thread-safe.
+class FederatedSearcher {
+ public:
+  static constexpr absl::Duration kDefaultDeadline = absl::Seconds(2);
+  static constexpr absl::Duration kMaxDeadline = absl::Seconds(30);
+
+  FederatedSearcher(const search::SearchIndex* index, const PeerDirectory* directory,
+                    const v1::TlsConfig& tls, std::string self_org, std::string federation);
+  ~FederatedSearcher();
+
+  // Runs `request` until `deadline` at the latest (or the request's own, if sooner). Calls
+  // `on_outcome` from this thread as each node answers or fails, then returns the merged result,
+  // whose `peers` hold every outcome (calls still running at the deadline are cancelled and
+  // reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
+  absl::StatusOr<v1::FederatedSearchResult> Search(
+      const v1::FederatedSearchRequest& request, absl::Time deadline,
+      const std::function<void(const v1::PeerOutcome&)>& on_outcome);
+
+ private:
+  std::shared_ptr<grpc::Channel> ChannelTo(const v1::Peer& peer);
+
+  const search::SearchIndex* const index_;
+  const PeerDirectory* const directory_;
+  const std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  const std::string self_org_;
+  const std::string federation_;
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(mu_);  // by address
+};
+
+}  // namespace cairn::server
+
+#endif  // CAIRN_SERVER_FEDERATED_SEARCH_H_

@@ -1,0 +1,149 @@
+// The search index in-process, with a real RocksDB store: regression tests for what broke once.
+#include "node/search/search_index.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "node/common/page_token.h"
+#include "node/search/lesson_text.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn::search {
+namespace {
+
+using ::testing::HasSubstr;
+
+class SearchIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    index_.reset();
+    store_.reset();
+    store_ = *Store::Open(dir_.path() + "/db");
+    auto index = SearchIndex::Open(store_.get());
+    ASSERT_TRUE(index.ok()) << index.status();
+    index_ = *std::move(index);
+  }
+
+  static v1::Lesson Lesson(const std::string& suffix, const std::string& title, uint64_t version = 1) {
+    v1::Lesson lesson;
+    lesson.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5F" + suffix);
+    lesson.set_origin_org("leeds-council");
+    lesson.set_version(version);
+    lesson.set_title(title);
+    lesson.set_marking(v1::TLP_GREEN);
+    lesson.set_status(v1::OBSERVATION);
+    return lesson;
+  }
+
+  std::vector<std::string> Ids(const std::string& query) {
+    v1::SearchRequest request;
+    request.set_query(query);
+    request.set_page_size(100);
+    request.set_skip_snippets(true);
+    absl::StatusOr<v1::SearchResponse> response = index_->Search(request);
+    EXPECT_TRUE(response.ok()) << query << ": " << response.status();
+    std::vector<std::string> ids;
+    if (response.ok()) {
+      for (const v1::SearchHit& hit : response->hits()) ids.push_back(hit.lesson_id());
+    }
+    return ids;
+  }
+
+  void ExpectConsistent() {
+    absl::StatusOr<IndexCheck> check = index_->Check();
+    ASSERT_TRUE(check.ok()) << check.status();
+    EXPECT_THAT(check->problems, ::testing::IsEmpty());
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<SearchIndex> index_;
+};
+
+TEST_F(SearchIndexTest, AFailedCommitOfSeveralLessonsLeavesTheIndexAsItWas) {
+  v1::Lesson alpha = Lesson("A1", "alpha radios");
+  ASSERT_TRUE(store_->Commit({LessonWrite{alpha, 0}}).ok());
+  // A new lesson, then one with a stale expected version: the whole commit fails.
+  v1::Lesson beta = Lesson("B1", "beta radios");
+  v1::Lesson stale = Lesson("C1", "gamma radios");
+  EXPECT_FALSE(store_->Commit({LessonWrite{beta, 0}, LessonWrite{stale, 7}}).ok());
+  // A deletion, then the stale one again: fails too, and alpha stays findable.
+  EXPECT_FALSE(store_->Commit({LessonWrite{Lesson("A1", ""), 1, v1::Change::DELETE},
+                               LessonWrite{stale, 7}})
+                   .ok());
+  ASSERT_TRUE(store_->Commit({LessonWrite{Lesson("D1", "delta radios"), 0}}).ok());
+  EXPECT_THAT(Ids("radios"), ::testing::UnorderedElementsAre(alpha.id(), Lesson("D1", "").id()));
+  EXPECT_THAT(Ids("alpha"), ::testing::ElementsAre(alpha.id()));
+  EXPECT_THAT(Ids("beta"), ::testing::IsEmpty());
+  ExpectConsistent();
+}
+
+TEST_F(SearchIndexTest, DeletingALessonThatIsNotThereDoesNotCrash) {
+  (void)store_->Commit({LessonWrite{Lesson("Z1", ""), 0, v1::Change::DELETE}});
+  ExpectConsistent();
+}
+
+TEST_F(SearchIndexTest, PhrasesDoNotSpanTwoRecommendations) {
+  v1::Lesson lesson = Lesson("E1", "spans");
+  lesson.add_recommendations("alpha");
+  lesson.add_recommendations("beta");
+  ASSERT_TRUE(store_->Commit({LessonWrite{lesson, 0}}).ok());
+  EXPECT_THAT(Ids("\"alpha beta\""), ::testing::IsEmpty());
+  EXPECT_THAT(Ids("\"alpha the the the the the the the the beta\""), ::testing::IsEmpty());
+  EXPECT_THAT(Ids("alpha beta"), ::testing::ElementsAre(lesson.id()));
+}
+
+TEST_F(SearchIndexTest, HyphenChainsCountAgainstTheQueryLimit) {
+  std::string chain = "ba";
+  for (int i = 0; i < 100; ++i) chain += "-ca";
+  v1::SearchRequest request;
+  request.set_query(chain);
+  absl::StatusOr<v1::SearchResponse> response = index_->Search(request);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(response.status().message(), HasSubstr("over 64 words"));
+}
+
+TEST_F(SearchIndexTest, AForgedPageTokenCannotWrapTheOffsetCheck) {
+  ASSERT_TRUE(store_->Commit({LessonWrite{Lesson("F1", "radios"), 0},
+                              LessonWrite{Lesson("F2", "radios"), 0}})
+                  .ok());
+  // A real token gives the query's fingerprint; the forged one keeps it with a huge offset.
+  v1::SearchRequest request;
+  request.set_query("radios");
+  request.set_page_size(1);
+  absl::StatusOr<v1::SearchResponse> first = index_->Search(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  std::string position = *DecodePageToken("search", first->next_page_token());
+  std::string fingerprint = position.substr(0, position.find('/'));
+  request.set_page_token(EncodePageToken("search", fingerprint + "/18446744073709551615"));
+  absl::StatusOr<v1::SearchResponse> wrapped = index_->Search(request);
+  EXPECT_EQ(wrapped.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(SearchIndexTest, AnIndexOfAnotherFormatIsRebuiltAtOpen) {
+  v1::Lesson lesson = Lesson("G1", "docking stations");
+  ASSERT_TRUE(store_->Commit({LessonWrite{lesson, 0}}).ok());
+  StoreBatch old_format;
+  old_format.PutMeta("search/format", "0");
+  ASSERT_TRUE(store_->Commit(old_format).ok());
+  Open();
+  EXPECT_THAT(Ids("docking"), ::testing::ElementsAre(lesson.id()));
+  EXPECT_EQ(*store_->GetMeta("search/format"), "2");
+  ExpectConsistent();
+}
+
+TEST(DescribeHitTest, ASnippetWithoutSpacesStaysInsideItsText) {
+  v1::Lesson lesson;
+  lesson.set_summary(std::string(100, 'x') + "-battery");
+  v1::SearchHit hit;
+  DescribeHit(lesson, {"batteri"}, &hit);
+  EXPECT_EQ(hit.snippet_field(), "summary");
+  ASSERT_EQ(hit.highlights_size(), 1);
+  EXPECT_EQ(hit.snippet().substr(hit.highlights(0).begin(),
+                                 hit.highlights(0).end() - hit.highlights(0).begin()),
+            "battery");
+}
+
+}  // namespace
+}  // namespace cairn::search
