@@ -552,6 +552,7 @@ void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
   constexpr std::array<absl::string_view, 4> kFacetFields = {"sector", "org", "topic", "status"};
   std::array<absl::flat_hash_map<absl::string_view, uint64_t>, kFacetFields.size()> counts;
   for (uint32_t number : docs) {
+    if (number >= docs_.size() || docs_[number] == nullptr) continue;  // gone a moment ago
     const v1::IndexedDoc& doc = docs_[number]->record;
     if (!doc.sector().empty()) ++counts[0][doc.sector()];
     if (!doc.org().empty()) ++counts[1][doc.org()];
@@ -675,7 +676,15 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
   }
   v1::PeerQueryResponse response;
   Evaluation evaluation;
-  std::vector<std::pair<std::string, double>> candidates;  // (lesson id, score), best first
+  struct Candidate {
+    uint32_t doc;
+    std::string id;
+    double score;
+  };
+  std::vector<Candidate> candidates;  // best first
+  const bool alters = audience != nullptr && audience->policy &&
+                      (!audience->policy->export_().redact_fields().empty() ||
+                       audience->policy->export_().scrub_personal_data());
   {
     absl::ReaderMutexLock lock(&mu_);
     CAIRN_RETURN_IF_ERROR(Evaluate(query, &evaluation));
@@ -703,33 +712,46 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
       shown.docs.push_back(evaluation.docs[i]);
       shown.scores.push_back(evaluation.scores[i]);
     }
-    response.set_total_hits(shown.docs.size());
-    AddFacets(shown.docs, response.mutable_facets());
     for (size_t i : shown.BestFirst(kMaxAnswerCandidates)) {
-      candidates.emplace_back(docs_[shown.docs[i]]->id, shown.scores[i]);
+      candidates.push_back({shown.docs[i], docs_[shown.docs[i]]->id, shown.scores[i]});
+    }
+    if (!alters) {
+      response.set_total_hits(shown.docs.size());
+      AddFacets(shown.docs, response.mutable_facets());
     }
   }
+  // A view the policy altered (redacted, scrubbed) counts only if it still holds the query's
+  // words; so when views may be altered, every candidate is looked at.
   Analyzer analyzer;
-  for (const auto& [id, score] : candidates) {
-    if (static_cast<size_t>(response.lessons_size()) >= max_results) break;
-    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
+  std::vector<uint32_t> counted;
+  for (const Candidate& candidate : candidates) {
+    bool page_full = static_cast<size_t>(response.lessons_size()) >= max_results;
+    if (page_full && !alters) break;
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(candidate.id);
     if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
     CAIRN_RETURN_IF_ERROR(lesson.status());
     if (audience == nullptr) {
       *response.add_lessons() = *std::move(lesson);
-      response.add_scores(score);
+      response.add_scores(candidate.score);
       continue;
     }
     std::optional<v1::Lesson> view =
         ExportView(*lesson, audience->holder_org, audience->peer,
                    audience->policy ? &*audience->policy : nullptr, SharingChannel::kQuery);
     if (!view) continue;  // changed a moment ago
-    if (SearchableText(*view) != SearchableText(*lesson) &&
+    if (alters && SearchableText(*view) != SearchableText(*lesson) &&
         !HoldsQueryWords(query, *view, &analyzer)) {
       continue;  // it matched only on words the peer may not see
     }
+    counted.push_back(candidate.doc);
+    if (page_full) continue;
     *response.add_lessons() = *std::move(view);
-    response.add_scores(score);
+    response.add_scores(candidate.score);
+  }
+  if (alters) {
+    response.set_total_hits(counted.size());
+    absl::ReaderMutexLock lock(&mu_);
+    AddFacets(counted, response.mutable_facets());
   }
   return response;
 }

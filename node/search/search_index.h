@@ -66,9 +66,9 @@ class SearchIndex : public LessonIndexer {
   // The answer to a federated query, from `audience`'s view of this node, or (null) from
   // everything this node holds, for its own analysts. A peer's answer holds, counts, facets and
   // takes its statistics from only the lessons DecideSharing lets it see over the query channel,
-  // returned as their export views; a lesson whose view the policy altered is returned only if
-  // the view itself still holds the query's words. INVALID_ARGUMENT for a malformed query or a
-  // max_results over kMaxPageSize.
+  // returned as their export views; a lesson whose view the policy altered is returned and
+  // counted only if the view itself still holds the query's words (of the best 1,000 matches).
+  // INVALID_ARGUMENT for a malformed query or a max_results over kMaxPageSize.
   absl::StatusOr<v1::PeerQueryResponse> Answer(const v1::PeerQueryRequest& request,
                                                const Audience* audience) const;
 

@@ -1,0 +1,247 @@
+// Federated search across real cairnd processes: what each peer lets the asking node see, how
+// each peer's outcome is reported, and one ranking across nodes.
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/time/clock.h"
+#include "cairn/v1/federation.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "server/security.h"
+#include "tests/support/federation.h"
+
+namespace cairn {
+namespace {
+
+using testing::Federation;
+using ::testing::UnorderedElementsAreArray;
+
+constexpr char kAsker[] = "leeds-council";
+
+// A peer that never answers in time: it waits until the asker gives up.
+class StalledPeer final : public v1::FederationService::Service {
+ public:
+  grpc::Status Query(grpc::ServerContext* context, const v1::PeerQueryRequest*,
+                     v1::PeerQueryResponse*) override {
+    absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (!context->IsCancelled() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
+    return grpc::Status(grpc::StatusCode::CANCELLED, "gave up");
+  }
+};
+
+v1::Lesson Draft(const std::string& title, v1::TlpMarking marking, const std::string& lesson = "") {
+  v1::Lesson draft;
+  draft.set_title(title);
+  draft.set_marking(marking);
+  if (!lesson.empty()) draft.set_lesson(lesson);
+  return draft;
+}
+
+struct FederatedAnswer {
+  std::vector<v1::PeerOutcome> live;  // as they streamed in
+  v1::FederatedSearchResult result;
+  absl::Duration took;
+};
+
+FederatedAnswer AskFederation(Federation& federation, const std::string& query,
+                              uint32_t deadline_ms = 1500, uint32_t page_size = 100) {
+  FederatedAnswer answer;
+  v1::FederatedSearchRequest request;
+  request.set_query(query);
+  request.set_deadline_ms(deadline_ms);
+  request.set_page_size(page_size);
+  auto analyst = federation.node(kAsker).ClientFor("bob");
+  absl::Time start = absl::Now();
+  absl::Status finished = analyst->FederatedSearch(request, [&](const v1::FederatedSearchEvent& event) {
+    if (event.has_peer()) answer.live.push_back(event.peer());
+    if (event.has_result()) answer.result = event.result();
+  });
+  answer.took = absl::Now() - start;
+  EXPECT_TRUE(finished.ok()) << finished;
+  return answer;
+}
+
+std::map<std::string, v1::PeerOutcome::State> States(const v1::FederatedSearchResult& result) {
+  std::map<std::string, v1::PeerOutcome::State> states;
+  for (const v1::PeerOutcome& outcome : result.peers()) states[outcome.org()] = outcome.state();
+  return states;
+}
+
+TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
+  Federation federation({kAsker, "west-police", "leeds-nhs", "west-ambulance", "york-fire"});
+  federation.AllowQueries("west-police", kAsker,
+                          "export { markings: [TLP_GREEN, TLP_CLEAR] redact_fields: [\"lesson\"] }");
+  federation.AllowQueries("leeds-nhs", kAsker, "export { markings: [TLP_CLEAR] }");
+  federation.Introduce(kAsker, "west-ambulance");  // which never lets the council query it
+  federation.Introduce(kAsker, "york-fire");       // which will be down
+  // A peer that stalls past the deadline.
+  StalledPeer stalled;
+  testing::TestPki& pki = testing::TestPki::Shared();
+  testing::CertPaths stalled_cert = pki.Node("slow-coastguard");
+  v1::TlsConfig tls;
+  tls.set_cert_file(stalled_cert.cert);
+  tls.set_key_file(stalled_cert.key);
+  tls.set_trust_bundle_file(pki.ca_file());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(tls), &port);
+  builder.RegisterService(&stalled);
+  std::unique_ptr<grpc::Server> stalled_server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  v1::Peer coastguard;
+  coastguard.set_org_id("slow-coastguard");
+  coastguard.set_address("127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(federation.Admin(kAsker)->PutPeer(coastguard).ok());
+
+  auto police = federation.Editor("west-police");
+  v1::Lesson police_green = *police->Create(Draft("Radio battery swaps at briefing", v1::TLP_GREEN,
+                                                  "Sergeants keep the spare battery log"));
+  v1::Lesson police_amber = *police->Create(Draft("Radio battery thefts from vans", v1::TLP_AMBER));
+  v1::Lesson police_red = *police->Create(Draft("Battery supplier dispute", v1::TLP_RED));
+  // Matches "battery" only in its lesson field, which the council's view redacts.
+  v1::Lesson police_hidden_match = *police->Create(
+      Draft("Vehicle chargers", v1::TLP_GREEN, "Fit chargers so the battery never runs flat"));
+  auto nhs = federation.Editor("leeds-nhs");
+  v1::Lesson nhs_clear = *nhs->Create(Draft("Battery management on wards", v1::TLP_CLEAR));
+  v1::Lesson nhs_green = *nhs->Create(Draft("Battery chargers in clinics", v1::TLP_GREEN));
+  v1::Lesson council_own = *federation.Editor(kAsker)->Create(
+      Draft("Tablet battery life on home visits", v1::TLP_RED));
+  federation.node("york-fire").Kill();
+
+  FederatedAnswer answer = AskFederation(federation, "battery");
+  std::vector<std::string> ids;
+  for (const v1::FederatedHit& hit : answer.result.hits()) ids.push_back(hit.hit().lesson_id());
+  EXPECT_THAT(ids, UnorderedElementsAreArray({police_green.id(), nhs_clear.id(), council_own.id()}));
+  EXPECT_EQ(States(answer.result),
+            (std::map<std::string, v1::PeerOutcome::State>{
+                {kAsker, v1::PeerOutcome::OK},
+                {"west-police", v1::PeerOutcome::OK},
+                {"leeds-nhs", v1::PeerOutcome::OK},
+                {"west-ambulance", v1::PeerOutcome::REFUSED},
+                {"york-fire", v1::PeerOutcome::UNREACHABLE},
+                {"slow-coastguard", v1::PeerOutcome::TIMED_OUT}}));
+  EXPECT_EQ(answer.live.size(), 6u) << "a live outcome per node";
+  // Each peer counts only what the council may see: not the AMBER, RED or GREEN-at-the-NHS
+  // lessons, nor the one that matched only in a redacted field.
+  for (const v1::PeerOutcome& outcome : answer.result.peers()) {
+    if (outcome.org() == "west-police" || outcome.org() == "leeds-nhs") {
+      EXPECT_EQ(outcome.hits(), 1u) << outcome.org();
+    }
+  }
+  EXPECT_EQ(answer.result.total_hits(), 3u);
+  EXPECT_LT(answer.took, absl::Milliseconds(1500 + 1000)) << "nobody held the answer past the deadline";
+  for (const v1::FederatedHit& hit : answer.result.hits()) {
+    if (hit.hit().lesson_id() == police_green.id()) {
+      EXPECT_THAT(hit.holders(), ::testing::ElementsAre("west-police"));
+      EXPECT_EQ(hit.hit().origin_org(), "west-police");
+      EXPECT_EQ(hit.hit().snippet().find("spare battery log"), std::string::npos)
+          << "the redacted field never reaches the council";
+    }
+  }
+  // The police audit the query they answered.
+  v1::ListAuditRequest audit;
+  audit.set_action("query.answered");
+  auto events = federation.Admin("west-police")->ListAudit(audit);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_GE(events->events_size(), 1);
+  EXPECT_EQ(events->events(0).actor(), "peer leeds-council");
+  EXPECT_EQ(events->events(0).target(), "battery");
+  // (police_amber, police_red, police_hidden_match and nhs_green are the ones left out.)
+  (void)police_amber, (void)police_red, (void)police_hidden_match, (void)nhs_green;
+}
+
+// Whatever is asked, a peer's answer holds only lessons its export view gives the asking node,
+// exactly as that view shows them: checked against the admin's own export view of random
+// lessons under a random policy.
+TEST(FederationTest, NoAnswerHoldsWhatThePolicyHides) {
+  std::mt19937 random(20261126);
+  Federation federation({kAsker, "west-police"});
+  const std::vector<v1::TlpMarking> markings = {v1::TLP_RED, v1::TLP_AMBER_STRICT, v1::TLP_AMBER,
+                                                v1::TLP_GREEN, v1::TLP_CLEAR};
+  const std::vector<std::string> words = {"radio", "battery", "tablet", "wireless", "vehicle"};
+  auto police = federation.Editor("west-police");
+  for (int i = 0; i < 40; ++i) {
+    v1::Lesson draft = Draft(words[random() % words.size()] + " " + words[random() % words.size()],
+                             markings[random() % markings.size()],
+                             words[random() % words.size()] + " notes, call 0113 496 0000");
+    draft.set_summary(words[random() % words.size()] + " summary");
+    draft.add_topics(random() % 2 ? "mobile-working" : "estates");
+    draft.set_status(random() % 3 == 0 ? v1::LESSON_LEARNED : v1::OBSERVATION);
+    ASSERT_TRUE(police->Create(draft).ok());
+  }
+  federation.AllowQueries(
+      "west-police", kAsker,
+      "export { markings: [TLP_GREEN, TLP_CLEAR, TLP_AMBER] exclude_topics: [\"estates\"] "
+      "redact_fields: [\"summary\"] scrub_personal_data: true }");
+  // The view as the police admin sees it for the council (both channels open, so they agree).
+  v1::Peer both = federation.Known("west-police", kAsker);
+  both.set_may_pull(true);
+  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(both).ok());
+  v1::ListExportViewRequest view_request;
+  view_request.set_peer_org(kAsker);
+  view_request.set_page_size(500);
+  auto view = federation.Admin("west-police")->ListExportView(view_request);
+  ASSERT_TRUE(view.ok()) << view.status();
+  std::map<std::string, v1::Lesson> allowed;
+  for (const v1::Lesson& lesson : view->lessons()) allowed[lesson.id()] = lesson;
+  ASSERT_GT(allowed.size(), 3u);
+
+  for (const char* query : {"radio", "battery OR tablet", "summary", "notes", "0113",
+                                   "vehicle -radio", "topic:estates", "marking:red", "wireless"}) {
+    FederatedAnswer answer = AskFederation(federation, query);
+    for (const v1::FederatedHit& hit : answer.result.hits()) {
+      const std::string& id = hit.hit().lesson_id();
+      auto it = allowed.find(id);
+      ASSERT_NE(it, allowed.end()) << query << ": " << id << " is hidden from the council";
+      EXPECT_EQ(hit.hit().title(), it->second.title());
+      EXPECT_EQ(hit.hit().version(), it->second.version());
+      EXPECT_EQ(hit.hit().snippet().find("0113"), std::string::npos) << query << ": scrubbed";
+      EXPECT_EQ(hit.hit().snippet().find("summary"), std::string::npos) << query << ": redacted";
+    }
+  }
+}
+
+// Lessons spread over several nodes rank as they do when all sit on one: each node's statistics
+// add up to the one node's.
+TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
+  const std::vector<std::string> titles = {
+      "battery", "battery battery charger", "radio battery", "radio", "radio handset battery life",
+      "tablet battery swap", "wireless radio battery", "battery charger fault", "spare battery log",
+      "battery radio tablet wireless"};
+  auto ranking = [&](Federation& federation, const std::vector<std::string>& holders) {
+    for (size_t i = 0; i < titles.size(); ++i) {
+      EXPECT_TRUE(federation.Editor(holders[i % holders.size()])
+                      ->Create(Draft(titles[i], v1::TLP_CLEAR))
+                      .ok());
+    }
+    std::vector<std::pair<std::string, double>> ranked;
+    FederatedAnswer answer = AskFederation(federation, "battery radio OR charger");
+    for (const v1::FederatedHit& hit : answer.result.hits()) {
+      ranked.emplace_back(hit.hit().title(), hit.hit().score());
+    }
+    return ranked;
+  };
+  Federation one({kAsker, "west-police"});
+  one.AllowQueries("west-police", kAsker, "export { markings: [TLP_CLEAR] }");
+  auto alone = ranking(one, {"west-police"});
+  Federation three({kAsker, "west-police", "leeds-nhs", "york-fire"});
+  for (const char* org : {"west-police", "leeds-nhs", "york-fire"}) {
+    three.AllowQueries(org, kAsker, "export { markings: [TLP_CLEAR] }");
+  }
+  auto spread = ranking(three, {"west-police", "leeds-nhs", "york-fire"});
+  ASSERT_EQ(alone.size(), spread.size());
+  ASSERT_GE(alone.size(), 5u);
+  for (size_t i = 0; i < alone.size(); ++i) {
+    EXPECT_NEAR(alone[i].second, spread[i].second, 1e-9) << i;
+    // Equal scores may come in either order; different ones may not.
+    if (i + 1 < alone.size() && alone[i].second != alone[i + 1].second &&
+        (i == 0 || alone[i - 1].second != alone[i].second)) {
+      EXPECT_EQ(alone[i].first, spread[i].first) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cairn
