@@ -210,6 +210,17 @@ as leeds-council jo peer status
 step "tom searches the council node: its own lessons and the police copies, in one ranked list"
 as leeds-council tom search 'tablets OR devices -cars' --topic mobile-working
 
+step "The NHS trust lets the council ask it questions too (GREEN and CLEAR lessons only)"
+as leeds-nhs-trust ellen peer add leeds-council --may-query yes >/dev/null
+cat > "$demo/nhs-to-council.textproto" <<'POLICY'
+export { markings: [TLP_GREEN, TLP_CLEAR] }
+POLICY
+as leeds-nhs-trust ellen policy set --peer leeds-council --file "$demo/nhs-to-council.textproto" >/dev/null
+as leeds-council jo peer add leeds-nhs-trust --address "127.0.0.1:${port[leeds-nhs-trust]}" >/dev/null
+
+step "tom asks the whole federation about batteries: a line per node as it answers, then one ranking"
+as leeds-council tom search --federated battery
+
 step "raj tightens the council's policy to GREEN only: the AMBER copy is withdrawn from the council"
 cat > "$demo/police-to-council-green.textproto" <<'POLICY'
 export {

@@ -111,7 +111,9 @@ int FederatedSearch(const Args& args) {
       return;
     }
     const v1::FederatedSearchResult& result = event.result();
-    std::cout << "\n" << result.hits_size() << " of " << result.total_hits() << " hits, merged:\n";
+    std::cout << "\n"
+              << result.hits_size() << " lessons shown, merged from the nodes' " << result.total_hits()
+              << " hits:\n";
     int rank = 0;
     for (const v1::FederatedHit& hit : result.hits()) {
       PrintHit(++rank, hit.hit(), terminal);

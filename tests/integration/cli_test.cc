@@ -188,6 +188,13 @@ TEST_F(CliTest, AnalystSearchesWithFlagsAndSeesSnippetsAndFacets) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("invalid argument: query position 1: unclosed quote"));
 
+  CommandResult federated = Cairn("bob", {"search", "--federated", "batteries", "--deadline-ms", "900"});
+  ASSERT_EQ(federated.exit_code, 0) << federated.err;
+  EXPECT_THAT(federated.out, HasSubstr("asking the federation: batteries"));
+  EXPECT_THAT(federated.out, ::testing::ContainsRegex("leeds-council +ok .* 2 hits"));
+  EXPECT_THAT(federated.out, HasSubstr("2 lessons shown, merged from the nodes' 2 hits"));
+  EXPECT_THAT(federated.out, HasSubstr("held by leeds-council"));
+
   CommandResult check = Cairn("ada", {"index", "check"});
   ASSERT_EQ(check.exit_code, 0) << check.err;
   EXPECT_THAT(check.out, HasSubstr("search index consistent: 2 lessons"));
