@@ -10,7 +10,14 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "server/security.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "client/llis.h"
 #include "tests/support/federation.h"
+#include "tests/support/files.h"
+#include "tests/support/shared_data.h"
 
 namespace cairn {
 namespace {
@@ -46,13 +53,14 @@ struct FederatedAnswer {
 };
 
 FederatedAnswer AskFederation(Federation& federation, const std::string& query,
-                              uint32_t deadline_ms = 1500, uint32_t page_size = 100) {
+                              uint32_t deadline_ms = 1500, uint32_t page_size = 100,
+                              const std::string& asker = kAsker) {
   FederatedAnswer answer;
   v1::FederatedSearchRequest request;
   request.set_query(query);
   request.set_deadline_ms(deadline_ms);
   request.set_page_size(page_size);
-  auto analyst = federation.node(kAsker).ClientFor("bob");
+  auto analyst = federation.node(asker).ClientFor("bob");
   absl::Time start = absl::Now();
   absl::Status finished = analyst->FederatedSearch(request, [&](const v1::FederatedSearchEvent& event) {
     if (event.has_peer()) answer.live.push_back(event.peer());
@@ -239,6 +247,123 @@ TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
     if (i + 1 < alone.size() && alone[i].second != alone[i + 1].second &&
         (i == 0 || alone[i - 1].second != alone[i].second)) {
       EXPECT_EQ(alone[i].first, spread[i].first) << i;
+    }
+  }
+}
+
+// Twelve nodes, one per NASA centre, each holding its centre's LLIS lessons (marked CLEAR,
+// GREEN, AMBER or RED by lesson number) and letting headquarters query it under one of three
+// policies; the JSC node also holds copies of KSC's CLEAR lessons. A federated query from
+// headquarters returns exactly the lessons each centre's policy allows, each once.
+TEST(FederationTest, TwelveNasaCentresAnswerWithExactlyWhatEachAllows) {
+  CAIRN_SKIP_WITHOUT_LLIS(llis);
+  const std::vector<std::string> centres = {"KSC", "JPL",  "JSC",  "MSFC", "HQ",   "GSFC",
+                                            "ARC", "GRC",  "LaRC", "AFRC", "NESC", "WSTF"};
+  auto org_of = [](const std::string& centre) { return "nasa-" + absl::AsciiStrToLower(centre); };
+  std::vector<std::string> orgs;
+  for (const std::string& centre : centres) orgs.push_back(org_of(centre));
+  const std::string asker = "nasa-hq";
+  Federation federation(orgs);
+  const std::vector<std::string> policies = {
+      "export { markings: [TLP_CLEAR] }",
+      "export { markings: [TLP_GREEN, TLP_CLEAR] exclude_topics: [\"Hardware\"] }",
+      "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }"};
+  const std::vector<v1::TlpMarking> markings = {v1::TLP_CLEAR, v1::TLP_GREEN, v1::TLP_AMBER,
+                                                v1::TLP_RED};
+  std::map<std::string, size_t> policy_of;  // org -> index into policies
+  for (size_t i = 0, n = 0; i < orgs.size(); ++i) {
+    if (orgs[i] == asker) continue;
+    policy_of[orgs[i]] = n % policies.size();
+    federation.AllowQueries(orgs[i], asker, policies[n++ % policies.size()]);
+  }
+
+  // Each centre imports its lessons; remember every stored lesson by id.
+  struct Stored {
+    std::string org;
+    v1::Lesson lesson;
+  };
+  std::map<std::string, Stored> stored;
+  std::map<std::string, std::vector<v1::Lesson>> by_org;
+  std::istringstream lines(testing::ReadFileToString(*llis));
+  for (std::string line; std::getline(lines, line);) {
+    v1::Lesson lesson = *client::LessonFromLlisJson(line, v1::TLP_CLEAR);
+    std::string centre;
+    for (const std::string& tag : lesson.tags()) {
+      if (absl::StartsWith(tag, "nasa-")) centre = tag;
+    }
+    if (std::find(orgs.begin(), orgs.end(), centre) == orgs.end()) continue;
+    uint64_t number = 0;
+    (void)absl::SimpleAtoi(absl::StripPrefix(lesson.external_ref(), "llis-"), &number);
+    lesson.set_marking(markings[number % markings.size()]);
+    by_org[centre].push_back(std::move(lesson));
+  }
+  for (const auto& [org, lessons] : by_org) {
+    auto editor = federation.Editor(org);
+    size_t next = 0;
+    absl::Status imported = editor->Import(
+        [&](v1::ImportLessonsRequest* request) {
+          for (; next < lessons.size() && request->items_size() < 200; ++next) {
+            auto* item = request->add_items();
+            item->set_client_ref(next);
+            *item->mutable_lesson() = lessons[next];
+          }
+          return request->items_size() > 0;
+        },
+        [&](const v1::ImportLessonsResponse& response) {
+          for (const auto& result : response.results()) {
+            ASSERT_TRUE(result.has_id()) << result.error_message();
+            stored[result.id()] = {org, lessons[result.client_ref()]};
+          }
+        });
+    ASSERT_TRUE(imported.ok()) << org << ": " << imported;
+  }
+  // JSC pulls KSC's CLEAR lessons: those copies sit on two nodes.
+  federation.Link("nasa-ksc", "nasa-jsc", "export { markings: [TLP_CLEAR] }");
+  size_t ksc_clear = 0;
+  for (const v1::Lesson& lesson : by_org["nasa-ksc"]) ksc_clear += lesson.marking() == v1::TLP_CLEAR;
+  absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (federation.Held("nasa-jsc", "nasa-ksc").size() < ksc_clear && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(federation.Held("nasa-jsc", "nasa-ksc").size(), ksc_clear);
+
+  for (const std::string topic : {"Payloads", "Ground Operations"}) {
+    // The oracle: the asker's own lessons with the topic, and every other centre's that its
+    // policy for the asker allows; copies held elsewhere add holders, not entries.
+    std::map<std::string, std::set<std::string>> expected;  // id -> holders
+    for (const auto& [id, entry] : stored) {
+      const v1::Lesson& lesson = entry.lesson;
+      bool has_topic = std::any_of(lesson.topics().begin(), lesson.topics().end(),
+                                   [&](const std::string& t) { return absl::EqualsIgnoreCase(t, topic); });
+      if (!has_topic) continue;
+      bool allowed = entry.org == asker;
+      if (!allowed) {
+        size_t policy = policy_of[entry.org];
+        v1::TlpMarking marking = lesson.marking();
+        bool hardware = std::any_of(lesson.topics().begin(), lesson.topics().end(),
+                                    [](const std::string& t) { return absl::EqualsIgnoreCase(t, "Hardware"); });
+        allowed = marking == v1::TLP_CLEAR || (policy >= 1 && marking == v1::TLP_GREEN) ||
+                  (policy == 2 && marking == v1::TLP_AMBER);
+        if (policy == 1 && hardware) allowed = false;
+      }
+      if (!allowed) continue;
+      expected[id].insert(entry.org);
+      if (entry.org == "nasa-ksc" && lesson.marking() == v1::TLP_CLEAR) expected[id].insert("nasa-jsc");
+    }
+    ASSERT_LE(expected.size(), 100u);
+    ASSERT_GE(expected.size(), 10u);
+    FederatedAnswer answer =
+        AskFederation(federation, "topic:\"" + topic + "\"", 10'000, 100, asker);
+    std::map<std::string, std::set<std::string>> found;
+    for (const v1::FederatedHit& hit : answer.result.hits()) {
+      EXPECT_TRUE(found.emplace(hit.hit().lesson_id(), std::set<std::string>(hit.holders().begin(),
+                                                                            hit.holders().end()))
+                      .second)
+          << hit.hit().lesson_id() << " appears twice";
+    }
+    EXPECT_EQ(found, expected) << topic;
+    for (const v1::PeerOutcome& outcome : answer.result.peers()) {
+      EXPECT_EQ(outcome.state(), v1::PeerOutcome::OK) << outcome.org() << ": " << outcome.error();
     }
   }
 }
