@@ -58,8 +58,23 @@ Analyzer::Analyzer() : stemmer_(std::make_unique<Stemmer>()) {}
 
 Analyzer::~Analyzer() = default;
 
-std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_position) {
-  std::vector<Token> tokens;
+absl::string_view Analyzer::Stem(const std::string& word) {
+  auto cached = stems_.find(word);
+  if (cached != stems_.end()) return cached->second;
+  std::string stem = word;  // if the stemmer is out of memory, the word as it is
+  const sb_symbol* stemmed = sb_stemmer_stem(
+      stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (stemmed != nullptr) {
+    stem.assign(reinterpret_cast<const char*>(stemmed), sb_stemmer_length(stemmer_->stemmer));
+  }
+  if (stems_.size() >= kMaxCachedStems) stems_.clear();
+  return stems_.emplace(word, std::move(stem)).first->second;
+}
+
+void Analyzer::ForEachToken(
+    absl::string_view text, uint32_t first_position,
+    absl::FunctionRef<void(absl::string_view term, uint32_t position, uint32_t begin, uint32_t end)>
+        visit) {
   uint32_t position = first_position;
   std::string word;
   ForEachWord(text, [&](size_t begin, size_t end) {
@@ -70,28 +85,22 @@ std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_posi
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
     if (StopWords().contains(word)) return;
-    Token token;
-    auto cached = stems_.find(word);
-    if (cached != stems_.end()) {
-      token.term = cached->second;
-    } else {
-      const sb_symbol* stem = sb_stemmer_stem(
-          stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
-          static_cast<int>(word.size()));
-      if (stem != nullptr) {
-        token.term.assign(reinterpret_cast<const char*>(stem), sb_stemmer_length(stemmer_->stemmer));
-      } else {
-        token.term = word;  // out of memory in the stemmer: index the word as it is
-      }
-      if (stems_.size() >= kMaxCachedStems) stems_.clear();
-      stems_.emplace(word, token.term);
-    }
-    token.position = this_position;
-    token.begin = static_cast<uint32_t>(begin);
-    token.end = static_cast<uint32_t>(end);
-    tokens.push_back(std::move(token));
+    visit(Stem(word), this_position, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
   });
+}
+
+std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_position) {
+  std::vector<Token> tokens;
+  ForEachToken(text, first_position,
+               [&](absl::string_view term, uint32_t position, uint32_t begin, uint32_t end) {
+                 tokens.push_back(Token{std::string(term), position, begin, end});
+               });
   return tokens;
+}
+
+Analyzer& Analyzer::ForThisThread() {
+  thread_local Analyzer analyzer;
+  return analyzer;
 }
 
 uint32_t Analyzer::CountWords(absl::string_view text) {

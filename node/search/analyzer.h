@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 
 namespace cairn::search {
@@ -38,12 +39,24 @@ class Analyzer {
 
   // The tokens of `text`, numbering words from `first_position`.
   std::vector<Token> Analyze(absl::string_view text, uint32_t first_position = 0);
+  // The same, one at a time and without copying: `term` is valid during the call only.
+  void ForEachToken(absl::string_view text, uint32_t first_position,
+                    absl::FunctionRef<void(absl::string_view term, uint32_t position,
+                                           uint32_t begin, uint32_t end)>
+                        visit);
 
   // The number of words `text` holds, stop words included: the next first_position to use.
   static uint32_t CountWords(absl::string_view text);
 
+  // This thread's analyzer, whose stem cache lasts as long as the thread: for work on threads
+  // that serve many requests.
+  static Analyzer& ForThisThread();
+
  private:
   struct Stemmer;
+  // The stem of a lower-cased word, from the cache when it is there; valid until the next call.
+  absl::string_view Stem(const std::string& word);
+
   std::unique_ptr<Stemmer> stemmer_;
   absl::flat_hash_map<std::string, std::string> stems_;  // lower-cased word -> stem
 };

@@ -77,20 +77,18 @@ v1::FederatedSearchResult MergeAnswers(const Query& query, const std::vector<Nod
     }
   }
   result.set_total_hits(total);
-  Analyzer analyzer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
   std::vector<std::string> terms = QueryTerms(query, &analyzer);
   std::vector<std::pair<double, v1::FederatedHit>> scored;
   for (auto& [id, entry] : lessons) {
     const v1::Lesson& lesson = *entry.first;
     std::array<uint32_t, kFields> words{};
-    TermOccurrences occurrences = AnalyzeLesson(lesson, &analyzer, &words);
+    TermCounts counts = CountTerms(lesson, terms, &analyzer, &words);
     double score = 0;
-    for (const std::string& term : terms) {
-      auto found = occurrences.find(term);
-      if (found == occurrences.end()) continue;
-      std::array<uint32_t, kFields> counts;
-      for (int field = 0; field < kFields; ++field) counts[field] = found->second[field].size();
-      score += Bm25f(Idf(corpus.documents, containing[term]), counts, words, corpus);
+    for (const std::string& term : terms) {  // in query order, so every node's sums agree
+      const std::array<uint32_t, kFields>& in_fields = counts[term];
+      if (in_fields == std::array<uint32_t, kFields>{0, 0, 0}) continue;
+      score += Bm25f(Idf(corpus.documents, containing[term]), in_fields, words, corpus);
     }
     v1::FederatedHit hit;
     hit.mutable_hit()->set_lesson_id(id);

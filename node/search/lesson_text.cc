@@ -40,24 +40,51 @@ std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson&
 
 }  // namespace
 
-TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
-                              std::array<uint32_t, kFields>* words) {
-  TermOccurrences terms;
+namespace {
+
+// Calls visit(field, term, position) for every term of `lesson`; sets `words` per field.
+template <typename Visit>
+void ForEachFieldTerm(const v1::Lesson& lesson, Analyzer* analyzer,
+                      std::array<uint32_t, kFields>* words, Visit visit) {
   auto fields = FieldTexts(lesson);
   for (int field = 0; field < kFields; ++field) {
     uint32_t position = 0;
     (*words)[field] = 0;
     for (absl::string_view part : fields[field]) {
       if (part.empty()) continue;
-      for (Token& token : analyzer->Analyze(part, position)) {
-        terms[std::move(token.term)][field].push_back(token.position);
-      }
+      analyzer->ForEachToken(part, position,
+                             [&](absl::string_view term, uint32_t at, uint32_t, uint32_t) {
+                               visit(field, term, at);
+                             });
       uint32_t part_words = Analyzer::CountWords(part);
       (*words)[field] += part_words;
       position += part_words + kPartGap;
     }
   }
+}
+
+}  // namespace
+
+TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                              std::array<uint32_t, kFields>* words) {
+  TermOccurrences terms;
+  ForEachFieldTerm(lesson, analyzer, words, [&](int field, absl::string_view term, uint32_t at) {
+    auto it = terms.find(term);
+    if (it == terms.end()) it = terms.try_emplace(std::string(term)).first;
+    it->second[field].push_back(at);
+  });
   return terms;
+}
+
+TermCounts CountTerms(const v1::Lesson& lesson, const std::vector<std::string>& wanted,
+                      Analyzer* analyzer, std::array<uint32_t, kFields>* words) {
+  TermCounts counts;
+  for (const std::string& term : wanted) counts[term] = {0, 0, 0};
+  ForEachFieldTerm(lesson, analyzer, words, [&](int field, absl::string_view term, uint32_t) {
+    auto it = counts.find(term);
+    if (it != counts.end()) ++it->second[field];
+  });
+  return counts;
 }
 
 std::string SearchableText(const v1::Lesson& lesson) {
@@ -103,7 +130,7 @@ void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms
   for (const std::string& text : lesson.recommendations()) candidates.push_back({"recommendations", text});
   candidates.push_back({"evidence", lesson.evidence()});
   absl::flat_hash_set<std::string> wanted(terms.begin(), terms.end());
-  Analyzer analyzer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
   for (const auto& [field, text] : candidates) {
     std::vector<Token> matched;
     for (Token& token : analyzer.Analyze(text)) {

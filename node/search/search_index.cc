@@ -457,7 +457,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
 }
 
 absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
-  Analyzer analyzer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
   std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
   size_t analysed_terms = 0;
   std::optional<Matches> required;
@@ -722,7 +722,7 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
   }
   // A view the policy altered (redacted, scrubbed) counts only if it still holds the query's
   // words; so when views may be altered, every candidate is looked at.
-  Analyzer analyzer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
   std::vector<uint32_t> counted;
   for (const Candidate& candidate : candidates) {
     bool page_full = static_cast<size_t>(response.lessons_size()) >= max_results;
@@ -764,7 +764,7 @@ absl::StatusOr<IndexCheck> SearchIndex::Check() const {
   // What a rebuild would write: (term, lesson id) -> posting, and each lesson's record.
   std::map<std::pair<std::string, std::string>, std::string> expected;
   std::map<std::string, v1::IndexedDoc> expected_records;
-  Analyzer analyzer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
   CAIRN_RETURN_IF_ERROR(store_->ScanLessons("", [&](const v1::Lesson& lesson) {
     ++check.lessons;
     std::array<uint32_t, kFields> words{};

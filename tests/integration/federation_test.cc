@@ -10,13 +10,9 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "server/security.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
-#include "client/llis.h"
+#include "absl/strings/match.h"
 #include "tests/support/federation.h"
-#include "tests/support/files.h"
+#include "tests/support/nasa_centres.h"
 #include "tests/support/shared_data.h"
 
 namespace cairn {
@@ -257,65 +253,28 @@ TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
 // headquarters returns exactly the lessons each centre's policy allows, each once.
 TEST(FederationTest, TwelveNasaCentresAnswerWithExactlyWhatEachAllows) {
   CAIRN_SKIP_WITHOUT_LLIS(llis);
-  const std::vector<std::string> centres = {"KSC", "JPL",  "JSC",  "MSFC", "HQ",   "GSFC",
-                                            "ARC", "GRC",  "LaRC", "AFRC", "NESC", "WSTF"};
-  auto org_of = [](const std::string& centre) { return "nasa-" + absl::AsciiStrToLower(centre); };
-  std::vector<std::string> orgs;
-  for (const std::string& centre : centres) orgs.push_back(org_of(centre));
+  const std::vector<std::string> orgs = testing::NasaCentres();
   const std::string asker = "nasa-hq";
   Federation federation(orgs);
   const std::vector<std::string> policies = {
       "export { markings: [TLP_CLEAR] }",
       "export { markings: [TLP_GREEN, TLP_CLEAR] exclude_topics: [\"Hardware\"] }",
       "export { markings: [TLP_AMBER, TLP_GREEN, TLP_CLEAR] }"};
-  const std::vector<v1::TlpMarking> markings = {v1::TLP_CLEAR, v1::TLP_GREEN, v1::TLP_AMBER,
-                                                v1::TLP_RED};
   std::map<std::string, size_t> policy_of;  // org -> index into policies
   for (size_t i = 0, n = 0; i < orgs.size(); ++i) {
     if (orgs[i] == asker) continue;
     policy_of[orgs[i]] = n % policies.size();
     federation.AllowQueries(orgs[i], asker, policies[n++ % policies.size()]);
   }
-
-  // Each centre imports its lessons; remember every stored lesson by id.
+  // Each centre imports its lessons; remember every stored lesson by id, with its holder.
   struct Stored {
     std::string org;
     v1::Lesson lesson;
   };
   std::map<std::string, Stored> stored;
-  std::map<std::string, std::vector<v1::Lesson>> by_org;
-  std::istringstream lines(testing::ReadFileToString(*llis));
-  for (std::string line; std::getline(lines, line);) {
-    v1::Lesson lesson = *client::LessonFromLlisJson(line, v1::TLP_CLEAR);
-    std::string centre;
-    for (const std::string& tag : lesson.tags()) {
-      if (absl::StartsWith(tag, "nasa-")) centre = tag;
-    }
-    if (std::find(orgs.begin(), orgs.end(), centre) == orgs.end()) continue;
-    uint64_t number = 0;
-    (void)absl::SimpleAtoi(absl::StripPrefix(lesson.external_ref(), "llis-"), &number);
-    lesson.set_marking(markings[number % markings.size()]);
-    by_org[centre].push_back(std::move(lesson));
-  }
+  std::map<std::string, std::vector<v1::Lesson>> by_org = testing::NasaCentreLessons(*llis);
   for (const auto& [org, lessons] : by_org) {
-    auto editor = federation.Editor(org);
-    size_t next = 0;
-    absl::Status imported = editor->Import(
-        [&](v1::ImportLessonsRequest* request) {
-          for (; next < lessons.size() && request->items_size() < 200; ++next) {
-            auto* item = request->add_items();
-            item->set_client_ref(next);
-            *item->mutable_lesson() = lessons[next];
-          }
-          return request->items_size() > 0;
-        },
-        [&](const v1::ImportLessonsResponse& response) {
-          for (const auto& result : response.results()) {
-            ASSERT_TRUE(result.has_id()) << result.error_message();
-            stored[result.id()] = {org, lessons[result.client_ref()]};
-          }
-        });
-    ASSERT_TRUE(imported.ok()) << org << ": " << imported;
+    for (auto& [id, lesson] : federation.Import(org, lessons)) stored[id] = {org, lesson};
   }
   // JSC pulls KSC's CLEAR lessons: those copies sit on two nodes.
   federation.Link("nasa-ksc", "nasa-jsc", "export { markings: [TLP_CLEAR] }");

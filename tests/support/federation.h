@@ -78,6 +78,30 @@ class Federation {
     ASSERT_TRUE(Admin(at)->PutPeer(known).ok());
   }
 
+  // Imports `lessons` at `org` through its editor; returns each stored lesson by its new id.
+  std::map<std::string, v1::Lesson> Import(const std::string& org,
+                                           const std::vector<v1::Lesson>& lessons) {
+    std::map<std::string, v1::Lesson> stored;
+    size_t next = 0;
+    absl::Status imported = Editor(org)->Import(
+        [&](v1::ImportLessonsRequest* request) {
+          for (; next < lessons.size() && request->items_size() < 200; ++next) {
+            auto* item = request->add_items();
+            item->set_client_ref(next);
+            *item->mutable_lesson() = lessons[next];
+          }
+          return request->items_size() > 0;
+        },
+        [&](const v1::ImportLessonsResponse& response) {
+          for (const auto& result : response.results()) {
+            EXPECT_TRUE(result.has_id()) << org << ": " << result.error_message();
+            if (result.has_id()) stored[result.id()] = lessons[result.client_ref()];
+          }
+        });
+    EXPECT_TRUE(imported.ok()) << org << ": " << imported;
+    return stored;
+  }
+
   // What `at` knows of peer `org`, ready to change and put back.
   v1::Peer Known(const std::string& at, const std::string& org) {
     v1::Peer peer;
