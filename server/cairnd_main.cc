@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -68,6 +69,9 @@ absl::Status WritePortFile(const std::string& path, int port) {
 }
 
 int Run(int argc, char** argv) {
+  // Debian's Abseil checks every lock for deadlock cycles; that costs on every lock and says
+  // nothing a user can act on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string config_path;
   std::string port_file;
   for (int i = 1; i < argc; ++i) {

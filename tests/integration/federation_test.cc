@@ -156,6 +156,52 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
   (void)police_amber, (void)police_red, (void)police_hidden_match, (void)nhs_green;
 }
 
+// A peer asking faster than a node allows gets RESOURCE_EXHAUSTED naming the limit, and one the
+// node does not let query gets PERMISSION_DENIED.
+TEST(FederationTest, PeersOverTheirQueryLimitsAreRefusedWithTheLimitNamed) {
+  Federation federation({kAsker, "west-police"});
+  federation.AllowQueries("west-police", kAsker, "export { markings: [TLP_CLEAR] }");
+  testing::TestPki& pki = testing::TestPki::Shared();
+  testing::CertPaths council = pki.Node(kAsker);
+  v1::TlsConfig tls;
+  tls.set_cert_file(council.cert);
+  tls.set_key_file(council.key);
+  tls.set_trust_bundle_file(pki.ca_file());
+  auto police = v1::FederationService::NewStub(grpc::CreateChannel(
+      federation.node("west-police").address(), server::MakePeerChannelCredentials(tls)));
+  v1::PeerQueryRequest request;
+  request.set_query("radio");
+  int answered = 0;
+  std::string refusal;
+  for (int i = 0; i < 200 && refusal.empty(); ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::PeerQueryResponse response;
+    grpc::Status status = police->Query(&context, request, &response);
+    if (status.ok()) {
+      ++answered;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+      refusal = status.error_message();
+    }
+  }
+  EXPECT_GE(answered, 50) << "a burst of 50 is allowed";
+  EXPECT_THAT(refusal, ::testing::HasSubstr("over the limit of 50 queries a second"));
+
+  // The NHS trust knows the council but never let it query.
+  Federation other({"leeds-nhs"});
+  v1::Peer known;
+  known.set_org_id(kAsker);
+  ASSERT_TRUE(other.Admin("leeds-nhs")->PutPeer(known).ok());
+  auto nhs = v1::FederationService::NewStub(grpc::CreateChannel(
+      other.node("leeds-nhs").address(), server::MakePeerChannelCredentials(tls)));
+  grpc::ClientContext context;
+  v1::PeerQueryResponse response;
+  grpc::Status refused = nhs->Query(&context, request, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("may not query this node"));
+}
+
 // Whatever is asked, a peer's answer holds only lessons its export view gives the asking node,
 // exactly as that view shows them: checked against the admin's own export view of random
 // lessons under a random policy.
