@@ -147,16 +147,20 @@ struct SearchIndex::Doc {
 };
 
 struct SearchIndex::Postings {
+  bool admitted = false;  // filtered by the document table, idf set (see Admit)
   double idf = 0;
   std::vector<uint32_t> docs;
   std::vector<std::array<uint32_t, kFields>> counts;
-  // Every posting's payload, one after another, when positions were asked for.
+  // Every posting's payload as read, one after another, when positions were asked for, and for
+  // each posting kept by Admit, the index of its payload.
   std::string payload_bytes;
   std::vector<uint32_t> payload_ends;  // where each ends in payload_bytes
+  std::vector<size_t> kept_payloads;
 
   absl::string_view payload(size_t i) const {
-    uint32_t begin = i == 0 ? 0 : payload_ends[i - 1];
-    return absl::string_view(payload_bytes).substr(begin, payload_ends[i] - begin);
+    size_t read = kept_payloads[i];
+    uint32_t begin = read == 0 ? 0 : payload_ends[read - 1];
+    return absl::string_view(payload_bytes).substr(begin, payload_ends[read] - begin);
   }
 };
 
@@ -363,8 +367,6 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
     DocBlockReader reader(block);
     DocEntry entry;
     while (reader.Next(&entry)) {
-      // Postings of a document the table does not know yet (written a moment ago) wait.
-      if (entry.doc >= docs_.size() || docs_[entry.doc] == nullptr) continue;
       absl::string_view payload = entry.payload;
       std::array<uint32_t, kFields> counts;
       if (!DecodeCounts(&payload, &counts)) {
@@ -385,8 +387,25 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
     return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
                                             "' are corrupt; run `cairn index rebuild`"));
   }
-  postings.idf = Idf(static_cast<double>(live_docs_), static_cast<double>(postings.docs.size()));
   return postings;
+}
+
+void SearchIndex::Admit(Postings* postings) const {
+  if (postings->admitted) return;
+  postings->admitted = true;
+  // Postings of a document the table does not know yet (written a moment ago) wait.
+  size_t kept = 0;
+  for (size_t i = 0; i < postings->docs.size(); ++i) {
+    uint32_t doc = postings->docs[i];
+    if (doc >= docs_.size() || docs_[doc] == nullptr) continue;
+    postings->docs[kept] = doc;
+    postings->counts[kept] = postings->counts[i];
+    if (!postings->payload_ends.empty()) postings->kept_payloads.push_back(i);
+    ++kept;
+  }
+  postings->docs.resize(kept);
+  postings->counts.resize(kept);
+  postings->idf = Idf(static_cast<double>(live_docs_), static_cast<double>(kept));
 }
 
 double SearchIndex::Score(const Postings& postings, size_t i) const {
@@ -402,10 +421,8 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
     // Cached by term and by whether positions were read.
     std::string key = absl::StrCat(needs_positions ? "p" : "c", term);
     auto it = cache->find(key);
-    if (it == cache->end()) {
-      CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term, needs_positions));
-      it = cache->emplace(std::move(key), std::move(postings)).first;
-    }
+    if (it == cache->end()) return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
+    Admit(&it->second);
     lists.push_back(&it->second);
   }
   Matches matches;
@@ -456,10 +473,36 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
   return matches;
 }
 
-absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
+absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
+    const Query& query) const {
   Analyzer& analyzer = Analyzer::ForThisThread();
-  std::map<std::string, Postings> cache;  // pointers into it stay valid as it grows
+  PostingsCache cache;
   size_t analysed_terms = 0;
+  for (const Clause& clause : query.clauses) {
+    for (const TextTerm& alternative : clause.alternatives) {
+      std::vector<Token> tokens = analyzer.Analyze(alternative.text);
+      analysed_terms += tokens.size();
+      if (analysed_terms > kMaxQueryTerms) {
+        // "wi-fi-…" is one word to the parser but many terms, each a postings scan.
+        return absl::InvalidArgumentError(absl::StrCat(
+            "query position ", alternative.position, ": the query has over ", kMaxQueryTerms,
+            " words once split at hyphens and other punctuation (the limit)"));
+      }
+      bool phrase = tokens.size() > 1;
+      for (const Token& token : tokens) {
+        std::string key = absl::StrCat(phrase ? "p" : "c", token.term);
+        if (cache.contains(key)) continue;
+        CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(token.term, phrase));
+        cache.emplace(std::move(key), std::move(postings));
+      }
+    }
+  }
+  return cache;
+}
+
+absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
+                                   Evaluation* out) const {
+  Analyzer& analyzer = Analyzer::ForThisThread();
   std::optional<Matches> required;
   std::vector<Matches> excluded;
   bool text_asked = false;
@@ -469,13 +512,6 @@ absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
     for (const TextTerm& alternative : clause.alternatives) {
       std::vector<Token> tokens = analyzer.Analyze(alternative.text);
       if (tokens.empty()) continue;  // stop words only
-      analysed_terms += tokens.size();
-      if (analysed_terms > kMaxQueryTerms) {
-        // "wi-fi-…" is one word to the parser but many terms, each a postings scan.
-        return absl::InvalidArgumentError(absl::StrCat(
-            "query position ", alternative.position, ": the query has over ", kMaxQueryTerms,
-            " words once split at hyphens and other punctuation (the limit)"));
-      }
       has_terms = true;
       std::vector<std::string> terms;
       std::vector<uint32_t> offsets;
@@ -484,7 +520,7 @@ absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
         terms.push_back(std::move(token.term));
         offsets.push_back(token.position);
       }
-      CAIRN_ASSIGN_OR_RETURN(Matches matches, MatchText(terms, offsets, terms.size() > 1, &cache));
+      CAIRN_ASSIGN_OR_RETURN(Matches matches, MatchText(terms, offsets, terms.size() > 1, cache));
       Matches united;
       Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
       any = std::move(united);
@@ -501,7 +537,10 @@ absl::Status SearchIndex::Evaluate(const Query& query, Evaluation* out) const {
       required = std::move(both);
     }
   }
-  for (auto& [key, postings] : cache) out->term_docs[key.substr(1)] = std::move(postings.docs);
+  for (auto& [key, postings] : *cache) {
+    Admit(&postings);
+    out->term_docs[key.substr(1)] = std::move(postings.docs);
+  }
   const Filters& filters = query.filters;
   bool filtered = !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
                   !filters.statuses.empty() || !filters.markings.empty() ||
@@ -611,9 +650,11 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
 
   v1::SearchResponse response;
   Evaluation evaluation;
+  // Postings are read before taking the lock, so a slow read never holds up writers.
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, &evaluation));
     if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
     std::vector<size_t> order = evaluation.BestFirst(offset + page_size);
     for (size_t i = offset; i < order.size(); ++i) {
@@ -685,9 +726,10 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
   const bool alters = audience != nullptr && audience->policy &&
                       (!audience->policy->export_().redact_fields().empty() ||
                        audience->policy->export_().scrub_personal_data());
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, &evaluation));
     v1::CorpusStatistics* statistics = response.mutable_statistics();
     std::function<bool(uint32_t)> visible = [](uint32_t) { return true; };
     absl::MutexLock visibility_lock(&visibility_mu_);

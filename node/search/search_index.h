@@ -100,18 +100,26 @@ class SearchIndex : public LessonIndexer {
 
   explicit SearchIndex(Store* store);
   absl::Status Load();
-  absl::Status Evaluate(const Query& query, Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Postings by "c" or "p" (with positions, for phrases) and the term; pointers into it stay
+  // valid as it grows.
+  using PostingsCache = std::map<std::string, Postings>;
+  // Every postings list `query` needs, read without the lock. INVALID_ARGUMENT when the query
+  // has over 64 terms once analysed.
+  absl::StatusOr<PostingsCache> ReadQueryPostings(const Query& query) const;
+  absl::Status Evaluate(const Query& query, PostingsCache* postings, Evaluation* out) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Facet counts over `docs`, added to `facets`.
   void AddFacets(const std::vector<uint32_t>& docs,
                  google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // The postings of `term` (with their positions, for phrases, only when asked).
-  absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The postings of `term` as stored (with their positions, for phrases, only when asked).
+  absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const;
+  // Drops postings of documents the table does not know yet, and sets the idf; once.
+  void Admit(Postings* postings) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The documents matching a word or phrase (its analysed terms), scored.
   absl::StatusOr<Matches> MatchText(const std::vector<std::string>& terms,
                                     const std::vector<uint32_t>& offsets, bool needs_positions,
-                                    std::map<std::string, Postings>* cache) const
+                                    PostingsCache* cache) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   double Score(const Postings& postings, size_t i) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The in-memory table: add a record (replacing none), or drop a lesson's.
