@@ -8,6 +8,7 @@
 #include "cairn/v1/federation.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "node/search/federated_merge.h"
+#include "node/search/lesson_text.h"
 #include "server/security.h"
 
 namespace cairn::server {
@@ -64,7 +65,7 @@ std::shared_ptr<grpc::Channel> FederatedSearcher::ChannelTo(const v1::Peer& peer
 
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     const v1::FederatedSearchRequest& request, absl::Time deadline,
-    const std::function<void(const v1::PeerOutcome&)>& on_outcome) {
+    const std::function<void(const v1::PeerAnswered&)>& on_answer) {
   absl::StatusOr<search::Query> query = search::ParseQuery(request.query());
   if (!query.ok()) return query.status();
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
@@ -135,7 +136,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   std::vector<bool> reported(calls.size(), false);
   size_t waiting = calls.size();
   while (waiting > 0) {
-    std::vector<v1::PeerOutcome> ready;
+    std::vector<const Call*> ready;
     {
       absl::MutexLock lock(&mu);
       auto any_new = [&] {
@@ -149,10 +150,19 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
         if (!calls[i]->done || reported[i]) continue;
         reported[i] = true;
         --waiting;
-        ready.push_back(calls[i]->outcome);
+        ready.push_back(calls[i].get());  // done: its thread no longer touches it
       }
     }
-    for (const v1::PeerOutcome& outcome : ready) on_outcome(outcome);
+    for (const Call* call : ready) {
+      v1::PeerAnswered answered;
+      *answered.mutable_outcome() = call->outcome;
+      for (int i = 0; i < call->response.lessons_size(); ++i) {
+        v1::SearchHit* hit = answered.add_hits();
+        search::SummarizeHit(call->response.lessons(i), hit);
+        if (i < call->response.scores_size()) hit->set_score(call->response.scores(i));
+      }
+      on_answer(answered);
+    }
   }
   // The rest are too late: cancel them, and wait for their threads to see it.
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -171,7 +181,9 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
       call.outcome.set_state(v1::PeerOutcome::TIMED_OUT);
       call.outcome.set_latency_ms(absl::ToDoubleMilliseconds(deadline - start));
       call.outcome.set_error("no answer before the deadline");
-      on_outcome(call.outcome);
+      v1::PeerAnswered answered;
+      *answered.mutable_outcome() = call.outcome;
+      on_answer(answered);
     } else if (call.outcome.state() == v1::PeerOutcome::OK) {
       answers.push_back({call.org, std::move(call.response)});
     }

@@ -36,12 +36,12 @@ class FederatedSearcher {
   ~FederatedSearcher();
 
   // Runs `request` until `deadline` at the latest (or the request's own, if sooner). Calls
-  // `on_outcome` from this thread as each node answers or fails, then returns the merged result,
+  // `on_answer` from this thread as each node answers or fails, then returns the merged result,
   // whose `peers` hold every outcome (calls still running at the deadline are cancelled and
   // reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
   absl::StatusOr<v1::FederatedSearchResult> Search(
       const v1::FederatedSearchRequest& request, absl::Time deadline,
-      const std::function<void(const v1::PeerOutcome&)>& on_outcome);
+      const std::function<void(const v1::PeerAnswered&)>& on_answer);
 
  private:
   std::shared_ptr<grpc::Channel> ChannelTo(const v1::Peer& peer);

@@ -21,9 +21,9 @@ grpc::Status SearchServiceImpl::FederatedSearch(
                           *request);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<v1::FederatedSearchResult> result = federated_->Search(
-      *request, absl::FromChrono(context->deadline()), [writer](const v1::PeerOutcome& outcome) {
+      *request, absl::FromChrono(context->deadline()), [writer](const v1::PeerAnswered& answer) {
         v1::FederatedSearchEvent event;
-        *event.mutable_peer() = outcome;
+        *event.mutable_peer() = answer;
         writer->Write(event);
       });
   if (!result.ok()) return ToGrpcStatus(result.status());

@@ -107,7 +107,7 @@ int FederatedSearch(const Args& args) {
       return;
     }
     if (event.has_peer()) {
-      std::cout << OutcomeText(event.peer()) << std::endl;  // live, as each node answers
+      std::cout << OutcomeText(event.peer().outcome()) << std::endl;  // live, as each answers
       return;
     }
     const v1::FederatedSearchResult& result = event.result();

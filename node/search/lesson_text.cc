@@ -112,8 +112,8 @@ double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
   return idf * weighted * (kK1 + 1) / (weighted + kK1);
 }
 
-void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms,
-                 v1::SearchHit* hit) {
+void SummarizeHit(const v1::Lesson& lesson, v1::SearchHit* hit) {
+  hit->set_lesson_id(lesson.id());
   hit->set_title(lesson.title());
   hit->set_origin_org(lesson.origin_org());
   hit->set_origin_sector(lesson.origin_sector());
@@ -122,6 +122,11 @@ void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms
   hit->set_status(lesson.status());
   *hit->mutable_topics() = lesson.topics();
   if (lesson.has_occurred_at()) *hit->mutable_occurred_at() = lesson.occurred_at();
+}
+
+void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms,
+                 v1::SearchHit* hit) {
+  SummarizeHit(lesson, hit);
 
   // The snippet: the passage with the most matching words, from the first field that has any.
   std::vector<std::pair<absl::string_view, absl::string_view>> candidates = {

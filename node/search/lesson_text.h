@@ -51,8 +51,11 @@ double Idf(double documents, double containing);
 double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
              const std::array<uint32_t, kFields>& words, const CorpusStats& corpus);
 
-// Fills `hit` from `lesson`: title, origin, version, marking, status, topics, when it occurred, and
-// a snippet of its best passage with the words whose terms are in `terms` highlighted.
+// Fills `hit` from `lesson`: id, title, origin, version, marking, status, topics, when it occurred.
+void SummarizeHit(const v1::Lesson& lesson, v1::SearchHit* hit);
+
+// SummarizeHit, and a snippet of the lesson's best passage with the words whose terms are in
+// `terms` highlighted.
 void DescribeHit(const v1::Lesson& lesson, const std::vector<std::string>& terms,
                  v1::SearchHit* hit);
 

@@ -43,7 +43,7 @@ v1::Lesson Draft(const std::string& title, v1::TlpMarking marking, const std::st
 }
 
 struct FederatedAnswer {
-  std::vector<v1::PeerOutcome> live;  // as they streamed in
+  std::vector<v1::PeerAnswered> live;  // as they streamed in
   v1::FederatedSearchResult result;
   absl::Duration took;
 };
@@ -126,7 +126,12 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
                 {"west-ambulance", v1::PeerOutcome::REFUSED},
                 {"york-fire", v1::PeerOutcome::UNREACHABLE},
                 {"slow-coastguard", v1::PeerOutcome::TIMED_OUT}}));
-  EXPECT_EQ(answer.live.size(), 6u) << "a live outcome per node";
+  EXPECT_EQ(answer.live.size(), 6u) << "a live answer per node";
+  for (const v1::PeerAnswered& live : answer.live) {
+    if (live.outcome().org() != "west-police") continue;
+    ASSERT_EQ(live.hits_size(), 1) << "the police's own hits stream as they answer";
+    EXPECT_EQ(live.hits(0).lesson_id(), police_green.id());
+  }
   // Each peer counts only what the council may see: not the AMBER, RED or GREEN-at-the-NHS
   // lessons, nor the one that matched only in a redacted field.
   for (const v1::PeerOutcome& outcome : answer.result.peers()) {
