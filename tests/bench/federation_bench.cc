@@ -17,18 +17,12 @@
 #include "tests/bench/llis_queries.h"
 #include "tests/support/federation.h"
 #include "tests/support/nasa_centres.h"
-#include "tests/support/shared_data.h"
+#include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
 namespace {
 
 constexpr char kAsker[] = "nasa-hq";
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(p * (values.size() - 1) + 0.5)];
-}
 
 struct Round {
   std::vector<double> total_ms;    // what the analyst waited
@@ -88,17 +82,9 @@ void Report(const char* name, const Round& round) {
 int Main(int argc, char** argv) {
   int query_count = 1000;
   int deadline_ms = 2000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--queries") (void)absl::SimpleAtoi(argv[i + 1], &query_count);
-    if (flag == "--deadline-ms") (void)absl::SimpleAtoi(argv[i + 1], &deadline_ms);
-  }
-  std::optional<std::string> llis = testing::LlisDataFile();
-  if (!llis) {
-    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
-                "nasa-llis-2021.jsonl in ../shared/data)\n");
-    return 0;
-  }
+  ParseIntFlags(argc, argv, {{"queries", &query_count}, {"deadline-ms", &deadline_ms}});
+  std::optional<std::string> llis = LlisOrSkip();
+  if (!llis) return 0;
   std::vector<std::string> orgs = testing::NasaCentres();
   testing::Federation federation(orgs);
   std::vector<v1::Lesson> all;

@@ -21,16 +21,10 @@
 #include "client/llis.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
-#include "tests/support/shared_data.h"
+#include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
 namespace {
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  size_t index = static_cast<size_t>(p * (values.size() - 1) + 0.5);
-  return values[index];
-}
 
 void PrintRates(const char* name, const std::vector<double>& rates, const char* unit) {
   std::printf("%-34s median %9.0f %s   min %9.0f   max %9.0f   (%zu rounds)\n", name,
@@ -41,17 +35,9 @@ void PrintRates(const char* name, const std::vector<double>& rates, const char* 
 int Run(int argc, char** argv) {
   int rounds = 5;
   int reads = 20000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--rounds") (void)absl::SimpleAtoi(argv[i + 1], &rounds);
-    if (flag == "--reads") (void)absl::SimpleAtoi(argv[i + 1], &reads);
-  }
-  std::optional<std::string> llis = testing::LlisDataFile();
-  if (!llis) {
-    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
-                "nasa-llis-2021.jsonl in ../shared/data)\n");
-    return 0;
-  }
+  ParseIntFlags(argc, argv, {{"rounds", &rounds}, {"reads", &reads}});
+  std::optional<std::string> llis = LlisOrSkip();
+  if (!llis) return 0;
   const std::string data = testing::ReadFileToString(*llis);
 
   testing::CairndProcess node{testing::NodeSpec{}};

@@ -21,7 +21,7 @@
 #include "node/policy/scrubber.h"
 #include "node/policy/sharing.h"
 #include "tests/support/files.h"
-#include "tests/support/shared_data.h"
+#include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
 namespace {
@@ -62,17 +62,9 @@ std::string InContext(absl::string_view text, const PersonalDataSpan& span) {
 int Run(int argc, char** argv) {
   int rounds = 7;
   int samples = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--rounds") (void)absl::SimpleAtoi(argv[i + 1], &rounds);
-    if (flag == "--samples") (void)absl::SimpleAtoi(argv[i + 1], &samples);
-  }
-  std::optional<std::string> llis = testing::LlisDataFile();
-  if (!llis) {
-    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
-                "nasa-llis-2021.jsonl in ../shared/data)\n");
-    return 0;
-  }
+  ParseIntFlags(argc, argv, {{"rounds", &rounds}, {"samples", &samples}});
+  std::optional<std::string> llis = LlisOrSkip();
+  if (!llis) return 0;
   // The lessons as a node holding them would: its own, with ids, origin and sector filled in.
   std::vector<v1::Lesson> lessons;
   std::istringstream lines(testing::ReadFileToString(*llis));

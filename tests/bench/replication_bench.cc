@@ -23,19 +23,14 @@
 #include "node/crypto/provenance.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
-#include "tests/support/shared_data.h"
 #include "tests/support/test_pki.h"
+#include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
 namespace {
 
 using testing::CairndProcess;
 using testing::NodeSpec;
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(p * (values.size() - 1) + 0.5)];
-}
 
 std::unique_ptr<CairndProcess> StartNode(const std::string& org) {
   NodeSpec spec;
@@ -216,17 +211,9 @@ void Throughput(int count, const std::string& llis_path) {
 int Run(int argc, char** argv) {
   int lessons = 100'000;
   int edits = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--lessons") (void)absl::SimpleAtoi(argv[i + 1], &lessons);
-    if (flag == "--edits") (void)absl::SimpleAtoi(argv[i + 1], &edits);
-  }
-  std::optional<std::string> llis = testing::LlisDataFile();
-  if (!llis) {
-    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
-                "nasa-llis-2021.jsonl in ../shared/data)\n");
-    return 0;
-  }
+  ParseIntFlags(argc, argv, {{"lessons", &lessons}, {"edits", &edits}});
+  std::optional<std::string> llis = LlisOrSkip();
+  if (!llis) return 0;
   std::printf("replication benchmark: real cairnd processes, mTLS on loopback\n\n");
   Convergence(edits);
   Throughput(lessons, *llis);

@@ -39,19 +39,14 @@
 #include "node/search/search_index.h"
 #include "node/storage/store.h"
 #include "tests/support/files.h"
-#include "tests/support/shared_data.h"
 #include "tests/support/temp_dir.h"
 #include "tests/bench/llis_queries.h"
+#include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
 namespace {
 
 constexpr int kTopK = 10;
-
-double Percentile(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return values[static_cast<size_t>(p * (values.size() - 1) + 0.5)];
-}
 
 std::string CorpusId(int64_t i) { return absl::StrFormat("bench-node:%026d", i); }
 
@@ -298,17 +293,9 @@ double Overlap(const Figures& cairn, const Figures& fts5, size_t llis_size) {
 int Run(int argc, char** argv) {
   int lessons = 100'000;
   int query_count = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--lessons") (void)absl::SimpleAtoi(argv[i + 1], &lessons);
-    if (flag == "--queries") (void)absl::SimpleAtoi(argv[i + 1], &query_count);
-  }
-  std::optional<std::string> path = testing::LlisDataFile();
-  if (!path) {
-    std::printf("SKIPPED: NASA LLIS data not found (set CAIRN_SHARED_DATA or put "
-                "nasa-llis-2021.jsonl in ../shared/data)\n");
-    return 0;
-  }
+  ParseIntFlags(argc, argv, {{"lessons", &lessons}, {"queries", &query_count}});
+  std::optional<std::string> path = LlisOrSkip();
+  if (!path) return 0;
   std::vector<v1::Lesson> llis;
   std::istringstream lines(testing::ReadFileToString(*path));
   for (std::string line; std::getline(lines, line);) {

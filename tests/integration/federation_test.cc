@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "server/security.h"
 #include "absl/strings/match.h"
+#include "tests/support/fake_peer.h"
 #include "tests/support/federation.h"
 #include "tests/support/nasa_centres.h"
 #include "tests/support/shared_data.h"
@@ -82,21 +83,11 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
   federation.Introduce(kAsker, "york-fire");       // which will be down
   // A peer that stalls past the deadline.
   StalledPeer stalled;
-  testing::TestPki& pki = testing::TestPki::Shared();
-  testing::CertPaths stalled_cert = pki.Node("slow-coastguard");
-  v1::TlsConfig tls;
-  tls.set_cert_file(stalled_cert.cert);
-  tls.set_key_file(stalled_cert.key);
-  tls.set_trust_bundle_file(pki.ca_file());
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(tls), &port);
-  builder.RegisterService(&stalled);
-  std::unique_ptr<grpc::Server> stalled_server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
+  testing::FakePeer stalled_server = testing::StartFakePeer("slow-coastguard", &stalled);
+  ASSERT_NE(stalled_server.server, nullptr);
   v1::Peer coastguard;
   coastguard.set_org_id("slow-coastguard");
-  coastguard.set_address("127.0.0.1:" + std::to_string(port));
+  coastguard.set_address(stalled_server.address);
   ASSERT_TRUE(federation.Admin(kAsker)->PutPeer(coastguard).ok());
 
   auto police = federation.Editor("west-police");
@@ -166,12 +157,7 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
 TEST(FederationTest, PeersOverTheirQueryLimitsAreRefusedWithTheLimitNamed) {
   Federation federation({kAsker, "west-police"});
   federation.AllowQueries("west-police", kAsker, "export { markings: [TLP_CLEAR] }");
-  testing::TestPki& pki = testing::TestPki::Shared();
-  testing::CertPaths council = pki.Node(kAsker);
-  v1::TlsConfig tls;
-  tls.set_cert_file(council.cert);
-  tls.set_key_file(council.key);
-  tls.set_trust_bundle_file(pki.ca_file());
+  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kAsker);
   auto police = v1::FederationService::NewStub(grpc::CreateChannel(
       federation.node("west-police").address(), server::MakePeerChannelCredentials(tls)));
   v1::PeerQueryRequest request;

@@ -12,6 +12,7 @@
 #include "node/crypto/provenance.h"
 #include "server/security.h"
 #include "tests/support/cairnd_process.h"
+#include "tests/support/fake_peer.h"
 
 namespace cairn {
 namespace {
@@ -110,18 +111,8 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
 
   FakeRelay relay({Batch(1, {honest, tampered, forged, amber, unsigned_lesson, red, squatter}),
                    Batch(2, {older}), Batch(3, {huge})});
-  testing::CertPaths relay_cert = pki.Node("evil-relay");
-  v1::TlsConfig tls;
-  tls.set_cert_file(relay_cert.cert);
-  tls.set_key_file(relay_cert.key);
-  tls.set_trust_bundle_file(pki.ca_file());
-  tls.set_refresh_interval_seconds(60);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(tls), &port);
-  builder.RegisterService(&relay);
-  std::unique_ptr<grpc::Server> relay_server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
+  testing::FakePeer relay_server = testing::StartFakePeer("evil-relay", &relay, pki);
+  ASSERT_NE(relay_server.server, nullptr);
 
   // The NHS trust pulls from the hostile relay and from the real council.
   NodeSpec nhs_spec;
@@ -135,7 +126,7 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
   auto council_admin = *client::AdminClient::Connect(council.ConnectionFor("ada"));
   v1::Peer relay_peer;
   relay_peer.set_org_id("evil-relay");
-  relay_peer.set_address("127.0.0.1:" + std::to_string(port));
+  relay_peer.set_address(relay_server.address);
   relay_peer.set_pull_from(true);
   ASSERT_TRUE(nhs_admin->PutPeer(relay_peer).ok());
   v1::Peer nhs_peer;
@@ -195,7 +186,7 @@ TEST(HostileRelayTest, ForgedTamperedAndForbiddenLessonsAreRejectedAndHonestOnes
   EXPECT_THAT(why[red.id()], HasSubstr("TLP:RED"));
   EXPECT_THAT(why[squatter.id()], HasSubstr("lesson.id: names west-police"));
   EXPECT_EQ(events->events(0).actor(), "peer evil-relay");
-  relay_server->Shutdown(std::chrono::system_clock::now());
+  relay_server.server->Shutdown(std::chrono::system_clock::now());
 }
 
 }  // namespace
