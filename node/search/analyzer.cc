@@ -71,7 +71,7 @@ absl::string_view Analyzer::Stem(const std::string& word) {
   return stems_.emplace(word, std::move(stem)).first->second;
 }
 
-void Analyzer::ForEachToken(
+uint32_t Analyzer::ForEachToken(
     absl::string_view text, uint32_t first_position,
     absl::FunctionRef<void(absl::string_view term, uint32_t position, uint32_t begin, uint32_t end)>
         visit) {
@@ -87,6 +87,7 @@ void Analyzer::ForEachToken(
     if (StopWords().contains(word)) return;
     visit(Stem(word), this_position, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
   });
+  return position - first_position;
 }
 
 std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_position) {

@@ -39,8 +39,9 @@ class Analyzer {
 
   // The tokens of `text`, numbering words from `first_position`.
   std::vector<Token> Analyze(absl::string_view text, uint32_t first_position = 0);
-  // The same, one at a time and without copying: `term` is valid during the call only.
-  void ForEachToken(absl::string_view text, uint32_t first_position,
+  // The same, one at a time and without copying: `term` is valid during the call only. Returns
+  // the number of words in `text`, stop words included.
+  uint32_t ForEachToken(absl::string_view text, uint32_t first_position,
                     absl::FunctionRef<void(absl::string_view term, uint32_t position,
                                            uint32_t begin, uint32_t end)>
                         visit);

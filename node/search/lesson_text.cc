@@ -52,11 +52,9 @@ void ForEachFieldTerm(const v1::Lesson& lesson, Analyzer* analyzer,
     (*words)[field] = 0;
     for (absl::string_view part : fields[field]) {
       if (part.empty()) continue;
-      analyzer->ForEachToken(part, position,
-                             [&](absl::string_view term, uint32_t at, uint32_t, uint32_t) {
-                               visit(field, term, at);
-                             });
-      uint32_t part_words = Analyzer::CountWords(part);
+      uint32_t part_words = analyzer->ForEachToken(
+          part, position,
+          [&](absl::string_view term, uint32_t at, uint32_t, uint32_t) { visit(field, term, at); });
       (*words)[field] += part_words;
       position += part_words + kPartGap;
     }

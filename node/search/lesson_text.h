@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/search/analyzer.h"
@@ -19,8 +20,8 @@ namespace cairn::search {
 inline constexpr int kFields = 3;
 inline constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
 
-// A term's word positions in each field of one lesson.
-using Occurrences = std::array<std::vector<uint32_t>, kFields>;
+// A term's word positions in each field of one lesson (most terms occur a few times: inline).
+using Occurrences = std::array<absl::InlinedVector<uint32_t, 4>, kFields>;
 using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
 
 // Every term of `lesson` with its occurrences; sets `words` to the number of words in each field,

@@ -25,9 +25,9 @@ namespace {
 // Bump when the postings or record format changes, or the analyzer does (its stop words or
 // stemmer: removals re-analyse the stored lesson): nodes then rebuild the index on start.
 constexpr absl::string_view kFormatKey = "search/format";
-constexpr absl::string_view kFormat = "2";
+constexpr absl::string_view kFormat = "3";
 
-constexpr int kBlockShift = 7;            // 128 document numbers a postings block
+constexpr int kBlockShift = 10;           // 1,024 document numbers a postings block
 constexpr size_t kDefaultPageSize = 10;
 constexpr size_t kFacetValues = 10;
 constexpr size_t kMaxCheckProblems = 20;

@@ -1,7 +1,7 @@
 // The node's full-text index of the lessons it holds, kept in RocksDB beside them and written in
 // the same atomic batch as each lesson. SPEC section 6.
 //
-// Every lesson has a document number. Each term's postings live in blocks of 128 document numbers
+// Every lesson has a document number. Each term's postings live in blocks of 1,024 document numbers
 // (column family search_postings, key: term, NUL, big-endian block number), as DocBlocks merged by
 // RocksDB, so a common term costs one key per block read, not one per document. A posting holds
 // the term's frequency in each field and its word positions (for phrases). A small record per

@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -83,7 +84,8 @@ class StoreBatch {
   };
   std::vector<Raw> raw_;
   // Posting updates by block key, in the order they were made.
-  absl::flat_hash_map<std::string, std::vector<std::pair<uint32_t, std::optional<std::string>>>>
+  absl::flat_hash_map<std::string,
+                      absl::InlinedVector<std::pair<uint32_t, std::optional<std::string>>, 1>>
       postings_;
 };
 
