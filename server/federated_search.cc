@@ -170,7 +170,6 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   }
   for (std::thread& thread : threads) thread.join();
 
-  v1::FederatedSearchResult result;
   std::vector<search::NodeAnswer> answers;
   std::vector<v1::PeerOutcome> outcomes;
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -189,7 +188,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     }
     outcomes.push_back(call.outcome);
   }
-  result = search::MergeAnswers(*query, answers, page_size);
+  v1::FederatedSearchResult result = search::MergeAnswers(*query, answers, page_size);
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;
 }

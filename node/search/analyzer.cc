@@ -104,10 +104,4 @@ Analyzer& Analyzer::ForThisThread() {
   return analyzer;
 }
 
-uint32_t Analyzer::CountWords(absl::string_view text) {
-  uint32_t count = 0;
-  ForEachWord(text, [&](size_t, size_t) { ++count; });
-  return count;
-}
-
 }  // namespace cairn::search

@@ -46,9 +46,6 @@ class Analyzer {
                                            uint32_t begin, uint32_t end)>
                         visit);
 
-  // The number of words `text` holds, stop words included: the next first_position to use.
-  static uint32_t CountWords(absl::string_view text);
-
   // This thread's analyzer, whose stem cache lasts as long as the thread: for work on threads
   // that serve many requests.
   static Analyzer& ForThisThread();

@@ -294,6 +294,7 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, Store
 }
 
 void SearchIndex::Finish(bool written) {
+  if (pending_.empty()) return;  // a commit with no lessons (audit events, peers)
   if (written) {
     absl::MutexLock lock(&mu_);
     for (auto& [id, doc] : pending_) {

@@ -19,7 +19,9 @@ TEST(AnalyzerTest, StemsLowerCasesAndSkipsStopWordsKeepingPositions) {
   EXPECT_EQ(tokens[4].term, "tablet");
   EXPECT_EQ(tokens[4].begin, 32u);
   EXPECT_EQ(tokens[4].end, 39u);
-  EXPECT_EQ(Analyzer::CountWords("Managing the Batteries of Wi-Fi tablets"), 7u);
+  EXPECT_EQ(analyzer.ForEachToken("Managing the Batteries of Wi-Fi tablets", 0,
+                                  [](absl::string_view, uint32_t, uint32_t, uint32_t) {}),
+            7u) << "words counted, stop words included";
 }
 
 TEST(AnalyzerTest, KeepsMultiByteWordsWholeAndDropsOverlongOnes) {
