@@ -1,6 +1,5 @@
 #include "node/replication/replica_applier.h"
 
-#include <thread>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -47,9 +46,9 @@ class ReplicaApplier::BatchWrite {
     batch_.DeleteHolder(id, source);
     changes_[std::string(id)][std::string(source)] = std::nullopt;
   }
-  void PutLesson(LessonWrite write) {
+  void PutLesson(LessonWrite write, std::shared_ptr<const PreparedIndexing> prepared = nullptr) {
     content_.insert(write.lesson.id());
-    batch_.PutLesson(std::move(write));
+    batch_.PutLesson(std::move(write), std::move(prepared));
   }
 
   // The copy's holders as they will be once this batch is written.
@@ -162,19 +161,15 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
   checked.batch_ = std::move(batch);
   const int count = checked.batch_.changes_size();
   checked.checks_.resize(count);
-  auto check_range = [&](int begin, int end) {
+  checked.prepared_.resize(count);
+  check_threads_.Run(count, kParallelCheckThreshold, [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {
       const v1::ReplicatedChange& change = checked.batch_.changes(i);
-      if (change.has_lesson()) checked.checks_[i] = Check(source, change.lesson(), rules);
+      if (!change.has_lesson()) continue;
+      checked.checks_[i] = Check(source, change.lesson(), rules);
+      if (checked.checks_[i].ok()) checked.prepared_[i] = store_->PrepareIndexing(change.lesson());
     }
-  };
-  if (count >= kParallelCheckThreshold) {
-    std::thread helper(check_range, count / 2, count);
-    check_range(0, count / 2);
-    helper.join();
-  } else {
-    check_range(0, count);
-  }
+  });
   return checked;
 }
 
@@ -243,7 +238,9 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
       confirmed.insert(lesson.id());
       if (lesson.version() > stored_version) {
         lesson.clear_local();
-        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT});
+        // Clearing `local` leaves the indexed content, so the preparation still holds.
+        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT},
+                        std::move(checked.prepared_[i]));
         ++applied;
       }
     } else if (change.has_retraction()) {

@@ -5,6 +5,7 @@
 #define CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "cairn/v1/replication.pb.h"
 #include "node/common/clock.h"
+#include "node/common/parallel_for.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/peer_directory.h"
 #include "node/storage/store.h"
@@ -58,10 +60,12 @@ class ReplicaApplier {
     std::string source_;
     v1::ReplicationBatch batch_;
     std::vector<absl::Status> checks_;  // one a change; OK for retractions
+    // Store::PrepareIndexing of each lesson that passed its checks; null for the rest.
+    std::vector<std::shared_ptr<const PreparedIndexing>> prepared_;
   };
 
-  // Checks every lesson of `batch` from `source`, on two threads. NOT_FOUND when `source` is not
-  // a known peer.
+  // Checks every lesson of `batch` from `source`, and prepares those that pass for indexing, on
+  // two threads. NOT_FOUND when `source` is not a known peer.
   absl::StatusOr<CheckedBatch> CheckBatch(absl::string_view source,
                                           v1::ReplicationBatch batch) const;
 
@@ -112,6 +116,7 @@ class ReplicaApplier {
   const LessonVerifier* const verifier_;
   const std::string self_org_;
   Clock* const clock_;
+  mutable ParallelFor check_threads_{1};  // the caller and one helper
   absl::Mutex apply_mu_;  // one batch at a time, so compare-and-set writes never race
   mutable absl::Mutex status_mu_;
   std::map<std::string, PullStatus, std::less<>> status_ ABSL_GUARDED_BY(status_mu_);

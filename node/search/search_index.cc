@@ -254,7 +254,24 @@ absl::Status SearchIndex::Load() {
   return failed;
 }
 
-void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) {
+// A lesson as Index writes it: each term's posting payload, and the words in each field.
+struct SearchIndex::Analysis final : PreparedIndexing {
+  Analysis(const v1::Lesson& lesson, Analyzer* analyzer) {
+    TermOccurrences terms = AnalyzeLesson(lesson, analyzer, &words);
+    postings.reserve(terms.size());
+    for (const auto& [term, occurrences] : terms) postings.emplace(term, EncodePosting(occurrences));
+  }
+
+  std::array<uint32_t, kFields> words{};
+  absl::flat_hash_map<std::string, std::string> postings;  // term -> EncodePosting(occurrences)
+};
+
+std::shared_ptr<const PreparedIndexing> SearchIndex::Prepare(const v1::Lesson& lesson) const {
+  return std::make_shared<const Analysis>(lesson, &Analyzer::ForThisThread());
+}
+
+void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
+                        const PreparedIndexing* prepared_after, StoreBatch* writes) {
   if (before == nullptr && after == nullptr) return;  // removing what was never there
   const std::string& id = after != nullptr ? after->id() : before->id();
   std::optional<uint32_t> existing;
@@ -263,32 +280,39 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after, Store
     auto it = doc_numbers_.find(id);
     if (it != doc_numbers_.end()) existing = it->second;
   }
-  std::array<uint32_t, kFields> words{};
-  TermOccurrences old_terms;
-  if (existing && before != nullptr) old_terms = AnalyzeLesson(*before, indexing_analyzer_.get(), &words);
+  std::optional<Analysis> old;
+  if (existing && before != nullptr) old.emplace(*before, indexing_analyzer_.get());
   if (after == nullptr) {
     if (!existing) return;
-    for (const auto& [term, ignored] : old_terms) {
-      writes->UpdatePosting(PostingsKey(term, *existing), *existing, std::nullopt);
+    if (old) {
+      for (const auto& [term, ignored] : old->postings) {
+        writes->UpdatePosting(PostingsKey(term, *existing), *existing, std::nullopt);
+      }
     }
     writes->DeleteSearchDoc(id);
     pending_.emplace_back(id, nullptr);
     return;
   }
   uint32_t number = existing ? *existing : next_doc_++;
-  TermOccurrences new_terms = AnalyzeLesson(*after, indexing_analyzer_.get(), &words);
-  for (const auto& [term, occurrences] : old_terms) {
-    if (new_terms.contains(term)) continue;
-    writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
+  std::optional<Analysis> analysed_here;
+  auto* analysis = dynamic_cast<const Analysis*>(prepared_after);
+  if (analysis == nullptr) analysis = &analysed_here.emplace(*after, indexing_analyzer_.get());
+  if (old) {
+    for (const auto& [term, ignored] : old->postings) {
+      if (analysis->postings.contains(term)) continue;
+      writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
+    }
   }
-  for (const auto& [term, occurrences] : new_terms) {
-    auto old = old_terms.find(term);
-    if (old != old_terms.end() && old->second == occurrences) continue;  // unchanged
-    writes->UpdatePosting(PostingsKey(term, number), number, EncodePosting(occurrences));
+  for (const auto& [term, payload] : analysis->postings) {
+    if (old) {
+      auto unchanged = old->postings.find(term);
+      if (unchanged != old->postings.end() && unchanged->second == payload) continue;
+    }
+    writes->UpdatePosting(PostingsKey(term, number), number, payload);
   }
   auto doc = std::make_unique<Doc>();
   doc->id = id;
-  doc->record = RecordOf(*after, number, words);
+  doc->record = RecordOf(*after, number, analysis->words);
   writes->PutSearchDoc(id, doc->record.SerializeAsString());
   pending_.emplace_back(id, std::move(doc));
 }
@@ -810,11 +834,11 @@ absl::StatusOr<IndexCheck> SearchIndex::Check() const {
   Analyzer& analyzer = Analyzer::ForThisThread();
   CAIRN_RETURN_IF_ERROR(store_->ScanLessons("", [&](const v1::Lesson& lesson) {
     ++check.lessons;
-    std::array<uint32_t, kFields> words{};
-    for (const auto& [term, occurrences] : AnalyzeLesson(lesson, &analyzer, &words)) {
-      expected[{term, lesson.id()}] = EncodePosting(occurrences);
+    Analysis analysis(lesson, &analyzer);
+    for (auto& [term, payload] : analysis.postings) {
+      expected[{term, lesson.id()}] = std::move(payload);
     }
-    expected_records[lesson.id()] = RecordOf(lesson, 0, words);
+    expected_records[lesson.id()] = RecordOf(lesson, 0, analysis.words);
     return true;
   }));
   check.postings = expected.size();

@@ -78,8 +78,11 @@ class SearchIndex : public LessonIndexer {
   // Compares the index, on disk and in memory, with what indexing every lesson afresh gives.
   absl::StatusOr<IndexCheck> Check() const;
 
-  // LessonIndexer: called by Store::Commit with its write lock held.
-  void Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) override;
+  // LessonIndexer: Index, Finish and Reset are called by Store::Commit with its write lock held;
+  // Prepare by writers, on any thread.
+  void Index(const v1::Lesson* before, const v1::Lesson* after,
+             const PreparedIndexing* prepared_after, StoreBatch* writes) override;
+  std::shared_ptr<const PreparedIndexing> Prepare(const v1::Lesson& lesson) const override;
   void Finish(bool written) override;
   void Reset() override;
 
@@ -87,6 +90,7 @@ class SearchIndex : public LessonIndexer {
   struct Doc;       // the in-memory form of a v1::IndexedDoc
   struct Postings;  // one term's postings, as a query reads them
   struct Matches;   // documents matching part of a query, with scores
+  struct Analysis;  // a lesson's postings and field lengths, as Index writes them
 
   // What a query matched.
   struct Evaluation {

@@ -2,6 +2,7 @@
 #ifndef CAIRN_NODE_STORAGE_STORE_H_
 #define CAIRN_NODE_STORAGE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,6 +31,12 @@ class WriteBatch;
 
 namespace cairn {
 
+// What an indexer works out from a lesson's content alone (see LessonIndexer::Prepare).
+class PreparedIndexing {
+ public:
+  virtual ~PreparedIndexing() = default;
+};
+
 // One lesson to store (or, with change_kind DELETE, remove; with ROUTE, only log that the path to
 // the copy changed), with the version the caller saw when it decided to write (compare-and-set).
 struct LessonWrite {
@@ -42,7 +49,12 @@ struct LessonWrite {
 // entry), peers, policy versions, audit events and small metadata values.
 class StoreBatch {
  public:
-  void PutLesson(LessonWrite write) { lessons_.push_back(std::move(write)); }
+  // `prepared`: optionally, Store::PrepareIndexing of this very content, done by the writer on
+  // its own threads so that less is done under the store's write lock.
+  void PutLesson(LessonWrite write, std::shared_ptr<const PreparedIndexing> prepared = nullptr) {
+    lessons_.push_back(std::move(write));
+    prepared_.push_back(std::move(prepared));
+  }
   void PutPeer(v1::Peer peer) { peers_.push_back(std::move(peer)); }
   void DeletePeer(std::string org_id) { deleted_peers_.push_back(std::move(org_id)); }
   // Keyed by (peer_org, version); older versions stay as history.
@@ -69,6 +81,7 @@ class StoreBatch {
  private:
   friend class Store;
   std::vector<LessonWrite> lessons_;
+  std::vector<std::shared_ptr<const PreparedIndexing>> prepared_;  // one a lesson, or null
   std::vector<v1::Peer> peers_;
   std::vector<std::string> deleted_peers_;
   std::vector<v1::PeerPolicy> policies_;
@@ -84,9 +97,9 @@ class StoreBatch {
   };
   std::vector<Raw> raw_;
   // Posting updates by block key, in the order they were made.
-  absl::flat_hash_map<std::string,
-                      absl::InlinedVector<std::pair<uint32_t, std::optional<std::string>>, 1>>
-      postings_;
+  using PostingUpdates = absl::flat_hash_map<
+      std::string, absl::InlinedVector<std::pair<uint32_t, std::optional<std::string>>, 1>>;
+  PostingUpdates postings_;
 };
 
 // Keeps records derived from lessons (the search index) in step with them: Store::Commit tells it
@@ -97,7 +110,12 @@ class LessonIndexer {
   virtual ~LessonIndexer() = default;
   // `before`: the stored lesson, or null when there is none; `after`: its new content, or null
   // when it is deleted. Adds the index's writes to `writes`.
-  virtual void Index(const v1::Lesson* before, const v1::Lesson* after, StoreBatch* writes) = 0;
+  // `prepared_after`: Prepare(*after), or null to have Index work it out.
+  virtual void Index(const v1::Lesson* before, const v1::Lesson* after,
+                     const PreparedIndexing* prepared_after, StoreBatch* writes) = 0;
+  // The part of indexing `lesson` that depends only on its content (analysing its text). Needs no
+  // lock, so writers can do it for many lessons at once before they commit.
+  virtual std::shared_ptr<const PreparedIndexing> Prepare(const v1::Lesson& lesson) const = 0;
   // The writes added since the last Finish were written (durably), or not.
   virtual void Finish(bool written) = 0;
   // The index on disk was cleared for a rebuild.
@@ -208,6 +226,8 @@ class Store {
 
   // Makes `indexer` (not owned; null for none) part of every Commit. Call before writing.
   void SetIndexer(LessonIndexer* indexer);
+  // The indexer's Prepare(lesson), for StoreBatch::PutLesson; null without an indexer.
+  std::shared_ptr<const PreparedIndexing> PrepareIndexing(const v1::Lesson& lesson) const;
   // Clears the search index and indexes every lesson again, holding off other writes meanwhile;
   // compacts it; on success stores meta `done_key` = `done_value`, which stays unset if the node
   // stops first.
@@ -235,7 +255,8 @@ class Store {
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_audit_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t first_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
-  LessonIndexer* indexer_ ABSL_GUARDED_BY(write_mu_) = nullptr;
+  // Set under write_mu_; read without it only by PrepareIndexing.
+  std::atomic<LessonIndexer*> indexer_ = nullptr;
   mutable absl::Mutex commit_mu_;
   mutable absl::CondVar committed_;
   uint64_t commit_count_ ABSL_GUARDED_BY(commit_mu_) = 0;

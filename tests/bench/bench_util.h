@@ -4,11 +4,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <initializer_list>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "absl/strings/numbers.h"
 #include "tests/support/shared_data.h"
@@ -30,6 +34,23 @@ inline void ParseIntFlags(int argc, char** argv,
       if (std::string("--") + name == argv[i]) (void)absl::SimpleAtoi(argv[i + 1], value);
     }
   }
+}
+
+// CPU time (user and system, all threads) that process `pid` has used so far; 0 if unreadable.
+inline double CpuSeconds(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+  size_t end_of_name = line.rfind(')');
+  if (end_of_name == std::string::npos) return 0;
+  std::istringstream fields(line.substr(end_of_name + 2));
+  std::string field;
+  double ticks = 0;
+  for (int number = 3; number <= 15 && fields >> field; ++number) {
+    if (number >= 14) ticks += std::stod(field);
+  }
+  return ticks / sysconf(_SC_CLK_TCK);
 }
 
 // The LLIS data file; nullopt, having said why the benchmark skips, when it is not there.

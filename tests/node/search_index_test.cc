@@ -1,6 +1,12 @@
 // The search index in-process, with a real RocksDB store: regression tests for what broke once.
 #include "node/search/search_index.h"
 
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/common/page_token.h"
@@ -131,6 +137,80 @@ TEST_F(SearchIndexTest, AnIndexOfAnotherFormatIsRebuiltAtOpen) {
   EXPECT_THAT(Ids("docking"), ::testing::ElementsAre(lesson.id()));
   EXPECT_EQ(*store_->GetMeta("search/format"), "3");
   ExpectConsistent();
+}
+
+// Everything an index holds on disk, in key order.
+std::vector<std::string> IndexContents(const Store& store) {
+  std::vector<std::string> contents;
+  EXPECT_TRUE(store.ScanSearchDocs([&](absl::string_view id, absl::string_view record) {
+    contents.push_back(absl::StrCat("doc ", id, " ", record));
+    return true;
+  }).ok());
+  EXPECT_TRUE(store.ScanPostings("", [&](absl::string_view key, absl::string_view block) {
+    contents.push_back(absl::StrCat("postings ", key, " ", block));
+    return true;
+  }).ok());
+  return contents;
+}
+
+// Writers may analyse lessons ahead, on their own threads (replication does): the index must end
+// up exactly as when Commit analyses them itself.
+TEST(PreparedIndexingTest, PreparedWritesIndexExactlyLikeUnpreparedOnes) {
+  testing::TempDir dir;
+  auto prepared_store = *Store::Open(dir.path() + "/prepared");
+  auto plain_store = *Store::Open(dir.path() + "/plain");
+  auto prepared_index = *SearchIndex::Open(prepared_store.get());
+  auto plain_index = *SearchIndex::Open(plain_store.get());
+  const std::vector<std::string> words = {"radio", "radios", "battery", "batteries", "the",
+                                          "wireless", "tablet", "charging", "of", "kit"};
+  std::mt19937 random(7);
+  auto text = [&](int length) {
+    std::string out;
+    for (int i = 0; i < length; ++i) absl::StrAppend(&out, words[random() % words.size()], " ");
+    return out;
+  };
+  std::map<std::string, uint64_t> versions;  // lesson id -> stored version
+  for (int step = 0; step < 300; ++step) {
+    StoreBatch prepared_batch, plain_batch;
+    const int writes = 1 + random() % 6;
+    std::set<std::string> in_batch;
+    for (int w = 0; w < writes; ++w) {
+      std::string id = absl::StrCat("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5F", 10 + random() % 40);
+      if (!in_batch.insert(id).second) continue;
+      uint64_t stored = versions[id];
+      LessonWrite write{v1::Lesson(), stored};
+      write.lesson.set_id(id);
+      if (stored > 0 && random() % 5 == 0) {
+        write.change_kind = v1::Change::DELETE;
+        versions[id] = 0;
+      } else {
+        write.lesson.set_origin_org("leeds-council");
+        write.lesson.set_version(stored + 1);
+        write.lesson.set_title(text(1 + random() % 4));
+        write.lesson.set_summary(text(random() % 8));
+        write.lesson.set_lesson(text(random() % 30));
+        write.lesson.add_recommendations(text(random() % 5));
+        versions[id] = stored + 1;
+      }
+      std::shared_ptr<const PreparedIndexing> prepared;
+      if (write.change_kind != v1::Change::DELETE) {
+        std::thread ahead([&] { prepared = prepared_store->PrepareIndexing(write.lesson); });
+        ahead.join();
+        ASSERT_NE(prepared, nullptr);
+      }
+      prepared_batch.PutLesson(write, std::move(prepared));
+      plain_batch.PutLesson(write);
+    }
+    ASSERT_TRUE(prepared_store->Commit(prepared_batch).ok());
+    ASSERT_TRUE(plain_store->Commit(plain_batch).ok());
+  }
+  EXPECT_EQ(IndexContents(*prepared_store), IndexContents(*plain_store));
+  for (SearchIndex* index : {prepared_index.get(), plain_index.get()}) {
+    absl::StatusOr<IndexCheck> check = index->Check();
+    ASSERT_TRUE(check.ok()) << check.status();
+    EXPECT_THAT(check->problems, ::testing::IsEmpty());
+    EXPECT_GT(check->postings, 0u);
+  }
 }
 
 TEST(DescribeHitTest, ASnippetWithoutSpacesStaysInsideItsText) {

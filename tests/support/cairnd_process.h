@@ -42,6 +42,7 @@ class CairndProcess {
   absl::Status Stop();
 
   const NodeSpec& spec() const { return spec_; }
+  pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string data_dir() const { return dir_.path() + "/data"; }
   std::string config_path() const { return dir_.path() + "/cairnd.textproto"; }
