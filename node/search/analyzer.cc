@@ -28,8 +28,8 @@ const absl::flat_hash_set<absl::string_view>& StopWords() {
   return *words;
 }
 
-// Stems kept before the cache starts afresh: English text uses far fewer distinct words.
-constexpr size_t kMaxCachedStems = 1 << 16;
+// Words remembered before the cache starts afresh: English text uses far fewer distinct words.
+constexpr size_t kMaxCachedWords = 1 << 16;
 
 bool IsWordByte(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
@@ -58,23 +58,35 @@ Analyzer::Analyzer() : stemmer_(std::make_unique<Stemmer>()) {}
 
 Analyzer::~Analyzer() = default;
 
-absl::string_view Analyzer::Stem(const std::string& word) {
-  auto cached = stems_.find(word);
-  if (cached != stems_.end()) return cached->second;
-  std::string stem = word;  // if the stemmer is out of memory, the word as it is
-  const sb_symbol* stemmed = sb_stemmer_stem(
-      stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
-  if (stemmed != nullptr) {
-    stem.assign(reinterpret_cast<const char*>(stemmed), sb_stemmer_length(stemmer_->stemmer));
+int32_t Analyzer::TermOf(const std::string& word) {
+  auto known = words_.find(word);
+  if (known != words_.end()) return known->second;
+  int32_t term_id = kStopWord;
+  if (!StopWords().contains(word)) {
+    std::string stem = word;  // if the stemmer is out of memory, the word as it is
+    const sb_symbol* stemmed =
+        sb_stemmer_stem(stemmer_->stemmer, reinterpret_cast<const sb_symbol*>(word.data()),
+                        static_cast<int>(word.size()));
+    if (stemmed != nullptr) {
+      stem.assign(reinterpret_cast<const char*>(stemmed), sb_stemmer_length(stemmer_->stemmer));
+    }
+    auto [it, added] = term_ids_.try_emplace(stem, static_cast<uint32_t>(terms_.size()));
+    if (added) terms_.push_back(std::move(stem));
+    term_id = static_cast<int32_t>(it->second);
   }
-  if (stems_.size() >= kMaxCachedStems) stems_.clear();
-  return stems_.emplace(word, std::move(stem)).first->second;
+  words_.emplace(word, term_id);
+  return term_id;
 }
 
-uint32_t Analyzer::ForEachToken(
-    absl::string_view text, uint32_t first_position,
-    absl::FunctionRef<void(absl::string_view term, uint32_t position, uint32_t begin, uint32_t end)>
-        visit) {
+void Analyzer::ForgetIfFull() {
+  if (words_.size() < kMaxCachedWords) return;
+  words_.clear();
+  term_ids_.clear();
+  terms_.clear();
+}
+
+template <typename Visit>
+uint32_t Analyzer::ForEachWordTerm(absl::string_view text, uint32_t first_position, Visit visit) {
   uint32_t position = first_position;
   std::string word;
   ForEachWord(text, [&](size_t begin, size_t end) {
@@ -84,10 +96,31 @@ uint32_t Analyzer::ForEachToken(
     for (char& c : word) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     }
-    if (StopWords().contains(word)) return;
-    visit(Stem(word), this_position, static_cast<uint32_t>(begin), static_cast<uint32_t>(end));
+    int32_t term_id = TermOf(word);
+    if (term_id == kStopWord) return;
+    visit(static_cast<uint32_t>(term_id), this_position, begin, end);
   });
   return position - first_position;
+}
+
+uint32_t Analyzer::ForEachTermId(absl::string_view text, uint32_t first_position,
+                                 absl::FunctionRef<void(uint32_t, uint32_t)> visit) {
+  return ForEachWordTerm(text, first_position,
+                         [&](uint32_t term_id, uint32_t position, size_t, size_t) {
+                           visit(term_id, position);
+                         });
+}
+
+uint32_t Analyzer::ForEachToken(
+    absl::string_view text, uint32_t first_position,
+    absl::FunctionRef<void(absl::string_view term, uint32_t position, uint32_t begin, uint32_t end)>
+        visit) {
+  ForgetIfFull();
+  return ForEachWordTerm(text, first_position,
+                         [&](uint32_t term_id, uint32_t position, size_t begin, size_t end) {
+                           visit(terms_[term_id], position, static_cast<uint32_t>(begin),
+                                 static_cast<uint32_t>(end));
+                         });
 }
 
 std::vector<Token> Analyzer::Analyze(absl::string_view text, uint32_t first_position) {

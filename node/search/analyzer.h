@@ -27,7 +27,7 @@ struct Token {
 // stemmed with the Snowball English stemmer (libstemmer). Stop words ("the", "of", ...) are not
 // returned but keep their position, so a phrase matches across them as it does in the text.
 // Words over kMaxWordBytes are skipped. Not thread-safe (the stemmer keeps state, and a cache of
-// recent stems, since stemming is most of the work): one per thread.
+// the words seen, since stemming is most of the work): one per thread.
 class Analyzer {
  public:
   static constexpr size_t kMaxWordBytes = 64;
@@ -42,21 +42,36 @@ class Analyzer {
   // The same, one at a time and without copying: `term` is valid during the call only. Returns
   // the number of words in `text`, stop words included.
   uint32_t ForEachToken(absl::string_view text, uint32_t first_position,
-                    absl::FunctionRef<void(absl::string_view term, uint32_t position,
-                                           uint32_t begin, uint32_t end)>
-                        visit);
+                        absl::FunctionRef<void(absl::string_view term, uint32_t position,
+                                               uint32_t begin, uint32_t end)>
+                            visit);
 
-  // This thread's analyzer, whose stem cache lasts as long as the thread: for work on threads
-  // that serve many requests.
+  // The cheapest form, for indexing whole lessons: each term as a number that Term() turns into
+  // its text. Numbers hold until ForgetIfFull forgets them; call that before a piece of work that
+  // collects numbers, never during it.
+  uint32_t ForEachTermId(absl::string_view text, uint32_t first_position,
+                         absl::FunctionRef<void(uint32_t term_id, uint32_t position)> visit);
+  const std::string& Term(uint32_t term_id) const { return terms_[term_id]; }
+  // Forgets every word seen, and so every term number, once there are many.
+  void ForgetIfFull();
+
+  // This thread's analyzer, whose cache lasts as long as the thread: for work on threads that
+  // serve many requests.
   static Analyzer& ForThisThread();
 
  private:
   struct Stemmer;
-  // The stem of a lower-cased word, from the cache when it is there; valid until the next call.
-  absl::string_view Stem(const std::string& word);
+  static constexpr int32_t kStopWord = -1;
+  // Calls visit(word's term number or kStopWord, position, begin, end) for every word kept.
+  template <typename Visit>
+  uint32_t ForEachWordTerm(absl::string_view text, uint32_t first_position, Visit visit);
+  // The term number of a lower-cased word, or kStopWord.
+  int32_t TermOf(const std::string& word);
 
   std::unique_ptr<Stemmer> stemmer_;
-  absl::flat_hash_map<std::string, std::string> stems_;  // lower-cased word -> stem
+  absl::flat_hash_map<std::string, int32_t> words_;     // lower-cased word -> its term number
+  absl::flat_hash_map<std::string, uint32_t> term_ids_;  // stem -> its number
+  std::vector<std::string> terms_;                      // number -> stem
 };
 
 }  // namespace cairn::search

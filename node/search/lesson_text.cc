@@ -38,23 +38,18 @@ std::array<std::vector<absl::string_view>, kFields> FieldTexts(const v1::Lesson&
   return fields;
 }
 
-}  // namespace
-
-namespace {
-
-// Calls visit(field, term, position) for every term of `lesson`; sets `words` per field.
-template <typename Visit>
-void ForEachFieldTerm(const v1::Lesson& lesson, Analyzer* analyzer,
-                      std::array<uint32_t, kFields>* words, Visit visit) {
+// Calls analyse(field, part, first position) for each part of each field of `lesson`, which
+// returns the part's word count; numbers positions with gaps between parts and sets `words`.
+template <typename AnalysePart>
+void ForEachFieldPart(const v1::Lesson& lesson, std::array<uint32_t, kFields>* words,
+                      AnalysePart analyse) {
   auto fields = FieldTexts(lesson);
   for (int field = 0; field < kFields; ++field) {
     uint32_t position = 0;
     (*words)[field] = 0;
     for (absl::string_view part : fields[field]) {
       if (part.empty()) continue;
-      uint32_t part_words = analyzer->ForEachToken(
-          part, position,
-          [&](absl::string_view term, uint32_t at, uint32_t, uint32_t) { visit(field, term, at); });
+      uint32_t part_words = analyse(field, part, position);
       (*words)[field] += part_words;
       position += part_words + kPartGap;
     }
@@ -66,10 +61,14 @@ void ForEachFieldTerm(const v1::Lesson& lesson, Analyzer* analyzer,
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                               std::array<uint32_t, kFields>* words) {
   TermOccurrences terms;
-  ForEachFieldTerm(lesson, analyzer, words, [&](int field, absl::string_view term, uint32_t at) {
-    auto it = terms.find(term);
-    if (it == terms.end()) it = terms.try_emplace(std::string(term)).first;
-    it->second[field].push_back(at);
+  absl::flat_hash_map<uint32_t, uint32_t> index_of;  // term number -> its entry in `terms`
+  analyzer->ForgetIfFull();
+  ForEachFieldPart(lesson, words, [&](int field, absl::string_view part, uint32_t position) {
+    return analyzer->ForEachTermId(part, position, [&](uint32_t term_id, uint32_t at) {
+      auto [it, added] = index_of.try_emplace(term_id, static_cast<uint32_t>(terms.size()));
+      if (added) terms.emplace_back(analyzer->Term(term_id), Occurrences());
+      terms[it->second].second[field].push_back(at);
+    });
   });
   return terms;
 }
@@ -78,9 +77,12 @@ TermCounts CountTerms(const v1::Lesson& lesson, const std::vector<std::string>& 
                       Analyzer* analyzer, std::array<uint32_t, kFields>* words) {
   TermCounts counts;
   for (const std::string& term : wanted) counts[term] = {0, 0, 0};
-  ForEachFieldTerm(lesson, analyzer, words, [&](int field, absl::string_view term, uint32_t) {
-    auto it = counts.find(term);
-    if (it != counts.end()) ++it->second[field];
+  ForEachFieldPart(lesson, words, [&](int field, absl::string_view part, uint32_t position) {
+    return analyzer->ForEachToken(
+        part, position, [&](absl::string_view term, uint32_t, uint32_t, uint32_t) {
+          auto it = counts.find(term);
+          if (it != counts.end()) ++it->second[field];
+        });
   });
   return counts;
 }

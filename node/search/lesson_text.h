@@ -5,6 +5,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -22,10 +23,10 @@ inline constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
 
 // A term's word positions in each field of one lesson (most terms occur a few times: inline).
 using Occurrences = std::array<absl::InlinedVector<uint32_t, 4>, kFields>;
-using TermOccurrences = absl::flat_hash_map<std::string, Occurrences>;
+using TermOccurrences = std::vector<std::pair<std::string, Occurrences>>;
 
-// Every term of `lesson` with its occurrences; sets `words` to the number of words in each field,
-// for length normalisation.
+// Every term of `lesson` once, with its occurrences, in no particular order; sets `words` to the
+// number of words in each field, for length normalisation.
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                               std::array<uint32_t, kFields>* words);
 

@@ -105,7 +105,10 @@ v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
 // one of its alternatives (phrases are taken as their words).
 bool HoldsQueryWords(const Query& query, const v1::Lesson& lesson, Analyzer* analyzer) {
   std::array<uint32_t, kFields> words;
-  TermOccurrences held = AnalyzeLesson(lesson, analyzer, &words);
+  absl::flat_hash_set<std::string> held;
+  for (auto& [term, occurrences] : AnalyzeLesson(lesson, analyzer, &words)) {
+    held.insert(std::move(term));
+  }
   for (const Clause& clause : query.clauses) {
     if (clause.excluded) continue;
     bool any_terms = false, satisfied = false;
@@ -259,11 +262,21 @@ struct SearchIndex::Analysis final : PreparedIndexing {
   Analysis(const v1::Lesson& lesson, Analyzer* analyzer) {
     TermOccurrences terms = AnalyzeLesson(lesson, analyzer, &words);
     postings.reserve(terms.size());
-    for (const auto& [term, occurrences] : terms) postings.emplace(term, EncodePosting(occurrences));
+    for (auto& [term, occurrences] : terms) {
+      postings.emplace_back(std::move(term), EncodePosting(occurrences));
+    }
+    std::sort(postings.begin(), postings.end());
+  }
+
+  // The payload of `term`'s posting; null when the lesson does not hold it.
+  const std::string* PayloadOf(absl::string_view term) const {
+    auto it = std::lower_bound(postings.begin(), postings.end(), term,
+                               [](const auto& posting, absl::string_view t) { return posting.first < t; });
+    return it != postings.end() && it->first == term ? &it->second : nullptr;
   }
 
   std::array<uint32_t, kFields> words{};
-  absl::flat_hash_map<std::string, std::string> postings;  // term -> EncodePosting(occurrences)
+  std::vector<std::pair<std::string, std::string>> postings;  // (term, payload), by term
 };
 
 std::shared_ptr<const PreparedIndexing> SearchIndex::Prepare(const v1::Lesson& lesson) const {
@@ -299,14 +312,14 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
   if (analysis == nullptr) analysis = &analysed_here.emplace(*after, indexing_analyzer_.get());
   if (old) {
     for (const auto& [term, ignored] : old->postings) {
-      if (analysis->postings.contains(term)) continue;
+      if (analysis->PayloadOf(term) != nullptr) continue;
       writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
     }
   }
   for (const auto& [term, payload] : analysis->postings) {
     if (old) {
-      auto unchanged = old->postings.find(term);
-      if (unchanged != old->postings.end() && unchanged->second == payload) continue;
+      const std::string* before_payload = old->PayloadOf(term);
+      if (before_payload != nullptr && *before_payload == payload) continue;  // unchanged
     }
     writes->UpdatePosting(PostingsKey(term, number), number, payload);
   }
