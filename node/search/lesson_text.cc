@@ -62,6 +62,8 @@ TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                               std::array<uint32_t, kFields>* words) {
   TermOccurrences terms;
   absl::flat_hash_map<uint32_t, uint32_t> index_of;  // term number -> its entry in `terms`
+  terms.reserve(256);  // enough for most lessons
+  index_of.reserve(256);
   analyzer->ForgetIfFull();
   ForEachFieldPart(lesson, words, [&](int field, absl::string_view part, uint32_t position) {
     return analyzer->ForEachTermId(part, position, [&](uint32_t term_id, uint32_t at) {

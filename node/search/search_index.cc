@@ -265,18 +265,16 @@ struct SearchIndex::Analysis final : PreparedIndexing {
     for (auto& [term, occurrences] : terms) {
       postings.emplace_back(std::move(term), EncodePosting(occurrences));
     }
-    std::sort(postings.begin(), postings.end());
   }
 
-  // The payload of `term`'s posting; null when the lesson does not hold it.
-  const std::string* PayloadOf(absl::string_view term) const {
-    auto it = std::lower_bound(postings.begin(), postings.end(), term,
-                               [](const auto& posting, absl::string_view t) { return posting.first < t; });
-    return it != postings.end() && it->first == term ? &it->second : nullptr;
+  // Each term's payload, for comparing two versions of a lesson.
+  absl::flat_hash_map<absl::string_view, absl::string_view> ByTerm() const {
+    return absl::flat_hash_map<absl::string_view, absl::string_view>(postings.begin(),
+                                                                     postings.end());
   }
 
   std::array<uint32_t, kFields> words{};
-  std::vector<std::pair<std::string, std::string>> postings;  // (term, payload), by term
+  std::vector<std::pair<std::string, std::string>> postings;  // (term, payload), each term once
 };
 
 std::shared_ptr<const PreparedIndexing> SearchIndex::Prepare(const v1::Lesson& lesson) const {
@@ -310,17 +308,18 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
   std::optional<Analysis> analysed_here;
   auto* analysis = dynamic_cast<const Analysis*>(prepared_after);
   if (analysis == nullptr) analysis = &analysed_here.emplace(*after, indexing_analyzer_.get());
+  absl::flat_hash_map<absl::string_view, absl::string_view> old_payloads;
   if (old) {
+    old_payloads = old->ByTerm();
+    auto new_payloads = analysis->ByTerm();
     for (const auto& [term, ignored] : old->postings) {
-      if (analysis->PayloadOf(term) != nullptr) continue;
+      if (new_payloads.contains(term)) continue;
       writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
     }
   }
   for (const auto& [term, payload] : analysis->postings) {
-    if (old) {
-      const std::string* before_payload = old->PayloadOf(term);
-      if (before_payload != nullptr && *before_payload == payload) continue;  // unchanged
-    }
+    auto unchanged = old_payloads.find(term);
+    if (unchanged != old_payloads.end() && unchanged->second == payload) continue;
     writes->UpdatePosting(PostingsKey(term, number), number, payload);
   }
   auto doc = std::make_unique<Doc>();
