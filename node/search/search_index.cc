@@ -36,13 +36,14 @@ constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
 constexpr size_t kMaxAnswerCandidates = 1000;
 enum : uint8_t { kUnknown = 0, kVisible = 1, kHidden = 2 };
 
-std::string PostingsKey(absl::string_view term, uint32_t doc) {
-  std::string key(term);
-  key.push_back('\0');
+// Sets `key` (reused, to spare allocations) to the key of `term`'s block holding `doc`.
+void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
+  key->assign(term.data(), term.size());
+  key->push_back('\0');
   uint32_t block = doc >> kBlockShift;
-  for (int shift = 24; shift >= 0; shift -= 8) key.push_back(static_cast<char>(block >> shift));
-  return key;
+  for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>(block >> shift));
 }
+
 
 std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
 
@@ -292,12 +293,14 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
     if (it != doc_numbers_.end()) existing = it->second;
   }
   std::optional<Analysis> old;
+  std::string key;  // each posting's block key in turn
   if (existing && before != nullptr) old.emplace(*before, indexing_analyzer_.get());
   if (after == nullptr) {
     if (!existing) return;
     if (old) {
       for (const auto& [term, ignored] : old->postings) {
-        writes->UpdatePosting(PostingsKey(term, *existing), *existing, std::nullopt);
+        SetPostingsKey(term, *existing, &key);
+        writes->UpdatePosting(key, *existing, std::nullopt);
       }
     }
     writes->DeleteSearchDoc(id);
@@ -314,13 +317,15 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
     auto new_payloads = analysis->ByTerm();
     for (const auto& [term, ignored] : old->postings) {
       if (new_payloads.contains(term)) continue;
-      writes->UpdatePosting(PostingsKey(term, number), number, std::nullopt);
+      SetPostingsKey(term, number, &key);
+      writes->UpdatePosting(key, number, std::nullopt);
     }
   }
   for (const auto& [term, payload] : analysis->postings) {
     auto unchanged = old_payloads.find(term);
     if (unchanged != old_payloads.end() && unchanged->second == payload) continue;
-    writes->UpdatePosting(PostingsKey(term, number), number, payload);
+    SetPostingsKey(term, number, &key);
+    writes->UpdatePosting(key, number, payload);
   }
   auto doc = std::make_unique<Doc>();
   doc->id = id;

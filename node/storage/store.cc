@@ -169,8 +169,19 @@ void StoreBatch::DeleteSearchDoc(absl::string_view lesson_id) {
   raw_.push_back({kSearchDocs, Raw::kDelete, std::string(lesson_id), ""});
 }
 
-void StoreBatch::UpdatePosting(std::string key, uint32_t doc, std::optional<std::string> payload) {
-  postings_[std::move(key)].emplace_back(doc, std::move(payload));
+void StoreBatch::UpdatePosting(absl::string_view key, uint32_t doc,
+                               std::optional<absl::string_view> payload) {
+  auto it = posting_keys_.find(key);
+  if (it == posting_keys_.end()) {
+    it = posting_keys_.emplace(key, static_cast<uint32_t>(posting_keys_.size())).first;
+  }
+  PostingUpdate update{it->second, doc, static_cast<uint32_t>(posting_payloads_.size()), 0,
+                       !payload.has_value()};
+  if (payload) {
+    update.payload_size = static_cast<uint32_t>(payload->size());
+    posting_payloads_.append(payload->data(), payload->size());
+  }
+  posting_updates_.push_back(update);
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
@@ -193,9 +204,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     rocksdb::ColumnFamilyOptions family;
     if (name == kColumnFamilyNames[kSearchPostings]) {
       family.merge_operator = std::make_shared<DocBlockMergeOperator>();
-      // Postings merges are many and tiny: a small memtable keeps the skip list they go into
-      // shallow and in cache, which made storing a lesson markedly cheaper than the 64 MB default.
-      family.write_buffer_size = 4 << 20;
+      // Postings merges are many and tiny. A memtable smaller than the 64 MB default keeps the
+      // skip list they go into shallow, so the write path is cheaper; much smaller, and the
+      // extra flushes and compactions cost more than that saves (4 MB was worse at 100k lessons).
+      family.write_buffer_size = 16 << 20;
     }
     descriptors.emplace_back(name, family);
   }
@@ -539,32 +551,39 @@ absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_
 }
 
 void Store::AddRaw(const StoreBatch& batch, rocksdb::WriteBatch* write) const {
+  // Each key's updates, grouped in the order they were made (a counting sort by key number).
+  const size_t key_count = batch.posting_keys_.size();
+  std::vector<uint32_t> group_begin(key_count + 1, 0);
+  for (const auto& update : batch.posting_updates_) ++group_begin[update.key + 1];
+  for (size_t key = 0; key < key_count; ++key) group_begin[key + 1] += group_begin[key];
+  std::vector<const StoreBatch::PostingUpdate*> grouped(batch.posting_updates_.size());
+  {
+    std::vector<uint32_t> next(group_begin.begin(), group_begin.end() - 1);
+    for (const auto& update : batch.posting_updates_) grouped[next[update.key]++] = &update;
+  }
   // Merges go in key order: the memtable's skip list then reuses its search from the previous
   // insert instead of starting again from the top, which made these inserts the write's main cost.
-  std::vector<const StoreBatch::PostingUpdates::value_type*> blocks;
-  blocks.reserve(batch.postings_.size());
-  for (const auto& entry : batch.postings_) blocks.push_back(&entry);
-  std::sort(blocks.begin(), blocks.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  std::vector<const std::pair<uint32_t, std::optional<std::string>>*> sorted;
-  for (const auto* block : blocks) {
-    const auto& [key, updates] = *block;
+  std::vector<std::pair<absl::string_view, uint32_t>> keys(batch.posting_keys_.begin(),
+                                                           batch.posting_keys_.end());
+  std::sort(keys.begin(), keys.end());
+  for (const auto& [key, number] : keys) {
+    auto begin = grouped.begin() + group_begin[number];
+    auto end = grouped.begin() + group_begin[number + 1];
     // Blocks list documents in order; of two updates of one document the later wins.
-    sorted.clear();
-    for (const auto& update : updates) sorted.push_back(&update);
-    std::stable_sort(sorted.begin(), sorted.end(),
-                     [](const auto* a, const auto* b) { return a->first < b->first; });
+    auto by_doc = [](const auto* a, const auto* b) { return a->doc < b->doc; };
+    if (!std::is_sorted(begin, end, by_doc)) std::stable_sort(begin, end, by_doc);
     DocBlockWriter operand;
-    for (size_t i = 0; i < sorted.size(); ++i) {
-      if (i + 1 < sorted.size() && sorted[i + 1]->first == sorted[i]->first) continue;
-      const auto& [doc, payload] = *sorted[i];
-      if (payload) {
-        operand.Add(doc, *payload);
+    for (auto it = begin; it != end; ++it) {
+      if (it + 1 != end && (*(it + 1))->doc == (*it)->doc) continue;
+      const StoreBatch::PostingUpdate& update = **it;
+      if (update.removed) {
+        operand.Remove(update.doc);
       } else {
-        operand.Remove(doc);
+        operand.Add(update.doc, absl::string_view(batch.posting_payloads_)
+                                    .substr(update.payload_begin, update.payload_size));
       }
     }
-    write->Merge(handles_[kSearchPostings], key, std::move(operand).Finish());
+    write->Merge(handles_[kSearchPostings], ToSlice(key), std::move(operand).Finish());
   }
   for (const StoreBatch::Raw& raw : batch.raw_) {
     rocksdb::ColumnFamilyHandle* family = handles_[raw.column_family];

@@ -76,7 +76,7 @@ class StoreBatch {
   // stored block without reading it.
   void PutSearchDoc(absl::string_view lesson_id, std::string record);
   void DeleteSearchDoc(absl::string_view lesson_id);
-  void UpdatePosting(std::string key, uint32_t doc, std::optional<std::string> payload);
+  void UpdatePosting(absl::string_view key, uint32_t doc, std::optional<absl::string_view> payload);
 
  private:
   friend class Store;
@@ -96,10 +96,19 @@ class StoreBatch {
     std::string value;  // empty for kDelete
   };
   std::vector<Raw> raw_;
-  // Posting updates by block key, in the order they were made.
-  using PostingUpdates = absl::flat_hash_map<
-      std::string, absl::InlinedVector<std::pair<uint32_t, std::optional<std::string>>, 1>>;
-  PostingUpdates postings_;
+  // Posting updates, in the order they were made, each naming its block key by number; payloads
+  // back to back in one string. (A batch of lessons makes a hundred thousand or so: flat storage
+  // keeps that cheap.)
+  struct PostingUpdate {
+    uint32_t key;
+    uint32_t doc;
+    uint32_t payload_begin;
+    uint32_t payload_size;
+    bool removed;
+  };
+  absl::flat_hash_map<std::string, uint32_t> posting_keys_;  // block key -> its number
+  std::vector<PostingUpdate> posting_updates_;
+  std::string posting_payloads_;
 };
 
 // Keeps records derived from lessons (the search index) in step with them: Store::Commit tells it

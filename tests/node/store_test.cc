@@ -3,8 +3,10 @@
 #include <atomic>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "node/storage/doc_block.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "tests/support/temp_dir.h"
@@ -197,6 +199,44 @@ TEST_F(StoreTest, TrimmingEverythingKeepsTheLastSequenceAcrossAReopen) {
 
 TEST_F(StoreTest, MissingLessonIsNotFound) {
   EXPECT_EQ(store_->GetLesson("nope:1").status().code(), absl::StatusCode::kNotFound);
+}
+
+// The postings blocks as (key, "doc:payload ...") pairs, read back from the store.
+std::vector<std::pair<std::string, std::string>> Postings(const Store& store) {
+  std::vector<std::pair<std::string, std::string>> postings;
+  EXPECT_TRUE(store.ScanPostings("", [&](absl::string_view key, absl::string_view block) {
+    std::string entries;
+    DocBlockReader reader(block);
+    for (DocEntry entry; reader.Next(&entry);) {
+      absl::StrAppend(&entries, entries.empty() ? "" : " ", entry.doc, ":", entry.payload);
+    }
+    EXPECT_FALSE(reader.corrupt());
+    postings.emplace_back(std::string(key), entries);
+    return true;
+  }).ok());
+  return postings;
+}
+
+TEST_F(StoreTest, PostingUpdatesBecomeSortedBlocksAndTheLaterUpdateOfADocumentWins) {
+  StoreBatch first;
+  first.UpdatePosting("radio", 7, "r7");
+  first.UpdatePosting("battery", 3, "b3");
+  first.UpdatePosting("radio", 2, "r2");
+  first.UpdatePosting("radio", 7, "r7-again");  // later in the batch: wins
+  first.UpdatePosting("battery", 1, std::nullopt);    // removing what is not there
+  first.UpdatePosting("radio", 5, "r5");
+  ASSERT_TRUE(store_->Commit(first).ok());
+  using Block = std::pair<std::string, std::string>;
+  EXPECT_THAT(Postings(*store_),
+              ElementsAre(Block("battery", "3:b3"), Block("radio", "2:r2 5:r5 7:r7-again")));
+  StoreBatch second;
+  second.UpdatePosting("radio", 5, std::nullopt);
+  second.UpdatePosting("radio", 9, "r9");
+  second.UpdatePosting("radio", 2, "r2-new");
+  ASSERT_TRUE(store_->Commit(second).ok());
+  Reopen();
+  EXPECT_THAT(Postings(*store_),
+              ElementsAre(Block("battery", "3:b3"), Block("radio", "2:r2-new 7:r7-again 9:r9")));
 }
 
 }  // namespace
