@@ -72,6 +72,9 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
     size_t rank;
   };
   std::vector<Ranked> all;
+  size_t bytes = base ? base->size() : 0;
+  for (absl::string_view operand : operands) bytes += operand.size();
+  all.reserve(bytes / 4);  // an entry takes at least 2 bytes; most take 4 to 8
   auto read = [&all](absl::string_view block, size_t rank) {
     DocBlockReader reader(block);
     DocEntry entry;
@@ -82,9 +85,13 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
   for (size_t i = 0; i < operands.size(); ++i) {
     if (!read(operands[i], i + 1)) return std::nullopt;
   }
-  std::stable_sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) {
+  auto in_order = [](const Ranked& a, const Ranked& b) {
     return a.entry.doc != b.entry.doc ? a.entry.doc < b.entry.doc : a.rank < b.rank;
-  });
+  };
+  // Usually each input only adds documents after the previous one's: already in order.
+  if (!std::is_sorted(all.begin(), all.end(), in_order)) {
+    std::stable_sort(all.begin(), all.end(), in_order);
+  }
   DocBlockWriter out;
   for (size_t i = 0; i < all.size(); ++i) {
     if (i + 1 < all.size() && all[i + 1].entry.doc == all[i].entry.doc) continue;  // superseded
