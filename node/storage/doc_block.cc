@@ -62,9 +62,71 @@ bool DocBlockReader::Next(DocEntry* entry) {
   return true;
 }
 
+namespace {
+
+// What MergeDocBlocks needs to know of one input to merge it by appending.
+struct Extent {
+  absl::string_view block;
+  uint32_t first = 0;
+  uint32_t last = 0;
+  bool removes = false;
+};
+
+// `block`'s extent; false when it is malformed.
+bool Scan(absl::string_view block, Extent* extent) {
+  extent->block = block;
+  DocBlockReader reader(block);
+  DocEntry entry;
+  for (bool first = true; reader.Next(&entry); first = false) {
+    if (first) extent->first = entry.doc;
+    extent->last = entry.doc;
+    extent->removes |= entry.removed;
+  }
+  return !reader.corrupt();
+}
+
+// The common case when indexing: each input only adds documents numbered after the previous
+// input's. The merge is then the inputs back to back, each first entry's delta re-encoded (it
+// is from 0 within its input). nullopt when that does not hold (or an input is malformed).
+std::optional<std::string> AppendInputs(std::optional<absl::string_view> base,
+                                        const std::vector<absl::string_view>& operands,
+                                        bool keep_removals) {
+  std::vector<Extent> inputs;
+  inputs.reserve(operands.size() + 1);
+  size_t bytes = 0;
+  auto add = [&](absl::string_view block) {
+    if (block.empty()) return true;
+    Extent extent;
+    if (!Scan(block, &extent) || (extent.removes && !keep_removals)) return false;
+    if (!inputs.empty() && extent.first <= inputs.back().last) return false;
+    inputs.push_back(extent);
+    bytes += block.size() + 5;
+    return true;
+  };
+  if (base && !add(*base)) return std::nullopt;
+  for (absl::string_view operand : operands) {
+    if (!add(operand)) return std::nullopt;
+  }
+  std::string out;
+  out.reserve(bytes);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    absl::string_view rest = inputs[i].block;
+    uint64_t delta = 0;
+    GetVarint(&rest, &delta);  // the first document's number, as its delta from 0
+    PutVarint(inputs[i].first - (i == 0 ? 0 : inputs[i - 1].last), &out);
+    out.append(rest.data(), rest.size());
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
                                           const std::vector<absl::string_view>& operands,
                                           bool keep_removals) {
+  if (std::optional<std::string> appended = AppendInputs(base, operands, keep_removals)) {
+    return appended;
+  }
   // Every entry tagged with its input's rank (base 0, operands 1..n); per document the highest
   // rank wins.
   struct Ranked {
@@ -88,10 +150,7 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
   auto in_order = [](const Ranked& a, const Ranked& b) {
     return a.entry.doc != b.entry.doc ? a.entry.doc < b.entry.doc : a.rank < b.rank;
   };
-  // Usually each input only adds documents after the previous one's: already in order.
-  if (!std::is_sorted(all.begin(), all.end(), in_order)) {
-    std::stable_sort(all.begin(), all.end(), in_order);
-  }
+  std::stable_sort(all.begin(), all.end(), in_order);
   DocBlockWriter out;
   for (size_t i = 0; i < all.size(); ++i) {
     if (i + 1 < all.size() && all[i + 1].entry.doc == all[i].entry.doc) continue;  // superseded
