@@ -61,7 +61,7 @@ void ParallelFor::Help(int helper) {
         return stopping_ || generation_ != done;
       };
       mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
+      if (generation_ == done) return;  // stopping, with no loop left to help with
       done = generation_;
       work = work_;
       count = count_;

@@ -11,6 +11,8 @@ namespace cairn {
 namespace {
 
 constexpr absl::string_view kPageTokenKind = "lessons";
+// CreateMany batches with at least this many lessons are signed and prepared on two threads.
+constexpr int kParallelThreshold = 16;
 
 absl::Status AssignedByNode(absl::string_view field) {
   return absl::InvalidArgumentError(
@@ -74,11 +76,17 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
 absl::Status LessonCatalog::Record(absl::string_view actor, absl::string_view action,
                                    LessonWrite write, StoreBatch* batch) const {
   if (signer_ != nullptr) CAIRN_RETURN_IF_ERROR(signer_->Sign(&write.lesson));
+  AddToBatch(actor, action, std::move(write), nullptr, batch);
+  return absl::OkStatus();
+}
+
+void LessonCatalog::AddToBatch(absl::string_view actor, absl::string_view action,
+                               LessonWrite write, std::shared_ptr<const PreparedIndexing> prepared,
+                               StoreBatch* batch) const {
   batch->Audit(NewAuditEvent(FromTimestamp(write.lesson.updated_at()), actor, action,
                              write.lesson.id(), write.expected_stored_version,
                              write.lesson.version()));
-  batch->PutLesson(std::move(write));
-  return absl::OkStatus();
+  batch->PutLesson(std::move(write), std::move(prepared));
 }
 
 absl::StatusOr<v1::Lesson> LessonCatalog::Create(absl::string_view actor, v1::Lesson draft) {
@@ -96,13 +104,27 @@ absl::StatusOr<std::vector<absl::StatusOr<v1::Lesson>>> LessonCatalog::CreateMan
         "items: ", drafts.size(), " lessons in one batch is over the limit of ", kMaxBatch));
   }
   std::vector<absl::StatusOr<v1::Lesson>> results;
+  for (v1::Lesson& draft : drafts) results.push_back(PrepareNew(std::move(draft)));
+  // Signing and analysing the text for search are most of the work: both cores share it.
+  const int count = static_cast<int>(results.size());
+  std::vector<v1::Lesson> to_store(count);
+  std::vector<absl::Status> signing(count);
+  std::vector<std::shared_ptr<const PreparedIndexing>> prepared(count);
+  batch_threads_.Run(count, kParallelThreshold, [&](int begin, int end) {
+    for (int i = begin; i < end; ++i) {
+      if (!results[i].ok()) continue;
+      to_store[i] = *results[i];
+      if (signer_ != nullptr) signing[i] = signer_->Sign(&to_store[i]);
+      if (signing[i].ok()) prepared[i] = store_->PrepareIndexing(to_store[i]);
+    }
+  });
   StoreBatch batch;
   bool any = false;
-  for (v1::Lesson& draft : drafts) {
-    results.push_back(PrepareNew(std::move(draft)));
-    if (!results.back().ok()) continue;
-    CAIRN_RETURN_IF_ERROR(
-        Record(actor, "lesson.create", LessonWrite{*results.back(), 0}, &batch));
+  for (int i = 0; i < count; ++i) {
+    if (!results[i].ok()) continue;
+    CAIRN_RETURN_IF_ERROR(signing[i]);
+    AddToBatch(actor, "lesson.create", LessonWrite{std::move(to_store[i]), 0},
+               std::move(prepared[i]), &batch);
     any = true;
   }
   if (any) CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());

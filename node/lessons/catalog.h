@@ -3,12 +3,14 @@
 #ifndef CAIRN_NODE_LESSONS_CATALOG_H_
 #define CAIRN_NODE_LESSONS_CATALOG_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "cairn/v1/lesson.pb.h"
 #include "node/common/clock.h"
+#include "node/common/parallel_for.h"
 #include "node/crypto/provenance.h"
 #include "node/lessons/lesson_id.h"
 #include "node/storage/store.h"
@@ -89,12 +91,17 @@ class LessonCatalog {
   // Signs `write` (when there is a signer) and adds it and its audit event to `batch`.
   absl::Status Record(absl::string_view actor, absl::string_view action, LessonWrite write,
                       StoreBatch* batch) const;
+  // Adds signed `write`, with its preparation for the index (or null), and its audit event.
+  void AddToBatch(absl::string_view actor, absl::string_view action, LessonWrite write,
+                  std::shared_ptr<const PreparedIndexing> prepared, StoreBatch* batch) const;
 
   Store* const store_;
   const Identity identity_;
   Clock* const clock_;
   const LessonSigner* const signer_;
   LessonIdGenerator ids_;
+  // Signs and prepares for the search index the lessons of one CreateMany, off the write lock.
+  mutable ParallelFor batch_threads_{1};
 };
 
 }  // namespace cairn

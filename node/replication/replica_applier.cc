@@ -1,6 +1,5 @@
 #include "node/replication/replica_applier.h"
 
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -40,7 +40,8 @@ class Analyzer {
   // The tokens of `text`, numbering words from `first_position`.
   std::vector<Token> Analyze(absl::string_view text, uint32_t first_position = 0);
   // The same, one at a time and without copying: `term` is valid during the call only. Returns
-  // the number of words in `text`, stop words included.
+  // the number of words in `text`, stop words included. May forget term numbers (ForgetIfFull):
+  // never call it, or Analyze, while collecting numbers from ForEachTermId.
   uint32_t ForEachToken(absl::string_view text, uint32_t first_position,
                         absl::FunctionRef<void(absl::string_view term, uint32_t position,
                                                uint32_t begin, uint32_t end)>
@@ -69,7 +70,7 @@ class Analyzer {
   int32_t TermOf(const std::string& word);
 
   std::unique_ptr<Stemmer> stemmer_;
-  absl::flat_hash_map<std::string, int32_t> words_;     // lower-cased word -> its term number
+  absl::flat_hash_map<std::string, int32_t> words_;     // lower-cased word -> term or kStopWord
   absl::flat_hash_map<std::string, uint32_t> term_ids_;  // stem -> its number
   std::vector<std::string> terms_;                      // number -> stem
 };

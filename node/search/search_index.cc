@@ -44,7 +44,6 @@ void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
   for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>(block >> shift));
 }
 
-
 std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
 
 // The payload of a posting: the term's count in each field, then each field's positions as
@@ -260,7 +259,8 @@ absl::Status SearchIndex::Load() {
 
 // A lesson as Index writes it: each term's posting payload, and the words in each field.
 struct SearchIndex::Analysis final : PreparedIndexing {
-  Analysis(const v1::Lesson& lesson, Analyzer* analyzer) {
+  Analysis(const v1::Lesson& lesson, Analyzer* analyzer)
+      : lesson_id(lesson.id()), version(lesson.version()) {
     TermOccurrences terms = AnalyzeLesson(lesson, analyzer, &words);
     postings.reserve(terms.size());
     for (auto& [term, occurrences] : terms) {
@@ -274,6 +274,9 @@ struct SearchIndex::Analysis final : PreparedIndexing {
                                                                      postings.end());
   }
 
+  // Which version of which lesson this is, so that a mismatched preparation is never used.
+  std::string lesson_id;
+  uint64_t version = 0;
   std::array<uint32_t, kFields> words{};
   std::vector<std::pair<std::string, std::string>> postings;  // (term, payload), each term once
 };
@@ -310,7 +313,10 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
   uint32_t number = existing ? *existing : next_doc_++;
   std::optional<Analysis> analysed_here;
   auto* analysis = dynamic_cast<const Analysis*>(prepared_after);
-  if (analysis == nullptr) analysis = &analysed_here.emplace(*after, indexing_analyzer_.get());
+  if (analysis == nullptr || analysis->lesson_id != after->id() ||
+      analysis->version != after->version()) {
+    analysis = &analysed_here.emplace(*after, indexing_analyzer_.get());
+  }
   absl::flat_hash_map<absl::string_view, absl::string_view> old_payloads;
   if (old) {
     old_payloads = old->ByTerm();

@@ -72,13 +72,17 @@ struct Extent {
   bool removes = false;
 };
 
-// `block`'s extent; false when it is malformed.
+// `block`'s extent; false when it is malformed or not in strictly increasing order.
 bool Scan(absl::string_view block, Extent* extent) {
   extent->block = block;
   DocBlockReader reader(block);
   DocEntry entry;
   for (bool first = true; reader.Next(&entry); first = false) {
-    if (first) extent->first = entry.doc;
+    if (first) {
+      extent->first = entry.doc;
+    } else if (entry.doc <= extent->last) {
+      return false;  // not a well-formed block: let the general merge sort it out
+    }
     extent->last = entry.doc;
     extent->removes |= entry.removed;
   }
@@ -136,7 +140,7 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
   std::vector<Ranked> all;
   size_t bytes = base ? base->size() : 0;
   for (absl::string_view operand : operands) bytes += operand.size();
-  all.reserve(bytes / 4);  // an entry takes at least 2 bytes; most take 4 to 8
+  all.reserve(bytes / 4);  // entries take 2 bytes or more, mostly 4 to 8: enough, rarely twice
   auto read = [&all](absl::string_view block, size_t rank) {
     DocBlockReader reader(block);
     DocEntry entry;

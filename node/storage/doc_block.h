@@ -42,8 +42,6 @@ class DocBlockReader {
   // The next entry, or false at the end or on a malformed block (then corrupt() is true).
   bool Next(DocEntry* entry);
   bool corrupt() const { return corrupt_; }
-  // Bytes not yet read.
-  size_t remaining() const { return in_.size(); }
 
  private:
   absl::string_view in_;

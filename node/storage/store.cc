@@ -175,8 +175,7 @@ void StoreBatch::UpdatePosting(absl::string_view key, uint32_t doc,
   if (it == posting_keys_.end()) {
     it = posting_keys_.emplace(key, static_cast<uint32_t>(posting_keys_.size())).first;
   }
-  PostingUpdate update{it->second, doc, static_cast<uint32_t>(posting_payloads_.size()), 0,
-                       !payload.has_value()};
+  PostingUpdate update{it->second, doc, posting_payloads_.size(), 0, !payload.has_value()};
   if (payload) {
     update.payload_size = static_cast<uint32_t>(payload->size());
     posting_payloads_.append(payload->data(), payload->size());

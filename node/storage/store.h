@@ -102,7 +102,7 @@ class StoreBatch {
   struct PostingUpdate {
     uint32_t key;
     uint32_t doc;
-    uint32_t payload_begin;
+    uint64_t payload_begin;
     uint32_t payload_size;
     bool removed;
   };
@@ -233,7 +233,8 @@ class Store {
   // The highest sequence number given out so far (0 for an empty log).
   uint64_t LastSequence() const;
 
-  // Makes `indexer` (not owned; null for none) part of every Commit. Call before writing.
+  // Makes `indexer` (not owned; null for none) part of every Commit. Call before writing. The
+  // indexer must outlive every PrepareIndexing call (cairnd stops replication before the index).
   void SetIndexer(LessonIndexer* indexer);
   // The indexer's Prepare(lesson), for StoreBatch::PutLesson; null without an indexer.
   std::shared_ptr<const PreparedIndexing> PrepareIndexing(const v1::Lesson& lesson) const;

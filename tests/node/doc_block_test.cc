@@ -81,9 +81,11 @@ TEST(DocBlockTest, InputsInDocumentOrderMergeToTheSameBytesAsWritingAfresh) {
     std::vector<std::string> inputs;
     DocBlockWriter expected;
     uint32_t doc = random() % 3;
-    for (int input = 0; input < 1 + static_cast<int>(random() % 5); ++input) {
+    const int input_count = 1 + random() % 5;
+    for (int input = 0; input < input_count; ++input) {
       DocBlockWriter writer;
-      for (int entry = 0; entry < static_cast<int>(random() % 4); ++entry) {
+      const int entry_count = random() % 4;
+      for (int entry = 0; entry < entry_count; ++entry) {
         doc += 1 + random() % 300;  // deltas of one and two varint bytes
         std::string payload(random() % 3, static_cast<char>('a' + random() % 26));
         if (keep_removals && random() % 4 == 0) {
@@ -106,6 +108,20 @@ TEST(DocBlockTest, InputsInDocumentOrderMergeToTheSameBytesAsWritingAfresh) {
   std::optional<std::string> merged = MergeDocBlocks(late, {early}, false);
   ASSERT_TRUE(merged);
   EXPECT_EQ(Read(*merged), (std::map<uint32_t, std::string>{{2, "two"}, {9, "nine"}}));
+  // An input starting at the previous one's last document: the later entry wins.
+  DocBlockWriter base;
+  base.Add(2, "two");
+  base.Add(9, "nine");
+  std::string stored = std::move(base).Finish();
+  std::string again = Operand(9, "NINE");
+  merged = MergeDocBlocks(stored, {again}, false);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(Read(*merged), (std::map<uint32_t, std::string>{{2, "two"}, {9, "NINE"}}));
+  // A removal after the last document, in a full merge: dropped, not appended.
+  std::string gone = Operand(12, std::nullopt);
+  merged = MergeDocBlocks(stored, {gone}, false);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(*merged, stored);
 }
 
 TEST(DocBlockTest, MalformedInputIsRefused) {

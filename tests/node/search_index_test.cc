@@ -213,6 +213,27 @@ TEST(PreparedIndexingTest, PreparedWritesIndexExactlyLikeUnpreparedOnes) {
   }
 }
 
+// A preparation of other content than is written is not used: the index stays right.
+TEST(PreparedIndexingTest, APreparationOfOtherContentIsIgnored) {
+  testing::TempDir dir;
+  auto store = *Store::Open(dir.path() + "/db");
+  auto index = *SearchIndex::Open(store.get());
+  v1::Lesson lesson;
+  lesson.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  lesson.set_origin_org("leeds-council");
+  lesson.set_version(1);
+  lesson.set_title("charging tablets");
+  v1::Lesson other = lesson;
+  other.set_version(2);
+  other.set_title("wireless radios");
+  StoreBatch batch;
+  batch.PutLesson(LessonWrite{lesson, 0}, store->PrepareIndexing(other));
+  ASSERT_TRUE(store->Commit(batch).ok());
+  absl::StatusOr<IndexCheck> check = index->Check();
+  ASSERT_TRUE(check.ok()) << check.status();
+  EXPECT_THAT(check->problems, ::testing::IsEmpty());
+}
+
 TEST(DescribeHitTest, ASnippetWithoutSpacesStaysInsideItsText) {
   v1::Lesson lesson;
   lesson.set_summary(std::string(100, 'x') + "-battery");
