@@ -30,7 +30,7 @@ class ParallelFor {
  private:
   void Help(int helper);
 
-  const int parts_;     // helpers and the caller
+  const int parts_;  // helpers and the caller
 
   absl::Mutex run_mu_;  // held for a whole loop
   absl::Mutex mu_;

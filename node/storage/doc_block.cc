@@ -151,10 +151,9 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
   for (size_t i = 0; i < operands.size(); ++i) {
     if (!read(operands[i], i + 1)) return std::nullopt;
   }
-  auto in_order = [](const Ranked& a, const Ranked& b) {
+  std::stable_sort(all.begin(), all.end(), [](const Ranked& a, const Ranked& b) {
     return a.entry.doc != b.entry.doc ? a.entry.doc < b.entry.doc : a.rank < b.rank;
-  };
-  std::stable_sort(all.begin(), all.end(), in_order);
+  });
   DocBlockWriter out;
   for (size_t i = 0; i < all.size(); ++i) {
     if (i + 1 < all.size() && all[i + 1].entry.doc == all[i].entry.doc) continue;  // superseded

@@ -79,7 +79,7 @@ void Report(const char* name, const Round& round) {
   }
 }
 
-int Main(int argc, char** argv) {
+int Run(int argc, char** argv) {
   int query_count = 1000;
   int deadline_ms = 2000;
   ParseIntFlags(argc, argv, {{"queries", &query_count}, {"deadline-ms", &deadline_ms}});
@@ -119,4 +119,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace cairn::bench
 
-int main(int argc, char** argv) { return cairn::bench::Main(argc, argv); }
+int main(int argc, char** argv) { return cairn::bench::Run(argc, argv); }
