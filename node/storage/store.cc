@@ -201,15 +201,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : names) {
     rocksdb::ColumnFamilyOptions family;
+    // Compressing every flush was a large part of the write path's cost (postings, then lesson
+    // text): data is compressed (to about half) once compacted out of level 0.
+    family.compression_per_level = {rocksdb::kNoCompression, rocksdb::kSnappyCompression};
     if (name == kColumnFamilyNames[kSearchPostings]) {
       family.merge_operator = std::make_shared<DocBlockMergeOperator>();
       // Postings merges are many and tiny. A memtable smaller than the 64 MB default keeps the
       // skip list they go into shallow, so the write path is cheaper; much smaller, and the
       // extra flushes and compactions cost more than that saves (4 MB was worse at 100k lessons).
       family.write_buffer_size = 16 << 20;
-      // Compressing postings at every flush was a large part of the write path's cost; they are
-      // compressed (to about half) once compacted out of level 0.
-      family.compression_per_level = {rocksdb::kNoCompression, rocksdb::kSnappyCompression};
     }
     descriptors.emplace_back(name, family);
   }
@@ -272,7 +272,14 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrit
 
 absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   absl::MutexLock lock(&write_mu_);
-  rocksdb::WriteBatch write;
+  // A batch is mostly its lessons and their postings (about as large again): room for both up
+  // front spares copying a growing buffer over and over.
+  size_t expected_bytes = 0;
+  for (const LessonWrite& lesson_write : batch.lessons_) {
+    expected_bytes += 2 * lesson_write.lesson.ByteSizeLong();
+  }
+  rocksdb::WriteBatch write(expected_bytes);
+  std::string value;  // each lesson's encoding in turn, reusing one buffer
   std::vector<uint64_t> sequences;
   sequences.reserve(batch.lessons_.size());
   uint64_t sequence = last_sequence_;
@@ -325,7 +332,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
       write.Delete(handles_[kLessons], ToSlice(lesson.id()));
     } else if (!route) {
       *change.mutable_at() = lesson.updated_at();
-      write.Put(handles_[kLessons], ToSlice(lesson.id()), lesson.SerializeAsString());
+      lesson.SerializeToString(&value);
+      write.Put(handles_[kLessons], ToSlice(lesson.id()), value);
     }
     write.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
     sequences.push_back(sequence);
