@@ -13,6 +13,7 @@ packages=(
   build-essential cmake ccache openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev librocksdb-dev libssl-dev libgtest-dev libgmock-dev libstemmer-dev libsqlite3-dev
+  libgoogle-perftools-dev
 )
 
 install_missing() {
