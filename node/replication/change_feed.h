@@ -16,8 +16,9 @@ namespace cairn {
 
 struct FeedLimits {
   static constexpr size_t kMaxScan = 10'000;  // lessons a resynchronisation batch examines
-  static constexpr size_t kMaxLessons = 1000;
-  static constexpr size_t kMaxBytes = 3 * 1024 * 1024;  // under the receiver's 4 MiB message cap
+  static constexpr size_t kMaxLessons = 2000;
+  // A batch may pass this by one lesson (256 KiB at most): still under a puller's 8 MiB cap.
+  static constexpr size_t kMaxBytes = 6 * 1024 * 1024;
   size_t max_lessons = 500;
   size_t max_bytes = 2 * 1024 * 1024;
 };
