@@ -18,6 +18,9 @@ namespace cairn::server {
 namespace {
 
 constexpr int kMaxReceiveBytes = 8 * 1024 * 1024;
+// The largest batch a sender gives may pass its byte limit by one change: a lesson of at most
+// 256 KiB with its provenance and relay path, well within this margin.
+static_assert(FeedLimits::kMaxBytes + 1024 * 1024 <= kMaxReceiveBytes);
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
@@ -43,21 +46,25 @@ std::unique_ptr<v1::ReplicationService::Stub> ReplicationStub(
       grpc::CreateCustomChannel(peer.address(), credentials, args));
 }
 
-// Reads a Pull stream one response ahead on its own thread. The sender builds each batch only
-// once we have taken the previous one, so without this it would sit idle while we check and
-// write a batch, and we would then wait for it (about a third of a bulk transfer's time).
+// Reads a Pull stream ahead on its own thread, holding up to two responses we have not taken.
+// The sender builds each batch only once we have taken the previous one, so without this it
+// would sit idle while we check and write a batch, and we would then wait for it (about a third
+// of a bulk transfer's time).
 class ReadAhead {
  public:
   ReadAhead(grpc::ClientReaderInterface<v1::PullResponse>* reader, grpc::ClientContext* context)
       : reader_(reader), context_(context), thread_([this] { Run(); }) {}
 
-  // Abandons the stream unless it ended, so the reading thread returns.
+  // Abandons the stream unless it ended, so the reading thread returns. A stream that ended is
+  // not cancelled: Finish must report the status the peer ended it with.
   ~ReadAhead() {
+    bool ended;
     {
       absl::MutexLock lock(&mu_);
       abandoned_ = true;
+      ended = ended_;
     }
-    context_->TryCancel();
+    if (!ended) context_->TryCancel();
     thread_.join();
   }
 
@@ -134,13 +141,15 @@ void PeerPuller::Run() {
 absl::Status PeerPuller::PullOnce(bool* made_progress) {
   absl::StatusOr<v1::PullState> state = applier_->State(peer_.org_id());
   if (!state.ok()) return state.status();
+  absl::StatusOr<std::vector<uint64_t>> digest = applier_->HoldingsDigestFor(peer_.org_id());
+  if (!digest.ok()) return digest.status();
   auto stub = ReplicationStub(peer_, credentials_);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_deadline));
   {
     absl::MutexLock lock(&mu_);
     if (stopping_.HasBeenNotified()) return absl::OkStatus();
-    active_ = &context;
+    active_ = &context;  // cleared below before `context` goes; no return in between
   }
   v1::PullRequest request;
   request.set_cursor(state->cursor());
@@ -149,8 +158,6 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   // fuller postings merges at this end (about 10% less work a lesson than the defaults).
   request.set_max_batch_lessons(FeedLimits::kMaxLessons);
   request.set_max_batch_bytes(FeedLimits::kMaxBytes);
-  absl::StatusOr<std::vector<uint64_t>> digest = applier_->HoldingsDigestFor(peer_.org_id());
-  if (!digest.ok()) return digest.status();
   for (uint64_t bucket : *digest) request.add_holdings_digest(bucket);
   auto reader = stub->Pull(&context, request);
   auto ahead = std::make_unique<ReadAhead>(reader.get(), &context);
@@ -206,10 +213,11 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
     active_ = nullptr;
   }
   if (!outcome.ok()) return outcome;
-  if (!finished.ok() && finished.error_code() != grpc::StatusCode::CANCELLED) {
-    return FromGrpc(finished);
+  // Cancelled by Stop is how a stream ends on shutdown; any other status is the peer's.
+  if (finished.error_code() == grpc::StatusCode::CANCELLED && stopping_.HasBeenNotified()) {
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  return FromGrpc(finished);
 }
 
 PullerPool::PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options)

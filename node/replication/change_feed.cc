@@ -12,6 +12,12 @@
 namespace cairn {
 namespace {
 
+// What `change` adds to its batch's encoding: itself, its field tag and its length.
+size_t EncodedSize(const v1::ReplicatedChange& change) {
+  constexpr size_t kFraming = 1 + 5;  // a one-byte tag, a varint length of at most 5 bytes
+  return change.ByteSizeLong() + kFraming;
+}
+
 // Adds a "replication.sent" audit event for `batch` to `write`, if it carries anything.
 void AuditSent(absl::string_view peer_org, const v1::ReplicationBatch& batch, absl::Time now,
                StoreBatch* write) {
@@ -95,11 +101,11 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
       CAIRN_RETURN_IF_ERROR(signer_->Sign(&view));
     }
   }
-  *bytes += view.ByteSizeLong();
   ledger->PutLedger(target.peer.org_id(), view.id(), view.version());
   v1::ReplicatedChange* change = batch->add_changes();
   *change->mutable_lesson() = std::move(view);
   for (std::string& hop : route->path) change->add_path(std::move(hop));
+  *bytes += EncodedSize(*change);
   return true;
 }
 
@@ -249,12 +255,14 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextChangesBatch(
       absl::StatusOr<v1::LedgerEntry> ledger_entry =
           store_->GetLedger(target.peer.org_id(), change.lesson_id());
       if (ledger_entry.ok()) {
-        v1::Retraction* retraction = batch.add_changes()->mutable_retraction();
+        v1::ReplicatedChange* withdrawal = batch.add_changes();
+        v1::Retraction* retraction = withdrawal->mutable_retraction();
         retraction->set_lesson_id(change.lesson_id());
         retraction->set_reason(!lesson.ok() ? "removed"
                                : lesson->status() == v1::RETRACTED
                                    ? "retracted by its origin"
                                    : "no longer shared with this peer");
+        bytes += EncodedSize(*withdrawal);
       } else if (!absl::IsNotFound(ledger_entry.status())) {
         return ledger_entry.status();
       }

@@ -17,7 +17,8 @@ namespace cairn {
 struct FeedLimits {
   static constexpr size_t kMaxScan = 10'000;  // lessons a resynchronisation batch examines
   static constexpr size_t kMaxLessons = 2000;
-  // A batch may pass this by one lesson (256 KiB at most): still under a puller's 8 MiB cap.
+  // Encoded changes; a batch may pass it by one change (a lesson of at most 256 KiB, with its
+  // signature, certificates and relay path), which stays under a puller's 8 MiB message cap.
   static constexpr size_t kMaxBytes = 6 * 1024 * 1024;
   size_t max_lessons = 500;
   size_t max_bytes = 2 * 1024 * 1024;

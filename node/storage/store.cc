@@ -271,15 +271,17 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const std::vector<LessonWrit
 }
 
 absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
-  absl::MutexLock lock(&write_mu_);
   // A batch is mostly its lessons and their postings (about as large again): room for both up
   // front spares copying a growing buffer over and over.
   size_t expected_bytes = 0;
   for (const LessonWrite& lesson_write : batch.lessons_) {
-    expected_bytes += 2 * lesson_write.lesson.ByteSizeLong();
+    if (lesson_write.change_kind == v1::Change::UPSERT) {
+      expected_bytes += 2 * lesson_write.lesson.ByteSizeLong();
+    }
   }
+  absl::MutexLock lock(&write_mu_);
   rocksdb::WriteBatch write(expected_bytes);
-  std::string value;  // each lesson's encoding in turn, reusing one buffer
+  std::string encoded;  // each lesson's encoding in turn, reusing one buffer
   std::vector<uint64_t> sequences;
   sequences.reserve(batch.lessons_.size());
   uint64_t sequence = last_sequence_;
@@ -332,8 +334,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
       write.Delete(handles_[kLessons], ToSlice(lesson.id()));
     } else if (!route) {
       *change.mutable_at() = lesson.updated_at();
-      lesson.SerializeToString(&value);
-      write.Put(handles_[kLessons], ToSlice(lesson.id()), value);
+      lesson.SerializeToString(&encoded);
+      write.Put(handles_[kLessons], ToSlice(lesson.id()), encoded);
     }
     write.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
     sequences.push_back(sequence);

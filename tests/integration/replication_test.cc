@@ -252,6 +252,27 @@ TEST(ReplicationTest, CopiesGoWhenEitherSideStopsTheLink) {
   ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {}));
 }
 
+TEST(ReplicationTest, ASenderThatRefusesUsSaysWhyInPeerStatus) {
+  Federation federation({"leeds-council", "west-police"});
+  // The police pull from the council, which has never heard of them.
+  v1::Peer source = federation.Known("west-police", "leeds-council");
+  source.set_address(federation.node("leeds-council").address());
+  source.set_pull_from(true);
+  ASSERT_TRUE(federation.Admin("west-police")->PutPeer(source).ok());
+  std::string last_error;
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  auto admin = federation.Admin("west-police");
+  while (last_error.empty() && absl::Now() < give_up) {
+    absl::StatusOr<v1::GetReplicationStatusResponse> status = admin->ReplicationStatus();
+    ASSERT_TRUE(status.ok()) << status.status();
+    for (const auto& peer : status->peers()) {
+      if (peer.peer_org() == "leeds-council") last_error = peer.last_error();
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_THAT(last_error, ::testing::HasSubstr("west-police is not a configured peer"));
+}
+
 TEST(ReplicationTest, TheReceiversImportRulesDecideWhatItStores) {
   Federation federation({"leeds-council", "west-police"});
   federation.Link("leeds-council", "west-police", kGreenAndClear);

@@ -125,6 +125,47 @@ TEST_F(ChangeFeedTest, AResyncSendsOnlyTheBucketsWhereThePeersDigestDiffers) {
   EXPECT_EQ(batch.confirmed_buckets_size(), static_cast<int>(kDigestBuckets) - 1);
 }
 
+TEST_F(ChangeFeedTest, EveryBatchKeepsToTheByteLimitRetractionsIncluded) {
+  for (int i = 0; i < 20; ++i) {
+    v1::Lesson draft;
+    draft.set_title("Long lesson " + std::to_string(i));
+    draft.set_summary(std::string(2000, 'a' + i % 26));
+    draft.set_marking(v1::TLP_GREEN);
+    ASSERT_TRUE(catalog_->Create("user alice", draft).ok());
+  }
+  // Sends everything from `cursor` in batches of at most `max_bytes`, checking that each passes
+  // it by no more than its last change; returns the new cursor.
+  auto send_all = [&](uint64_t cursor, size_t max_bytes, std::vector<v1::ReplicatedChange>* sent) {
+    ResyncProgress stream;
+    for (int round = 0; round < 100; ++round) {
+      FeedLimits limits;
+      limits.max_lessons = FeedLimits::kMaxLessons;
+      limits.max_bytes = max_bytes;
+      auto batch = feed_->Next("west-police", PullPosition{cursor, 0, {}}, limits, &stream);
+      EXPECT_TRUE(batch.ok()) << batch.status();
+      if (!batch.ok() || batch->changes_size() == 0) break;
+      size_t before_last = 0;
+      for (int i = 0; i + 1 < batch->changes_size(); ++i) {
+        before_last += batch->changes(i).ByteSizeLong();
+      }
+      EXPECT_LT(before_last, max_bytes) << batch->changes_size() << " changes";
+      sent->insert(sent->end(), batch->changes().begin(), batch->changes().end());
+      cursor = batch->cursor();
+    }
+    return cursor;
+  };
+  std::vector<v1::ReplicatedChange> lessons;
+  uint64_t cursor = send_all(0, 5000, &lessons);
+  ASSERT_EQ(lessons.size(), 23u);
+  for (const v1::ReplicatedChange& change : lessons) {
+    ASSERT_TRUE(catalog_->Retract("user alice", change.lesson().id(), "superseded").ok());
+  }
+  std::vector<v1::ReplicatedChange> retractions;
+  send_all(cursor, 100, &retractions);
+  ASSERT_EQ(retractions.size(), 23u);
+  for (const v1::ReplicatedChange& change : retractions) EXPECT_TRUE(change.has_retraction());
+}
+
 TEST_F(ChangeFeedTest, ACursorBehindTheTrimmedLogGetsAResync) {
   ResyncProgress stream;
   v1::ReplicationBatch batch = Next(0, 0, 10, &stream);
