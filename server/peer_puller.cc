@@ -155,7 +155,8 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   request.set_cursor(state->cursor());
   request.set_completed_resync_id(state->completed_resync_id());
   // The largest batches a sender gives: a bulk transfer then makes fewer commits, and fewer and
-  // fuller postings merges at this end (about 10% less work a lesson than the defaults).
+  // fuller postings merges at this end (1,000 lessons were about 10% less work a lesson than the
+  // defaults' 500).
   request.set_max_batch_lessons(FeedLimits::kMaxLessons);
   request.set_max_batch_bytes(FeedLimits::kMaxBytes);
   for (uint64_t bucket : *digest) request.add_holdings_digest(bucket);
