@@ -145,7 +145,8 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   if (!digest.ok()) return digest.status();
   auto stub = ReplicationStub(peer_, credentials_);
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.stream_deadline));
+  const absl::Time planned_end = absl::Now() + options_.stream_deadline;
+  context.set_deadline(absl::ToChronoTime(planned_end));
   {
     absl::MutexLock lock(&mu_);
     if (stopping_.HasBeenNotified()) return absl::OkStatus();
@@ -216,6 +217,11 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   if (!outcome.ok()) return outcome;
   // Cancelled by Stop is how a stream ends on shutdown; any other status is the peer's.
   if (finished.error_code() == grpc::StatusCode::CANCELLED && stopping_.HasBeenNotified()) {
+    return absl::OkStatus();
+  }
+  // A live stream that reached our own deadline had its planned end: we reconnect from the cursor.
+  if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && *made_progress &&
+      absl::Now() >= planned_end) {
     return absl::OkStatus();
   }
   return FromGrpc(finished);
