@@ -152,6 +152,9 @@ int Run(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config->listen_address(), *credentials, &port);
+  // gRPC lets listeners share a port (SO_REUSEPORT) by default: a second node started on ours,
+  // or any process binding it, would silently take a share of our connections. Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);

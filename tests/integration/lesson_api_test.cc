@@ -288,6 +288,21 @@ TEST(LessonApiOperationsTest, AKeyThatDoesNotMatchTheCertificateStopsTheStart) {
   EXPECT_THAT(node.log(), HasSubstr("is not the key of"));
 }
 
+// A second node on a port already in use (a copy left running, a mistyped config) must not start
+// and quietly share the port, taking half the connections: it stops with the address named.
+TEST(LessonApiOperationsTest, APortInUseStopsTheStart) {
+  CairndProcess first{NodeSpec{}};
+  ASSERT_TRUE(first.Start().ok()) << first.log();
+  CairndProcess second{NodeSpec{}};
+  std::string config = testing::ReadFileToString(second.config_path());
+  const std::string any_port = "127.0.0.1:0";
+  config.replace(config.find(any_port), any_port.size(), first.address());
+  std::ofstream(second.config_path()) << config;
+  absl::Status started = second.Start();
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
+  EXPECT_THAT(second.log(), HasSubstr("cannot listen on " + first.address()));
+}
+
 TEST(LessonApiOperationsTest, HealthCheckAnswersServingAndSigtermStopsCleanly) {
   CairndProcess node{NodeSpec{}};
   ASSERT_TRUE(node.Start().ok()) << node.log();

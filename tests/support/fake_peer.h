@@ -34,6 +34,7 @@ inline FakePeer StartFakePeer(const std::string& org, grpc::Service* service,
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(NodeTls(pki, org)), &port);
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // as cairnd: the port is ours alone
   builder.RegisterService(service);
   FakePeer peer;
   peer.server = builder.BuildAndStart();
