@@ -4,6 +4,7 @@
 #include <random>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cairn/v1/federation.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -74,6 +75,15 @@ std::map<std::string, v1::PeerOutcome::State> States(const v1::FederatedSearchRe
   return states;
 }
 
+// Each node's outcome and error, to say why a state was not the one expected.
+std::string Errors(const v1::FederatedSearchResult& result) {
+  std::string errors;
+  for (const v1::PeerOutcome& outcome : result.peers()) {
+    absl::StrAppend(&errors, outcome.org(), ": ", outcome.error(), "\n");
+  }
+  return errors;
+}
+
 TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
   Federation federation({kAsker, "west-police", "leeds-nhs", "west-ambulance", "york-fire"});
   federation.AllowQueries("west-police", kAsker,
@@ -116,7 +126,8 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
                 {"leeds-nhs", v1::PeerOutcome::OK},
                 {"west-ambulance", v1::PeerOutcome::REFUSED},
                 {"york-fire", v1::PeerOutcome::UNREACHABLE},
-                {"slow-coastguard", v1::PeerOutcome::TIMED_OUT}}));
+                {"slow-coastguard", v1::PeerOutcome::TIMED_OUT}}))
+      << Errors(answer.result) << federation.node(kAsker).log();
   EXPECT_EQ(answer.live.size(), 6u) << "a live answer per node";
   for (const v1::PeerAnswered& live : answer.live) {
     if (live.outcome().org() != "west-police") continue;
@@ -259,6 +270,10 @@ TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
     }
     std::vector<std::pair<std::string, double>> ranked;
     FederatedAnswer answer = AskFederation(federation, "battery radio OR charger");
+    for (const v1::PeerOutcome& outcome : answer.result.peers()) {
+      EXPECT_EQ(outcome.state(), v1::PeerOutcome::OK)
+          << Errors(answer.result) << federation.node(kAsker).log();
+    }
     for (const v1::FederatedHit& hit : answer.result.hits()) {
       ranked.emplace_back(hit.hit().title(), hit.hit().score());
     }
