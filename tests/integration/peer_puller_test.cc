@@ -57,7 +57,7 @@ TEST(PeerPullerTest, AStreamEndingAtItsOwnDeadlineIsNoError) {
 
   server::PullerOptions options;
   options.federation = pki.federation();
-  options.stream_deadline = absl::Milliseconds(400);
+  options.stream_deadline = absl::Seconds(1);
   {
     server::PeerPuller puller(peer, &applier,
                               server::MakePeerChannelCredentials(testing::NodeTls(pki, "west-police")),
