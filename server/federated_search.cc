@@ -59,7 +59,11 @@ FederatedSearcher::~FederatedSearcher() = default;
 std::shared_ptr<grpc::Channel> FederatedSearcher::ChannelTo(const v1::Peer& peer) {
   absl::MutexLock lock(&mu_);
   std::shared_ptr<grpc::Channel>& channel = channels_[peer.address()];
-  if (channel == nullptr) channel = grpc::CreateChannel(peer.address(), credentials_);
+  // A channel that failed to connect would fail every query until gRPC's backoff passed, even
+  // once the peer is back: ask through a fresh one instead.
+  if (channel == nullptr || channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    channel = NewPeerChannel(peer.address(), credentials_, grpc::ChannelArguments());
+  }
   return channel;
 }
 

@@ -6,6 +6,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 #include "node/common/status_macros.h"
@@ -22,6 +23,13 @@ std::shared_ptr<grpc::ChannelCredentials> MakePeerChannelCredentials(const v1::T
   credentials.watch_root_certs();
   credentials.watch_identity_key_cert_pairs();
   return grpc::experimental::TlsCredentials(credentials);
+}
+
+std::shared_ptr<grpc::Channel> NewPeerChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    grpc::ChannelArguments args) {
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, credentials, args);
 }
 
 absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,

@@ -3,6 +3,7 @@
 #define CAIRN_SERVER_SECURITY_H_
 
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -11,6 +12,8 @@
 #include "node/identity/principal.h"
 
 namespace grpc {
+class Channel;
+class ChannelArguments;
 class ChannelCredentials;
 class ClientContext;
 class ServerContextBase;
@@ -28,6 +31,13 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 // mTLS credentials for calling peer nodes with this node's certificate, re-read like the server's.
 std::shared_ptr<grpc::ChannelCredentials> MakePeerChannelCredentials(const v1::TlsConfig& tls);
+
+// A channel of its own to a peer node: it shares no connection with other channels, so a new one
+// tries to connect at once. (Shared connections that failed wait out gRPC's backoff, which grows
+// to two minutes while a peer is down, before trying again, and fail every call meanwhile.)
+std::shared_ptr<grpc::Channel> NewPeerChannel(
+    const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+    grpc::ChannelArguments args);
 
 // Whether the node that answered the call in `context` is `org_id` of `federation` by the SPIFFE
 // id of its certificate: PERMISSION_DENIED naming the address when not (the peer's address may

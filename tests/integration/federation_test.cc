@@ -204,6 +204,31 @@ TEST(FederationTest, PeersOverTheirQueryLimitsAreRefusedWithTheLimitNamed) {
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("may not query this node"));
 }
 
+// A peer that was down for a while and comes back on its address answers the very next query:
+// the asking node does not wait out a reconnection backoff that grew while the peer was down.
+TEST(FederationTest, APeerBackOnItsAddressAnswersTheNextQuery) {
+  Federation federation({kAsker, "west-police"});
+  federation.AllowQueries("west-police", kAsker, "export { markings: [TLP_CLEAR] }");
+  ASSERT_TRUE(federation.Editor("west-police")->Create(Draft("Radio battery swaps", v1::TLP_CLEAR)).ok());
+  testing::CairndProcess& police = federation.node("west-police");
+  const std::string address = police.address();
+  police.Kill();
+  // Queries while it is down, over long enough for gRPC's reconnection backoff to grow to
+  // several seconds.
+  absl::Time down_until = absl::Now() + absl::Seconds(8);
+  while (absl::Now() < down_until) {
+    FederatedAnswer answer = AskFederation(federation, "battery", 300);
+    EXPECT_EQ(States(answer.result)["west-police"], v1::PeerOutcome::UNREACHABLE);
+    absl::SleepFor(absl::Milliseconds(300));
+  }
+  police.ListenOn(address);
+  ASSERT_TRUE(police.Start().ok()) << police.log();
+  FederatedAnswer answer = AskFederation(federation, "battery");
+  EXPECT_EQ(States(answer.result)["west-police"], v1::PeerOutcome::OK)
+      << Errors(answer.result) << federation.node(kAsker).log();
+  EXPECT_EQ(answer.result.total_hits(), 1u);
+}
+
 // Whatever is asked, a peer's answer holds only lessons its export view gives the asking node,
 // exactly as that view shows them: checked against the admin's own export view of random
 // lessons under a random policy.

@@ -294,10 +294,7 @@ TEST(LessonApiOperationsTest, APortInUseStopsTheStart) {
   CairndProcess first{NodeSpec{}};
   ASSERT_TRUE(first.Start().ok()) << first.log();
   CairndProcess second{NodeSpec{}};
-  std::string config = testing::ReadFileToString(second.config_path());
-  const std::string any_port = "127.0.0.1:0";
-  config.replace(config.find(any_port), any_port.size(), first.address());
-  std::ofstream(second.config_path()) << config;
+  second.ListenOn(first.address());
   absl::Status started = second.Start();
   EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition) << started;
   EXPECT_THAT(second.log(), HasSubstr("cannot listen on " + first.address()));

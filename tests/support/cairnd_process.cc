@@ -41,6 +41,17 @@ CairndProcess::CairndProcess(NodeSpec spec, TestPki* pki) : spec_(std::move(spec
 
 CairndProcess::~CairndProcess() { Kill(); }
 
+void CairndProcess::ListenOn(const std::string& address) {
+  v1::NodeConfig config;
+  if (!google::protobuf::TextFormat::ParseFromString(ReadFileToString(config_path()), &config)) {
+    throw std::runtime_error("cannot read back " + config_path());
+  }
+  config.set_listen_address(address);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(config, &text);
+  std::ofstream(config_path()) << text;
+}
+
 absl::Status CairndProcess::Start() {
   if (pid_ > 0) return absl::FailedPreconditionError("already running");
   std::string port_file = dir_.path() + "/port";

@@ -36,6 +36,8 @@ class CairndProcess {
 
   // Starts cairnd and waits until it listens. FAILED_PRECONDITION with its log if it exits.
   absl::Status Start();
+  // The address the next Start listens on, instead of a port the OS chooses.
+  void ListenOn(const std::string& address);
   // SIGKILL, as a crash would: no shutdown code runs.
   void Kill();
   // SIGTERM and wait; INTERNAL unless it exits 0.
