@@ -42,8 +42,8 @@ std::unique_ptr<v1::ReplicationService::Stub> ReplicationStub(
   args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5'000);
-  return v1::ReplicationService::NewStub(
-      grpc::CreateCustomChannel(peer.address(), credentials, args));
+  // Each attempt gets a fresh connection, so our backoff, not gRPC's, says when we try again.
+  return v1::ReplicationService::NewStub(NewPeerChannel(peer.address(), credentials, args));
 }
 
 // Reads a Pull stream ahead on its own thread, holding up to two responses we have not taken.

@@ -29,11 +29,13 @@ inline v1::TlsConfig NodeTls(TestPki& pki, const std::string& org) {
   return tls;
 }
 
+// Listens on `address`, by default a port the OS chooses.
 inline FakePeer StartFakePeer(const std::string& org, grpc::Service* service,
-                              TestPki& pki = TestPki::Shared()) {
+                              TestPki& pki = TestPki::Shared(),
+                              const std::string& address = "127.0.0.1:0") {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", *server::MakeServerCredentials(NodeTls(pki, org)), &port);
+  builder.AddListeningPort(address, *server::MakeServerCredentials(NodeTls(pki, org)), &port);
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // as cairnd: the port is ours alone
   builder.RegisterService(service);
   FakePeer peer;
