@@ -27,8 +27,8 @@ absl::Status FromGrpc(const grpc::Status& status) {
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
-// Full jitter: a random delay up to the current backoff, so peers that failed together do not
-// retry together.
+// A random delay between half and all of the current backoff, so peers that failed together do
+// not retry together.
 absl::Duration Jittered(absl::Duration backoff) {
   thread_local std::mt19937_64 random(std::random_device{}());
   std::uniform_real_distribution<double> fraction(0.5, 1.0);
@@ -170,7 +170,9 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   auto finish_applying = [&applying]() {
     return applying.valid() ? applying.get() : absl::OkStatus();
   };
+  absl::Time last_message = absl::InfinitePast();
   while (ahead->Next(&response)) {
+    last_message = absl::Now();
     if (first) {
       // The node at that address must be the peer we mean to pull from.
       outcome = CheckAnsweringPeer(context, options_.federation, peer_.org_id(), peer_.address());
@@ -218,10 +220,10 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   if (finished.error_code() == grpc::StatusCode::CANCELLED && stopping_.HasBeenNotified()) {
     return absl::OkStatus();
   }
-  // A live stream that reached our deadline had its planned end: we reconnect from the cursor.
-  // (Senders never end a pull with this code themselves; and gRPC may fire a deadline a little
-  // before the clock reaches it, so the clock is not asked.)
-  if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && *made_progress) {
+  // A stream that reached our deadline while the sender still spoke had its planned end: we
+  // reconnect from the cursor. (Senders never end a pull with this code themselves.)
+  if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+      absl::Now() - last_message < options_.quiet_sender) {
     return absl::OkStatus();
   }
   return FromGrpc(finished);

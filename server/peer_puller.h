@@ -30,6 +30,9 @@ struct PullerOptions {
   absl::Duration retry_initial = absl::Milliseconds(200);
   absl::Duration retry_max = absl::Seconds(30);
   absl::Duration stream_deadline = absl::Hours(1);  // then it reconnects from its cursor
+  // A sender silent this long when the deadline comes had stalled (it heartbeats every few
+  // seconds): reported as an error, not taken for the stream's planned end.
+  absl::Duration quiet_sender = absl::Minutes(1);
 };
 
 // Pulls from one peer until stopped. Thread-safe.

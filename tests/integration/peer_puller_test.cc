@@ -16,23 +16,32 @@
 namespace cairn {
 namespace {
 
-// Heartbeats every 50 ms until the puller goes; counts the pulls.
+// Heartbeats every 50 ms until the puller goes, or only once when `stalls`; counts the pulls.
 class HeartbeatingSender final : public v1::ReplicationService::Service {
  public:
+  explicit HeartbeatingSender(bool stalls = false) : stalls_(stalls) {}
+
   grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
                     grpc::ServerWriter<v1::PullResponse>* writer) override {
     ++pulls;
+    bool spoke = false;
     while (!context->IsCancelled()) {
-      v1::PullResponse response;
-      response.mutable_heartbeat()->set_cursor(request->cursor());
-      response.mutable_heartbeat()->set_sender_sequence(request->cursor());
-      if (!writer->Write(response)) break;
+      if (!spoke || !stalls_) {
+        v1::PullResponse response;
+        response.mutable_heartbeat()->set_cursor(request->cursor());
+        response.mutable_heartbeat()->set_sender_sequence(request->cursor());
+        if (!writer->Write(response)) break;
+        spoke = true;
+      }
       absl::SleepFor(absl::Milliseconds(50));
     }
     return grpc::Status::OK;
   }
 
   std::atomic<int> pulls{0};
+
+ private:
+  const bool stalls_;
 };
 
 // A receiving node's replication state on disk, pulling from leeds-council at `address`.
@@ -80,16 +89,32 @@ TEST_F(PeerPullerTest, AStreamEndingAtItsOwnDeadlineIsNoError) {
   HeartbeatingSender sender;
   testing::FakePeer council = testing::StartFakePeer("leeds-council", &sender);
   ASSERT_NE(council.server, nullptr);
-  options_.stream_deadline = absl::Seconds(1);
+  options_.stream_deadline = absl::Seconds(2);
   {
     std::unique_ptr<server::PeerPuller> puller = StartPuller(council.address);
-    EXPECT_TRUE(WaitForPulls(sender, 3, absl::Seconds(20)))
+    EXPECT_TRUE(WaitForPulls(sender, 3, absl::Seconds(30)))
         << "the puller reconnects after each stream's deadline";
   }
   std::vector<PullStatus> status = applier_->Status();
   ASSERT_EQ(status.size(), 1u);
   EXPECT_EQ(status[0].last_error, "");
   EXPECT_NE(status[0].last_success, absl::InfinitePast());
+}
+
+// A sender that said one thing and then nothing until the deadline had stalled: that is shown.
+TEST_F(PeerPullerTest, ASenderQuietUntilTheDeadlineIsAnError) {
+  HeartbeatingSender sender(/*stalls=*/true);
+  testing::FakePeer council = testing::StartFakePeer("leeds-council", &sender);
+  ASSERT_NE(council.server, nullptr);
+  options_.stream_deadline = absl::Seconds(2);
+  options_.quiet_sender = absl::Milliseconds(500);
+  {
+    std::unique_ptr<server::PeerPuller> puller = StartPuller(council.address);
+    EXPECT_TRUE(WaitForPulls(sender, 2, absl::Seconds(30)));
+  }
+  std::vector<PullStatus> status = applier_->Status();
+  ASSERT_EQ(status.size(), 1u);
+  EXPECT_EQ(status[0].last_error, "DEADLINE_EXCEEDED: Deadline Exceeded");
 }
 
 // A sender that was down for a while and comes back on its address is pulled from at our next
