@@ -58,13 +58,17 @@ FederatedSearcher::~FederatedSearcher() = default;
 
 std::shared_ptr<grpc::Channel> FederatedSearcher::ChannelTo(const v1::Peer& peer) {
   absl::MutexLock lock(&mu_);
-  std::shared_ptr<grpc::Channel>& channel = channels_[peer.address()];
-  // A channel that failed to connect would fail every query until gRPC's backoff passed, even
-  // once the peer is back: ask through a fresh one instead.
-  if (channel == nullptr || channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE) {
-    channel = NewPeerChannel(peer.address(), credentials_, grpc::ChannelArguments());
+  PeerChannel& known = channels_[peer.address()];
+  // A channel that failed to connect would fail every query until gRPC's backoff passed (up to
+  // two minutes), even once the peer is back: ask through a fresh one instead, but not more than
+  // once a second, so a peer that stays down costs one connection attempt a second at most.
+  const absl::Time now = absl::Now();
+  if (known.channel == nullptr ||
+      (known.channel->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE &&
+       now - known.made >= absl::Seconds(1))) {
+    known = {NewPeerChannel(peer.address(), credentials_, grpc::ChannelArguments()), now};
   }
-  return channel;
+  return known.channel;
 }
 
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(

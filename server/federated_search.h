@@ -24,8 +24,8 @@ class ChannelCredentials;
 namespace cairn::server {
 
 // Asks every peer with an address (over mTLS, checking each answering node's identity) and this
-// node's own index, in parallel. Keeps one channel per peer address. Everything it uses must
-// outlive it. Thread-safe.
+// node's own index, in parallel. Keeps one channel per peer address, made afresh (at most once a
+// second) when it failed to connect. Everything it uses must outlive it. Thread-safe.
 class FederatedSearcher {
  public:
   static constexpr absl::Duration kDefaultDeadline = absl::Seconds(2);
@@ -52,7 +52,11 @@ class FederatedSearcher {
   const std::string self_org_;
   const std::string federation_;
   absl::Mutex mu_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(mu_);  // by address
+  struct PeerChannel {
+    std::shared_ptr<grpc::Channel> channel;
+    absl::Time made;
+  };
+  std::map<std::string, PeerChannel> channels_ ABSL_GUARDED_BY(mu_);  // by address
 };
 
 }  // namespace cairn::server

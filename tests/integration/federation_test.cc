@@ -75,11 +75,13 @@ std::map<std::string, v1::PeerOutcome::State> States(const v1::FederatedSearchRe
   return states;
 }
 
-// Each node's outcome and error, to say why a state was not the one expected.
+// The error of each node that did not answer, to say why a state was not the one expected.
 std::string Errors(const v1::FederatedSearchResult& result) {
   std::string errors;
   for (const v1::PeerOutcome& outcome : result.peers()) {
-    absl::StrAppend(&errors, outcome.org(), ": ", outcome.error(), "\n");
+    if (outcome.state() != v1::PeerOutcome::OK) {
+      absl::StrAppend(&errors, outcome.org(), ": ", outcome.error(), "\n");
+    }
   }
   return errors;
 }
@@ -204,8 +206,9 @@ TEST(FederationTest, PeersOverTheirQueryLimitsAreRefusedWithTheLimitNamed) {
   EXPECT_THAT(refused.error_message(), ::testing::HasSubstr("may not query this node"));
 }
 
-// A peer that was down for a while and comes back on its address answers the very next query:
-// the asking node does not wait out a reconnection backoff that grew while the peer was down.
+// A peer that was down for a while and comes back on its address answers the next query a
+// second later: the asking node does not wait out a reconnection backoff that grew while the
+// peer was down.
 TEST(FederationTest, APeerBackOnItsAddressAnswersTheNextQuery) {
   Federation federation({kAsker, "west-police"});
   federation.AllowQueries("west-police", kAsker, "export { markings: [TLP_CLEAR] }");
@@ -213,16 +216,19 @@ TEST(FederationTest, APeerBackOnItsAddressAnswersTheNextQuery) {
   testing::CairndProcess& police = federation.node("west-police");
   const std::string address = police.address();
   police.Kill();
-  // Queries while it is down, over long enough for gRPC's reconnection backoff to grow to
-  // several seconds.
-  absl::Time down_until = absl::Now() + absl::Seconds(8);
+  // Queries while it is down, over long enough for gRPC's reconnection backoff to grow past
+  // the time the restart takes (its retries come about 1, 2.6, 5.2, 9.3 and 16 s after the
+  // first failure).
+  absl::Time down_until = absl::Now() + absl::Seconds(12);
   while (absl::Now() < down_until) {
-    FederatedAnswer answer = AskFederation(federation, "battery", 300);
-    EXPECT_EQ(States(answer.result)["west-police"], v1::PeerOutcome::UNREACHABLE);
+    FederatedAnswer answer = AskFederation(federation, "battery");
+    EXPECT_EQ(States(answer.result)["west-police"], v1::PeerOutcome::UNREACHABLE)
+        << Errors(answer.result);
     absl::SleepFor(absl::Milliseconds(300));
   }
   police.ListenOn(address);
   ASSERT_TRUE(police.Start().ok()) << police.log();
+  absl::SleepFor(absl::Seconds(1));  // the asker connects afresh at most once a second
   FederatedAnswer answer = AskFederation(federation, "battery");
   EXPECT_EQ(States(answer.result)["west-police"], v1::PeerOutcome::OK)
       << Errors(answer.result) << federation.node(kAsker).log();
@@ -295,10 +301,7 @@ TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
     }
     std::vector<std::pair<std::string, double>> ranked;
     FederatedAnswer answer = AskFederation(federation, "battery radio OR charger");
-    for (const v1::PeerOutcome& outcome : answer.result.peers()) {
-      EXPECT_EQ(outcome.state(), v1::PeerOutcome::OK)
-          << Errors(answer.result) << federation.node(kAsker).log();
-    }
+    EXPECT_EQ(Errors(answer.result), "") << "every node answers\n" << federation.node(kAsker).log();
     for (const v1::FederatedHit& hit : answer.result.hits()) {
       ranked.emplace_back(hit.hit().title(), hit.hit().score());
     }
