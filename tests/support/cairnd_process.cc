@@ -34,9 +34,14 @@ CairndProcess::CairndProcess(NodeSpec spec, TestPki* pki) : spec_(std::move(spec
     user->set_role(role);
   }
   for (const std::string& peer : spec_.peers) config.add_peers()->set_org_id(peer);
+  WriteConfig(config);
+}
+
+void CairndProcess::WriteConfig(const v1::NodeConfig& config) const {
   std::string text;
   google::protobuf::TextFormat::PrintToString(config, &text);
-  std::ofstream(config_path()) << text;
+  std::ofstream out(config_path());
+  if (!(out << text)) throw std::runtime_error("cannot write " + config_path());
 }
 
 CairndProcess::~CairndProcess() { Kill(); }
@@ -47,9 +52,7 @@ void CairndProcess::ListenOn(const std::string& address) {
     throw std::runtime_error("cannot read back " + config_path());
   }
   config.set_listen_address(address);
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(config, &text);
-  std::ofstream(config_path()) << text;
+  WriteConfig(config);
 }
 
 absl::Status CairndProcess::Start() {

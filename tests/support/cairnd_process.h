@@ -1,6 +1,6 @@
 // A real cairnd process for integration tests: its own config, data directory and certificates,
-// listening on a loopback port the OS chose. It can be killed (SIGKILL) and started again on the
-// same data to test crashes.
+// listening on a loopback port the OS chose (or a set address). It can be killed (SIGKILL) and
+// started again on the same data to test crashes.
 #ifndef CAIRN_TESTS_SUPPORT_CAIRND_PROCESS_H_
 #define CAIRN_TESTS_SUPPORT_CAIRND_PROCESS_H_
 
@@ -54,6 +54,8 @@ class CairndProcess {
   std::unique_ptr<client::LessonClient> ClientFor(const std::string& user) const;
 
  private:
+  void WriteConfig(const v1::NodeConfig& config) const;
+
   NodeSpec spec_;
   TestPki* pki_;
   TempDir dir_;

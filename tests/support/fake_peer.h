@@ -1,6 +1,6 @@
 // An in-process peer node for integration tests: a gRPC server with an organisation's node
 // certificate from a test PKI, serving whatever service a test fakes (a hostile relay, a stalled
-// node), on a loopback port the OS chooses.
+// node), on a loopback port the OS chooses or a set address.
 #ifndef CAIRN_TESTS_SUPPORT_FAKE_PEER_H_
 #define CAIRN_TESTS_SUPPORT_FAKE_PEER_H_
 
