@@ -14,6 +14,10 @@
 namespace cairn {
 namespace {
 
+// Heartbeats at least this often: a receiver takes a sender silent for a minute at the end of a
+// pull stream for a stalled one (PullerOptions::quiet_sender).
+constexpr uint32_t kMaxHeartbeatMs = 30'000;
+
 absl::Status Require(bool present, absl::string_view field) {
   if (present) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
@@ -70,6 +74,11 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
     return absl::InvalidArgumentError(
         "replication: heartbeat_ms and retry_initial_ms must be at least 1, and retry_max_ms at "
         "least retry_initial_ms");
+  }
+  if (replication.heartbeat_ms() > kMaxHeartbeatMs) {
+    return absl::InvalidArgumentError(absl::StrCat("replication.heartbeat_ms: must be at most ",
+                                                   kMaxHeartbeatMs, ", not ",
+                                                   replication.heartbeat_ms()));
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < config.users_size(); ++i) {

@@ -54,7 +54,9 @@ TEST(ConfigTest, SemanticProblemsNameTheField) {
                         Case{"users { name: \"alice\" role: ANALYST }", "users[1].name"},
                         Case{"users { name: \"carl\" }", "users[1].role: is required"},
                         Case{"peers { org_id: \"\" }", "peers[1]: peer.org_id: is empty"},
-                        Case{"peers { org_id: \"leeds-council\" }", "its own peer"}}) {
+                        Case{"peers { org_id: \"leeds-council\" }", "its own peer"},
+                        Case{"replication { heartbeat_ms: 60000 }",
+                             "replication.heartbeat_ms: must be at most 30000, not 60000"}}) {
     auto config = ParseNodeConfig(std::string(kValid) + c.append, "node.textproto");
     EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.append;
     EXPECT_THAT(config.status().message(), HasSubstr(c.mention)) << c.append;
