@@ -10,8 +10,8 @@ TestPki::TestPki(std::string federation) : federation_(std::move(federation)) {
 }
 
 TestPki& TestPki::Shared() {
-  static TestPki* pki = new TestPki();
-  return *pki;
+  static TestPki pki;  // destroyed at exit, which removes its directory
+  return pki;
 }
 
 void TestPki::RunPki(const std::string& args) {
