@@ -138,11 +138,11 @@ int Run(int argc, char** argv) {
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
-  FederatedSearcher federated(index->get(), directory->get(), config->tls(), config->org_id(),
-                              config->federation());
+  FederatedSearcher federated(index->get(), directory->get(), verifier->get(), store->get(),
+                              config->tls(), config->org_id(), config->federation());
   SearchServiceImpl search_service(index->get(), &federated, &authenticator);
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
-                                           &authenticator, config->org_id());
+                                           &authenticator, signer->get(), config->org_id());
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));

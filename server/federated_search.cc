@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "cairn/v1/federation.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "node/audit/audit_log.h"
 #include "node/search/federated_merge.h"
 #include "node/search/lesson_text.h"
 #include "server/security.h"
@@ -39,17 +40,20 @@ struct Call {
   std::string org;
   grpc::ClientContext context;  // unused for this node's own answer
   v1::PeerOutcome outcome;
-  v1::PeerQueryResponse response;
+  search::NodeAnswer answer;  // what of its answer may be believed
   bool done = false;
 };
 
 }  // namespace
 
 FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
-                                     const PeerDirectory* directory, const v1::TlsConfig& tls,
+                                     const PeerDirectory* directory, const LessonVerifier* verifier,
+                                     Store* audit_store, const v1::TlsConfig& tls,
                                      std::string self_org, std::string federation)
     : index_(index),
       directory_(directory),
+      verifier_(verifier),
+      audit_store_(audit_store),
       credentials_(MakePeerChannelCredentials(tls)),
       self_org_(std::move(self_org)),
       federation_(std::move(federation)) {}
@@ -69,6 +73,19 @@ std::shared_ptr<grpc::Channel> FederatedSearcher::ChannelTo(const v1::Peer& peer
     known = {NewPeerChannel(peer.address(), credentials_, grpc::ChannelArguments()), now};
   }
   return known.channel;
+}
+
+absl::Status FederatedSearcher::Audit(const std::string& peer,
+                                      const std::vector<search::Rejection>& rejections) {
+  if (rejections.empty()) return absl::OkStatus();
+  StoreBatch audit;
+  const absl::Time now = absl::Now();
+  for (const search::Rejection& rejection : rejections) {
+    audit.Audit(NewAuditEvent(now, absl::StrCat("peer ", peer), "federation.rejected",
+                              rejection.lesson_id.empty() ? peer : rejection.lesson_id, 0,
+                              rejection.version, rejection.reason));
+  }
+  return audit_store_->Commit(audit).status();
 }
 
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
@@ -103,17 +120,19 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     call->outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
     call->outcome.set_state(StateOf(static_cast<grpc::StatusCode>(status.code())));
     if (status.ok()) {
-      call->outcome.set_hits(call->response.total_hits());
+      call->outcome.set_hits(call->answer.total_hits);
     } else {
+      call->answer = search::NodeAnswer();
       call->outcome.set_error(std::string(status.message()));
     }
     call->done = true;
   };
+  search::QueryStatistics here;  // this node's, written by its own call's thread
   calls.push_back(std::make_unique<Call>());
   calls.back()->org = self_org_;
-  threads.emplace_back([this, &asked, &finish, call = calls.back().get()] {
-    absl::StatusOr<v1::PeerQueryResponse> answer = index_->Answer(asked, nullptr);
-    if (answer.ok()) call->response = *std::move(answer);
+  threads.emplace_back([this, &asked, &finish, &here, call = calls.back().get()] {
+    absl::StatusOr<v1::PeerQueryResponse> answer = index_->AnswerHere(asked, &here);
+    if (answer.ok()) call->answer = search::OwnAnswer(self_org_, *std::move(answer));
     finish(call, answer.status());
   });
   for (const v1::Peer& peer : directory_->ListPeers()) {
@@ -123,17 +142,27 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     call->org = peer.org_id();
     call->context.set_deadline(absl::ToChronoTime(deadline));
     std::shared_ptr<grpc::Channel> channel = ChannelTo(peer);
-    threads.emplace_back([this, &asked, &finish, call, channel, peer] {
+    threads.emplace_back([this, &asked, &finish, &query, page_size, call, channel, peer] {
       auto stub = v1::FederationService::NewStub(channel);
-      grpc::Status status = stub->Query(&call->context, asked, &call->response);
+      v1::PeerQueryResponse response;
+      grpc::Status status = stub->Query(&call->context, asked, &response);
       absl::Status outcome(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
       if (status.ok()) {
         // The node at that address must be the peer we meant to ask.
-        absl::Status identity =
-            CheckAnsweringPeer(call->context, federation_, peer.org_id(), peer.address());
-        if (!identity.ok()) {
-          call->response.Clear();
-          outcome = absl::UnavailableError(identity.message());
+        outcome = CheckAnsweringPeer(call->context, federation_, peer.org_id(), peer.address());
+        if (!outcome.ok()) outcome = absl::UnavailableError(outcome.message());
+      }
+      if (outcome.ok()) {
+        search::CheckedAnswer checked =
+            search::CheckPeerAnswer(*query, peer.org_id(), page_size, std::move(response), *verifier_);
+        call->answer = std::move(checked.answer);
+        call->outcome.set_rejected(static_cast<uint32_t>(checked.rejected));
+        for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {
+          call->outcome.add_rejections(checked.rejections[i].reason);
+        }
+        if (absl::Status audited = Audit(peer.org_id(), checked.rejections); !audited.ok()) {
+          call->outcome.set_error(absl::StrCat("its rejected lessons could not be audited: ",
+                                               audited.message()));
         }
       }
       finish(call, outcome);
@@ -164,10 +193,10 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     for (const Call* call : ready) {
       v1::PeerAnswered answered;
       *answered.mutable_outcome() = call->outcome;
-      for (int i = 0; i < call->response.lessons_size(); ++i) {
+      for (size_t i = 0; i < call->answer.lessons.size(); ++i) {
         v1::SearchHit* hit = answered.add_hits();
-        search::SummarizeHit(call->response.lessons(i), hit);
-        if (i < call->response.scores_size()) hit->set_score(call->response.scores(i));
+        search::SummarizeHit(call->answer.lessons[i], hit);
+        hit->set_score(call->answer.scores[i]);
       }
       on_answer(answered);
     }
@@ -180,6 +209,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
 
   std::vector<search::NodeAnswer> answers;
   std::vector<v1::PeerOutcome> outcomes;
+  std::vector<std::string> returned;  // every lesson id the answers hold
   for (size_t i = 0; i < calls.size(); ++i) {
     Call& call = *calls[i];
     if (!reported[i]) {
@@ -192,11 +222,13 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
       *answered.mutable_outcome() = call.outcome;
       on_answer(answered);
     } else if (call.outcome.state() == v1::PeerOutcome::OK) {
-      answers.push_back({call.org, std::move(call.response)});
+      for (const v1::Lesson& lesson : call.answer.lessons) returned.push_back(lesson.id());
+      answers.push_back(std::move(call.answer));
     }
     outcomes.push_back(call.outcome);
   }
-  v1::FederatedSearchResult result = search::MergeAnswers(*query, answers, page_size);
+  v1::FederatedSearchResult result = search::MergeAnswers(
+      *query, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;
 }

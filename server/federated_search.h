@@ -13,8 +13,11 @@
 #include "absl/time/time.h"
 #include "cairn/v1/config.pb.h"
 #include "cairn/v1/search_service.pb.h"
+#include "node/crypto/provenance.h"
 #include "node/policy/peer_directory.h"
+#include "node/search/federated_merge.h"
 #include "node/search/search_index.h"
+#include "node/storage/store.h"
 
 namespace grpc {
 class Channel;
@@ -24,15 +27,18 @@ class ChannelCredentials;
 namespace cairn::server {
 
 // Asks every peer with an address (over mTLS, checking each answering node's identity) and this
-// node's own index, in parallel. Keeps one channel per peer address, made afresh (at most once a
-// second) when it failed to connect. Everything it uses must outlive it. Thread-safe.
+// node's own index, in parallel. Believes of each peer's answer only what CheckPeerAnswer lets
+// stand (every lesson verified against its origin's signature), and records each lesson it drops
+// in the audit log ("federation.rejected"). Keeps one channel per peer address, made afresh (at
+// most once a second) when it failed to connect. Everything it uses must outlive it. Thread-safe.
 class FederatedSearcher {
  public:
   static constexpr absl::Duration kDefaultDeadline = absl::Seconds(2);
   static constexpr absl::Duration kMaxDeadline = absl::Seconds(30);
 
   FederatedSearcher(const search::SearchIndex* index, const PeerDirectory* directory,
-                    const v1::TlsConfig& tls, std::string self_org, std::string federation);
+                    const LessonVerifier* verifier, Store* audit_store, const v1::TlsConfig& tls,
+                    std::string self_org, std::string federation);
   ~FederatedSearcher();
 
   // Runs `request` until `deadline` at the latest (or the request's own, if sooner). Calls
@@ -45,9 +51,13 @@ class FederatedSearcher {
 
  private:
   std::shared_ptr<grpc::Channel> ChannelTo(const v1::Peer& peer);
+  // Records in the audit log each lesson dropped from `peer`'s answer.
+  absl::Status Audit(const std::string& peer, const std::vector<search::Rejection>& rejections);
 
   const search::SearchIndex* const index_;
   const PeerDirectory* const directory_;
+  const LessonVerifier* const verifier_;
+  Store* const audit_store_;
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const std::string self_org_;
   const std::string federation_;

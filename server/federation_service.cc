@@ -70,8 +70,8 @@ grpc::Status FederationServiceImpl::Query(grpc::ServerContext* context,
   }
   if (absl::Status admitted = Begin(caller->org_id); !admitted.ok()) return ToGrpcStatus(admitted);
   absl::Cleanup end = [&] { End(caller->org_id); };
-  search::SearchIndex::Audience audience{self_org_, peer->peer, peer->policy};
-  absl::StatusOr<v1::PeerQueryResponse> answer = index_->Answer(*request, &audience);
+  search::SearchIndex::Audience audience{self_org_, peer->peer, peer->policy, signer_};
+  absl::StatusOr<v1::PeerQueryResponse> answer = index_->Answer(*request, audience);
   if (!answer.ok()) return ToGrpcStatus(answer.status());
   StoreBatch audit;
   audit.Audit(NewAuditEvent(

@@ -8,6 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cairn/v1/federation.grpc.pb.h"
+#include "node/crypto/provenance.h"
 #include "node/identity/principal.h"
 #include "node/policy/peer_directory.h"
 #include "node/search/search_index.h"
@@ -24,11 +25,13 @@ class FederationServiceImpl final : public v1::FederationService::Service {
   static constexpr double kMaxPerSecond = 50;
 
   FederationServiceImpl(const search::SearchIndex* index, const PeerDirectory* directory,
-                        Store* store, const Authenticator* authenticator, std::string self_org)
+                        Store* store, const Authenticator* authenticator,
+                        const LessonSigner* signer, std::string self_org)
       : index_(index),
         directory_(directory),
         store_(store),
         authenticator_(authenticator),
+        signer_(signer),
         self_org_(std::move(self_org)) {}
 
   grpc::Status Query(grpc::ServerContext* context, const v1::PeerQueryRequest* request,
@@ -48,6 +51,7 @@ class FederationServiceImpl final : public v1::FederationService::Service {
   const PeerDirectory* const directory_;
   Store* const store_;
   const Authenticator* const authenticator_;
+  const LessonSigner* const signer_;
   const std::string self_org_;
   absl::Mutex mu_;
   std::map<std::string, Allowance> allowances_ ABSL_GUARDED_BY(mu_);

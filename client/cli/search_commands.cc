@@ -59,6 +59,11 @@ std::string OutcomeText(const v1::PeerOutcome& outcome) {
   std::string line = absl::StrFormat("  %-24s %-11s %7.1f ms", outcome.org(), state, outcome.latency_ms());
   if (outcome.state() == v1::PeerOutcome::OK) {
     absl::StrAppend(&line, "  ", outcome.hits(), outcome.hits() == 1 ? " hit" : " hits");
+    if (outcome.rejected() > 0) {
+      // Lessons that did not verify: the operator should know a peer sent them.
+      absl::StrAppend(&line, ", ", outcome.rejected(), " rejected");
+      for (const std::string& reason : outcome.rejections()) absl::StrAppend(&line, "\n      ", reason);
+    }
   } else if (!outcome.error().empty()) {
     absl::StrAppend(&line, "  ", outcome.error());
   }

@@ -268,6 +268,14 @@ absl::StatusOr<std::shared_ptr<LessonVerifier::CachedKey>> LessonVerifier::KeyFo
   return cached;
 }
 
+absl::Status SignIfAltered(const v1::Lesson& stored, v1::Lesson* view, const LessonSigner& signer) {
+  if (stored.has_provenance() && CanonicalEncoding(*view) == CanonicalEncoding(stored)) {
+    *view->mutable_provenance() = stored.provenance();
+    return absl::OkStatus();
+  }
+  return signer.Sign(view);
+}
+
 absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
   if (!lesson.has_provenance() || lesson.provenance().signature().empty()) {
     return absl::UnauthenticatedError(absl::StrCat("lesson ", lesson.id(), ": is not signed"));

@@ -40,6 +40,12 @@ class LessonSigner {
   std::vector<std::string> chain_der_;
 };
 
+// Makes `view`, a view of `stored` (a lesson of this node's own) as a peer may have it, carry a
+// signature that covers it: the stored one when the view's canonical encoding is the stored
+// lesson's (a view keeps the stored provenance), a new one by `signer` when the view was altered
+// (redacted, scrubbed) or the stored lesson was never signed. INTERNAL if OpenSSL fails.
+absl::Status SignIfAltered(const v1::Lesson& stored, v1::Lesson* view, const LessonSigner& signer);
+
 // Verifies origins' signatures. Certificates already verified are remembered (for ten minutes),
 // so a batch of lessons from one origin costs one chain verification. Thread-safe.
 class LessonVerifier {

@@ -274,6 +274,18 @@ std::optional<v1::Lesson> ExportView(const v1::Lesson& lesson, absl::string_view
   return RedactForPeer(lesson, *policy, counts);
 }
 
+absl::Status CheckReceivedMarking(const v1::Lesson& lesson, absl::string_view sender) {
+  if (lesson.marking() == v1::TLP_RED || lesson.marking() == v1::TLP_UNSPECIFIED) {
+    return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
+  }
+  bool amber = lesson.marking() == v1::TLP_AMBER || lesson.marking() == v1::TLP_AMBER_STRICT;
+  if (amber && lesson.origin_org() != sender) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "an AMBER lesson of ", lesson.origin_org(), " offered by the relay ", sender));
+  }
+  return absl::OkStatus();
+}
+
 bool IsRedactableField(absl::string_view name) {
   return std::find(std::begin(kRedactableFields), std::end(kRedactableFields), name) !=
          std::end(kRedactableFields);

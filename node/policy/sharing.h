@@ -55,6 +55,11 @@ std::optional<v1::Lesson> ExportView(const v1::Lesson& lesson, absl::string_view
                                      const v1::Peer& peer, const v1::PeerPolicy* policy,
                                      SharingChannel channel, ScrubCounts* counts = nullptr);
 
+// The marking rules every receiver checks of a lesson that `sender` offered it, by replication or
+// in a federated answer: TLP:RED (or no marking) never leaves its origin; AMBER and AMBER+STRICT
+// come only from their origin. PERMISSION_DENIED saying which rule was broken.
+absl::Status CheckReceivedMarking(const v1::Lesson& lesson, absl::string_view sender);
+
 // Limits on a policy, so no policy can make evaluation expensive.
 struct PolicyLimits {
   static constexpr int kListEntries = 256;     // entries in any one list

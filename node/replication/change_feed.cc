@@ -96,9 +96,8 @@ absl::StatusOr<bool> ChangeFeed::AddLesson(const PeerDirectory::PeerSnapshot& ta
     // altered.
     const v1::ExportRules& rules = target.policy->export_();
     bool may_alter = !rules.redact_fields().empty() || rules.scrub_personal_data();
-    if (!lesson.has_provenance() ||
-        (may_alter && CanonicalEncoding(view) != CanonicalEncoding(lesson))) {
-      CAIRN_RETURN_IF_ERROR(signer_->Sign(&view));
+    if (!lesson.has_provenance() || may_alter) {
+      CAIRN_RETURN_IF_ERROR(SignIfAltered(lesson, &view, *signer_));
     }
   }
   ledger->PutLedger(target.peer.org_id(), view.id(), view.version());

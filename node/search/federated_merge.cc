@@ -1,17 +1,24 @@
 #include "node/search/federated_merge.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "node/lessons/lesson_id.h"
+#include "node/lessons/validation.h"
+#include "node/policy/sharing.h"
 #include "node/search/analyzer.h"
-#include "node/search/lesson_text.h"
+#include "node/search/lesson_match.h"
 
 namespace cairn::search {
 namespace {
 
 constexpr size_t kFacetValues = 10;
+constexpr size_t kMaxFacetValueBytes = 128;  // a topic's limit; sectors and orgs are shorter
+constexpr const char* kFacetFields[] = {"sector", "org", "topic", "status"};
 
 // The distinct terms of the query's clauses that are not exclusions.
 std::vector<std::string> QueryTerms(const Query& query, Analyzer* analyzer) {
@@ -28,10 +35,57 @@ std::vector<std::string> QueryTerms(const Query& query, Analyzer* analyzer) {
   return terms;
 }
 
+// Why `lesson`, the i-th of `peer`'s answer, may not be believed; empty when it may.
+std::string WhyNotBelieved(const Query& query, const std::string& peer, const v1::Lesson& lesson,
+                           const LessonVerifier& verifier, Analyzer* analyzer) {
+  absl::StatusOr<LessonIdParts> id = ParseLessonId("lesson.id", lesson.id());
+  if (!id.ok() || id->org_id != lesson.origin_org()) {
+    return absl::StrCat("lesson ", lesson.id(), ": its id does not name its origin ",
+                        lesson.origin_org());
+  }
+  if (absl::Status marking = CheckReceivedMarking(lesson, peer); !marking.ok()) {
+    return absl::StrCat("lesson ", lesson.id(), ": ", marking.message());
+  }
+  if (absl::Status signature = verifier.Verify(lesson); !signature.ok()) {
+    return std::string(signature.message());  // names the lesson
+  }
+  if (!MatchesQuery(query, lesson, analyzer)) {
+    return absl::StrCat("lesson ", lesson.id(), ": does not match the query");
+  }
+  return "";
+}
+
+// The facets of a peer's answer that can be believed of any answer: known fields, short valid
+// values, counts no larger than its total.
+google::protobuf::RepeatedPtrField<v1::Facet> BoundedFacets(
+    const google::protobuf::RepeatedPtrField<v1::Facet>& facets, uint64_t total) {
+  google::protobuf::RepeatedPtrField<v1::Facet> bounded;
+  absl::flat_hash_set<std::string> fields;
+  for (const v1::Facet& facet : facets) {
+    bool known = std::find(std::begin(kFacetFields), std::end(kFacetFields), facet.field()) !=
+                 std::end(kFacetFields);
+    if (!known || !fields.insert(facet.field()).second) continue;
+    v1::Facet* kept = bounded.Add();
+    kept->set_field(facet.field());
+    absl::flat_hash_set<std::string> values;
+    for (const v1::FacetValue& value : facet.values()) {
+      if (static_cast<size_t>(kept->values_size()) >= kFacetValues) break;
+      if (value.value().empty() || value.value().size() > kMaxFacetValueBytes ||
+          !IsValidUtf8(value.value()) || value.count() == 0 || !values.insert(value.value()).second) {
+        continue;
+      }
+      v1::FacetValue* counted = kept->add_values();
+      counted->set_value(value.value());
+      counted->set_count(std::min(value.count(), total));
+    }
+  }
+  return bounded;
+}
+
 void MergeFacets(const std::vector<NodeAnswer>& answers, v1::FederatedSearchResult* result) {
   std::map<std::string, absl::flat_hash_map<std::string, uint64_t>> counts;
   for (const NodeAnswer& answer : answers) {
-    for (const v1::Facet& facet : answer.response.facets()) {
+    for (const v1::Facet& facet : answer.facets) {
       for (const v1::FacetValue& value : facet.values()) counts[facet.field()][value.value()] += value.count();
     }
   }
@@ -52,48 +106,121 @@ void MergeFacets(const std::vector<NodeAnswer>& answers, v1::FederatedSearchResu
 
 }  // namespace
 
-v1::FederatedSearchResult MergeAnswers(const Query& query, const std::vector<NodeAnswer>& answers,
-                                       size_t page_size) {
-  v1::FederatedSearchResult result;
-  CorpusStats corpus;
-  absl::flat_hash_map<std::string, double> containing;
+CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_t max_results,
+                              v1::PeerQueryResponse response, const LessonVerifier& verifier) {
+  CheckedAnswer checked;
+  NodeAnswer& answer = checked.answer;
+  answer.org = peer;
+  Analyzer& analyzer = Analyzer::ForThisThread();
+  absl::flat_hash_set<std::string> seen;
+  const size_t sent = static_cast<size_t>(response.lessons_size());
+  for (size_t i = 0; i < sent && i < max_results; ++i) {
+    v1::Lesson& lesson = *response.mutable_lessons(static_cast<int>(i));
+    std::string why = seen.contains(lesson.id())
+                          ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
+                          : WhyNotBelieved(query, peer, lesson, verifier, &analyzer);
+    if (!why.empty()) {
+      checked.rejections.push_back({lesson.id(), lesson.version(), std::move(why)});
+      continue;
+    }
+    seen.insert(lesson.id());
+    double score = i < static_cast<size_t>(response.scores_size()) ? response.scores(i) : 0;
+    answer.scores.push_back(std::isfinite(score) && score > 0 ? score : 0);
+    answer.lessons.push_back(std::move(lesson));
+  }
+  checked.rejected = checked.rejections.size();
+  if (sent > max_results) {
+    checked.rejected += sent - max_results;
+    checked.rejections.push_back({"", 0, absl::StrCat("sent ", sent, " lessons where at most ",
+                                                      max_results, " were asked for")});
+  }
+  uint64_t claimed = response.total_hits();
+  uint64_t total = claimed - std::min(claimed, checked.rejected);
+  answer.total_hits = std::max<uint64_t>(std::min(total, kMaxReportedHits), answer.lessons.size());
+  answer.facets = BoundedFacets(response.facets(), answer.total_hits);
+  return checked;
+}
+
+NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response) {
+  NodeAnswer answer;
+  answer.org = std::move(org);
+  answer.lessons.assign(std::make_move_iterator(response.mutable_lessons()->begin()),
+                        std::make_move_iterator(response.mutable_lessons()->end()));
+  answer.scores.assign(response.scores().begin(), response.scores().end());
+  answer.total_hits = response.total_hits();
+  answer.facets = std::move(*response.mutable_facets());
+  return answer;
+}
+
+v1::FederatedSearchResult MergeAnswers(const Query& query, const std::string& self_org,
+                                       const QueryStatistics& here,
+                                       const HeldVersions& held_here,
+                                       const std::vector<NodeAnswer>& answers, size_t page_size) {
+  // Which answer's copy of a lesson to show, among equal versions: the origin's, then ours.
+  auto rank = [&self_org](const v1::Lesson& lesson, const std::string& from) {
+    return from == lesson.origin_org() ? 0 : from == self_org ? 1 : 2;
+  };
+  struct Entry {
+    const v1::Lesson* best = nullptr;
+    int rank = 0;
+    std::vector<std::string> holders;
+  };
+  std::map<std::string, Entry> lessons;
   uint64_t total = 0;
-  // The highest version of each lesson, and who returned it.
-  std::map<std::string, std::pair<const v1::Lesson*, std::vector<std::string>>> lessons;
   for (const NodeAnswer& answer : answers) {
-    const v1::PeerQueryResponse& response = answer.response;
-    total += response.total_hits();
-    corpus.documents += response.statistics().documents();
-    for (int field = 0; field < kFields && field < response.statistics().field_words_size(); ++field) {
-      corpus.words[field] += response.statistics().field_words(field);
-    }
-    for (const v1::TermDocuments& term : response.statistics().terms()) {
-      containing[term.term()] += term.documents();
-    }
-    for (const v1::Lesson& lesson : response.lessons()) {
-      auto& [best, holders] = lessons[lesson.id()];
-      if (best == nullptr || lesson.version() > best->version()) best = &lesson;
-      holders.push_back(answer.org);
+    total += answer.total_hits;
+    for (const v1::Lesson& lesson : answer.lessons) {
+      Entry& entry = lessons[lesson.id()];
+      int from = rank(lesson, answer.org);
+      if (entry.best == nullptr || lesson.version() > entry.best->version() ||
+          (lesson.version() == entry.best->version() && from < entry.rank)) {
+        entry.best = &lesson;
+        entry.rank = from;
+      }
+      entry.holders.push_back(answer.org);
     }
   }
+  // A version older than the one we hold, which our own answer did not return, is out of date.
+  std::erase_if(lessons, [&held_here](const auto& id_entry) {
+    auto held = held_here.find(id_entry.first);
+    return held != held_here.end() && held->second > id_entry.second.best->version();
+  });
+  v1::FederatedSearchResult result;
   result.set_total_hits(total);
   Analyzer& analyzer = Analyzer::ForThisThread();
   std::vector<std::string> terms = QueryTerms(query, &analyzer);
+
+  // The statistics every hit is scored by: ours, and each lesson brought that we do not hold.
+  QueryStatistics statistics = here;
+  struct Counted {
+    std::array<uint32_t, kFields> words{};
+    TermCounts counts;
+  };
+  std::map<std::string, Counted> counted;
+  for (auto& [id, entry] : lessons) {
+    Counted& lesson = counted[id];
+    lesson.counts = CountTerms(*entry.best, terms, &analyzer, &lesson.words);
+    if (held_here.contains(id)) continue;
+    statistics.corpus.documents += 1;
+    for (int field = 0; field < kFields; ++field) statistics.corpus.words[field] += lesson.words[field];
+    for (const std::string& term : terms) {
+      if (lesson.counts[term] != std::array<uint32_t, kFields>{0, 0, 0}) statistics.containing[term] += 1;
+    }
+  }
   std::vector<std::pair<double, v1::FederatedHit>> scored;
   for (auto& [id, entry] : lessons) {
-    const v1::Lesson& lesson = *entry.first;
-    std::array<uint32_t, kFields> words{};
-    TermCounts counts = CountTerms(lesson, terms, &analyzer, &words);
+    Counted& lesson = counted[id];
     double score = 0;
     for (const std::string& term : terms) {  // in query order, so every node's sums agree
-      const std::array<uint32_t, kFields>& in_fields = counts[term];
+      const std::array<uint32_t, kFields>& in_fields = lesson.counts[term];
       if (in_fields == std::array<uint32_t, kFields>{0, 0, 0}) continue;
-      score += Bm25f(Idf(corpus.documents, containing[term]), in_fields, words, corpus);
+      score += Bm25f(Idf(statistics.corpus.documents, statistics.containing[term]), in_fields,
+                     lesson.words, statistics.corpus);
     }
     v1::FederatedHit hit;
     hit.mutable_hit()->set_lesson_id(id);
     hit.mutable_hit()->set_score(score);
-    for (std::string& holder : entry.second) hit.add_holders(std::move(holder));
+    for (std::string& holder : entry.holders) hit.add_holders(std::move(holder));
     scored.emplace_back(score, std::move(hit));
   }
   size_t shown = std::min(page_size, scored.size());
@@ -102,7 +229,7 @@ v1::FederatedSearchResult MergeAnswers(const Query& query, const std::vector<Nod
   });
   for (size_t i = 0; i < shown; ++i) {
     v1::FederatedHit& hit = scored[i].second;
-    DescribeHit(*lessons[hit.hit().lesson_id()].first, terms, hit.mutable_hit());
+    DescribeHit(*lessons[hit.hit().lesson_id()].best, terms, hit.mutable_hit());
     *result.add_hits() = std::move(hit);
   }
   MergeFacets(answers, &result);

@@ -45,6 +45,12 @@ struct CorpusStats {
   std::array<double, kFields> words = {0, 0, 0};  // summed over the documents
 };
 
+// A collection's statistics for the terms of one query: how many documents hold each term.
+struct QueryStatistics {
+  CorpusStats corpus;
+  absl::flat_hash_map<std::string, double> containing;  // by analysed term
+};
+
 // The inverse document frequency of a term that `containing` of `documents` hold.
 double Idf(double documents, double containing);
 

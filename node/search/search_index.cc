@@ -13,7 +13,9 @@
 #include "node/common/page_token.h"
 #include "node/common/status_macros.h"
 #include "node/common/time_proto.h"
+#include "node/crypto/provenance.h"
 #include "node/search/analyzer.h"
+#include "node/search/lesson_match.h"
 #include "node/search/lesson_text.h"
 #include "node/policy/sharing.h"
 #include "node/search/query.h"
@@ -25,7 +27,7 @@ namespace {
 // Bump when the postings or record format changes, or the analyzer does (its stop words or
 // stemmer: removals re-analyse the stored lesson): nodes then rebuild the index on start.
 constexpr absl::string_view kFormatKey = "search/format";
-constexpr absl::string_view kFormat = "3";
+constexpr absl::string_view kFormat = "4";
 
 constexpr int kBlockShift = 10;           // 1,024 document numbers a postings block
 constexpr size_t kDefaultPageSize = 10;
@@ -84,21 +86,6 @@ bool DecodePositions(absl::string_view payload, Occurrences* occurrences) {
     }
   }
   return true;
-}
-
-v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
-                        const std::array<uint32_t, kFields>& words) {
-  v1::IndexedDoc record;
-  record.set_doc(doc);
-  for (uint32_t count : words) record.add_field_words(count);
-  record.set_sector(absl::AsciiStrToLower(lesson.origin_sector()));
-  record.set_org(absl::AsciiStrToLower(lesson.origin_org()));
-  for (const std::string& topic : lesson.topics()) record.add_topics(absl::AsciiStrToLower(topic));
-  record.set_status(lesson.status());
-  record.set_marking(lesson.marking());
-  record.set_polarity(lesson.polarity());
-  if (lesson.has_occurred_at()) record.set_occurred_unix_seconds(lesson.occurred_at().seconds());
-  return record;
 }
 
 // Whether `lesson` holds, for every clause of `query` that is not an exclusion, all the terms of
@@ -589,12 +576,9 @@ absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
     Admit(&postings);
     out->term_docs[key.substr(1)] = std::move(postings.docs);
   }
-  const Filters& filters = query.filters;
-  bool filtered = !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
-                  !filters.statuses.empty() || !filters.markings.empty() ||
-                  !filters.polarities.empty() || filters.after != absl::InfinitePast() ||
-                  filters.before != absl::InfiniteFuture();
-  if (!required && text_asked && !filtered) required.emplace();  // stop words alone match nothing
+  if (!required && text_asked && !HasFilters(query.filters)) {
+    required.emplace();  // stop words alone match nothing
+  }
   if (!required) {
     required.emplace();
     for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
@@ -605,28 +589,9 @@ absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
   }
   absl::flat_hash_set<uint32_t> left_out;
   for (const Matches& matches : excluded) left_out.insert(matches.docs.begin(), matches.docs.end());
-
-  auto listed = [](const auto& allowed, const auto& value) {
-    return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-  };
   for (size_t i = 0; i < required->docs.size(); ++i) {
     uint32_t number = required->docs[i];
-    if (left_out.contains(number)) continue;
-    const v1::IndexedDoc& doc = docs_[number]->record;
-    bool topic_ok = filters.topics.empty() ||
-                    std::any_of(doc.topics().begin(), doc.topics().end(),
-                                [&](const std::string& topic) { return listed(filters.topics, topic); });
-    bool status_ok = filters.statuses.empty() ? doc.status() != v1::RETRACTED
-                                              : listed(filters.statuses, doc.status());
-    bool dated = doc.has_occurred_unix_seconds();
-    absl::Time occurred = absl::FromUnixSeconds(doc.occurred_unix_seconds());
-    bool date_ok = (filters.after == absl::InfinitePast() || (dated && occurred >= filters.after)) &&
-                   (filters.before == absl::InfiniteFuture() || (dated && occurred < filters.before));
-    if (!listed(filters.sectors, doc.sector()) || !listed(filters.orgs, doc.org()) || !topic_ok ||
-        !status_ok || !listed(filters.markings, doc.marking()) ||
-        !listed(filters.polarities, doc.polarity()) || !date_ok) {
-      continue;
-    }
+    if (left_out.contains(number) || !PassesFilters(query.filters, docs_[number]->record)) continue;
     out->docs.push_back(number);
     out->scores.push_back(required->scores[i]);
   }
@@ -755,8 +720,29 @@ absl::StatusOr<SearchIndex::Visibility*> SearchIndex::VisibilityFor(
   return &visibility;
 }
 
+absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(
+    const v1::PeerQueryRequest& request, QueryStatistics* statistics) const {
+  return AnswerFor(request, nullptr, statistics);
+}
+
 absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryRequest& request,
-                                                          const Audience* audience) const {
+                                                          const Audience& audience) const {
+  return AnswerFor(request, &audience, nullptr);
+}
+
+HeldVersions SearchIndex::VersionsHeld(const std::vector<std::string>& ids) const {
+  HeldVersions held;
+  absl::ReaderMutexLock lock(&mu_);
+  for (const std::string& id : ids) {
+    auto it = doc_numbers_.find(id);
+    if (it != doc_numbers_.end()) held[id] = docs_[it->second]->record.version();
+  }
+  return held;
+}
+
+absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerFor(const v1::PeerQueryRequest& request,
+                                                             const Audience* audience,
+                                                             QueryStatistics* statistics) const {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
   size_t max_results = request.has_max_results() ? request.max_results() : kDefaultPageSize;
   if (max_results == 0 || max_results > kMaxPageSize) {
@@ -778,22 +764,17 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
   {
     absl::ReaderMutexLock lock(&mu_);
     CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, &evaluation));
-    v1::CorpusStatistics* statistics = response.mutable_statistics();
     std::function<bool(uint32_t)> visible = [](uint32_t) { return true; };
     absl::MutexLock visibility_lock(&visibility_mu_);
-    if (audience == nullptr) {
-      statistics->set_documents(live_docs_);
-      for (double words : total_words_) statistics->add_field_words(words);
-    } else {
+    if (audience != nullptr) {
       CAIRN_ASSIGN_OR_RETURN(Visibility * seen, VisibilityFor(*audience));
-      statistics->set_documents(seen->visible);
-      for (double words : seen->words) statistics->add_field_words(words);
       visible = [seen](uint32_t doc) { return seen->state[doc] == kVisible; };
     }
-    for (const auto& [term, docs] : evaluation.term_docs) {
-      v1::TermDocuments* counted = statistics->add_terms();
-      counted->set_term(term);
-      counted->set_documents(std::count_if(docs.begin(), docs.end(), visible));
+    if (statistics != nullptr) {
+      statistics->corpus = CorpusStats{static_cast<double>(live_docs_), total_words_};
+      for (const auto& [term, docs] : evaluation.term_docs) {
+        statistics->containing[term] = static_cast<double>(docs.size());
+      }
     }
     // Only what the audience may see from here on.
     Evaluation shown;
@@ -829,6 +810,10 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
         ExportView(*lesson, audience->holder_org, audience->peer,
                    audience->policy ? &*audience->policy : nullptr, SharingChannel::kQuery);
     if (!view) continue;  // changed a moment ago
+    if (view->origin_org() == audience->holder_org) {
+      // Our own lesson: the view must carry a signature of ours that covers it.
+      CAIRN_RETURN_IF_ERROR(SignIfAltered(*lesson, &*view, *audience->signer));
+    }
     if (alters && SearchableText(*view) != SearchableText(*lesson) &&
         !HoldsQueryWords(query, *view, &analyzer)) {
       continue;  // it matched only on words the peer may not see

@@ -24,6 +24,8 @@
 #include "cairn/v1/federation.pb.h"
 #include "cairn/v1/policy.pb.h"
 #include "cairn/v1/search_service.pb.h"
+#include "node/crypto/provenance.h"
+#include "node/search/federated_merge.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
 #include "node/storage/store.h"
@@ -61,16 +63,25 @@ class SearchIndex : public LessonIndexer {
     std::string holder_org;  // this node's organisation
     v1::Peer peer;
     std::optional<v1::PeerPolicy> policy;  // none: the peer may see nothing
+    const LessonSigner* signer = nullptr;   // signs views of our own lessons the policy altered
   };
 
-  // The answer to a federated query, from `audience`'s view of this node, or (null) from
-  // everything this node holds, for its own analysts. A peer's answer holds, counts, facets and
-  // takes its statistics from only the lessons DecideSharing lets it see over the query channel,
-  // returned as their export views; a lesson whose view the policy altered is returned and
-  // counted only if the view itself still holds the query's words (of the best 1,000 matches).
+  // The answer to a federated query from `audience`'s view of this node. It holds, counts, facets
+  // and scores only the lessons DecideSharing lets the peer see over the query channel, as their
+  // export views, each signed by its origin (this node signs afresh a view of its own lesson that
+  // the policy altered); a lesson whose view the policy altered is returned and counted only if
+  // the view itself still holds the query's words (of the best 1,000 matches).
   // INVALID_ARGUMENT for a malformed query or a max_results over kMaxPageSize.
   absl::StatusOr<v1::PeerQueryResponse> Answer(const v1::PeerQueryRequest& request,
-                                               const Audience* audience) const;
+                                               const Audience& audience) const;
+
+  // The answer to a federated query from everything this node holds, for its own analysts, and
+  // (into `statistics`) this index's statistics for the query's terms.
+  absl::StatusOr<v1::PeerQueryResponse> AnswerHere(const v1::PeerQueryRequest& request,
+                                                   QueryStatistics* statistics) const;
+
+  // The version held of each of `ids` that this index holds.
+  HeldVersions VersionsHeld(const std::vector<std::string>& ids) const;
 
   // Clears the index and indexes every lesson again. Other writes wait meanwhile.
   absl::Status Rebuild();
@@ -104,6 +115,9 @@ class SearchIndex : public LessonIndexer {
 
   explicit SearchIndex(Store* store);
   absl::Status Load();
+  absl::StatusOr<v1::PeerQueryResponse> AnswerFor(const v1::PeerQueryRequest& request,
+                                                  const Audience* audience,
+                                                  QueryStatistics* statistics) const;
   // Postings by "c" or "p" (with positions, for phrases) and the term; pointers into it stay
   // valid as it grows.
   using PostingsCache = std::map<std::string, Postings>;

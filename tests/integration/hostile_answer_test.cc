@@ -1,0 +1,274 @@
+// Hostile answers to federated search: a fake node holding a real node certificate of the
+// federation answers the council's queries with forged, re-signed, replayed, forbidden and
+// off-query lessons and inflated numbers. The asking node must show, merge and count only what
+// each lesson's origin signed, prefer the origin's own answer, and bound what the peer claims.
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/v1/federation.grpc.pb.h"
+#include "client/admin_client.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "node/crypto/provenance.h"
+#include "server/security.h"
+#include "tests/support/fake_peer.h"
+#include "tests/support/federation.h"
+
+namespace cairn {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Federation;
+
+constexpr char kAsker[] = "leeds-council";
+constexpr char kHonest[] = "leeds-nhs";
+constexpr char kHostile[] = "west-police";  // a real node certificate, a hostile node
+
+// Answers every query with the same prepared answer.
+class ScriptedAnswerer final : public v1::FederationService::Service {
+ public:
+  void Set(v1::PeerQueryResponse answer) {
+    absl::MutexLock lock(&mu_);
+    answer_ = std::move(answer);
+  }
+  grpc::Status Query(grpc::ServerContext*, const v1::PeerQueryRequest*,
+                     v1::PeerQueryResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    *response = answer_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  absl::Mutex mu_;
+  v1::PeerQueryResponse answer_ ABSL_GUARDED_BY(mu_);
+};
+
+v1::Lesson Draft(const std::string& title, v1::TlpMarking marking) {
+  v1::Lesson draft;
+  draft.set_title(title);
+  draft.set_summary("What the radio team found");
+  draft.set_evidence("Radio battery faults logged by the duty sergeant, ring 0113 496 0000");
+  draft.set_marking(marking);
+  return draft;
+}
+
+// A lesson of the hostile node's own, signed with its real node key.
+v1::Lesson OwnLesson(const LessonSigner& signer, const std::string& ulid, const std::string& title,
+                     v1::TlpMarking marking) {
+  v1::Lesson lesson;
+  lesson.set_id(absl::StrCat(kHostile, ":", ulid));
+  lesson.set_origin_org(kHostile);
+  lesson.set_origin_sector("policing");
+  lesson.set_version(1);
+  lesson.set_title(title);
+  lesson.set_marking(marking);
+  lesson.set_status(v1::LESSON_LEARNED);
+  EXPECT_TRUE(signer.Sign(&lesson).ok());
+  return lesson;
+}
+
+struct Asked {
+  std::vector<v1::PeerAnswered> live;
+  v1::FederatedSearchResult result;
+};
+
+Asked Ask(Federation& federation, const std::string& query) {
+  Asked asked;
+  v1::FederatedSearchRequest request;
+  request.set_query(query);
+  request.set_deadline_ms(5000);
+  request.set_page_size(50);
+  absl::Status finished = federation.node(kAsker).ClientFor("bob")->FederatedSearch(
+      request, [&](const v1::FederatedSearchEvent& event) {
+        if (event.has_peer()) asked.live.push_back(event.peer());
+        if (event.has_result()) asked.result = event.result();
+      });
+  EXPECT_TRUE(finished.ok()) << finished;
+  return asked;
+}
+
+const v1::PeerOutcome* OutcomeOf(const v1::FederatedSearchResult& result, const std::string& org) {
+  for (const v1::PeerOutcome& outcome : result.peers()) {
+    if (outcome.org() == org) return &outcome;
+  }
+  return nullptr;
+}
+
+class HostileAnswerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::TestPki& pki = testing::TestPki::Shared();
+    hostile_ = testing::StartFakePeer(kHostile, &answerer_, pki);
+    ASSERT_NE(hostile_.server, nullptr);
+    testing::CertPaths cert = pki.Node(kHostile);
+    auto signer = LessonSigner::Load(cert.cert, cert.key);
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    signer_ = *std::move(signer);
+
+    // The honest NHS node holds one CLEAR lesson and lets the council query it in full.
+    auto created = federation_.Editor(kHonest)->Create(Draft("Radio battery swaps", v1::TLP_CLEAR));
+    ASSERT_TRUE(created.ok()) << created.status();
+    auto stored = federation_.Editor(kHonest)->Get(created->id());
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    genuine_ = *stored;
+    ASSERT_TRUE(genuine_.has_provenance());
+    federation_.AllowQueries(kHonest, kAsker, "export { markings: [TLP_CLEAR] }");
+    // The council asks the hostile node too.
+    v1::Peer hostile;
+    hostile.set_org_id(kHostile);
+    hostile.set_address(hostile_.address);
+    ASSERT_TRUE(federation_.Admin(kAsker)->PutPeer(hostile).ok());
+  }
+
+  Federation federation_{{kAsker, kHonest}};
+  ScriptedAnswerer answerer_;
+  testing::FakePeer hostile_;
+  std::unique_ptr<LessonSigner> signer_;
+  v1::Lesson genuine_;  // the NHS lesson as its origin stored it, signed
+};
+
+TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) {
+  v1::PeerQueryResponse answer;
+  // 1. The NHS lesson, "edited" by the hostile node: a higher version and a new title.
+  v1::Lesson forged = genuine_;
+  forged.set_version(999999);
+  forged.set_title("FORGED by west-police radio battery");
+  *answer.add_lessons() = forged;
+  // 2. The same forgery signed with the hostile node's own (valid) key.
+  v1::Lesson resigned = forged;
+  ASSERT_TRUE(signer_->Sign(&resigned).ok());
+  *answer.add_lessons() = resigned;
+  // 3. Unsigned.
+  v1::Lesson unsigned_lesson = forged;
+  unsigned_lesson.clear_provenance();
+  *answer.add_lessons() = unsigned_lesson;
+  // 4. Its own lesson, genuinely signed, but with none of the query's words.
+  *answer.add_lessons() = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ1", "Estates parking permits",
+                                    v1::TLP_CLEAR);
+  // 5. Its own TLP:RED lesson, which must never leave its origin.
+  *answer.add_lessons() = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ2", "Radio battery secrets",
+                                    v1::TLP_RED);
+  // 6. Its own genuine, matching lesson: the one thing it may add.
+  v1::Lesson own = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ3", "Radio battery log",
+                             v1::TLP_CLEAR);
+  *answer.add_lessons() = own;
+  for (int i = 0; i < answer.lessons_size(); ++i) answer.add_scores(1e300);
+  answer.set_total_hits(1'000'001);
+  v1::Facet* claimed = answer.add_facets();
+  claimed->set_field("sector");
+  v1::FacetValue* health = claimed->add_values();
+  health->set_value("health");
+  health->set_count(5'000'000);
+  answerer_.Set(answer);
+
+  Asked asked = Ask(federation_, "radio battery");
+
+  std::map<std::string, v1::FederatedHit> hits;
+  for (const v1::FederatedHit& hit : asked.result.hits()) hits[hit.hit().lesson_id()] = hit;
+  ASSERT_EQ(hits.size(), 2u);
+  ASSERT_TRUE(hits.contains(genuine_.id()));
+  const v1::FederatedHit& nhs = hits[genuine_.id()];
+  EXPECT_EQ(nhs.hit().title(), "Radio battery swaps");
+  EXPECT_EQ(nhs.hit().version(), genuine_.version());
+  EXPECT_THAT(std::vector<std::string>(nhs.holders().begin(), nhs.holders().end()),
+              ::testing::ElementsAre(kHonest));
+  ASSERT_TRUE(hits.contains(own.id()));
+  EXPECT_EQ(hits[own.id()].hit().title(), "Radio battery log");
+
+  const v1::PeerOutcome* outcome = OutcomeOf(asked.result, kHostile);
+  ASSERT_NE(outcome, nullptr);
+  EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
+  EXPECT_EQ(outcome->rejected(), 5u);
+  std::string reasons;
+  for (const std::string& reason : outcome->rejections()) absl::StrAppend(&reasons, reason, "\n");
+  EXPECT_THAT(reasons, HasSubstr("signature"));
+  EXPECT_THAT(reasons, HasSubstr("/org/west-police, not by the lesson's origin"));
+  EXPECT_THAT(reasons, HasSubstr("does not match the query"));
+  EXPECT_THAT(reasons, HasSubstr("TLP:RED"));
+  // What it claims is bounded by what any node may report.
+  EXPECT_LE(outcome->hits(), 10'000u);
+  EXPECT_LE(asked.result.total_hits(), 10'001u);
+  for (const v1::Facet& facet : asked.result.facets()) {
+    for (const v1::FacetValue& value : facet.values()) EXPECT_LE(value.count(), 10'001u);
+  }
+  // The merged scores are the asker's own, whatever the peer said of its lessons.
+  for (const v1::FederatedHit& hit : asked.result.hits()) EXPECT_LT(hit.hit().score(), 100);
+
+  // The answer streamed as it arrived holds only what verified.
+  bool streamed = false;
+  for (const v1::PeerAnswered& live : asked.live) {
+    if (live.outcome().org() != kHostile) continue;
+    streamed = true;
+    ASSERT_EQ(live.hits_size(), 1);
+    EXPECT_EQ(live.hits(0).lesson_id(), own.id());
+    EXPECT_EQ(live.outcome().rejected(), 5u);
+  }
+  EXPECT_TRUE(streamed);
+
+  // The council's audit log says what was rejected, from whom and why.
+  v1::ListAuditRequest audit_request;
+  audit_request.set_action("federation.rejected");
+  audit_request.set_page_size(50);
+  auto audit = federation_.Admin(kAsker)->ListAudit(audit_request);
+  ASSERT_TRUE(audit.ok()) << audit.status();
+  ASSERT_EQ(audit->events_size(), 5);
+  std::set<std::string> targets;
+  for (const v1::AuditEvent& event : audit->events()) {
+    EXPECT_EQ(event.actor(), absl::StrCat("peer ", kHostile));
+    EXPECT_FALSE(event.detail().empty());
+    targets.insert(event.target());
+  }
+  EXPECT_TRUE(targets.contains(genuine_.id()));
+}
+
+// A relay may hold a genuine but redacted view of a lesson (its origin signed the view it sent
+// the relay). For the same version, the origin's own answer is what the asker shows.
+TEST_F(HostileAnswerTest, TheOriginsOwnAnswerWinsOverARelaysForTheSameVersion) {
+  Asked alone = Ask(federation_, "radio battery");  // the hostile node answers nothing yet
+  ASSERT_EQ(alone.result.hits_size(), 1);
+
+  // The NHS node lets the hostile node query it with the evidence and summary redacted: what it
+  // sends back is a view signed by the NHS node, so it verifies.
+  v1::Peer asker = federation_.Known(kHonest, kHostile);
+  asker.set_may_query(true);
+  ASSERT_TRUE(federation_.Admin(kHonest)->PutPeer(asker).ok());
+  ASSERT_TRUE(federation_.Admin(kHonest)
+                  ->SetPolicyText(kHostile, "export { markings: [TLP_CLEAR] "
+                                            "redact_fields: [\"evidence\", \"summary\"] }")
+                  .ok());
+  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kHostile);
+  auto channel = server::NewPeerChannel(federation_.node(kHonest).address(),
+                                        server::MakePeerChannelCredentials(tls),
+                                        grpc::ChannelArguments());
+  auto stub = v1::FederationService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::PeerQueryRequest request;
+  request.set_query("radio battery");
+  v1::PeerQueryResponse redacted;
+  grpc::Status status = stub->Query(&context, request, &redacted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(redacted.lessons_size(), 1);
+  ASSERT_EQ(redacted.lessons(0).summary(), "[redacted]");
+  ASSERT_EQ(redacted.lessons(0).version(), genuine_.version());
+  answerer_.Set(redacted);
+
+  Asked asked = Ask(federation_, "radio battery");
+  ASSERT_EQ(asked.result.hits_size(), 1);
+  const v1::FederatedHit& hit = asked.result.hits(0);
+  EXPECT_EQ(hit.hit().lesson_id(), genuine_.id());
+  EXPECT_THAT(std::vector<std::string>(hit.holders().begin(), hit.holders().end()),
+              ::testing::UnorderedElementsAre(kHonest, kHostile));
+  // Shown and scored from the origin's full text, not the relay's redacted view.
+  EXPECT_THAT(hit.hit().snippet(), ::testing::Not(HasSubstr("[redacted]")));
+  EXPECT_DOUBLE_EQ(hit.hit().score(), alone.result.hits(0).hit().score());
+  const v1::PeerOutcome* outcome = OutcomeOf(asked.result, kHostile);
+  ASSERT_NE(outcome, nullptr);
+  EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
+  EXPECT_EQ(outcome->rejected(), 0u) << "a view its origin signed verifies";
+}
+
+}  // namespace
+}  // namespace cairn
