@@ -17,6 +17,7 @@
 #include "node/search/analyzer.h"
 #include "node/search/lesson_match.h"
 #include "node/search/lesson_text.h"
+#include "node/search/posting.h"
 #include "node/policy/sharing.h"
 #include "node/search/query.h"
 #include "node/storage/doc_block.h"
@@ -34,9 +35,6 @@ constexpr size_t kDefaultPageSize = 10;
 constexpr size_t kFacetValues = 10;
 constexpr size_t kMaxCheckProblems = 20;
 constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
-// A peer's answer examines at most this many of its best matches for views it may see.
-constexpr size_t kMaxAnswerCandidates = 1000;
-enum : uint8_t { kUnknown = 0, kVisible = 1, kHidden = 2 };
 
 // Sets `key` (reused, to spare allocations) to the key of `term`'s block holding `doc`.
 void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
@@ -47,69 +45,6 @@ void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
 }
 
 std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
-
-// The payload of a posting: the term's count in each field, then each field's positions as
-// deltas.
-std::string EncodePosting(const Occurrences& occurrences) {
-  std::string payload;
-  for (const auto& positions : occurrences) PutVarint(positions.size(), &payload);
-  for (const auto& positions : occurrences) {
-    uint32_t last = 0;
-    for (uint32_t position : positions) {
-      PutVarint(position - last, &payload);
-      last = position;
-    }
-  }
-  return payload;
-}
-
-bool DecodeCounts(absl::string_view* payload, std::array<uint32_t, kFields>* counts) {
-  for (uint32_t& count : *counts) {
-    uint64_t value = 0;
-    if (!GetVarint(payload, &value) || value > UINT32_MAX) return false;
-    count = static_cast<uint32_t>(value);
-  }
-  return true;
-}
-
-bool DecodePositions(absl::string_view payload, Occurrences* occurrences) {
-  std::array<uint32_t, kFields> counts;
-  if (!DecodeCounts(&payload, &counts)) return false;
-  for (int field = 0; field < kFields; ++field) {
-    (*occurrences)[field].clear();
-    uint64_t position = 0;
-    for (uint32_t i = 0; i < counts[field]; ++i) {
-      uint64_t delta = 0;
-      if (!GetVarint(&payload, &delta)) return false;
-      position += delta;
-      (*occurrences)[field].push_back(static_cast<uint32_t>(position));
-    }
-  }
-  return true;
-}
-
-// Whether `lesson` holds, for every clause of `query` that is not an exclusion, all the terms of
-// one of its alternatives (phrases are taken as their words).
-bool HoldsQueryWords(const Query& query, const v1::Lesson& lesson, Analyzer* analyzer) {
-  std::array<uint32_t, kFields> words;
-  absl::flat_hash_set<std::string> held;
-  for (auto& [term, occurrences] : AnalyzeLesson(lesson, analyzer, &words)) {
-    held.insert(std::move(term));
-  }
-  for (const Clause& clause : query.clauses) {
-    if (clause.excluded) continue;
-    bool any_terms = false, satisfied = false;
-    for (const TextTerm& alternative : clause.alternatives) {
-      std::vector<Token> tokens = analyzer->Analyze(alternative.text);
-      any_terms |= !tokens.empty();
-      satisfied |= !tokens.empty() && std::all_of(tokens.begin(), tokens.end(), [&](const Token& token) {
-        return held.contains(token.term);
-      });
-    }
-    if (any_terms && !satisfied) return false;
-  }
-  return true;
-}
 
 // FNV-1a: a fingerprint of the query that is the same in every process, for page tokens.
 uint64_t Fingerprint(absl::string_view text) {
@@ -147,6 +82,12 @@ struct SearchIndex::Postings {
   std::vector<uint32_t> payload_ends;  // where each ends in payload_bytes
   std::vector<size_t> kept_payloads;
 
+  // The payload of the i-th posting as read (before Admit).
+  absl::string_view read_payload(size_t i) const {
+    uint32_t begin = i == 0 ? 0 : payload_ends[i - 1];
+    return absl::string_view(payload_bytes).substr(begin, payload_ends[i] - begin);
+  }
+  // The payload of the i-th posting kept by Admit.
   absl::string_view payload(size_t i) const {
     size_t read = kept_payloads[i];
     uint32_t begin = read == 0 ? 0 : payload_ends[read - 1];
@@ -355,15 +296,7 @@ void SearchIndex::AddToTable(std::unique_ptr<Doc> doc) {
 }
 
 void SearchIndex::Forget(uint32_t doc) {
-  absl::MutexLock lock(&visibility_mu_);
-  for (auto& [peer, visibility] : visibility_) {
-    if (doc >= visibility.state.size()) continue;
-    if (visibility.state[doc] == kVisible) {
-      --visibility.visible;
-      for (int field = 0; field < kFields; ++field) visibility.words[field] -= field_words_[doc][field];
-    }
-    visibility.state[doc] = kUnknown;
-  }
+  views_.ForEach([&](PeerView& view) { view.Forget(doc, field_words_[doc]); });
 }
 
 void SearchIndex::RemoveFromTable(const std::string& id) {
@@ -378,10 +311,7 @@ void SearchIndex::RemoveFromTable(const std::string& id) {
 
 void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
-  {
-    absl::MutexLock visibility_lock(&visibility_mu_);
-    visibility_.clear();
-  }
+  views_.Clear();
   docs_.clear();
   field_words_.clear();
   doc_numbers_.clear();
@@ -425,7 +355,7 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
   return postings;
 }
 
-void SearchIndex::Admit(Postings* postings) const {
+void SearchIndex::Admit(Postings* postings, const Corpus& corpus) const {
   if (postings->admitted) return;
   postings->admitted = true;
   // Postings of a document the table does not know yet (written a moment ago) wait.
@@ -440,30 +370,36 @@ void SearchIndex::Admit(Postings* postings) const {
   }
   postings->docs.resize(kept);
   postings->counts.resize(kept);
-  postings->idf = Idf(static_cast<double>(live_docs_), static_cast<double>(kept));
+  postings->idf = Idf(corpus.stats.documents, static_cast<double>(kept));
 }
 
-double SearchIndex::Score(const Postings& postings, size_t i) const {
-  return Bm25f(postings.idf, postings.counts[i], field_words_[postings.docs[i]],
-               CorpusStats{static_cast<double>(live_docs_), total_words_});
+double SearchIndex::Score(const Postings& postings, size_t i, const Corpus& corpus) const {
+  uint32_t doc = postings.docs[i];
+  const std::array<uint32_t, kFields>& words =
+      corpus.view == nullptr ? field_words_[doc] : corpus.view->WordsOf(doc, field_words_[doc]);
+  return Bm25f(postings.idf, postings.counts[i], words, corpus.stats);
+}
+
+SearchIndex::Corpus SearchIndex::Stored() const {
+  return Corpus{CorpusStats{static_cast<double>(live_docs_), total_words_}, nullptr};
 }
 
 absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
     const std::vector<std::string>& terms, const std::vector<uint32_t>& offsets,
-    bool needs_positions, std::map<std::string, Postings>* cache) const {
+    bool needs_positions, std::map<std::string, Postings>* cache, const Corpus& corpus) const {
   std::vector<const Postings*> lists;
   for (const std::string& term : terms) {
     // Cached by term and by whether positions were read.
     std::string key = absl::StrCat(needs_positions ? "p" : "c", term);
     auto it = cache->find(key);
     if (it == cache->end()) return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
-    Admit(&it->second);
+    Admit(&it->second, corpus);
     lists.push_back(&it->second);
   }
   Matches matches;
   if (lists.size() == 1 && !needs_positions) {
     matches.docs = lists[0]->docs;
-    for (size_t i = 0; i < lists[0]->docs.size(); ++i) matches.scores.push_back(Score(*lists[0], i));
+    for (size_t i = 0; i < lists[0]->docs.size(); ++i) matches.scores.push_back(Score(*lists[0], i, corpus));
     return matches;
   }
   // A phrase: every term in one field, at the same distances as in the query.
@@ -501,7 +437,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
     }
     if (!found) continue;
     double score = 0;
-    for (size_t j = 0; j < lists.size(); ++j) score += Score(*lists[j], at[j]);
+    for (size_t j = 0; j < lists.size(); ++j) score += Score(*lists[j], at[j], corpus);
     matches.docs.push_back(doc);
     matches.scores.push_back(score);
   }
@@ -535,7 +471,7 @@ absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
   return cache;
 }
 
-absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
+absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache, const Corpus& corpus,
                                    Evaluation* out) const {
   Analyzer& analyzer = Analyzer::ForThisThread();
   std::optional<Matches> required;
@@ -555,7 +491,8 @@ absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
         terms.push_back(std::move(token.term));
         offsets.push_back(token.position);
       }
-      CAIRN_ASSIGN_OR_RETURN(Matches matches, MatchText(terms, offsets, terms.size() > 1, cache));
+      CAIRN_ASSIGN_OR_RETURN(Matches matches,
+                             MatchText(terms, offsets, terms.size() > 1, cache, corpus));
       Matches united;
       Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
       any = std::move(united);
@@ -573,7 +510,7 @@ absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache,
     }
   }
   for (auto& [key, postings] : *cache) {
-    Admit(&postings);
+    Admit(&postings, corpus);
     out->term_docs[key.substr(1)] = std::move(postings.docs);
   }
   if (!required && text_asked && !HasFilters(query.filters)) {
@@ -667,7 +604,7 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, Stored(), &evaluation));
     if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
     std::vector<size_t> order = evaluation.BestFirst(offset + page_size);
     for (size_t i = offset; i < order.size(); ++i) {
@@ -692,42 +629,49 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   return response;
 }
 
-absl::StatusOr<SearchIndex::Visibility*> SearchIndex::VisibilityFor(
-    const Audience& audience) const {
-  Visibility& visibility = visibility_[audience.peer.org_id()];
-  uint64_t policy_version = audience.policy ? audience.policy->version() : 0;
-  if (visibility.peer_version != audience.peer.version() ||
-      visibility.policy_version != policy_version) {
-    visibility = Visibility();
-    visibility.peer_version = audience.peer.version();
-    visibility.policy_version = policy_version;
+namespace {
+
+absl::StatusOr<size_t> MaxResults(const v1::PeerQueryRequest& request) {
+  size_t max_results = request.has_max_results() ? request.max_results() : kDefaultPageSize;
+  if (max_results == 0 || max_results > SearchIndex::kMaxPageSize) {
+    return absl::InvalidArgumentError(absl::StrCat("max_results: must be 1 to ",
+                                                   SearchIndex::kMaxPageSize, ", not ", max_results));
   }
-  visibility.state.resize(docs_.size(), kUnknown);
-  const v1::PeerPolicy* policy = audience.policy ? &*audience.policy : nullptr;
-  for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
-    if (docs_[doc] == nullptr || visibility.state[doc] != kUnknown) continue;
-    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(docs_[doc]->id);
-    if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago; unknown till then
-    if (!lesson.ok()) return lesson.status();
-    bool visible = DecideSharing(*lesson, audience.holder_org, audience.peer, policy,
-                                 SharingChannel::kQuery)
-                       .allowed();
-    visibility.state[doc] = visible ? kVisible : kHidden;
-    if (!visible) continue;
-    ++visibility.visible;
-    for (int field = 0; field < kFields; ++field) visibility.words[field] += field_words_[doc][field];
-  }
-  return &visibility;
+  return max_results;
 }
+
+}  // namespace
 
 absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(
     const v1::PeerQueryRequest& request, QueryStatistics* statistics) const {
-  return AnswerFor(request, nullptr, statistics);
-}
-
-absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryRequest& request,
-                                                          const Audience& audience) const {
-  return AnswerFor(request, &audience, nullptr);
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+  v1::PeerQueryResponse response;
+  std::vector<std::pair<std::string, double>> best;  // (lesson id, score), best first
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    const Corpus corpus = Stored();
+    Evaluation evaluation;
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, corpus, &evaluation));
+    statistics->corpus = corpus.stats;
+    for (const auto& [term, docs] : evaluation.term_docs) {
+      statistics->containing[term] = static_cast<double>(docs.size());
+    }
+    response.set_total_hits(evaluation.docs.size());
+    AddFacets(evaluation.docs, response.mutable_facets());
+    for (size_t i : evaluation.BestFirst(max_results)) {
+      best.emplace_back(docs_[evaluation.docs[i]]->id, evaluation.scores[i]);
+    }
+  }
+  for (const auto& [id, score] : best) {
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
+    if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
+    CAIRN_RETURN_IF_ERROR(lesson.status());
+    *response.add_lessons() = *std::move(lesson);
+    response.add_scores(score);
+  }
+  return response;
 }
 
 HeldVersions SearchIndex::VersionsHeld(const std::vector<std::string>& ids) const {
@@ -740,97 +684,124 @@ HeldVersions SearchIndex::VersionsHeld(const std::vector<std::string>& ids) cons
   return held;
 }
 
-absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerFor(const v1::PeerQueryRequest& request,
-                                                             const Audience* audience,
-                                                             QueryStatistics* statistics) const {
-  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
-  size_t max_results = request.has_max_results() ? request.max_results() : kDefaultPageSize;
-  if (max_results == 0 || max_results > kMaxPageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_results: must be 1 to ", kMaxPageSize, ", not ", max_results));
-  }
-  v1::PeerQueryResponse response;
-  Evaluation evaluation;
-  struct Candidate {
-    uint32_t doc;
-    std::string id;
-    double score;
-  };
-  std::vector<Candidate> candidates;  // best first
-  const bool alters = audience != nullptr && audience->policy &&
-                      (!audience->policy->export_().redact_fields().empty() ||
-                       audience->policy->export_().scrub_personal_data());
-  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+absl::Status SearchIndex::DecideUndecided(const Audience& audience, PeerView* view) const {
+  absl::MutexLock deciding(&view->deciding);
+  std::vector<Undecided> undecided;
+  uint64_t epoch = 0;
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, &evaluation));
-    std::function<bool(uint32_t)> visible = [](uint32_t) { return true; };
-    absl::MutexLock visibility_lock(&visibility_mu_);
-    if (audience != nullptr) {
-      CAIRN_ASSIGN_OR_RETURN(Visibility * seen, VisibilityFor(*audience));
-      visible = [seen](uint32_t doc) { return seen->state[doc] == kVisible; };
+    absl::MutexLock view_lock(&view->mu);
+    view->MatchVersions(audience.peer.version(), audience.policy ? audience.policy->version() : 0);
+    view->Resize(docs_.size());
+    epoch = view->epoch;
+    for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
+      if (docs_[doc] == nullptr || view->seen[doc] != Seen::kUnknown) continue;
+      undecided.push_back({doc, view->generation[doc], docs_[doc]->id, field_words_[doc]});
     }
-    if (statistics != nullptr) {
-      statistics->corpus = CorpusStats{static_cast<double>(live_docs_), total_words_};
-      for (const auto& [term, docs] : evaluation.term_docs) {
-        statistics->containing[term] = static_cast<double>(docs.size());
+  }
+  if (undecided.empty()) return absl::OkStatus();
+  return DecideView(audience, *store_, undecided, epoch, view);
+}
+
+void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
+  // The documents whose views were altered, in number order, so each list stays sorted.
+  std::vector<std::pair<uint32_t, const AlteredText*>> altered;
+  altered.reserve(view.altered.size());
+  for (const auto& [doc, text] : view.altered) altered.emplace_back(doc, text.get());
+  std::sort(altered.begin(), altered.end());
+  for (auto& [key, stored] : *cache) {
+    const bool positions = key[0] == 'p';
+    const absl::string_view term = absl::string_view(key).substr(1);
+    Postings seen;
+    auto add = [&](uint32_t doc, const std::array<uint32_t, kFields>& counts,
+                   absl::string_view payload) {
+      seen.docs.push_back(doc);
+      seen.counts.push_back(counts);
+      if (!positions) return;
+      seen.payload_bytes.append(payload.data(), payload.size());
+      seen.payload_ends.push_back(static_cast<uint32_t>(seen.payload_bytes.size()));
+    };
+    size_t next_altered = 0;
+    auto add_altered_below = [&](uint64_t limit) {
+      for (; next_altered < altered.size() && altered[next_altered].first < limit; ++next_altered) {
+        const std::string* payload = altered[next_altered].second->Find(term);
+        std::array<uint32_t, kFields> counts;
+        absl::string_view rest = payload == nullptr ? "" : *payload;
+        if (payload != nullptr && DecodeCounts(&rest, &counts)) {
+          add(altered[next_altered].first, counts, *payload);
+        }
       }
+    };
+    for (size_t i = 0; i < stored.docs.size(); ++i) {
+      const uint32_t doc = stored.docs[i];
+      add_altered_below(doc);
+      if (doc >= view.seen.size() || view.seen[doc] != Seen::kAsStored) continue;
+      add(doc, stored.counts[i], positions ? stored.read_payload(i) : absl::string_view());
     }
-    // Only what the audience may see from here on.
-    Evaluation shown;
+    add_altered_below(UINT64_MAX);
+    stored = std::move(seen);
+  }
+}
+
+absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryRequest& request,
+                                                          const Audience& audience) const {
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
+  PeerView* view = views_.For(audience.peer.org_id());
+  const uint64_t policy_version = audience.policy ? audience.policy->version() : 0;
+  v1::PeerQueryResponse response;
+  std::vector<std::pair<std::string, double>> best;  // (lesson id, score), best first
+  // Another query from the same peer under a newer record or policy may reset the view between
+  // deciding and evaluating: decide again.
+  for (int attempt = 0;; ++attempt) {
+    CAIRN_RETURN_IF_ERROR(DecideUndecided(audience, view));
+    CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+    absl::ReaderMutexLock lock(&mu_);
+    absl::MutexLock view_lock(&view->mu);
+    if (view->peer_version != audience.peer.version() || view->policy_version != policy_version) {
+      if (attempt < 3) continue;
+      return absl::UnavailableError(absl::StrCat("the record or policy of peer ",
+                                                 audience.peer.org_id(),
+                                                 " changed during the query; ask again"));
+    }
+    SeeThrough(*view, &postings);
+    const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};
+    Evaluation evaluation;
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, corpus, &evaluation));
+    Evaluation shown;  // a query of filters alone matched every document: keep the visible
     for (size_t i = 0; i < evaluation.docs.size(); ++i) {
-      if (!visible(evaluation.docs[i])) continue;
-      shown.docs.push_back(evaluation.docs[i]);
+      const uint32_t doc = evaluation.docs[i];
+      if (doc >= view->seen.size() ||
+          (view->seen[doc] != Seen::kAsStored && view->seen[doc] != Seen::kAltered)) {
+        continue;
+      }
+      shown.docs.push_back(doc);
       shown.scores.push_back(evaluation.scores[i]);
     }
-    for (size_t i : shown.BestFirst(kMaxAnswerCandidates)) {
-      candidates.push_back({shown.docs[i], docs_[shown.docs[i]]->id, shown.scores[i]});
+    response.set_total_hits(shown.docs.size());
+    AddFacets(shown.docs, response.mutable_facets());
+    for (size_t i : shown.BestFirst(max_results)) {
+      best.emplace_back(docs_[shown.docs[i]]->id, shown.scores[i]);
     }
-    if (!alters) {
-      response.set_total_hits(shown.docs.size());
-      AddFacets(shown.docs, response.mutable_facets());
-    }
+    break;
   }
-  // A view the policy altered (redacted, scrubbed) counts only if it still holds the query's
-  // words; so when views may be altered, every candidate is looked at.
-  Analyzer& analyzer = Analyzer::ForThisThread();
-  std::vector<uint32_t> counted;
-  for (const Candidate& candidate : candidates) {
-    bool page_full = static_cast<size_t>(response.lessons_size()) >= max_results;
-    if (page_full && !alters) break;
-    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(candidate.id);
+  const v1::PeerPolicy* policy = audience.policy ? &*audience.policy : nullptr;
+  for (const auto& [id, score] : best) {
+    absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
     if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
     CAIRN_RETURN_IF_ERROR(lesson.status());
-    if (audience == nullptr) {
-      *response.add_lessons() = *std::move(lesson);
-      response.add_scores(candidate.score);
-      continue;
-    }
-    std::optional<v1::Lesson> view =
-        ExportView(*lesson, audience->holder_org, audience->peer,
-                   audience->policy ? &*audience->policy : nullptr, SharingChannel::kQuery);
-    if (!view) continue;  // changed a moment ago
-    if (view->origin_org() == audience->holder_org) {
+    std::optional<v1::Lesson> shown =
+        ExportView(*lesson, audience.holder_org, audience.peer, policy, SharingChannel::kQuery);
+    if (!shown) continue;  // changed a moment ago
+    if (shown->origin_org() == audience.holder_org) {
       // Our own lesson: the view must carry a signature of ours that covers it.
-      CAIRN_RETURN_IF_ERROR(SignIfAltered(*lesson, &*view, *audience->signer));
+      CAIRN_RETURN_IF_ERROR(SignIfAltered(*lesson, &*shown, *audience.signer));
     }
-    if (alters && SearchableText(*view) != SearchableText(*lesson) &&
-        !HoldsQueryWords(query, *view, &analyzer)) {
-      continue;  // it matched only on words the peer may not see
-    }
-    counted.push_back(candidate.doc);
-    if (page_full) continue;
-    *response.add_lessons() = *std::move(view);
-    response.add_scores(candidate.score);
-  }
-  if (alters) {
-    response.set_total_hits(counted.size());
-    absl::ReaderMutexLock lock(&mu_);
-    AddFacets(counted, response.mutable_facets());
+    *response.add_lessons() = *std::move(shown);
+    response.add_scores(score);
   }
   return response;
 }
-
 absl::StatusOr<IndexCheck> SearchIndex::Check() const {
   IndexCheck check;
   auto problem = [&check](std::string text) {

@@ -27,6 +27,7 @@
 #include "node/crypto/provenance.h"
 #include "node/search/federated_merge.h"
 #include "node/search/lesson_text.h"
+#include "node/search/peer_view.h"
 #include "node/search/query.h"
 #include "node/storage/store.h"
 
@@ -58,20 +59,18 @@ class SearchIndex : public LessonIndexer {
   // kMaxResultOffset.
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request) const;
 
-  // Who a federated answer is for: a peer, as this node's policy lets it see our lessons.
-  struct Audience {
-    std::string holder_org;  // this node's organisation
-    v1::Peer peer;
-    std::optional<v1::PeerPolicy> policy;  // none: the peer may see nothing
-    const LessonSigner* signer = nullptr;   // signs views of our own lessons the policy altered
-  };
+  using Audience = search::Audience;
 
-  // The answer to a federated query from `audience`'s view of this node. It holds, counts, facets
-  // and scores only the lessons DecideSharing lets the peer see over the query channel, as their
-  // export views, each signed by its origin (this node signs afresh a view of its own lesson that
-  // the policy altered); a lesson whose view the policy altered is returned and counted only if
-  // the view itself still holds the query's words (of the best 1,000 matches).
-  // INVALID_ARGUMENT for a malformed query or a max_results over kMaxPageSize.
+  // The answer to a federated query from `audience`'s view of this node: evaluated, counted,
+  // faceted and scored over exactly the export views of the lessons DecideSharing lets the peer
+  // see over the query channel (BM25F by the statistics of those views), as a node holding only
+  // those views would answer. So a word found only in text the peer may not see (a lesson
+  // hidden from it, a redacted field, scrubbed personal data) gives the answer a word found
+  // nowhere gives. Lessons are returned as their export views, each signed by its origin (this
+  // node signs afresh a view of its own lesson that the policy altered). Which lessons the peer
+  // may see is decided as queries need it, off the index's lock, and remembered until a lesson,
+  // the peer or its policy changes. INVALID_ARGUMENT for a malformed query or a max_results over
+  // kMaxPageSize.
   absl::StatusOr<v1::PeerQueryResponse> Answer(const v1::PeerQueryRequest& request,
                                                const Audience& audience) const;
 
@@ -113,19 +112,30 @@ class SearchIndex : public LessonIndexer {
     std::vector<size_t> BestFirst(size_t count) const;
   };
 
-  explicit SearchIndex(Store* store);
-  absl::Status Load();
-  absl::StatusOr<v1::PeerQueryResponse> AnswerFor(const v1::PeerQueryRequest& request,
-                                                  const Audience* audience,
-                                                  QueryStatistics* statistics) const;
   // Postings by "c" or "p" (with positions, for phrases) and the term; pointers into it stay
   // valid as it grows.
   using PostingsCache = std::map<std::string, Postings>;
+
+  explicit SearchIndex(Store* store);
+  absl::Status Load();
+  // The collection a query is scored against: the index as stored, or one peer's view of it.
+  struct Corpus {
+    CorpusStats stats;
+    const PeerView* view = nullptr;  // for the lengths of altered views; null: as stored
+  };
+  Corpus Stored() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Brings `view` up to date for `audience`: every document it has not decided yet, decided.
+  absl::Status DecideUndecided(const Audience& audience, PeerView* view) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Makes `cache` hold the postings as `view` sees them: only visible documents, and for those
+  // whose export view was altered, the view's own postings.
+  void SeeThrough(const PeerView& view, PostingsCache* cache) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_) ABSL_EXCLUSIVE_LOCKS_REQUIRED(view.mu);
   // Every postings list `query` needs, read without the lock. INVALID_ARGUMENT when the query
   // has over 64 terms once analysed.
   absl::StatusOr<PostingsCache> ReadQueryPostings(const Query& query) const;
-  absl::Status Evaluate(const Query& query, PostingsCache* postings, Evaluation* out) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::Status Evaluate(const Query& query, PostingsCache* postings, const Corpus& corpus,
+                        Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Facet counts over `docs`, added to `facets`.
   void AddFacets(const std::vector<uint32_t>& docs,
                  google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
@@ -133,35 +143,24 @@ class SearchIndex : public LessonIndexer {
   // The postings of `term` as stored (with their positions, for phrases, only when asked).
   absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const;
   // Drops postings of documents the table does not know yet, and sets the idf; once.
-  void Admit(Postings* postings) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void Admit(Postings* postings, const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The documents matching a word or phrase (its analysed terms), scored.
   absl::StatusOr<Matches> MatchText(const std::vector<std::string>& terms,
                                     const std::vector<uint32_t>& offsets, bool needs_positions,
-                                    PostingsCache* cache) const
+                                    PostingsCache* cache, const Corpus& corpus) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  double Score(const Postings& postings, size_t i) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  double Score(const Postings& postings, size_t i, const Corpus& corpus) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The in-memory table: add a record (replacing none), or drop a lesson's.
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Which lessons one peer may see, by document number, worked out as queries need it and
-  // forgotten for a document when it changes, or for all when the peer or its policy does.
-  struct Visibility {
-    uint64_t peer_version = 0;
-    uint64_t policy_version = 0;
-    std::vector<uint8_t> state;  // kUnknown, kVisible or kHidden
-    uint64_t visible = 0;
-    std::array<double, kFields> words = {0, 0, 0};  // summed over the visible documents
-  };
-  // `audience`'s visibility, every document decided.
-  absl::StatusOr<Visibility*> VisibilityFor(const Audience& audience) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_) ABSL_EXCLUSIVE_LOCKS_REQUIRED(visibility_mu_);
+  // A lesson changed: every peer's view decides it again.
   void Forget(uint32_t doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store* const store_;
   mutable absl::Mutex mu_;
-  mutable absl::Mutex visibility_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  mutable absl::flat_hash_map<std::string, Visibility> visibility_ ABSL_GUARDED_BY(visibility_mu_);
+  mutable PeerViews views_;  // each view's lock is taken after mu_
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
   // Words in each field, by document number: what ranking reads for every posting, kept dense.
   std::vector<std::array<uint32_t, kFields>> field_words_ ABSL_GUARDED_BY(mu_);

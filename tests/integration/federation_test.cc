@@ -286,8 +286,8 @@ TEST(FederationTest, NoAnswerHoldsWhatThePolicyHides) {
   }
 }
 
-// Lessons spread over several nodes rank as they do when all sit on one: each node's statistics
-// add up to the one node's.
+// Lessons spread over several nodes rank as they do when all sit on one: the asking node scores
+// every lesson it is given with one set of statistics, wherever the lesson came from.
 TEST(FederationTest, LessonsSpreadOverNodesRankAsOnOneNode) {
   const std::vector<std::string> titles = {
       "battery", "battery battery charger", "radio battery", "radio", "radio handset battery life",

@@ -1,10 +1,13 @@
-// Hostile answers to federated search: a fake node holding a real node certificate of the
+// Hostile peers in federated search. A fake node holding a real node certificate of the
 // federation answers the council's queries with forged, re-signed, replayed, forbidden and
-// off-query lessons and inflated numbers. The asking node must show, merge and count only what
+// off-query lessons and inflated numbers: the asking node must show, merge and count only what
 // each lesson's origin signed, prefer the origin's own answer, and bound what the peer claims.
+// And a hostile asker probes for words hidden from it: its answers must not tell them apart
+// from words found nowhere.
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/federation.grpc.pb.h"
 #include "client/admin_client.h"
@@ -268,6 +271,62 @@ TEST_F(HostileAnswerTest, TheOriginsOwnAnswerWinsOverARelaysForTheSameVersion) {
   ASSERT_NE(outcome, nullptr);
   EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
   EXPECT_EQ(outcome->rejected(), 0u) << "a view its origin signed verifies";
+}
+
+// The attack as the issue found it: the council redacts evidence and scrubs personal data for the
+// police, who query for words found only there. Every answer must be the one a word found nowhere
+// gets, byte for byte (but for signatures, which ECDSA makes afresh each time).
+TEST(HostileAskerTest, WordsOnlyInHiddenTextAreAnsweredAsWordsFoundNowhere) {
+  Federation federation({kAsker});
+  auto editor = federation.Editor(kAsker);
+  for (const char* title : {"Radio battery swaps", "Radio handset care", "Tablet charging"}) {
+    v1::Lesson draft = Draft(title, v1::TLP_GREEN);
+    draft.set_evidence("Zebracorn quirkium radio faults, reported by jane.doe@leeds.example.gov.uk");
+    draft.set_lesson("Ask jane.doe@leeds.example.gov.uk about radio spares");
+    ASSERT_TRUE(editor->Create(draft).ok());
+  }
+  ASSERT_TRUE(editor->Create(Draft("Radio mast survey", v1::TLP_GREEN)).ok());
+  v1::Peer police;
+  police.set_org_id(kHostile);
+  police.set_may_query(true);
+  ASSERT_TRUE(federation.Admin(kAsker)->PutPeer(police).ok());
+  ASSERT_TRUE(federation.Admin(kAsker)
+                  ->SetPolicyText(kHostile, "export { markings: [TLP_GREEN] redact_fields: "
+                                            "[\"evidence\"] scrub_personal_data: true }")
+                  .ok());
+
+  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kHostile);
+  auto stub = v1::FederationService::NewStub(server::NewPeerChannel(
+      federation.node(kAsker).address(), server::MakePeerChannelCredentials(tls),
+      grpc::ChannelArguments()));
+  auto ask = [&](const std::string& query) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::PeerQueryRequest request;
+    request.set_query(query);
+    request.set_max_results(10);
+    v1::PeerQueryResponse response;
+    grpc::Status status = stub->Query(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << query << ": " << status.error_message();
+    for (v1::Lesson& lesson : *response.mutable_lessons()) {
+      lesson.mutable_provenance()->clear_signature();
+    }
+    return response;
+  };
+  for (const char* shape : {"%s", "radio %s", "radio OR %s", "radio -%s", "\"radio %s\"",
+                            "%s OR handset", "tablet OR radio OR %s"}) {
+    v1::PeerQueryResponse nowhere = ask(absl::StrReplaceAll(shape, {{"%s", "nowherex"}}));
+    for (const char* hidden : {"zebracorn", "quirkium", "jane", "doe", "leeds"}) {
+      v1::PeerQueryResponse answer = ask(absl::StrReplaceAll(shape, {{"%s", hidden}}));
+      EXPECT_EQ(answer.SerializeAsString(), nowhere.SerializeAsString())
+          << absl::StrReplaceAll(shape, {{"%s", hidden}}) << ":\n" << answer.ShortDebugString()
+          << "\nnowhere:\n" << nowhere.ShortDebugString();
+    }
+  }
+  // The police still find what they may see.
+  v1::PeerQueryResponse radio = ask("radio");
+  EXPECT_EQ(radio.total_hits(), 4u);
+  EXPECT_EQ(radio.lessons_size(), 4);
 }
 
 }  // namespace
