@@ -47,11 +47,15 @@ void CairndProcess::WriteConfig(const v1::NodeConfig& config) const {
 CairndProcess::~CairndProcess() { Kill(); }
 
 void CairndProcess::ListenOn(const std::string& address) {
+  EditConfig([&](v1::NodeConfig* config) { config->set_listen_address(address); });
+}
+
+void CairndProcess::EditConfig(const std::function<void(v1::NodeConfig*)>& edit) {
   v1::NodeConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(ReadFileToString(config_path()), &config)) {
     throw std::runtime_error("cannot read back " + config_path());
   }
-  config.set_listen_address(address);
+  edit(&config);
   WriteConfig(config);
 }
 

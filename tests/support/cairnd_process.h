@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -38,6 +39,8 @@ class CairndProcess {
   absl::Status Start();
   // The address the next Start listens on, instead of a port the OS chooses.
   void ListenOn(const std::string& address);
+  // Changes the config the next Start reads, e.g. to try one cairnd must refuse.
+  void EditConfig(const std::function<void(v1::NodeConfig*)>& edit);
   // SIGKILL, as a crash would: no shutdown code runs.
   void Kill();
   // SIGTERM and wait; INTERNAL unless it exits 0.
