@@ -7,6 +7,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "node/common/status_macros.h"
 #include "node/identity/principal.h"
 
@@ -54,6 +55,19 @@ absl::Status CheckList(absl::string_view field, const google::protobuf::Repeated
     CAIRN_RETURN_IF_ERROR(CheckText(name, items[i], item_cap));
   }
   return absl::OkStatus();
+}
+
+// The encoded size of the lesson without its provenance: the origin's node adds that after
+// validating, so a copy that arrives signed is measured as its origin measured it.
+size_t ContentBytes(const v1::Lesson& lesson) {
+  using google::protobuf::internal::WireFormatLite;
+  size_t size = lesson.ByteSizeLong();
+  if (lesson.has_provenance()) {
+    size -= WireFormatLite::TagSize(v1::Lesson::kProvenanceFieldNumber,
+                                    WireFormatLite::TYPE_MESSAGE) +
+            WireFormatLite::LengthDelimitedSize(lesson.provenance().ByteSizeLong());
+  }
+  return size;
 }
 
 std::string FieldPath(absl::string_view path, const FieldDescriptor* field, int index) {
@@ -205,7 +219,7 @@ absl::Status ValidateLessonContent(const v1::Lesson& lesson) {
     return absl::InvalidArgumentError(
         "lesson.status: RETRACTED is set only by retracting the lesson");
   }
-  size_t encoded = lesson.ByteSizeLong();
+  size_t encoded = ContentBytes(lesson);
   if (encoded > LessonLimits::kLessonBytes) {
     return TooLong("lesson", encoded, LessonLimits::kLessonBytes);
   }

@@ -39,9 +39,11 @@ absl::Status CheckUnknownFields(const google::protobuf::Message& message, absl::
 // no fields this node does not know. Field paths in messages start at `path`, e.g. "lesson.title".
 absl::Status ValidateWellFormed(const google::protobuf::Message& message, absl::string_view path);
 
-// Checks the content and handling fields of a lesson a local user submits: well-formed, a
-// non-empty title, every size cap, a marking chosen, tokens where tokens are expected. It does
-// not look at identity fields; the catalog owns those.
+// Checks the content and handling fields of a lesson: well-formed, a non-empty title, every size
+// cap (the whole lesson measured without its provenance), a marking chosen, tokens where tokens
+// are expected, and a status other than RETRACTED (only retracting sets it). It does not look at
+// identity fields; the catalog owns those. The same rules hold for what a local user submits and
+// for a peer's lesson a node receives by replication (ReplicaApplier).
 absl::Status ValidateLessonContent(const v1::Lesson& lesson);
 
 }  // namespace cairn

@@ -83,6 +83,22 @@ TEST(ValidateLessonTest, WholeLessonHasACap) {
   ExpectInvalid(lesson, "is over the limit of 262144 bytes");
 }
 
+// The origin validates before it signs, so a signed copy must not fail on its signature's bytes.
+TEST(ValidateLessonTest, WholeLessonCapLeavesOutTheProvenance) {
+  v1::Lesson lesson = Valid();
+  lesson.add_recommendations(std::string(LessonLimits::kTextBytes, 'r'));
+  lesson.add_recommendations(std::string(LessonLimits::kTextBytes, 'r'));
+  lesson.add_recommendations(std::string(LessonLimits::kTextBytes, 'r'));
+  size_t room = LessonLimits::kLessonBytes - lesson.ByteSizeLong();
+  lesson.set_driving_event(std::string(room - 8, 'd'));  // just under the cap
+  ASSERT_TRUE(ValidateLessonContent(lesson).ok());
+  lesson.mutable_provenance()->add_certificate_chain(std::string(2000, 'c'));
+  ASSERT_GT(lesson.ByteSizeLong(), LessonLimits::kLessonBytes);
+  EXPECT_TRUE(ValidateLessonContent(lesson).ok());
+  lesson.set_evidence(std::string(4096, 'e'));
+  ExpectInvalid(lesson, "is over the limit of 262144 bytes");
+}
+
 TEST(ValidateLessonTest, InvalidUtf8NamesTheField) {
   v1::Lesson lesson = Valid();
   lesson.set_summary("bad \xFF byte");
