@@ -107,13 +107,14 @@ absl::StatusOr<v1::PullState> ReplicaApplier::State(absl::string_view source) co
 
 absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
                                    const v1::ImportRules& rules) const {
-  CAIRN_RETURN_IF_ERROR(ValidateWellFormed(lesson, "lesson"));
+  // The origin's users could not have written anything else; nor may a peer send it.
+  CAIRN_RETURN_IF_ERROR(ValidateLessonContent(lesson));
   CAIRN_ASSIGN_OR_RETURN(LessonIdParts id, ParseLessonId("lesson.id", lesson.id()));
   if (id.org_id != lesson.origin_org()) {
     return absl::InvalidArgumentError(absl::StrCat("lesson.id: names ", id.org_id,
                                                    " but the origin is ", lesson.origin_org()));
   }
-  if (lesson.marking() == v1::TLP_RED || lesson.marking() == v1::TLP_UNSPECIFIED) {
+  if (lesson.marking() == v1::TLP_RED) {
     return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
   }
   bool amber = lesson.marking() == v1::TLP_AMBER || lesson.marking() == v1::TLP_AMBER_STRICT;
@@ -164,7 +165,8 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
   check_threads_.Run(count, kParallelCheckThreshold, [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {
       const v1::ReplicatedChange& change = checked.batch_.changes(i);
-      if (!change.has_lesson()) continue;
+      // A RETRACTED lesson is never stored, so there is nothing to check (see Apply).
+      if (!change.has_lesson() || change.lesson().status() == v1::RETRACTED) continue;
       checked.checks_[i] = Check(source, change.lesson(), rules);
       if (checked.checks_[i].ok()) checked.prepared_[i] = store_->PrepareIndexing(change.lesson());
     }
@@ -222,6 +224,20 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
       }
       absl::StatusOr<v1::Lesson> stored = store_->GetLesson(lesson.id());
       if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+      if (lesson.status() == v1::RETRACTED) {  // not checked: CheckBatch left it OK
+        // Senders send a retraction instead (no retracted lesson is shared), and a copy of a
+        // retracted lesson is deleted, not kept: take it as one. Like a retraction it needs no
+        // signature, since it can only withdraw what this source supplied.
+        if (stored.ok()) {
+          CAIRN_RETURN_IF_ERROR(Withdraw(source, lesson.id(), &write, &removed));
+        } else {
+          reject(lesson, absl::StrCat("lesson ", lesson.id(),
+                                      ": arrives RETRACTED, but this node holds no earlier "
+                                      "version of it; a retraction of a lesson never held is "
+                                      "nothing to store"));
+        }
+        continue;
+      }
       uint64_t stored_version = stored.ok() ? stored->version() : 0;
       if (stored.ok() && stored->origin_org() != lesson.origin_org()) {
         reject(lesson, absl::StrCat("lesson ", lesson.id(), ": claims origin ",

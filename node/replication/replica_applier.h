@@ -48,9 +48,9 @@ class ReplicaApplier {
   // from it we finished.
   absl::StatusOr<v1::PullState> State(absl::string_view source) const;
 
-  // A batch from one source whose lessons were checked (signature, origin, marking, import
-  // rules). Checking needs no lock and is most of the work, so a puller checks the next batch
-  // while the previous one is being written.
+  // A batch from one source whose lessons were checked (content, as local writes are; signature,
+  // origin, marking, import rules). Checking needs no lock and is most of the work, so a puller
+  // checks the next batch while the previous one is being written.
   class CheckedBatch {
    public:
     size_t size() const { return batch_.changes_size(); }
@@ -59,7 +59,7 @@ class ReplicaApplier {
     friend class ReplicaApplier;
     std::string source_;
     v1::ReplicationBatch batch_;
-    std::vector<absl::Status> checks_;  // one a change; OK for retractions
+    std::vector<absl::Status> checks_;  // one a change; OK for retractions and RETRACTED lessons
     // Store::PrepareIndexing of each lesson that passed its checks; null for the rest.
     std::vector<std::shared_ptr<const PreparedIndexing>> prepared_;
   };
@@ -72,11 +72,14 @@ class ReplicaApplier {
   // Applies a checked batch and stores its cursor, in one atomic write. A lesson that failed its
   // checks is rejected, counted and audited, and the rest are applied. A copy is replaced only by
   // a higher version. A retraction removes the source as a supplier of the copy, and the copy
-  // itself when no supplier is left. The last batch of a resynchronisation also removes every
-  // copy the source supplied that the resynchronisation did not confirm (copies in the buckets
-  // whose digests matched count as confirmed). A copy whose relay path holds this node is taken
-  // as a withdrawal by the source; when the shortest path to a copy changes, a ROUTE entry tells
-  // our own peers. Batches must be applied in the order the source sent them.
+  // itself when no supplier is left. A lesson that arrives RETRACTED is taken as such a
+  // retraction when this node holds a version of it, and rejected when it holds none: copies of
+  // retracted lessons are deleted, never kept (senders send a retraction instead). The last
+  // batch of a resynchronisation also removes every copy the source supplied that the
+  // resynchronisation did not confirm (copies in the buckets whose digests matched count as
+  // confirmed). A copy whose relay path holds this node is taken as a withdrawal by the source;
+  // when the shortest path to a copy changes, a ROUTE entry tells our own peers. Batches must be
+  // applied in the order the source sent them.
   absl::Status Apply(CheckedBatch checked);
 
   // CheckBatch, then Apply.

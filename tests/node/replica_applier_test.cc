@@ -1,5 +1,8 @@
 #include "node/replication/replica_applier.h"
 
+#include <functional>
+
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
@@ -25,17 +28,39 @@ class ReplicaApplierTest : public ::testing::Test {
                                                 "west-police", &clock_);
   }
 
-  v1::ReplicatedChange Signed(const std::string& ulid, const std::string& title) {
-    v1::ReplicatedChange change;
-    v1::Lesson* lesson = change.mutable_lesson();
+  // A lesson of leeds-council, changed by `change` and then signed by it.
+  v1::ReplicatedChange Signed(const std::string& ulid, const std::string& title,
+                              const std::function<void(v1::Lesson*)>& change = {}) {
+    v1::ReplicatedChange replicated;
+    v1::Lesson* lesson = replicated.mutable_lesson();
     lesson->set_id("leeds-council:" + ulid);
     lesson->set_origin_org("leeds-council");
     lesson->set_version(1);
     lesson->set_title(title);
     lesson->set_marking(v1::TLP_GREEN);
+    if (change) change(lesson);
     EXPECT_TRUE(signer_->Sign(lesson).ok());
-    change.add_path("leeds-council");
-    return change;
+    replicated.add_path("leeds-council");
+    return replicated;
+  }
+
+  // Applies `changes` from leeds-council as one batch at `cursor`.
+  void ApplyFromCouncil(uint64_t cursor, const std::vector<v1::ReplicatedChange>& changes) {
+    v1::ReplicationBatch batch;
+    for (const v1::ReplicatedChange& change : changes) *batch.add_changes() = change;
+    batch.set_cursor(cursor);
+    ASSERT_TRUE(applier_->Apply("leeds-council", batch).ok());
+  }
+
+  bool Holds(const v1::ReplicatedChange& change) {
+    return store_->GetLesson(change.lesson().id()).ok();
+  }
+
+  PullStatus CouncilStatus() {
+    for (const PullStatus& status : applier_->Status()) {
+      if (status.peer == "leeds-council") return status;
+    }
+    return PullStatus();
   }
 
   testing::TempDir dir_;
@@ -78,6 +103,53 @@ TEST_F(ReplicaApplierTest, AResyncSweepsACopyItOfferedButThatFailedItsChecks) {
   ASSERT_TRUE(applier_->Apply("leeds-council", resync).ok());
   EXPECT_TRUE(absl::IsNotFound(store_->GetLesson("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA1").status()));
   EXPECT_EQ(applier_->State("leeds-council")->completed_resync_id(), 42u);
+}
+
+// Regression: a peer's lesson with 201 topics, an invalid community name or an empty title was
+// stored, though the peer's own users could not have written it.
+TEST_F(ReplicaApplierTest, ALessonBreakingALocalWriteRuleIsRejectedAndTheRestApplied) {
+  v1::ReplicatedChange valid = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "Valid");
+  v1::ReplicatedChange topics = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA2", "Topics", [](auto* lesson) {
+    for (int i = 0; i < 201; ++i) lesson->add_topics("topic-" + std::to_string(i));
+  });
+  v1::ReplicatedChange community = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA3", "Community",
+                                          [](auto* lesson) { lesson->add_communities("A B"); });
+  v1::ReplicatedChange untitled = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA4", "");
+  ApplyFromCouncil(1, {valid, topics, community, untitled});
+  EXPECT_TRUE(Holds(valid));
+  EXPECT_FALSE(Holds(topics));
+  EXPECT_FALSE(Holds(community));
+  EXPECT_FALSE(Holds(untitled));
+  EXPECT_EQ(CouncilStatus().lessons_applied, 1u);
+  EXPECT_EQ(CouncilStatus().rejected, 3u);
+  EXPECT_EQ(CouncilStatus().last_rejection,
+            "lesson leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA4: lesson.title: is empty; every lesson "
+            "needs a title");
+}
+
+// Regression: a lesson that arrived RETRACTED, of which this node held no version, was stored.
+TEST_F(ReplicaApplierTest, ARetractedLessonNeverHeldIsNotStored) {
+  v1::ReplicatedChange retracted = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "Gone",
+                                          [](auto* lesson) { lesson->set_status(v1::RETRACTED); });
+  ApplyFromCouncil(1, {retracted});
+  EXPECT_FALSE(Holds(retracted));
+  EXPECT_EQ(CouncilStatus().rejected, 1u);
+  EXPECT_THAT(CouncilStatus().last_rejection, ::testing::HasSubstr("holds no earlier version"));
+}
+
+// A RETRACTED version of a copy we hold withdraws it, as a retraction would: copies of retracted
+// lessons are deleted, not kept as tombstones.
+TEST_F(ReplicaApplierTest, ARetractedVersionOfAHeldCopyWithdrawsIt) {
+  v1::ReplicatedChange held = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "Held");
+  ApplyFromCouncil(1, {held});
+  ASSERT_TRUE(Holds(held));
+  ApplyFromCouncil(2, {Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "Held", [](auto* lesson) {
+    lesson->set_version(2);
+    lesson->set_status(v1::RETRACTED);
+  })});
+  EXPECT_FALSE(Holds(held));
+  EXPECT_EQ(CouncilStatus().retractions_applied, 1u);
+  EXPECT_EQ(CouncilStatus().rejected, 0u);
 }
 
 }  // namespace
