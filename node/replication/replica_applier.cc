@@ -105,14 +105,41 @@ absl::StatusOr<v1::PullState> ReplicaApplier::State(absl::string_view source) co
   return state;
 }
 
+ReplicaApplier::KnownSectors ReplicaApplier::SectorsOfOrigins(
+    const v1::ReplicationBatch& batch) const {
+  KnownSectors sectors;
+  absl::flat_hash_set<std::string> looked_up;
+  for (const v1::ReplicatedChange& change : batch.changes()) {
+    if (!change.has_lesson()) continue;
+    const std::string& origin = change.lesson().origin_org();
+    if (!looked_up.insert(origin).second) continue;
+    absl::StatusOr<v1::Peer> peer = directory_->GetPeer(origin);
+    if (peer.ok() && !peer->sector().empty()) sectors[origin] = peer->sector();
+  }
+  return sectors;
+}
+
 absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
-                                   const v1::ImportRules& rules) const {
+                                   const v1::ImportRules& rules,
+                                   const KnownSectors& sectors) const {
   // The origin's users could not have written anything else; nor may a peer send it.
   CAIRN_RETURN_IF_ERROR(ValidateLessonContent(lesson));
   CAIRN_ASSIGN_OR_RETURN(LessonIdParts id, ParseLessonId("lesson.id", lesson.id()));
   if (id.org_id != lesson.origin_org()) {
     return absl::InvalidArgumentError(absl::StrCat("lesson.id: names ", id.org_id,
                                                    " but the origin is ", lesson.origin_org()));
+  }
+  if (!lesson.origin_sector().empty()) {
+    CAIRN_RETURN_IF_ERROR(ValidateOrgId("lesson.origin_sector", lesson.origin_sector()));
+  }
+  // The signature proves only what the origin claims; where we know the origin, its sector is
+  // what our record of it says (export.sectors rules, here and downstream, rely on it). An origin
+  // we have no record of (a copy relayed from afar) keeps its own signed claim.
+  if (auto known = sectors.find(lesson.origin_org());
+      known != sectors.end() && known->second != lesson.origin_sector()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "lesson.origin_sector: \"", lesson.origin_sector(), "\" is not \"", known->second,
+        "\", the sector this node records for peer ", lesson.origin_org()));
   }
   if (lesson.marking() == v1::TLP_RED) {
     return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
@@ -159,6 +186,7 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
   CheckedBatch checked;
   checked.source_ = std::string(source);
   checked.batch_ = std::move(batch);
+  const KnownSectors sectors = SectorsOfOrigins(checked.batch_);
   const int count = checked.batch_.changes_size();
   checked.checks_.resize(count);
   checked.prepared_.resize(count);
@@ -167,7 +195,7 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
       const v1::ReplicatedChange& change = checked.batch_.changes(i);
       // A RETRACTED lesson is never stored, so there is nothing to check (see Apply).
       if (!change.has_lesson() || change.lesson().status() == v1::RETRACTED) continue;
-      checked.checks_[i] = Check(source, change.lesson(), rules);
+      checked.checks_[i] = Check(source, change.lesson(), rules, sectors);
       if (checked.checks_[i].ok()) checked.prepared_[i] = store_->PrepareIndexing(change.lesson());
     }
   });

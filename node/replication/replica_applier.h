@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -49,8 +50,8 @@ class ReplicaApplier {
   absl::StatusOr<v1::PullState> State(absl::string_view source) const;
 
   // A batch from one source whose lessons were checked (content, as local writes are; signature,
-  // origin, marking, import rules). Checking needs no lock and is most of the work, so a puller
-  // checks the next batch while the previous one is being written.
+  // origin and its sector, marking, import rules). Checking needs no lock and is most of the
+  // work, so a puller checks the next batch while the previous one is being written.
   class CheckedBatch {
    public:
     size_t size() const { return batch_.changes_size(); }
@@ -104,9 +105,12 @@ class ReplicaApplier {
   std::vector<PullStatus> Status() const;
 
  private:
+  // The sector this node's peer record gives each origin in a batch that has one.
+  using KnownSectors = absl::flat_hash_map<std::string, std::string>;
+  KnownSectors SectorsOfOrigins(const v1::ReplicationBatch& batch) const;
   // Why `lesson` from `source` must not be stored, or OK.
   absl::Status Check(absl::string_view source, const v1::Lesson& lesson,
-                     const v1::ImportRules& rules) const;
+                     const v1::ImportRules& rules, const KnownSectors& sectors) const;
   class BatchWrite;
   // Adds to `write` the removal of `source` as a supplier of `lesson_id`, and of the copy when
   // `source` was its last supplier.

@@ -152,5 +152,43 @@ TEST_F(ReplicaApplierTest, ARetractedVersionOfAHeldCopyWithdrawsIt) {
   EXPECT_EQ(CouncilStatus().rejected, 0u);
 }
 
+// Regression: a peer recorded as local-government could store its lessons as health.
+TEST_F(ReplicaApplierTest, AKnownOriginsSectorMustBeTheOneOnItsPeerRecord) {
+  v1::Peer council = *directory_->GetPeer("leeds-council");
+  council.set_sector("local-government");
+  ASSERT_TRUE(directory_->PutPeer("user ada", council).ok());
+  v1::ReplicatedChange truthful = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "True", [](auto* lesson) {
+    lesson->set_origin_sector("local-government");
+  });
+  v1::ReplicatedChange claims_health = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA2", "False", [](auto* lesson) {
+    lesson->set_origin_sector("health");
+  });
+  v1::ReplicatedChange no_sector = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA3", "None");
+  // An origin this node has no record of: its own signed claim stands.
+  testing::CertPaths fire_cert = testing::TestPki::Shared().Node("far-fire");
+  auto fire_signer = *LessonSigner::Load(fire_cert.cert, fire_cert.key);
+  v1::ReplicatedChange from_afar;
+  v1::Lesson* far = from_afar.mutable_lesson();
+  far->set_id("far-fire:01ARZ3NDEKTSV4RRFFQ69G5FA4");
+  far->set_origin_org("far-fire");
+  far->set_origin_sector("fire");
+  far->set_version(1);
+  far->set_title("From afar");
+  far->set_marking(v1::TLP_CLEAR);
+  ASSERT_TRUE(fire_signer->Sign(far).ok());
+  from_afar.add_path("far-fire");
+  from_afar.add_path("leeds-council");
+
+  ApplyFromCouncil(1, {truthful, claims_health, no_sector, from_afar});
+  EXPECT_TRUE(Holds(truthful));
+  EXPECT_FALSE(Holds(claims_health));
+  EXPECT_FALSE(Holds(no_sector));
+  EXPECT_TRUE(Holds(from_afar));
+  EXPECT_EQ(CouncilStatus().rejected, 2u);
+  EXPECT_EQ(CouncilStatus().last_rejection,
+            "lesson leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA3: lesson.origin_sector: \"\" is not "
+            "\"local-government\", the sector this node records for peer leeds-council");
+}
+
 }  // namespace
 }  // namespace cairn
