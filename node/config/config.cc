@@ -4,7 +4,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "node/common/text_proto.h"
@@ -21,6 +24,22 @@ constexpr uint32_t kMaxHeartbeatMs = 30'000;
 absl::Status Require(bool present, absl::string_view field) {
   if (present) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+}
+
+// host:port, with a port of 0 (the OS chooses) to 65535; IPv6 hosts in brackets.
+absl::Status CheckListenAddress(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  absl::string_view port = colon == absl::string_view::npos ? "" : address.substr(colon + 1);
+  if (port.empty() || !absl::c_all_of(port, absl::ascii_isdigit)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_address: '", address, "' has no port number; write host:port, e.g. 0.0.0.0:7400"));
+  }
+  uint32_t number = 0;
+  if (port.size() > 5 || !absl::SimpleAtoi(port, &number) || number > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen_address: port ", port, " is outside 1-65535 (0 lets the OS choose)"));
+  }
+  return absl::OkStatus();
 }
 
 void ResolveAgainst(const std::filesystem::path& base, std::string* path) {
@@ -60,6 +79,7 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
   CAIRN_RETURN_IF_ERROR(ValidateOrgId("org_id", config.org_id()));
   CAIRN_RETURN_IF_ERROR(Require(config.has_sector(), "sector"));
   CAIRN_RETURN_IF_ERROR(ValidateOrgId("sector", config.sector()));
+  CAIRN_RETURN_IF_ERROR(CheckListenAddress(config.listen_address()));
   CAIRN_RETURN_IF_ERROR(Require(!config.data_dir().empty(), "data_dir"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().cert_file().empty(), "tls.cert_file"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().key_file().empty(), "tls.key_file"));

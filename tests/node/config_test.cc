@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
@@ -63,6 +64,32 @@ TEST(ConfigTest, SemanticProblemsNameTheField) {
   }
   auto missing = ParseNodeConfig("federation: \"uk-fed\"", "node.textproto");
   EXPECT_THAT(missing.status().message(), HasSubstr("org_id: is required"));
+}
+
+// kValid listening on `address`.
+absl::StatusOr<v1::NodeConfig> ParseListeningOn(const std::string& address) {
+  return ParseNodeConfig(absl::StrReplaceAll(kValid, {{"127.0.0.1:0", address}}),
+                         "node.textproto");
+}
+
+// Regression: a listen port of 99999 listened on a port the OS chose.
+TEST(ConfigTest, ListenPortMustBeAPort) {
+  for (const char* address :
+       {"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:http", "127.0.0.1",
+        "127.0.0.1:", "[::1]:70000", "localhost:123456789012345678901"}) {
+    auto config = ParseListeningOn(address);
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << address;
+    EXPECT_THAT(config.status().message(), HasSubstr("node.textproto: listen_address: "))
+        << address;
+  }
+  auto out_of_range = ParseListeningOn("0.0.0.0:99999");
+  EXPECT_EQ(out_of_range.status().message(),
+            "node.textproto: listen_address: port 99999 is outside 1-65535 (0 lets the OS choose)");
+  for (const char* address : {"127.0.0.1:0", "127.0.0.1:1", "0.0.0.0:65535", "[::1]:7400",
+                                     "localhost:7400", "[::]:0"}) {
+    auto config = ParseListeningOn(address);
+    EXPECT_TRUE(config.ok()) << address << ": " << config.status();
+  }
 }
 
 TEST(ConfigTest, RelativePathsAreResolvedAgainstTheConfigFile) {
