@@ -89,6 +89,8 @@ int Run(int argc, char** argv) {
   }
   absl::StatusOr<v1::NodeConfig> config = LoadNodeConfig(config_path);
   if (!config.ok()) return Fail(config.status());
+  // Before anything is written: a node must not serve, or sign lessons, as someone else.
+  if (absl::Status own = CheckOwnCertificate(*config, absl::Now()); !own.ok()) return Fail(own);
 
   // Block the shutdown signals in every thread gRPC starts; this thread waits for them below.
   sigset_t signals;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "node/common/text_proto.h"
+#include "node/crypto/provenance.h"
 #include "node/identity/principal.h"
 #include "node/policy/peer_directory.h"
 
@@ -131,6 +132,13 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckOwnCertificate(const v1::NodeConfig& config, absl::Time now) {
+  absl::Status own = CheckNodeCertificate(config.tls().cert_file(), config.federation(),
+                                          config.org_id(), now);
+  if (own.ok()) return own;
+  return absl::Status(own.code(), absl::StrCat("tls.cert_file: ", own.message()));
 }
 
 }  // namespace cairn

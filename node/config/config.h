@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cairn/v1/config.pb.h"
 
 namespace cairn {
@@ -19,6 +20,11 @@ absl::StatusOr<v1::NodeConfig> ParseNodeConfig(const std::string& text, const st
 
 // The checks LoadNodeConfig applies after parsing.
 absl::Status ValidateNodeConfig(const v1::NodeConfig& config);
+
+// Whether tls.cert_file holds this node's own certificate (the node certificate of org_id in
+// federation), valid at `now`; cairnd checks it as it starts. FAILED_PRECONDITION naming
+// tls.cert_file, the file and the problem (see CheckNodeCertificate).
+absl::Status CheckOwnCertificate(const v1::NodeConfig& config, absl::Time now);
 
 }  // namespace cairn
 

@@ -7,12 +7,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "node/identity/principal.h"
 
 namespace cairn {
 namespace {
@@ -112,7 +114,57 @@ std::string AlgorithmName(EVP_PKEY* key) {
   }
 }
 
+// `time` as RFC 3339 in UTC, or as OpenSSL prints it when it will not convert.
+std::string FormatAsn1Time(const ASN1_TIME* time) {
+  struct tm parts {};
+  if (ASN1_TIME_to_tm(time, &parts) != 1) {
+    ERR_clear_error();
+    return "an unreadable time";
+  }
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromTimeT(timegm(&parts)),
+                          absl::UTCTimeZone());
+}
+
 }  // namespace
+
+absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_view federation,
+                                  absl::string_view org_id, absl::Time now) {
+  absl::StatusOr<std::vector<X509Ptr>> chain = ReadCertificates(cert_file, "certificate file");
+  if (!chain.ok()) return chain.status();
+  X509* leaf = (*chain)[0].get();
+  const std::string expected = FormatSpiffeId({std::string(federation), std::string(org_id), ""});
+  std::vector<std::string> uris = UriNames(leaf);
+  if (std::find(uris.begin(), uris.end(), expected) == uris.end()) {
+    for (const std::string& uri : uris) {
+      absl::StatusOr<SpiffeId> id = ParseSpiffeId(uri);
+      if (id.ok() && !id->user.empty()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(cert_file, " is a user certificate (", uri,
+                         "); a node serves with its node certificate, ", expected));
+      }
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        cert_file, " names ", uris.empty() ? std::string("no SPIFFE id") : uris[0],
+        ", not this node's ", expected, " (federation and org_id)"));
+  }
+  time_t seconds = absl::ToTimeT(now);
+  int after_end = X509_cmp_time(X509_get0_notAfter(leaf), &seconds);
+  int before_start = X509_cmp_time(X509_get0_notBefore(leaf), &seconds);
+  if (after_end == 0 || before_start == 0) {
+    ERR_clear_error();
+    return absl::FailedPreconditionError(
+        absl::StrCat(cert_file, " has a validity period that does not parse"));
+  }
+  if (after_end < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        cert_file, " expired at ", FormatAsn1Time(X509_get0_notAfter(leaf))));
+  }
+  if (before_start > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        cert_file, " is not valid until ", FormatAsn1Time(X509_get0_notBefore(leaf))));
+  }
+  return absl::OkStatus();
+}
 
 std::string CanonicalEncoding(const v1::Lesson& lesson) {
   v1::Lesson bare = lesson;

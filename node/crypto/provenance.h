@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cairn/v1/lesson.pb.h"
 
 namespace cairn {
@@ -18,6 +19,14 @@ namespace cairn {
 // The bytes a signature covers: the lesson with provenance and local-only fields cleared, in
 // protobuf's deterministic encoding.
 std::string CanonicalEncoding(const v1::Lesson& lesson);
+
+// OK when the first certificate in `cert_file` is the node certificate of `org_id` in
+// `federation` (SPIFFE id spiffe://<federation>/org/<org_id>) and is valid at `now`. Otherwise
+// FAILED_PRECONDITION naming the file and the problem: it cannot be read or holds no certificate;
+// it is a user's certificate, or another organisation's or federation's; it expired, or is not
+// yet valid.
+absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_view federation,
+                                  absl::string_view org_id, absl::Time now);
 
 // Signs with this node's private key and attaches its certificate chain. Thread-safe.
 class LessonSigner {

@@ -3,9 +3,11 @@
 #include <fstream>
 
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace cairn {
 namespace {
@@ -90,6 +92,21 @@ TEST(ConfigTest, ListenPortMustBeAPort) {
     auto config = ParseListeningOn(address);
     EXPECT_TRUE(config.ok()) << address << ": " << config.status();
   }
+}
+
+// The checks themselves are CheckNodeCertificate's (provenance_test); this names the field.
+TEST(ConfigTest, OwnCertificateMustBeThisNodesNodeCertificate) {
+  testing::TestPki& pki = testing::TestPki::Shared();
+  v1::NodeConfig config;
+  config.set_federation(pki.federation());
+  config.set_org_id("leeds-council");
+  config.mutable_tls()->set_cert_file(pki.Node("leeds-council").cert);
+  EXPECT_TRUE(CheckOwnCertificate(config, absl::Now()).ok());
+  config.set_org_id("west-police");
+  absl::Status other = CheckOwnCertificate(config, absl::Now());
+  EXPECT_EQ(other.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(other.message()),
+              ::testing::StartsWith("tls.cert_file: " + config.tls().cert_file() + " names "));
 }
 
 TEST(ConfigTest, RelativePathsAreResolvedAgainstTheConfigFile) {

@@ -103,5 +103,44 @@ TEST(ProvenanceLoadTest, MissingFilesAreNamed) {
   EXPECT_THAT(std::string(verifier.status().message()), HasSubstr("/nonexistent/ca.crt"));
 }
 
+// cairnd serves and signs with its node certificate only when it is this node's, and valid now.
+TEST(NodeCertificateTest, OnlyThisNodesValidNodeCertificatePasses) {
+  testing::TestPki& pki = testing::TestPki::Shared();
+  const std::string fed = pki.federation();
+  const std::string leeds = pki.Node("leeds-council").cert;
+  const absl::Time now = absl::Now();
+  EXPECT_TRUE(CheckNodeCertificate(leeds, fed, "leeds-council", now).ok());
+
+  auto expect_refused = [](const absl::Status& status, const std::string& message) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_EQ(status.message(), message);
+  };
+  expect_refused(CheckNodeCertificate(leeds, fed, "west-police", now),
+                 leeds + " names spiffe://" + fed +
+                     "/org/leeds-council, not this node's spiffe://" + fed +
+                     "/org/west-police (federation and org_id)");
+  expect_refused(CheckNodeCertificate(leeds, "other-fed", "leeds-council", now),
+                 leeds + " names spiffe://" + fed +
+                     "/org/leeds-council, not this node's spiffe://other-fed/org/leeds-council "
+                     "(federation and org_id)");
+  const std::string alice = pki.User("leeds-council", "alice").cert;
+  expect_refused(CheckNodeCertificate(alice, fed, "leeds-council", now),
+                 alice + " is a user certificate (spiffe://" + fed +
+                     "/org/leeds-council/user/alice); a node serves with its node certificate, "
+                     "spiffe://" + fed + "/org/leeds-council");
+  // deploy/pki.sh certificates are valid for a year from when they were made.
+  absl::Status expired =
+      CheckNodeCertificate(leeds, fed, "leeds-council", now + absl::Hours(24 * 400));
+  EXPECT_EQ(expired.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(expired.message()), HasSubstr(leeds + " expired at 20"));
+  absl::Status early = CheckNodeCertificate(leeds, fed, "leeds-council", now - absl::Hours(48));
+  EXPECT_EQ(early.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(early.message()), HasSubstr(leeds + " is not valid until 20"));
+  absl::Status missing = CheckNodeCertificate("/nonexistent/node.crt", fed, "leeds-council", now);
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(missing.message()),
+              HasSubstr("cannot read certificate file /nonexistent/node.crt"));
+}
+
 }  // namespace
 }  // namespace cairn
