@@ -135,14 +135,19 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     if (answer.ok()) call->answer = search::OwnAnswer(self_org_, *std::move(answer));
     finish(call, answer.status());
   });
-  for (const v1::Peer& peer : directory_->ListPeers()) {
+  const std::vector<v1::Peer> peers = directory_->ListPeers();
+  KnownSectors sectors;  // what a lesson's claimed origin sector is held to
+  for (const v1::Peer& peer : peers) {
+    if (!peer.sector().empty()) sectors[peer.org_id()] = peer.sector();
+  }
+  for (const v1::Peer& peer : peers) {
     if (peer.address().empty() || peer.org_id() == self_org_) continue;
     calls.push_back(std::make_unique<Call>());
     Call* call = calls.back().get();
     call->org = peer.org_id();
     call->context.set_deadline(absl::ToChronoTime(deadline));
     std::shared_ptr<grpc::Channel> channel = ChannelTo(peer);
-    threads.emplace_back([this, &asked, &finish, &query, page_size, call, channel, peer] {
+    threads.emplace_back([this, &asked, &finish, &query, &sectors, page_size, call, channel, peer] {
       auto stub = v1::FederationService::NewStub(channel);
       v1::PeerQueryResponse response;
       grpc::Status status = stub->Query(&call->context, asked, &response);
@@ -154,7 +159,8 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
       }
       if (outcome.ok()) {
         search::CheckedAnswer checked =
-            search::CheckPeerAnswer(*query, peer.org_id(), page_size, std::move(response), *verifier_);
+            search::CheckPeerAnswer(*query, peer.org_id(), page_size, std::move(response), sectors,
+                                    *verifier_);
         call->answer = std::move(checked.answer);
         call->outcome.set_rejected(static_cast<uint32_t>(checked.rejected));
         for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {

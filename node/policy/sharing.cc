@@ -8,6 +8,8 @@
 #include "absl/strings/str_join.h"
 #include "node/common/status_macros.h"
 #include "node/common/text_proto.h"
+#include "node/identity/principal.h"
+#include "node/lessons/lesson_id.h"
 #include "node/lessons/validation.h"
 
 namespace cairn {
@@ -274,7 +276,26 @@ std::optional<v1::Lesson> ExportView(const v1::Lesson& lesson, absl::string_view
   return RedactForPeer(lesson, *policy, counts);
 }
 
-absl::Status CheckReceivedMarking(const v1::Lesson& lesson, absl::string_view sender) {
+absl::Status CheckOfferedLesson(const v1::Lesson& lesson, absl::string_view sender,
+                                const KnownSectors& known) {
+  // The origin's users could not have written anything else; nor may a peer send it.
+  CAIRN_RETURN_IF_ERROR(ValidateLessonContent(lesson));
+  CAIRN_ASSIGN_OR_RETURN(LessonIdParts id, ParseLessonId("lesson.id", lesson.id()));
+  if (id.org_id != lesson.origin_org()) {
+    return absl::InvalidArgumentError(absl::StrCat("lesson.id: names ", id.org_id,
+                                                   " but the origin is ", lesson.origin_org()));
+  }
+  if (!lesson.origin_sector().empty()) {
+    CAIRN_RETURN_IF_ERROR(ValidateOrgId("lesson.origin_sector", lesson.origin_sector()));
+  }
+  // Where we know the origin, its sector is what our record of it says (export.sectors rules,
+  // here and downstream, rely on it).
+  if (auto record = known.find(lesson.origin_org());
+      record != known.end() && record->second != lesson.origin_sector()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "lesson.origin_sector: \"", lesson.origin_sector(), "\" is not \"", record->second,
+        "\", the sector this node records for peer ", lesson.origin_org()));
+  }
   if (lesson.marking() == v1::TLP_RED || lesson.marking() == v1::TLP_UNSPECIFIED) {
     return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
   }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -55,10 +56,18 @@ std::optional<v1::Lesson> ExportView(const v1::Lesson& lesson, absl::string_view
                                      const v1::Peer& peer, const v1::PeerPolicy* policy,
                                      SharingChannel channel, ScrubCounts* counts = nullptr);
 
-// The marking rules every receiver checks of a lesson that `sender` offered it, by replication or
-// in a federated answer: TLP:RED (or no marking) never leaves its origin; AMBER and AMBER+STRICT
-// come only from their origin. PERMISSION_DENIED saying which rule was broken.
-absl::Status CheckReceivedMarking(const v1::Lesson& lesson, absl::string_view sender);
+// The sector this node records for peer organisations, by org id (those with one).
+using KnownSectors = absl::flat_hash_map<std::string, std::string>;
+
+// What every receiver checks of a lesson that `sender` offered it, by replication or in a
+// federated answer, besides its signature, in order: its content passes the rules a local write
+// passes (ValidateLessonContent); its id names its origin; its origin_sector is the one `known`
+// records for the origin (the signature proves only what the origin claims; an origin not in
+// `known`, a copy relayed from afar, keeps its own signed claim); and its marking lets `sender`
+// pass it on: TLP:RED (or no marking) never leaves its origin, AMBER and AMBER+STRICT come only
+// from their origin. The first failure, naming the field or the rule.
+absl::Status CheckOfferedLesson(const v1::Lesson& lesson, absl::string_view sender,
+                                const KnownSectors& known);
 
 // Limits on a policy, so no policy can make evaluation expensive.
 struct PolicyLimits {

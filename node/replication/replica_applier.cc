@@ -105,7 +105,7 @@ absl::StatusOr<v1::PullState> ReplicaApplier::State(absl::string_view source) co
   return state;
 }
 
-ReplicaApplier::KnownSectors ReplicaApplier::SectorsOfOrigins(
+KnownSectors ReplicaApplier::SectorsOfOrigins(
     const v1::ReplicationBatch& batch) const {
   KnownSectors sectors;
   absl::flat_hash_set<std::string> looked_up;
@@ -122,33 +122,7 @@ ReplicaApplier::KnownSectors ReplicaApplier::SectorsOfOrigins(
 absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
                                    const v1::ImportRules& rules,
                                    const KnownSectors& sectors) const {
-  // The origin's users could not have written anything else; nor may a peer send it.
-  CAIRN_RETURN_IF_ERROR(ValidateLessonContent(lesson));
-  CAIRN_ASSIGN_OR_RETURN(LessonIdParts id, ParseLessonId("lesson.id", lesson.id()));
-  if (id.org_id != lesson.origin_org()) {
-    return absl::InvalidArgumentError(absl::StrCat("lesson.id: names ", id.org_id,
-                                                   " but the origin is ", lesson.origin_org()));
-  }
-  if (!lesson.origin_sector().empty()) {
-    CAIRN_RETURN_IF_ERROR(ValidateOrgId("lesson.origin_sector", lesson.origin_sector()));
-  }
-  // The signature proves only what the origin claims; where we know the origin, its sector is
-  // what our record of it says (export.sectors rules, here and downstream, rely on it). An origin
-  // we have no record of (a copy relayed from afar) keeps its own signed claim.
-  if (auto known = sectors.find(lesson.origin_org());
-      known != sectors.end() && known->second != lesson.origin_sector()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "lesson.origin_sector: \"", lesson.origin_sector(), "\" is not \"", known->second,
-        "\", the sector this node records for peer ", lesson.origin_org()));
-  }
-  if (lesson.marking() == v1::TLP_RED) {
-    return absl::PermissionDeniedError("a TLP:RED lesson must never leave its origin");
-  }
-  bool amber = lesson.marking() == v1::TLP_AMBER || lesson.marking() == v1::TLP_AMBER_STRICT;
-  if (amber && lesson.origin_org() != source) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "an AMBER lesson of ", lesson.origin_org(), " offered by the relay ", source));
-  }
+  CAIRN_RETURN_IF_ERROR(CheckOfferedLesson(lesson, source, sectors));
   if (lesson.ByteSizeLong() > rules.max_lesson_bytes()) {
     return absl::ResourceExhaustedError(absl::StrCat(lesson.ByteSizeLong(),
                                                      " bytes is over import.max_lesson_bytes ",

@@ -19,6 +19,7 @@
 #include "node/common/parallel_for.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/peer_directory.h"
+#include "node/policy/sharing.h"
 #include "node/storage/store.h"
 
 namespace cairn {
@@ -106,7 +107,6 @@ class ReplicaApplier {
 
  private:
   // The sector this node's peer record gives each origin in a batch that has one.
-  using KnownSectors = absl::flat_hash_map<std::string, std::string>;
   KnownSectors SectorsOfOrigins(const v1::ReplicationBatch& batch) const;
   // Why `lesson` from `source` must not be stored, or OK.
   absl::Status Check(absl::string_view source, const v1::Lesson& lesson,

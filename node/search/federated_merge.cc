@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "node/lessons/lesson_id.h"
 #include "node/lessons/validation.h"
 #include "node/policy/sharing.h"
 #include "node/search/analyzer.h"
@@ -35,16 +34,12 @@ std::vector<std::string> QueryTerms(const Query& query, Analyzer* analyzer) {
   return terms;
 }
 
-// Why `lesson`, the i-th of `peer`'s answer, may not be believed; empty when it may.
+// Why `lesson` from `peer`'s answer may not be believed; empty when it may.
 std::string WhyNotBelieved(const Query& query, const std::string& peer, const v1::Lesson& lesson,
-                           const LessonVerifier& verifier, Analyzer* analyzer) {
-  absl::StatusOr<LessonIdParts> id = ParseLessonId("lesson.id", lesson.id());
-  if (!id.ok() || id->org_id != lesson.origin_org()) {
-    return absl::StrCat("lesson ", lesson.id(), ": its id does not name its origin ",
-                        lesson.origin_org());
-  }
-  if (absl::Status marking = CheckReceivedMarking(lesson, peer); !marking.ok()) {
-    return absl::StrCat("lesson ", lesson.id(), ": ", marking.message());
+                           const KnownSectors& sectors, const LessonVerifier& verifier,
+                           Analyzer* analyzer) {
+  if (absl::Status offered = CheckOfferedLesson(lesson, peer, sectors); !offered.ok()) {
+    return absl::StrCat("lesson ", lesson.id(), ": ", offered.message());
   }
   if (absl::Status signature = verifier.Verify(lesson); !signature.ok()) {
     return std::string(signature.message());  // names the lesson
@@ -107,7 +102,8 @@ void MergeFacets(const std::vector<NodeAnswer>& answers, v1::FederatedSearchResu
 }  // namespace
 
 CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_t max_results,
-                              v1::PeerQueryResponse response, const LessonVerifier& verifier) {
+                              v1::PeerQueryResponse response, const KnownSectors& sectors,
+                              const LessonVerifier& verifier) {
   CheckedAnswer checked;
   NodeAnswer& answer = checked.answer;
   answer.org = peer;
@@ -118,7 +114,7 @@ CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_
     v1::Lesson& lesson = *response.mutable_lessons(static_cast<int>(i));
     std::string why = seen.contains(lesson.id())
                           ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
-                          : WhyNotBelieved(query, peer, lesson, verifier, &analyzer);
+                          : WhyNotBelieved(query, peer, lesson, sectors, verifier, &analyzer);
     if (!why.empty()) {
       checked.rejections.push_back({lesson.id(), lesson.version(), std::move(why)});
       continue;

@@ -10,6 +10,7 @@
 #include "cairn/v1/federation.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/crypto/provenance.h"
+#include "node/policy/sharing.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
 
@@ -18,7 +19,7 @@ namespace cairn::search {
 // The most hits any node's answer counts for: as deep as any node pages (SearchIndex).
 inline constexpr uint64_t kMaxReportedHits = 10'000;
 // Reasons kept in a peer's outcome (every rejection is counted, and audited by the caller).
-inline constexpr size_t kMaxRejectionsShown = 5;
+inline constexpr size_t kMaxRejectionsShown = 10;
 
 // One node's answer, as far as it may be believed.
 struct NodeAnswer {
@@ -43,15 +44,17 @@ struct CheckedAnswer {
 };
 
 // What of `response`, the answer `peer` gave to `query` (asked for at most `max_results`), may be
-// shown, merged or counted. A lesson stays only if its id names its origin, it appears once,
-// its marking lets `peer` pass it on (CheckReceivedMarking), `verifier` proves its origin signed
-// exactly this content, and it matches the query (MatchesQuery); lessons beyond max_results are
+// shown, merged or counted. A lesson stays only if it appears once, it passes what every
+// receiver checks (CheckOfferedLesson: content rules, id, its origin's sector as `sectors`
+// records it, marking), `verifier` proves its origin signed exactly this content, and it matches
+// the query (MatchesQuery); lessons beyond max_results are
 // dropped unread. Scores that are not finite or negative become 0. total_hits loses the rejected
 // lessons and is bounded by kMaxReportedHits (and at least the lessons kept); facets keep only
 // the four known fields, at most 10 values each of valid UTF-8 up to 128 bytes, each count at
 // most total_hits.
 CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_t max_results,
-                              v1::PeerQueryResponse response, const LessonVerifier& verifier);
+                              v1::PeerQueryResponse response, const KnownSectors& sectors,
+                              const LessonVerifier& verifier);
 
 // The version this node holds of each lesson id it holds, among those the answers returned.
 using HeldVersions = absl::flat_hash_map<std::string, uint64_t>;

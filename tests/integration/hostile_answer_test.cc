@@ -122,6 +122,7 @@ class HostileAnswerTest : public ::testing::Test {
     v1::Peer hostile;
     hostile.set_org_id(kHostile);
     hostile.set_address(hostile_.address);
+    hostile.set_sector("policing");
     ASSERT_TRUE(federation_.Admin(kAsker)->PutPeer(hostile).ok());
   }
 
@@ -153,7 +154,13 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   // 5. Its own TLP:RED lesson, which must never leave its origin.
   *answer.add_lessons() = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ2", "Radio battery secrets",
                                     v1::TLP_RED);
-  // 6. Its own genuine, matching lesson: the one thing it may add.
+  // 6. Its own matching lesson, claiming a sector the council does not record for it.
+  v1::Lesson false_sector =
+      OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ4", "Radio battery ward", v1::TLP_CLEAR);
+  false_sector.set_origin_sector("health");
+  ASSERT_TRUE(signer_->Sign(&false_sector).ok());
+  *answer.add_lessons() = false_sector;
+  // 7. Its own genuine, matching lesson: the one thing it may add.
   v1::Lesson own = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ3", "Radio battery log",
                              v1::TLP_CLEAR);
   *answer.add_lessons() = own;
@@ -183,13 +190,14 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   const v1::PeerOutcome* outcome = OutcomeOf(asked.result, kHostile);
   ASSERT_NE(outcome, nullptr);
   EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
-  EXPECT_EQ(outcome->rejected(), 5u);
+  EXPECT_EQ(outcome->rejected(), 6u);
   std::string reasons;
   for (const std::string& reason : outcome->rejections()) absl::StrAppend(&reasons, reason, "\n");
   EXPECT_THAT(reasons, HasSubstr("signature"));
   EXPECT_THAT(reasons, HasSubstr("/org/west-police, not by the lesson's origin"));
   EXPECT_THAT(reasons, HasSubstr("does not match the query"));
   EXPECT_THAT(reasons, HasSubstr("TLP:RED"));
+  EXPECT_THAT(reasons, HasSubstr("the sector this node records for peer west-police"));
   // What it claims is bounded by what any node may report.
   EXPECT_LE(outcome->hits(), 10'000u);
   EXPECT_LE(asked.result.total_hits(), 10'001u);
@@ -206,7 +214,7 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
     streamed = true;
     ASSERT_EQ(live.hits_size(), 1);
     EXPECT_EQ(live.hits(0).lesson_id(), own.id());
-    EXPECT_EQ(live.outcome().rejected(), 5u);
+    EXPECT_EQ(live.outcome().rejected(), 6u);
   }
   EXPECT_TRUE(streamed);
 
@@ -216,7 +224,7 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   audit_request.set_page_size(50);
   auto audit = federation_.Admin(kAsker)->ListAudit(audit_request);
   ASSERT_TRUE(audit.ok()) << audit.status();
-  ASSERT_EQ(audit->events_size(), 5);
+  ASSERT_EQ(audit->events_size(), 6);
   std::set<std::string> targets;
   for (const v1::AuditEvent& event : audit->events()) {
     EXPECT_EQ(event.actor(), absl::StrCat("peer ", kHostile));
