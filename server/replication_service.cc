@@ -1,6 +1,7 @@
 #include "server/replication_service.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,27 +13,198 @@
 namespace cairn::server {
 namespace {
 
-constexpr uint64_t kMaxRawBytes = 1ull << 30;
-constexpr uint32_t kMaxRawChunk = 4 * 1024 * 1024 - 1024;
+// A call refused before anything was committed to it.
+template <typename Response>
+grpc::ServerWriteReactor<Response>* Refuse(const absl::Status& why) {
+  class Refused final : public grpc::ServerWriteReactor<Response> {
+   public:
+    explicit Refused(const grpc::Status& status) { this->Finish(status); }
+    void OnDone() override { delete this; }
+  };
+  return new Refused(ToGrpcStatus(why));
+}
 
 }  // namespace
 
-absl::StatusOr<Principal> ReplicationServiceImpl::AdmitPeer(grpc::ServerContext* context) const {
+// One peer's Pull. Its steps run one at a time: Produce on a pump worker, then (when it wrote)
+// OnWriteDone, then Produce again; a stream with nothing to send parks in the pump. Deletes
+// itself when done.
+class ReplicationServiceImpl::PullStream final
+    : public grpc::ServerWriteReactor<v1::PullResponse> {
+ public:
+  PullStream(ReplicationServiceImpl* service, std::string peer, PullPosition position,
+             FeedLimits limits)
+      : service_(service),
+        peer_(std::move(peer)),
+        position_(std::move(position)),
+        limits_(limits),
+        next_heartbeat_(absl::Now()) {}
+
+  void Start() {
+    service_->pump_.Run([this] { Produce(); });
+  }
+
+  // Ends the stream at its next step with `why`.
+  void End(grpc::Status why) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!ending_) ending_ = std::move(why);
+    }
+    service_->pump_.Wake(this, &woken_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {  // the peer is gone
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    service_->pump_.Run([this] { Produce(); });
+  }
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
+  void OnDone() override {
+    service_->Ended(peer_, this);
+    delete this;
+  }
+
+ private:
+  void Produce() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (ending_) {
+        Finish(*ending_);
+        return;
+      }
+    }
+    if (service_->stopping_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    const uint64_t seen = service_->store_->CommitCount();
+    absl::StatusOr<v1::ReplicationBatch> batch =
+        service_->feed_->Next(peer_, position_, limits_, &resync_);
+    if (!batch.ok()) {
+      Finish(ToGrpcStatus(batch.status()));
+      return;
+    }
+    position_.cursor = batch->cursor();
+    // The peer's digest describes its copies as it connected: only a resync that starts at once
+    // may use it, since every batch after changes them.
+    position_.holdings_digest.clear();
+    if (batch->changes_size() > 0 || batch->resync()) {
+      response_.Clear();
+      *response_.mutable_batch() = *std::move(batch);
+      StartWrite(&response_);
+      return;
+    }
+    if (position_.cursor < batch->sender_sequence()) {  // nothing for it in that stretch
+      service_->pump_.Run([this] { Produce(); });
+      return;
+    }
+    const absl::Time now = absl::Now();
+    if (now >= next_heartbeat_) {
+      response_.Clear();
+      v1::Heartbeat* heartbeat = response_.mutable_heartbeat();
+      heartbeat->set_cursor(position_.cursor);
+      heartbeat->set_sender_sequence(batch->sender_sequence());
+      *heartbeat->mutable_at() = ToTimestamp(now);
+      next_heartbeat_ = now + service_->heartbeat_;
+      StartWrite(&response_);
+      return;
+    }
+    // Wait, holding no thread, for the next commit (new changes, a policy change) or the next
+    // heartbeat.
+    service_->pump_.Park(this, seen, next_heartbeat_, &woken_, [this] { Produce(); });
+  }
+
+  ReplicationServiceImpl* const service_;
+  const std::string peer_;
+  // Touched only by the stream's current step.
+  PullPosition position_;
+  const FeedLimits limits_;
+  ResyncProgress resync_;
+  absl::Time next_heartbeat_;
+  v1::PullResponse response_;  // the message in flight
+  std::atomic<bool> woken_{false};
+  absl::Mutex mu_;
+  std::optional<grpc::Status> ending_ ABSL_GUARDED_BY(mu_);
+};
+
+// One peer's link test: chunks written one at a time, each after the last was taken.
+class ReplicationServiceImpl::RawStream final : public grpc::ServerWriteReactor<v1::RawChunk> {
+ public:
+  RawStream(ReplicationServiceImpl* service, std::string peer, uint64_t total, uint32_t chunk)
+      : service_(service), peer_(std::move(peer)), total_(total) {
+    chunk_.mutable_data()->assign(chunk, 'x');
+  }
+  void Start() { Next(); }
+  void OnWriteDone(bool ok) override {
+    if (!ok) {
+      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the stream broke"));
+      return;
+    }
+    Next();
+  }
+  void OnDone() override {
+    service_->Ended(peer_, this);
+    delete this;
+  }
+
+ private:
+  void Next() {
+    if (sent_ >= total_ || service_->stopping_) {
+      Finish(grpc::Status::OK);
+      return;
+    }
+    sent_ += chunk_.data().size();
+    StartWrite(&chunk_);
+  }
+
+  ReplicationServiceImpl* const service_;
+  const std::string peer_;
+  const uint64_t total_;
+  uint64_t sent_ = 0;
+  v1::RawChunk chunk_;
+};
+
+ReplicationServiceImpl::ReplicationServiceImpl(ChangeFeed* feed, const Store* store,
+                                               const PeerDirectory* directory,
+                                               const Authenticator* authenticator,
+                                               absl::Duration heartbeat)
+    : feed_(feed),
+      store_(store),
+      directory_(directory),
+      authenticator_(authenticator),
+      heartbeat_(heartbeat),
+      pump_(store) {}
+
+ReplicationServiceImpl::~ReplicationServiceImpl() = default;
+
+void ReplicationServiceImpl::Stop() {
+  stopping_ = true;
+  pump_.WakeAll();
+}
+
+absl::StatusOr<Principal> ReplicationServiceImpl::AdmitPeer(
+    grpc::CallbackServerContext* context) const {
   CAIRN_ASSIGN_OR_RETURN(Principal caller, IdentifyCaller(*context, *authenticator_));
   if (caller.kind != Principal::Kind::kPeer) {
     return absl::PermissionDeniedError(
         absl::StrCat(caller.Describe(), " is not a peer node; replication is between nodes"));
   }
-  // A known peer that may no longer pull is still served: it receives the retractions of what it
-  // holds from us, and nothing else.
+  absl::StatusOr<v1::Peer> known = directory_->GetPeer(caller.org_id);
+  // A peer that may no longer pull is still served while it may hold lessons we sent it: it
+  // receives their retractions, and nothing else.
+  if (!known.ok() || (!known->may_pull() && !store_->HasSentTo(caller.org_id))) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("peer ", caller.org_id, " may not pull from this node"));
+  }
   return caller;
 }
 
-grpc::Status ReplicationServiceImpl::Pull(grpc::ServerContext* context,
-                                          const v1::PullRequest* request,
-                                          grpc::ServerWriter<v1::PullResponse>* writer) {
+grpc::ServerWriteReactor<v1::PullResponse>* ReplicationServiceImpl::Pull(
+    grpc::CallbackServerContext* context, const v1::PullRequest* request) {
   absl::StatusOr<Principal> peer = AdmitPeer(context);
-  if (!peer.ok()) return ToGrpcStatus(peer.status());
+  if (!peer.ok()) return Refuse<v1::PullResponse>(peer.status());
   FeedLimits limits;
   if (request->max_batch_lessons() > 0) {
     limits.max_lessons = std::min<size_t>(request->max_batch_lessons(), FeedLimits::kMaxLessons);
@@ -45,63 +217,83 @@ grpc::Status ReplicationServiceImpl::Pull(grpc::ServerContext* context,
   position.completed_resync_id = request->completed_resync_id();
   position.holdings_digest.assign(request->holdings_digest().begin(),
                                   request->holdings_digest().end());
-  ResyncProgress resync;
-  absl::Time next_heartbeat = absl::Now();
-  while (!context->IsCancelled() && !stopping_) {
-    uint64_t seen = store_->CommitCount();
-    absl::StatusOr<v1::ReplicationBatch> batch = feed_->Next(peer->org_id, position, limits, &resync);
-    if (!batch.ok()) return ToGrpcStatus(batch.status());
-    position.cursor = batch->cursor();
-    // The peer's digest describes its copies as it connected: only a resync that starts at once
-    // may use it, since every batch after changes them.
-    position.holdings_digest.clear();
-    if (batch->changes_size() > 0 || batch->resync()) {
-      v1::PullResponse response;
-      *response.mutable_batch() = *std::move(batch);
-      if (!writer->Write(response)) break;
-      continue;
+  auto* stream = new PullStream(this, peer->org_id, std::move(position), limits);
+  {
+    absl::MutexLock lock(&mu_);
+    PullStream*& open = pulls_[peer->org_id];
+    // Under mu_, so the replaced stream cannot be deleted meanwhile (Ended takes mu_).
+    if (open != nullptr) {
+      open->End(grpc::Status(grpc::StatusCode::ABORTED,
+                             absl::StrCat("replaced by a newer pull from ", peer->org_id)));
     }
-    if (position.cursor < batch->sender_sequence()) continue;  // nothing for it in that stretch
-    absl::Time now = absl::Now();
-    if (now >= next_heartbeat) {
-      v1::PullResponse response;
-      v1::Heartbeat* heartbeat = response.mutable_heartbeat();
-      heartbeat->set_cursor(position.cursor);
-      heartbeat->set_sender_sequence(batch->sender_sequence());
-      *heartbeat->mutable_at() = ToTimestamp(now);
-      if (!writer->Write(response)) break;
-      next_heartbeat = now + heartbeat_;
-    }
-    // Wake on the next commit (new changes, a policy change), or for the next heartbeat; never
-    // sleep long, so a cancelled call is noticed.
-    store_->AwaitCommitAfter(seen, std::min(next_heartbeat - absl::Now(), absl::Seconds(1)));
+    open = stream;
   }
-  return grpc::Status::OK;
+  stream->Start();
+  return stream;
 }
 
-grpc::Status ReplicationServiceImpl::PullRaw(grpc::ServerContext* context,
-                                             const v1::PullRawRequest* request,
-                                             grpc::ServerWriter<v1::RawChunk>* writer) {
+void ReplicationServiceImpl::Ended(const std::string& peer, const PullStream* stream) {
+  absl::MutexLock lock(&mu_);
+  auto it = pulls_.find(peer);
+  if (it != pulls_.end() && it->second == stream) pulls_.erase(it);
+}
+
+absl::Status ReplicationServiceImpl::TakeRawAllowance(const std::string& peer, uint64_t bytes) {
+  RawAllowance& allowance = raw_allowances_[peer];
+  const absl::Time now = absl::Now();
+  if (allowance.refilled != absl::InfinitePast()) {
+    allowance.bytes = std::min(kRawBytesPerHour,
+                               allowance.bytes + kRawBytesPerHour *
+                                                     absl::ToDoubleHours(now - allowance.refilled));
+  }
+  allowance.refilled = now;
+  if (static_cast<double>(bytes) > allowance.bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "peer ", peer, " has ", static_cast<uint64_t>(allowance.bytes) >> 20,
+        " MiB left of its link-test allowance of ",
+        static_cast<uint64_t>(kRawBytesPerHour) >> 20, " MiB an hour"));
+  }
+  allowance.bytes -= static_cast<double>(bytes);
+  return absl::OkStatus();
+}
+
+grpc::ServerWriteReactor<v1::RawChunk>* ReplicationServiceImpl::PullRaw(
+    grpc::CallbackServerContext* context, const v1::PullRawRequest* request) {
   absl::StatusOr<Principal> peer = AdmitPeer(context);
-  if (!peer.ok()) return ToGrpcStatus(peer.status());
+  if (!peer.ok()) return Refuse<v1::RawChunk>(peer.status());
   absl::StatusOr<v1::Peer> known = directory_->GetPeer(peer->org_id);
   if (!known.ok() || !known->may_pull()) {
-    return ToGrpcStatus(absl::PermissionDeniedError(
+    return Refuse<v1::RawChunk>(absl::PermissionDeniedError(
         absl::StrCat("peer ", peer->org_id, " may not pull from this node")));
   }
   if (request->total_bytes() > kMaxRawBytes || request->chunk_bytes() > kMaxRawChunk ||
       request->chunk_bytes() == 0) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
+    return Refuse<v1::RawChunk>(absl::InvalidArgumentError(
         absl::StrCat("total_bytes must be at most ", kMaxRawBytes, " and chunk_bytes 1 to ",
                      kMaxRawChunk)));
   }
-  v1::RawChunk chunk;
-  chunk.mutable_data()->assign(request->chunk_bytes(), 'x');
-  for (uint64_t sent = 0; sent < request->total_bytes() && !context->IsCancelled();
-       sent += request->chunk_bytes()) {
-    if (!writer->Write(chunk)) break;
+  RawStream* stream = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (raws_.contains(peer->org_id)) {
+      return Refuse<v1::RawChunk>(absl::ResourceExhaustedError(
+          absl::StrCat("a link test from ", peer->org_id, " is already running (one at a time)")));
+    }
+    if (absl::Status allowed = TakeRawAllowance(peer->org_id, request->total_bytes());
+        !allowed.ok()) {
+      return Refuse<v1::RawChunk>(allowed);
+    }
+    stream = new RawStream(this, peer->org_id, request->total_bytes(), request->chunk_bytes());
+    raws_[peer->org_id] = stream;
   }
-  return grpc::Status::OK;
+  stream->Start();
+  return stream;
+}
+
+void ReplicationServiceImpl::Ended(const std::string& peer, const RawStream* stream) {
+  absl::MutexLock lock(&mu_);
+  auto it = raws_.find(peer);
+  if (it != raws_.end() && it->second == stream) raws_.erase(it);
 }
 
 }  // namespace cairn::server

@@ -3,39 +3,58 @@
 #define CAIRN_SERVER_REPLICATION_SERVICE_H_
 
 #include <atomic>
+#include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cairn/v1/replication.grpc.pb.h"
 #include "node/identity/principal.h"
 #include "node/replication/change_feed.h"
 #include "node/storage/store.h"
+#include "server/feed_pump.h"
 
 namespace cairn::server {
 
-// Each Pull holds one server thread for as long as the peer stays connected: it sends batches
-// while there is something to send, then sleeps on the store's commit signal, waking at least
-// every heartbeat interval. Everything it uses must outlive it. Thread-safe.
-class ReplicationServiceImpl final : public v1::ReplicationService::Service {
+// Streams on the gRPC callback API: an open stream holds no thread, and at most one message of
+// it is in flight (a slow reader is flow-controlled, never buffered for). What each peer may
+// cost is bounded before anything is committed to it:
+//   Pull     only a known peer that may pull, or that still holds lessons we sent it (it is
+//            sent their retractions); one stream per peer: a new Pull replaces the old one,
+//            which ends ABORTED.
+//   PullRaw  a link test (`cairn peer link-test`): only a peer that may pull, one at a time,
+//            at most kMaxRawBytes a test and kRawBytesPerHour an hour.
+// Everything it uses must outlive it. Thread-safe.
+class ReplicationServiceImpl final : public v1::ReplicationService::CallbackService {
  public:
+  static constexpr uint64_t kMaxRawBytes = 1ull << 30;
+  static constexpr double kRawBytesPerHour = 2.0 * (1ull << 30);
+  static constexpr uint32_t kMaxRawChunk = 4 * 1024 * 1024 - 1024;
+
   ReplicationServiceImpl(ChangeFeed* feed, const Store* store, const PeerDirectory* directory,
-                         const Authenticator* authenticator, absl::Duration heartbeat)
-      : feed_(feed),
-        store_(store),
-        directory_(directory),
-        authenticator_(authenticator),
-        heartbeat_(heartbeat) {}
+                         const Authenticator* authenticator, absl::Duration heartbeat);
+  ~ReplicationServiceImpl() override;
 
-  grpc::Status Pull(grpc::ServerContext* context, const v1::PullRequest* request,
-                    grpc::ServerWriter<v1::PullResponse>* writer) override;
-  grpc::Status PullRaw(grpc::ServerContext* context, const v1::PullRawRequest* request,
-                       grpc::ServerWriter<v1::RawChunk>* writer) override;
+  grpc::ServerWriteReactor<v1::PullResponse>* Pull(grpc::CallbackServerContext* context,
+                                                   const v1::PullRequest* request) override;
+  grpc::ServerWriteReactor<v1::RawChunk>* PullRaw(grpc::CallbackServerContext* context,
+                                                  const v1::PullRawRequest* request) override;
 
-  // Ends every open Pull within a second, ahead of a graceful shutdown.
-  void Stop() { stopping_ = true; }
+  // Ends every open stream soon, ahead of a graceful shutdown.
+  void Stop();
 
  private:
-  // The calling peer, if it is a known peer.
-  absl::StatusOr<Principal> AdmitPeer(grpc::ServerContext* context) const;
+  class PullStream;
+  class RawStream;
+
+  // The calling peer, if it is a known peer allowed `what`.
+  absl::StatusOr<Principal> AdmitPeer(grpc::CallbackServerContext* context) const;
+  // Takes `peer`'s raw-byte allowance for `bytes`, or RESOURCE_EXHAUSTED naming the limit.
+  absl::Status TakeRawAllowance(const std::string& peer, uint64_t bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Ended(const std::string& peer, const PullStream* stream);
+  void Ended(const std::string& peer, const RawStream* stream);
 
   ChangeFeed* const feed_;
   const Store* const store_;
@@ -43,6 +62,15 @@ class ReplicationServiceImpl final : public v1::ReplicationService::Service {
   const Authenticator* const authenticator_;
   const absl::Duration heartbeat_;
   std::atomic<bool> stopping_{false};
+  FeedPump pump_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, PullStream*> pulls_ ABSL_GUARDED_BY(mu_);  // one per peer
+  absl::flat_hash_map<std::string, RawStream*> raws_ ABSL_GUARDED_BY(mu_);    // one per peer
+  struct RawAllowance {
+    double bytes = kRawBytesPerHour;
+    absl::Time refilled = absl::InfinitePast();
+  };
+  absl::flat_hash_map<std::string, RawAllowance> raw_allowances_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace cairn::server

@@ -456,6 +456,13 @@ absl::StatusOr<v1::LedgerEntry> Store::GetLedger(absl::string_view peer,
                                     "ledger entry");
 }
 
+bool Store::HasSentTo(absl::string_view peer) const {
+  std::string prefix = PairKey(peer, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kLedger]));
+  it->Seek(prefix);
+  return it->Valid() && it->key().starts_with(prefix);
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> Store::ListHolders(
     absl::string_view lesson_id) const {
   std::vector<std::pair<std::string, v1::HolderEntry>> holders;

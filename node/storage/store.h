@@ -199,6 +199,8 @@ class Store {
   // Replication bookkeeping. Each Get is NOT_FOUND when there is no record.
   absl::StatusOr<v1::LedgerEntry> GetLedger(absl::string_view peer,
                                             absl::string_view lesson_id) const;
+  // Whether the ledger records anything sent to `peer` (one seek; false when it cannot be read).
+  bool HasSentTo(absl::string_view peer) const;
   // Every source that supplied this copy, as (source org, entry).
   absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> ListHolders(
       absl::string_view lesson_id) const;
