@@ -1,6 +1,6 @@
 #include "server/federated_search.h"
 
-#include <thread>
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -35,16 +35,28 @@ v1::PeerOutcome::State StateOf(grpc::StatusCode code) {
   }
 }
 
-// One node asked: filled in by its thread, read by the caller's once `done`.
-struct Call {
-  std::string org;
-  grpc::ClientContext context;  // unused for this node's own answer
-  v1::PeerOutcome outcome;
-  search::NodeAnswer answer;  // what of its answer may be believed
-  bool done = false;
-};
+// A node's answer as it streams in: its own order and scores, no snippets.
+void AddHits(const search::NodeAnswer& answer, v1::PeerAnswered* answered) {
+  for (size_t i = 0; i < answer.lessons.size(); ++i) {
+    v1::SearchHit* hit = answered->add_hits();
+    search::SummarizeHit(answer.lessons[i], hit);
+    hit->set_score(answer.scores[i]);
+  }
+}
 
 }  // namespace
+
+// One peer asked: filled in by its callback, read by the asking thread once `done`.
+struct FederatedSearcher::PeerCall {
+  v1::Peer peer;
+  std::unique_ptr<v1::FederationService::Stub> stub;
+  grpc::ClientContext context;
+  v1::PeerQueryResponse response;
+  grpc::Status status;
+  absl::Duration latency;
+  bool done = false;      // the callback ran
+  bool reported = false;  // its outcome was passed on
+};
 
 FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
                                      const PeerDirectory* directory, const LessonVerifier* verifier,
@@ -110,133 +122,143 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   asked.set_query(request.query());
   asked.set_max_results(static_cast<uint32_t>(page_size));
 
-  // Every thread reports through `mu`; the calls outlive them (joined below).
-  absl::Mutex mu;
-  std::vector<std::unique_ptr<Call>> calls;
-  std::vector<std::thread> threads;
-  auto finish = [&mu, start](Call* call, const absl::Status& status) {
-    absl::MutexLock lock(&mu);
-    call->outcome.set_org(call->org);
-    call->outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
-    call->outcome.set_state(StateOf(static_cast<grpc::StatusCode>(status.code())));
-    if (status.ok()) {
-      call->outcome.set_hits(call->answer.total_hits);
-    } else {
-      call->answer = search::NodeAnswer();
-      call->outcome.set_error(std::string(status.message()));
-    }
-    call->done = true;
-  };
-  search::QueryStatistics here;  // this node's, written by its own call's thread
-  calls.push_back(std::make_unique<Call>());
-  calls.back()->org = self_org_;
-  threads.emplace_back([this, &asked, &finish, &here, call = calls.back().get()] {
-    absl::StatusOr<v1::PeerQueryResponse> answer = index_->AnswerHere(asked, &here);
-    if (answer.ok()) call->answer = search::OwnAnswer(self_org_, *std::move(answer));
-    finish(call, answer.status());
-  });
+  // Every peer is asked at once on gRPC's callback API: no thread waits on a peer. Callbacks
+  // only record the status; this thread checks and reports each answer.
   const std::vector<v1::Peer> peers = directory_->ListPeers();
+  absl::Mutex mu;
+  std::vector<std::unique_ptr<PeerCall>> calls;
+  for (const v1::Peer& peer : peers) {
+    if (peer.address().empty() || peer.org_id() == self_org_) continue;
+    auto call = std::make_unique<PeerCall>();
+    call->peer = peer;
+    call->context.set_deadline(absl::ToChronoTime(deadline));
+    call->stub = v1::FederationService::NewStub(ChannelTo(peer));
+    PeerCall* raw = call.get();
+    call->stub->async()->Query(&call->context, &asked, &call->response,
+                               [&mu, raw, start](grpc::Status status) {
+                                 absl::MutexLock lock(&mu);
+                                 raw->status = std::move(status);
+                                 raw->latency = absl::Now() - start;
+                                 raw->done = true;
+                               });
+    calls.push_back(std::move(call));
+  }
+
+  // This node's own answer, while the peers work on theirs.
+  search::QueryStatistics here;
+  std::vector<search::NodeAnswer> answers;
+  std::vector<v1::PeerOutcome> outcomes;
+  {
+    v1::PeerAnswered answered;
+    v1::PeerOutcome& outcome = *answered.mutable_outcome();
+    outcome.set_org(self_org_);
+    absl::StatusOr<v1::PeerQueryResponse> answer = index_->AnswerHere(asked, &here);
+    outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
+    outcome.set_state(StateOf(static_cast<grpc::StatusCode>(answer.status().code())));
+    if (answer.ok()) {
+      search::NodeAnswer own = search::OwnAnswer(self_org_, *std::move(answer));
+      outcome.set_hits(own.total_hits);
+      AddHits(own, &answered);
+      answers.push_back(std::move(own));
+    } else {
+      outcome.set_error(std::string(answer.status().message()));
+    }
+    on_answer(answered);
+    outcomes.push_back(outcome);
+  }
+
+  // Each peer's outcome as it comes, until all are in or the deadline passes.
   KnownSectors sectors;  // what a lesson's claimed origin sector is held to
   for (const v1::Peer& peer : peers) {
     if (!peer.sector().empty()) sectors[peer.org_id()] = peer.sector();
   }
-  for (const v1::Peer& peer : peers) {
-    if (peer.address().empty() || peer.org_id() == self_org_) continue;
-    calls.push_back(std::make_unique<Call>());
-    Call* call = calls.back().get();
-    call->org = peer.org_id();
-    call->context.set_deadline(absl::ToChronoTime(deadline));
-    std::shared_ptr<grpc::Channel> channel = ChannelTo(peer);
-    threads.emplace_back([this, &asked, &finish, &query, &sectors, page_size, call, channel, peer] {
-      auto stub = v1::FederationService::NewStub(channel);
-      v1::PeerQueryResponse response;
-      grpc::Status status = stub->Query(&call->context, asked, &response);
-      absl::Status outcome(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-      if (status.ok()) {
-        // The node at that address must be the peer we meant to ask.
-        outcome = CheckAnsweringPeer(call->context, federation_, peer.org_id(), peer.address());
-        if (!outcome.ok()) outcome = absl::UnavailableError(outcome.message());
-      }
-      if (outcome.ok()) {
-        search::CheckedAnswer checked =
-            search::CheckPeerAnswer(*query, peer.org_id(), page_size, std::move(response), sectors,
-                                    *verifier_);
-        call->answer = std::move(checked.answer);
-        call->outcome.set_rejected(static_cast<uint32_t>(checked.rejected));
-        for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {
-          call->outcome.add_rejections(checked.rejections[i].reason);
-        }
-        if (absl::Status audited = Audit(peer.org_id(), checked.rejections); !audited.ok()) {
-          call->outcome.set_error(absl::StrCat("its rejected lessons could not be audited: ",
-                                               audited.message()));
-        }
-      }
-      finish(call, outcome);
-    });
-  }
-
-  // Report each outcome as it comes, until all are in or the deadline passes.
-  std::vector<bool> reported(calls.size(), false);
-  size_t waiting = calls.size();
-  while (waiting > 0) {
-    std::vector<const Call*> ready;
+  size_t reported = 0;
+  while (reported < calls.size()) {
+    std::vector<PeerCall*> ready;
     {
       absl::MutexLock lock(&mu);
       auto any_new = [&] {
-        for (size_t i = 0; i < calls.size(); ++i) {
-          if (calls[i]->done && !reported[i]) return true;
-        }
-        return false;
+        return std::any_of(calls.begin(), calls.end(),
+                           [](const auto& call) { return call->done && !call->reported; });
       };
       if (!mu.AwaitWithDeadline(absl::Condition(&any_new), deadline)) break;
-      for (size_t i = 0; i < calls.size(); ++i) {
-        if (!calls[i]->done || reported[i]) continue;
-        reported[i] = true;
-        --waiting;
-        ready.push_back(calls[i].get());  // done: its thread no longer touches it
+      for (auto& call : calls) {
+        if (!call->done || call->reported) continue;
+        call->reported = true;
+        ready.push_back(call.get());  // done: its callback no longer touches it
       }
     }
-    for (const Call* call : ready) {
+    for (PeerCall* call : ready) {
+      ++reported;
       v1::PeerAnswered answered;
-      *answered.mutable_outcome() = call->outcome;
-      for (size_t i = 0; i < call->answer.lessons.size(); ++i) {
-        v1::SearchHit* hit = answered.add_hits();
-        search::SummarizeHit(call->answer.lessons[i], hit);
-        hit->set_score(call->answer.scores[i]);
-      }
+      search::NodeAnswer answer = Believe(*query, page_size, sectors, call, answered.mutable_outcome());
+      AddHits(answer, &answered);
+      if (answered.outcome().state() == v1::PeerOutcome::OK) answers.push_back(std::move(answer));
       on_answer(answered);
+      outcomes.push_back(answered.outcome());
     }
   }
-  // The rest are too late: cancel them, and wait for their threads to see it.
-  for (size_t i = 0; i < calls.size(); ++i) {
-    if (!reported[i]) calls[i]->context.TryCancel();
+  // The rest are too late: cancel them, and wait for their callbacks, which follow at once.
+  for (auto& call : calls) {
+    if (call->reported) continue;
+    call->context.TryCancel();
+    v1::PeerAnswered answered;
+    v1::PeerOutcome& outcome = *answered.mutable_outcome();
+    outcome.set_org(call->peer.org_id());
+    outcome.set_state(v1::PeerOutcome::TIMED_OUT);
+    outcome.set_latency_ms(absl::ToDoubleMilliseconds(deadline - start));
+    outcome.set_error("no answer before the deadline");
+    on_answer(answered);
+    outcomes.push_back(outcome);
   }
-  for (std::thread& thread : threads) thread.join();
+  {
+    absl::MutexLock lock(&mu);
+    auto all_done = [&] {
+      return std::all_of(calls.begin(), calls.end(), [](const auto& call) { return call->done; });
+    };
+    mu.Await(absl::Condition(&all_done));
+  }
 
-  std::vector<search::NodeAnswer> answers;
-  std::vector<v1::PeerOutcome> outcomes;
   std::vector<std::string> returned;  // every lesson id the answers hold
-  for (size_t i = 0; i < calls.size(); ++i) {
-    Call& call = *calls[i];
-    if (!reported[i]) {
-      call.outcome = v1::PeerOutcome();
-      call.outcome.set_org(call.org);
-      call.outcome.set_state(v1::PeerOutcome::TIMED_OUT);
-      call.outcome.set_latency_ms(absl::ToDoubleMilliseconds(deadline - start));
-      call.outcome.set_error("no answer before the deadline");
-      v1::PeerAnswered answered;
-      *answered.mutable_outcome() = call.outcome;
-      on_answer(answered);
-    } else if (call.outcome.state() == v1::PeerOutcome::OK) {
-      for (const v1::Lesson& lesson : call.answer.lessons) returned.push_back(lesson.id());
-      answers.push_back(std::move(call.answer));
-    }
-    outcomes.push_back(call.outcome);
+  for (const search::NodeAnswer& answer : answers) {
+    for (const v1::Lesson& lesson : answer.lessons) returned.push_back(lesson.id());
   }
   v1::FederatedSearchResult result = search::MergeAnswers(
       *query, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
+  // Every node asked, this one first, then in the order they answered.
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;
+}
+
+search::NodeAnswer FederatedSearcher::Believe(const search::Query& query, size_t page_size,
+                                              const KnownSectors& sectors, PeerCall* call,
+                                              v1::PeerOutcome* outcome) {
+  const std::string& org = call->peer.org_id();
+  outcome->set_org(org);
+  outcome->set_latency_ms(absl::ToDoubleMilliseconds(call->latency));
+  absl::Status status(static_cast<absl::StatusCode>(call->status.error_code()),
+                      call->status.error_message());
+  if (status.ok()) {
+    // The node at that address must be the peer we meant to ask.
+    status = CheckAnsweringPeer(call->context, federation_, org, call->peer.address());
+    if (!status.ok()) status = absl::UnavailableError(status.message());
+  }
+  outcome->set_state(StateOf(static_cast<grpc::StatusCode>(status.code())));
+  if (!status.ok()) {
+    outcome->set_error(std::string(status.message()));
+    return search::NodeAnswer();
+  }
+  search::CheckedAnswer checked = search::CheckPeerAnswer(
+      query, org, page_size, std::move(call->response), sectors, *verifier_);
+  outcome->set_hits(checked.answer.total_hits);
+  outcome->set_rejected(static_cast<uint32_t>(checked.rejected));
+  for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {
+    outcome->add_rejections(checked.rejections[i].reason);
+  }
+  if (absl::Status audited = Audit(org, checked.rejections); !audited.ok()) {
+    outcome->set_error(absl::StrCat("its rejected lessons could not be audited: ", audited.message()));
+  }
+  return std::move(checked.answer);
 }
 
 }  // namespace cairn::server

@@ -50,7 +50,14 @@ class FederatedSearcher {
       const std::function<void(const v1::PeerAnswered&)>& on_answer);
 
  private:
+  struct PeerCall;  // one peer asked
+
   std::shared_ptr<grpc::Channel> ChannelTo(const v1::Peer& peer);
+  // What of `call`'s answer may be believed (CheckPeerAnswer), with its outcome; audits what was
+  // rejected.
+  search::NodeAnswer Believe(const search::Query& query, size_t page_size,
+                             const KnownSectors& sectors, PeerCall* call,
+                             v1::PeerOutcome* outcome);
   // Records in the audit log each lesson dropped from `peer`'s answer.
   absl::Status Audit(const std::string& peer, const std::vector<search::Rejection>& rejections);
 
