@@ -20,6 +20,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
 #include "node/storage/store.h"
@@ -40,6 +41,12 @@ namespace {
 
 // Largest request a client may send; larger ones fail with RESOURCE_EXHAUSTED before parsing.
 constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
+// Server-wide caps, whatever callers do (README, "What a peer can cost"). Threads serve the
+// unary and user-facing calls (replication streams hold none); calls beyond them are refused
+// with RESOURCE_EXHAUSTED. No memory quota: under its pressure gRPC stops reading from every
+// connection, so one peer could stall all; memory is bounded per stream and per peer instead.
+constexpr int kMaxServerThreads = 32;
+constexpr int kMaxStreamsPerConnection = 100;
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
 // One structured log line on stderr: time, level, message, then key=value pairs.
@@ -158,6 +165,10 @@ int Run(int argc, char** argv) {
   // or any process binding it, would silently take a share of our connections. Refuse instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  grpc::ResourceQuota quota("cairnd");
+  quota.SetMaxThreads(kMaxServerThreads);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);

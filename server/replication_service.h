@@ -3,6 +3,7 @@
 #define CAIRN_SERVER_REPLICATION_SERVICE_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -22,7 +23,7 @@ namespace cairn::server {
 // cost is bounded before anything is committed to it:
 //   Pull     only a known peer that may pull, or that still holds lessons we sent it (it is
 //            sent their retractions); one stream per peer: a new Pull replaces the old one,
-//            which ends ABORTED.
+//            which is cancelled.
 //   PullRaw  a link test (`cairn peer link-test`): only a peer that may pull, one at a time,
 //            at most kMaxRawBytes a test and kRawBytesPerHour an hour.
 // Everything it uses must outlive it. Thread-safe.
@@ -64,7 +65,7 @@ class ReplicationServiceImpl final : public v1::ReplicationService::CallbackServ
   std::atomic<bool> stopping_{false};
   FeedPump pump_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, PullStream*> pulls_ ABSL_GUARDED_BY(mu_);  // one per peer
+  absl::flat_hash_map<std::string, std::weak_ptr<PullStream>> pulls_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, RawStream*> raws_ ABSL_GUARDED_BY(mu_);    // one per peer
   struct RawAllowance {
     double bytes = kRawBytesPerHour;
