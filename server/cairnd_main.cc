@@ -47,6 +47,10 @@ constexpr int kMaxReceiveBytes = 4 * 1024 * 1024;
 // connection, so one peer could stall all; memory is bounded per stream and per peer instead.
 constexpr int kMaxServerThreads = 32;
 constexpr int kMaxStreamsPerConnection = 100;
+// Connections are pinged after a minute of silence and dropped when no answer comes in 20 s, so
+// a peer whose network vanished does not keep its streams (and their place in its limit).
+constexpr int kKeepaliveMs = 60'000;
+constexpr int kKeepaliveTimeoutMs = 20'000;
 constexpr absl::Duration kShutdownGrace = absl::Seconds(5);
 
 // One structured log line on stderr: time, level, message, then key=value pairs.
@@ -169,6 +173,8 @@ int Run(int argc, char** argv) {
   quota.SetMaxThreads(kMaxServerThreads);
   builder.SetResourceQuota(quota);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);

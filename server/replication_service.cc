@@ -27,17 +27,15 @@ grpc::ServerWriteReactor<Response>* Refuse(const absl::Status& why) {
 }  // namespace
 
 // One peer's Pull. Its steps run one at a time: Produce on a pump worker, then (when it wrote)
-// OnWriteDone, then Produce again; a stream with nothing to send parks in the pump. It holds a
-// reference to itself until done, and the service's table only a weak one, so replacing it can
-// happen outside the table's lock and after it ended. No lock is held while calling gRPC, which
-// may run this stream's callbacks inline.
+// OnWriteDone, then Produce again; a stream with nothing to send parks in the pump. Only its own
+// callbacks end it, and no lock is held while calling gRPC, which may run callbacks inline.
+// Deletes itself when done.
 class ReplicationServiceImpl::PullStream final
     : public grpc::ServerWriteReactor<v1::PullResponse> {
  public:
-  PullStream(ReplicationServiceImpl* service, grpc::CallbackServerContext* context,
-             std::string peer, PullPosition position, FeedLimits limits)
+  PullStream(ReplicationServiceImpl* service, std::string peer, PullPosition position,
+             FeedLimits limits)
       : service_(service),
-        context_(context),
         peer_(std::move(peer)),
         position_(std::move(position)),
         limits_(limits),
@@ -56,14 +54,6 @@ class ReplicationServiceImpl::PullStream final
     service_->pump_.Wake(this, &woken_);
   }
 
-  // Ends the stream now, even with a message in flight that its reader never takes (which would
-  // otherwise hold the stream, and that message, for as long as the peer likes).
-  // (Cancelled first: a status sent with Finish would wait behind the unread message.)
-  void Replace() {
-    context_->TryCancel();
-    End(grpc::Status(grpc::StatusCode::ABORTED,
-                     absl::StrCat("replaced by a newer pull from ", peer_)));
-  }
 
   void OnWriteDone(bool ok) override {
     if (!ok) {  // the peer is gone
@@ -74,11 +64,9 @@ class ReplicationServiceImpl::PullStream final
   }
   void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled")); }
   void OnDone() override {
-    service_->Ended(peer_, this);
-    std::shared_ptr<PullStream> last = std::move(self_);  // may delete this stream on return
+    service_->Ended(peer_);
+    delete this;
   }
-
-  std::shared_ptr<PullStream> self_;
 
  private:
   void Produce() {
@@ -133,7 +121,6 @@ class ReplicationServiceImpl::PullStream final
   }
 
   ReplicationServiceImpl* const service_;
-  grpc::CallbackServerContext* const context_;
   const std::string peer_;
   // Touched only by the stream's current step.
   PullPosition position_;
@@ -234,27 +221,23 @@ grpc::ServerWriteReactor<v1::PullResponse>* ReplicationServiceImpl::Pull(
   position.completed_resync_id = request->completed_resync_id();
   position.holdings_digest.assign(request->holdings_digest().begin(),
                                   request->holdings_digest().end());
-  auto stream = std::make_shared<PullStream>(this, context, peer->org_id, std::move(position),
-                                            limits);
-  stream->self_ = stream;
-  std::shared_ptr<PullStream> replaced;
   {
     absl::MutexLock lock(&mu_);
-    std::weak_ptr<PullStream>& open = pulls_[peer->org_id];
-    replaced = open.lock();
-    open = stream;
+    int& open = pulls_[peer->org_id];
+    if (open >= kMaxPullsPerPeer) {
+      return Refuse<v1::PullResponse>(absl::ResourceExhaustedError(absl::StrCat(
+          "peer ", peer->org_id, " has ", open, " pulls open here already (the limit)")));
+    }
+    ++open;
   }
-  if (replaced != nullptr) replaced->Replace();
+  auto* stream = new PullStream(this, peer->org_id, std::move(position), limits);
   stream->Start();
-  return stream.get();
+  return stream;
 }
 
-void ReplicationServiceImpl::Ended(const std::string& peer, const PullStream* stream) {
+void ReplicationServiceImpl::Ended(const std::string& peer) {
   absl::MutexLock lock(&mu_);
-  auto it = pulls_.find(peer);
-  if (it == pulls_.end()) return;
-  std::shared_ptr<PullStream> open = it->second.lock();
-  if (open == nullptr || open.get() == stream) pulls_.erase(it);
+  if (--pulls_[peer] == 0) pulls_.erase(peer);
 }
 
 absl::Status ReplicationServiceImpl::TakeRawAllowance(const std::string& peer, uint64_t bytes) {

@@ -22,13 +22,14 @@ namespace cairn::server {
 // it is in flight (a slow reader is flow-controlled, never buffered for). What each peer may
 // cost is bounded before anything is committed to it:
 //   Pull     only a known peer that may pull, or that still holds lessons we sent it (it is
-//            sent their retractions); one stream per peer: a new Pull replaces the old one,
-//            which is cancelled.
+//            sent their retractions); at most kMaxPullsPerPeer open at once (a puller that
+//            reconnects while its old stream lingers still gets in; keepalives reap dead ones).
 //   PullRaw  a link test (`cairn peer link-test`): only a peer that may pull, one at a time,
 //            at most kMaxRawBytes a test and kRawBytesPerHour an hour.
 // Everything it uses must outlive it. Thread-safe.
 class ReplicationServiceImpl final : public v1::ReplicationService::CallbackService {
  public:
+  static constexpr int kMaxPullsPerPeer = 2;
   static constexpr uint64_t kMaxRawBytes = 1ull << 30;
   static constexpr double kRawBytesPerHour = 2.0 * (1ull << 30);
   static constexpr uint32_t kMaxRawChunk = 4 * 1024 * 1024 - 1024;
@@ -54,7 +55,7 @@ class ReplicationServiceImpl final : public v1::ReplicationService::CallbackServ
   // Takes `peer`'s raw-byte allowance for `bytes`, or RESOURCE_EXHAUSTED naming the limit.
   absl::Status TakeRawAllowance(const std::string& peer, uint64_t bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Ended(const std::string& peer, const PullStream* stream);
+  void Ended(const std::string& peer);  // a Pull of `peer`
   void Ended(const std::string& peer, const RawStream* stream);
 
   ChangeFeed* const feed_;
@@ -65,7 +66,7 @@ class ReplicationServiceImpl final : public v1::ReplicationService::CallbackServ
   std::atomic<bool> stopping_{false};
   FeedPump pump_;
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::weak_ptr<PullStream>> pulls_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int> pulls_ ABSL_GUARDED_BY(mu_);  // open Pulls by peer
   absl::flat_hash_map<std::string, RawStream*> raws_ ABSL_GUARDED_BY(mu_);    // one per peer
   struct RawAllowance {
     double bytes = kRawBytesPerHour;

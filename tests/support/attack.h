@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,8 +15,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "cairn/v1/replication.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
+#include "server/security.h"
 
 namespace cairn::testing {
 
@@ -30,6 +33,44 @@ inline long ProcStatus(pid_t pid, const std::string& field) {
 }
 inline long ProcessThreads(pid_t pid) { return ProcStatus(pid, "Threads:"); }
 inline long ProcessRssMb(pid_t pid) { return ProcStatus(pid, "VmRSS:") / 1024; }
+
+// Pull streams opened by one peer, reading nothing, each connection carrying up to 50.
+struct PullStreams {
+  std::vector<std::unique_ptr<v1::ReplicationService::Stub>> stubs;  // one per connection
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::PullResponse>>> readers;
+
+  // A connection of its own to `address` as the node whose `credentials` they are, taking
+  // batches as large as a puller's.
+  static std::shared_ptr<grpc::Channel> Connect(
+      const std::string& address, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(8 << 20);
+    // The attacker's own windows stay small (64 KiB a stream), so what its streams leave unread
+    // does not pile up in this process.
+    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    return server::NewPeerChannel(address, credentials, arguments);
+  }
+
+  // Opens `count` more; `after_each` runs after each open (to sample the node, say).
+  void Open(const std::string& address,
+            const std::shared_ptr<grpc::ChannelCredentials>& credentials, int count,
+            const std::function<void()>& after_each = [] {}) {
+    for (int i = 0; i < count; ++i) {
+      if (readers.size() % 50 == 0) {
+        stubs.push_back(v1::ReplicationService::NewStub(Connect(address, credentials)));
+      }
+      auto context = std::make_unique<grpc::ClientContext>();
+      context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+      v1::PullRequest request;
+      request.set_max_batch_lessons(2000);
+      request.set_max_batch_bytes(6 << 20);
+      readers.push_back(stubs.back()->Pull(context.get(), request));
+      contexts.push_back(std::move(context));
+      after_each();
+    }
+  }
+};
 
 // Asks grpc.health.v1.Health/Check (the whole server) every `every`, on a thread of its own,
 // until stopped; records each answer's latency and whether it was SERVING in time.
