@@ -41,7 +41,7 @@ case "${1:-}" in
   bench) install_missing; build
          build/tests/bench/lesson_bench; build/tests/bench/policy_bench
          build/tests/bench/replication_bench; build/tests/bench/search_bench
-         build/tests/bench/federation_bench ;;
+         build/tests/bench/federation_bench; build/tests/bench/attack_bench ;;
   build) install_missing; build ;;
   *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
