@@ -92,6 +92,13 @@ Asked Ask(Federation& federation, const std::string& query) {
   return asked;
 }
 
+// The hostile node's client of a real node's FederationService, with its real certificate.
+std::unique_ptr<v1::FederationService::Stub> QueryAsHostile(const std::string& address) {
+  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kHostile);
+  return v1::FederationService::NewStub(server::NewPeerChannel(
+      address, server::MakePeerChannelCredentials(tls), grpc::ChannelArguments()));
+}
+
 const v1::PeerOutcome* OutcomeOf(const v1::FederatedSearchResult& result, const std::string& org) {
   for (const v1::PeerOutcome& outcome : result.peers()) {
     if (outcome.org() == org) return &outcome;
@@ -249,11 +256,7 @@ TEST_F(HostileAnswerTest, TheOriginsOwnAnswerWinsOverARelaysForTheSameVersion) {
                   ->SetPolicyText(kHostile, "export { markings: [TLP_CLEAR] "
                                             "redact_fields: [\"evidence\", \"summary\"] }")
                   .ok());
-  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kHostile);
-  auto channel = server::NewPeerChannel(federation_.node(kHonest).address(),
-                                        server::MakePeerChannelCredentials(tls),
-                                        grpc::ChannelArguments());
-  auto stub = v1::FederationService::NewStub(channel);
+  auto stub = QueryAsHostile(federation_.node(kHonest).address());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   v1::PeerQueryRequest request;
@@ -303,10 +306,7 @@ TEST(HostileAskerTest, WordsOnlyInHiddenTextAreAnsweredAsWordsFoundNowhere) {
                                             "[\"evidence\"] scrub_personal_data: true }")
                   .ok());
 
-  v1::TlsConfig tls = testing::NodeTls(testing::TestPki::Shared(), kHostile);
-  auto stub = v1::FederationService::NewStub(server::NewPeerChannel(
-      federation.node(kAsker).address(), server::MakePeerChannelCredentials(tls),
-      grpc::ChannelArguments()));
+  auto stub = QueryAsHostile(federation.node(kAsker).address());
   auto ask = [&](const std::string& query) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));

@@ -64,12 +64,22 @@ v1::PeerPolicy RandomPolicy(std::mt19937& random) {
   return policy;
 }
 
+// A store and its index in a directory of their own.
 struct Trial {
+  Trial() : store(*Store::Open(dir.path() + "/db")), index(*SearchIndex::Open(store.get())) {}
   testing::TempDir dir;
   std::unique_ptr<Store> store;
   std::unique_ptr<SearchIndex> index;
-  SearchIndex::Audience audience;
 };
+
+// The peer asking, allowed to query.
+v1::Peer Asker() {
+  v1::Peer peer;
+  peer.set_org_id(kPeer);
+  peer.set_may_query(true);
+  peer.set_version(1);
+  return peer;
+}
 
 // A lesson with visible words everywhere, and secrets planted only where `policy` hides them.
 v1::Lesson RandomLesson(std::mt19937& random, int n, const v1::Peer& peer,
@@ -129,12 +139,7 @@ TEST(PeerAnswerTest, AWordOnlyInHiddenTextIsAnsweredAsAWordFoundNowhere) {
   int lessons = 0, compared = 0, nonempty = 0;
   for (int trial = 0; trial < 30; ++trial) {
     Trial t;
-    t.store = *Store::Open(t.dir.path() + "/db");
-    t.index = *SearchIndex::Open(t.store.get());
-    v1::Peer peer;
-    peer.set_org_id(kPeer);
-    peer.set_may_query(true);
-    peer.set_version(1);
+    const v1::Peer peer = Asker();
     v1::PeerPolicy policy = RandomPolicy(random);
     for (int n = 0; n < 120; ++n, ++lessons) {
       v1::Lesson lesson = RandomLesson(random, n, peer, policy);
@@ -183,14 +188,7 @@ TEST(PeerAnswerTest, AnswersAsANodeHoldingOnlyThePeersViewsWould) {
   int compared = 0, nonempty = 0;
   for (int trial = 0; trial < 12; ++trial) {
     Trial t, oracle;
-    t.store = *Store::Open(t.dir.path() + "/db");
-    t.index = *SearchIndex::Open(t.store.get());
-    oracle.store = *Store::Open(oracle.dir.path() + "/db");
-    oracle.index = *SearchIndex::Open(oracle.store.get());
-    v1::Peer peer;
-    peer.set_org_id(kPeer);
-    peer.set_may_query(true);
-    peer.set_version(1);
+    const v1::Peer peer = Asker();
     v1::PeerPolicy policy = RandomPolicy(random);
     for (int n = 0; n < 150; ++n) {
       v1::Lesson lesson = RandomLesson(random, n, peer, policy);
