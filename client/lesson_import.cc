@@ -6,26 +6,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "client/llis.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace cairn::client {
-namespace {
-
-absl::StatusOr<v1::Lesson> ParseLine(const std::string& line, const ImportOptions& options) {
-  if (options.format == ImportFormat::kLlis) {
-    return LessonFromLlisJson(line, options.marking == v1::TLP_UNSPECIFIED ? v1::TLP_CLEAR
-                                                                           : options.marking);
-  }
-  v1::Lesson lesson;
-  auto parsed = google::protobuf::util::JsonStringToMessage(line, &lesson);
-  if (!parsed.ok()) return absl::InvalidArgumentError(std::string(parsed.message()));
-  if (options.marking != v1::TLP_UNSPECIFIED) lesson.set_marking(options.marking);
-  return lesson;
-}
-
-}  // namespace
-
 absl::StatusOr<ImportSummary> ImportJsonLines(
     LessonClient& client, std::istream& in, const ImportOptions& options,
     const std::function<void(const ImportFailure&)>& on_failure,
@@ -50,7 +32,8 @@ absl::StatusOr<ImportSummary> ImportJsonLines(
         if (!std::getline(in, line)) break;
         uint64_t line_number = ++summary.lines_read;
         if (absl::StripAsciiWhitespace(line).empty()) continue;
-        absl::StatusOr<v1::Lesson> lesson = ParseLine(line, options);
+        absl::StatusOr<v1::Lesson> lesson =
+            LessonFromImportLine(line, options.format, options.marking);
         if (!lesson.ok()) {
           fail(line_number, lesson.status());
           continue;

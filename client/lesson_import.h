@@ -9,14 +9,10 @@
 
 #include "absl/status/statusor.h"
 #include "cairn/v1/lesson.pb.h"
+#include "client/import_line.h"
 #include "client/lesson_client.h"
 
 namespace cairn::client {
-
-enum class ImportFormat {
-  kLessons,  // each line a cairn.v1.Lesson in JSON
-  kLlis,     // each line a NASA LLIS record (see llis.h)
-};
 
 struct ImportOptions {
   ImportFormat format = ImportFormat::kLessons;
