@@ -6,6 +6,9 @@
 #   ./build.sh test    install, build, run the whole test suite (ctest)
 #   ./build.sh bench   install, build, run the benchmarks under tests/bench
 #   ./build.sh build   install and build only
+#   ./build.sh fuzz    install clang, build the libFuzzer targets (build-fuzz/), run each briefly
+#                      from its seed corpus (FUZZ_SECONDS each, default 5)
+#   ./build.sh sanitize  build with ASan+UBSan (build-asan/) and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,9 +19,14 @@ packages=(
   libgoogle-perftools-dev
 )
 
+# Only `fuzz` needs clang and its sanitizer and libFuzzer runtimes.
+fuzz_packages=(clang libclang-rt-14-dev)
+
+# install_missing [EXTRA_PACKAGE...]: apt-get installs whatever of packages (and the extras) is
+# missing.
 install_missing() {
   local missing=()
-  for package in "${packages[@]}"; do
+  for package in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
       missing+=("$package")
   done
@@ -35,6 +43,41 @@ build() {
   cmake --build build -j2
 }
 
+# Each fuzz target runs for FUZZ_SECONDS from a scratch copy of its seeds (tests/fuzz/corpus/<target>
+# stays as committed); a crash, sanitizer report, leak or broken invariant fails the run and
+# leaves the input in build-fuzz/findings/.
+fuzz() {
+  cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_FUZZ=ON \
+    -DCMAKE_CXX_COMPILER=clang++
+  cmake --build build-fuzz -j2 --target cairn_fuzzers
+  local seconds=${FUZZ_SECONDS:-5}
+  mkdir -p build-fuzz/findings
+  for target in fuzz_query fuzz_policy fuzz_import_json fuzz_import_llis fuzz_page_token \
+                fuzz_replication_batch; do
+    local max_len=4096
+    case "$target" in fuzz_import_* | fuzz_replication_batch) max_len=65536 ;; esac
+    local dict=()
+    [ -f "tests/fuzz/$target.dict" ] && dict=("-dict=tests/fuzz/$target.dict")
+    mkdir -p "build-fuzz/corpus/$target"
+    echo "build.sh: fuzzing $target for ${seconds}s" >&2
+    "build-fuzz/tests/fuzz/$target" -max_total_time="$seconds" -max_len="$max_len" \
+      -rss_limit_mb=2048 -timeout=25 -print_final_stats=1 "${dict[@]}" \
+      -artifact_prefix="build-fuzz/findings/$target-" \
+      "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target"
+  done
+}
+
+# ASan and UBSan reports fail the test that caused them; the suppressions are for findings in the
+# system libraries (see tests/sanitizer/).
+sanitize() {
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=ON
+  cmake --build build-asan -j2
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  LSAN_OPTIONS=suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/sanitizer/ubsan.supp \
+    ctest --test-dir build-asan -j2 --output-on-failure
+}
+
 case "${1:-}" in
   demo)  install_missing; build; deploy/demo.sh ;;
   test)  install_missing; build; ctest --test-dir build -j2 --output-on-failure ;;
@@ -43,5 +86,7 @@ case "${1:-}" in
          build/tests/bench/replication_bench; build/tests/bench/search_bench
          build/tests/bench/federation_bench; build/tests/bench/attack_bench ;;
   build) install_missing; build ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  fuzz)  install_missing "${fuzz_packages[@]}"; fuzz ;;
+  sanitize) install_missing; sanitize ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
