@@ -725,11 +725,12 @@ void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
     auto add_altered_below = [&](uint64_t limit) {
       for (; next_altered < altered.size() && altered[next_altered].first < limit; ++next_altered) {
         const std::string* payload = altered[next_altered].second->Find(term);
+        if (payload == nullptr) continue;
+        // A view of the payload itself: `cond ? "" : *payload` would copy it into a temporary
+        // that is gone before the counts are read.
+        absl::string_view rest = *payload;
         std::array<uint32_t, kFields> counts;
-        absl::string_view rest = payload == nullptr ? "" : *payload;
-        if (payload != nullptr && DecodeCounts(&rest, &counts)) {
-          add(altered[next_altered].first, counts, *payload);
-        }
+        if (DecodeCounts(&rest, &counts)) add(altered[next_altered].first, counts, *payload);
       }
     };
     for (size_t i = 0; i < stored.docs.size(); ++i) {

@@ -236,5 +236,67 @@ TEST(PeerAnswerTest, AnswersAsANodeHoldingOnlyThePeersViewsWould) {
   EXPECT_GT(nonempty, compared / 3);
 }
 
+// Regression: the counts of a term in a view the policy altered were decoded from a temporary copy
+// of its postings that was already destroyed (ASan: stack-use-after-scope, or heap-use-after-free
+// for a long posting list), so a word repeated in a redacted or scrubbed lesson could be counted
+// from freed memory, scoring the lesson wrongly or dropping it from the answer.
+TEST(PeerAnswerTest, AWordRepeatedInAnAlteredViewScoresAsInTheView) {
+  testing::CertPaths cert = testing::TestPki::Shared().Node(kHolder);
+  auto signer = LessonSigner::Load(cert.cert, cert.key);
+  ASSERT_TRUE(signer.ok()) << signer.status();
+  Trial t, oracle;
+  t.store = *Store::Open(t.dir.path() + "/db");
+  t.index = *SearchIndex::Open(t.store.get());
+  oracle.store = *Store::Open(oracle.dir.path() + "/db");
+  oracle.index = *SearchIndex::Open(oracle.store.get());
+  v1::Peer peer;
+  peer.set_org_id(kPeer);
+  peer.set_may_query(true);
+  peer.set_version(1);
+  v1::PeerPolicy policy;
+  policy.set_peer_org(kPeer);
+  policy.set_version(1);
+  policy.mutable_export_()->add_markings(v1::TLP_GREEN);
+  policy.mutable_export_()->add_redact_fields("evidence");
+  for (int n = 0; n < 3; ++n) {
+    v1::Lesson lesson;
+    lesson.set_id(absl::StrCat(kHolder, ":01ARZ3NDEKTSV4RRFFQ6", 100000 + n));
+    lesson.set_origin_org(kHolder);
+    lesson.set_version(1);
+    lesson.set_title(absl::StrCat("Radios ", n));
+    // Long posting lists (one position a word) for the lessons the policy alters.
+    std::string summary;
+    for (int i = 0; i < 40 * (n + 1); ++i) absl::StrAppend(&summary, "battery radio ");
+    lesson.set_summary(summary);
+    if (n != 2) lesson.set_evidence("the sergeant's log");  // redacted: the view is altered
+    lesson.set_marking(v1::TLP_GREEN);
+    lesson.set_status(v1::LESSON_LEARNED);
+    ASSERT_TRUE((*signer)->Sign(&lesson).ok());
+    ASSERT_TRUE(t.store->Commit({LessonWrite{lesson, 0}}).ok());
+    std::optional<v1::Lesson> view = ExportView(lesson, kHolder, peer, &policy,
+                                                SharingChannel::kQuery);
+    ASSERT_TRUE(view.has_value());
+    ASSERT_TRUE(oracle.store->Commit({LessonWrite{*view, 0}}).ok());
+  }
+  SearchIndex::Audience audience{kHolder, peer, policy, signer->get()};
+  for (const char* query : {"battery", "\"battery radio\"", "radio OR redacted"}) {
+    SCOPED_TRACE(query);
+    v1::PeerQueryRequest request;
+    request.set_query(query);
+    request.set_max_results(10);
+    auto answer = t.index->Answer(request, audience);
+    QueryStatistics statistics;
+    auto expected = oracle.index->AnswerHere(request, &statistics);
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    ASSERT_TRUE(expected.ok()) << expected.status();
+    EXPECT_EQ(answer->total_hits(), 3u);
+    ASSERT_EQ(answer->lessons_size(), expected->lessons_size());
+    for (int i = 0; i < answer->lessons_size(); ++i) {
+      EXPECT_EQ(answer->lessons(i).id(), expected->lessons(i).id()) << i;
+      EXPECT_NEAR(answer->scores(i), expected->scores(i), 1e-9) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cairn::search
