@@ -67,15 +67,26 @@ fuzz() {
   done
 }
 
-# ASan and UBSan reports fail the test that caused them; the suppressions are for findings in the
-# system libraries (see tests/sanitizer/).
+# ASan and UBSan reports fail the test that caused them. Every process writes its reports to
+# build-asan/sanitizer-reports/ too, since cairnd's own stderr goes to a log that its test removes:
+# any report there fails the run. The suppressions are for findings in the system libraries (see
+# tests/sanitizer/).
 sanitize() {
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_SANITIZE=ON
   cmake --build build-asan -j2
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  local reports=$PWD/build-asan/sanitizer-reports
+  rm -rf "$reports" && mkdir -p "$reports"
+  local status=0
+  ASAN_OPTIONS=detect_leaks=1:log_path=$reports/asan \
   LSAN_OPTIONS=suppressions=$PWD/tests/sanitizer/lsan.supp:print_suppressions=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/sanitizer/ubsan.supp \
-    ctest --test-dir build-asan -j2 --output-on-failure
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$reports/ubsan:suppressions=$PWD/tests/sanitizer/ubsan.supp \
+    ctest --test-dir build-asan -j2 --output-on-failure || status=$?
+  if [ -n "$(ls -A "$reports")" ]; then
+    echo "build.sh: sanitizer reports in $reports:" >&2
+    head -n 40 "$reports"/* >&2
+    status=1
+  fi
+  return $status
 }
 
 case "${1:-}" in
