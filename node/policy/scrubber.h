@@ -43,6 +43,10 @@ struct PersonalDataSpan {
 // dates, case references like 2008-075-00002) are left alone.
 std::vector<PersonalDataSpan> FindPersonalData(absl::string_view text);
 
+// A placeholder can be longer than what it replaces ("[email removed]" for "a@b.co"), but the
+// scrubbed text is never more than this many times as long as the text.
+inline constexpr size_t kMaxScrubGrowth = 3;
+
 // `text` with everything FindPersonalData finds replaced by its placeholder; adds what it found
 // to `counts` when not null.
 std::string ScrubPersonalData(absl::string_view text, ScrubCounts* counts = nullptr);

@@ -102,6 +102,37 @@ bool HasPersonalData(const v1::Lesson& lesson) {
   return false;
 }
 
+// False only when the view `rules` make of `lesson` surely keeps within every cap a receiver
+// enforces (ValidateLessonContent, the truth, is asked whenever this is true): scrubbing makes a
+// text at most kMaxScrubGrowth times longer, redaction a field a few bytes longer.
+bool ViewMayOutgrowLimits(const v1::Lesson& lesson, const v1::ExportRules& rules) {
+  constexpr size_t kRedactionGrowth = kRedacted.size() + 6;  // per field, with its tag and length
+  size_t bound = lesson.ByteSizeLong() + kRedactionGrowth * rules.redact_fields_size();
+  if (rules.scrub_personal_data()) {
+    using L = LessonLimits;
+    auto may_outgrow = [&](const std::string& text, size_t cap) {
+      bound += (kMaxScrubGrowth - 1) * text.size();
+      return kMaxScrubGrowth * text.size() > cap;
+    };
+    bool outgrows = false;
+    for (const auto& [text, cap] : {std::pair<const std::string&, size_t>{lesson.title(), L::kTitleBytes},
+                                    {lesson.summary(), L::kSummaryBytes},
+                                    {lesson.driving_event(), L::kTextBytes},
+                                    {lesson.lesson(), L::kTextBytes},
+                                    {lesson.evidence(), L::kTextBytes},
+                                    {lesson.project(), L::kShortTextBytes},
+                                    {lesson.lifecycle_phase(), L::kShortTextBytes},
+                                    {lesson.retraction_reason(), L::kShortTextBytes}}) {
+      outgrows |= may_outgrow(text, cap);
+    }
+    for (const std::string& recommendation : lesson.recommendations()) {
+      outgrows |= may_outgrow(recommendation, L::kTextBytes);
+    }
+    if (outgrows) return true;
+  }
+  return bound > LessonLimits::kLessonBytes;
+}
+
 // The lesson's own marking rules, which no policy can loosen.
 std::optional<v1::SharingDecision> MarkingRefuses(const v1::Lesson& lesson, bool is_origin,
                                                   const v1::Peer& peer) {
@@ -235,6 +266,17 @@ v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view ho
                   absl::StrCat("this copy from ", lesson.origin_org(),
                                " holds personal data that scrubbing would remove, and a relayed "
                                "copy cannot be altered"));
+    }
+  }
+  if (lesson.origin_org() == holder_org && ViewMayOutgrowLimits(lesson, rules)) {
+    // The receiver would refuse the view at every pull, so it is not sent at all, and `explain`
+    // says why.
+    absl::Status fits = ValidateLessonContent(RedactForPeer(lesson, *policy));
+    if (!fits.ok()) {
+      return Deny(rules.scrub_personal_data() ? "export.scrub_personal_data"
+                                              : "export.redact_fields",
+                  absl::StrCat("the lesson as ", version, " alters it for peer ", peer.org_id(),
+                               " would be refused there: ", fits.message()));
     }
   }
   v1::SharingDecision decision;

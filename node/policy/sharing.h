@@ -39,6 +39,11 @@ enum class SharingChannel { kReplication, kQuery };
 //                                      origin's signature, so it is relayed only if the policy
 //                                      would not alter it: it has none of the redacted fields
 //                                      and no personal data to scrub
+//   export.scrub_personal_data, export.redact_fields
+//                                      the view the policy makes of this node's own lesson
+//                                      passes the checks its receiver makes
+//                                      (ValidateLessonContent): scrubbing lengthens a text, and
+//                                      can take it past its cap
 // An allowed decision names export.markings and lists the marking and every include list, sector
 // and status condition the lesson met.
 v1::SharingDecision DecideSharing(const v1::Lesson& lesson, absl::string_view holder_org,

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "node/lessons/validation.h"
 #include "node/policy/peer_directory.h"  // ValidatePeer
 
 namespace cairn {
@@ -700,6 +701,37 @@ TEST(SharingRegressionTest, ScrubbingLeavesAbsentFieldsAbsent) {
   EXPECT_FALSE(view.has_retraction_reason());
   EXPECT_FALSE(view.has_summary());
   EXPECT_EQ(view.SerializeAsString(), lesson.SerializeAsString());
+}
+
+// Regression (found by fuzz_import_json): scrubbing lengthens a text ("[email removed]" for
+// "a@b.co"), so a title of 420 bytes full of addresses became 960 bytes in the peer's view. The
+// node allowed it, and the peer refused it (lesson.title is over 500 bytes) at every pull.
+TEST(SharingScrubTest, AnOwnLessonWhoseScrubbedViewWouldBreakACapIsNotSent) {
+  v1::Lesson lesson = MakeLesson(v1::TLP_GREEN);
+  std::string title;
+  for (int i = 0; i < 60; ++i) absl::StrAppend(&title, "a@b.co ");
+  lesson.set_title(title);
+  ASSERT_TRUE(ValidateLessonContent(lesson).ok());
+  v1::PeerPolicy policy = OpenPolicy(kPeer);
+  policy.mutable_export_()->set_scrub_personal_data(true);
+  const v1::Peer peer = MakePeer(kPeer);
+  for (SharingChannel channel : {SharingChannel::kReplication, SharingChannel::kQuery}) {
+    v1::SharingDecision decision = DecideSharing(lesson, kOrigin, peer, &policy, channel);
+    EXPECT_FALSE(decision.allowed());
+    EXPECT_EQ(decision.rule(), "export.scrub_personal_data");
+    EXPECT_THAT(decision.explanation(), HasSubstr("lesson.title"));
+    EXPECT_FALSE(ExportView(lesson, kOrigin, peer, &policy, channel).has_value());
+  }
+  // Unscrubbed it fits, and so does a scrubbed lesson with room to spare.
+  policy.mutable_export_()->set_scrub_personal_data(false);
+  EXPECT_TRUE(DecideSharing(lesson, kOrigin, peer, &policy, SharingChannel::kReplication).allowed());
+  policy.mutable_export_()->set_scrub_personal_data(true);
+  lesson.set_title("Ask it-security@leeds.gov.uk before rollout");
+  std::optional<v1::Lesson> view =
+      ExportView(lesson, kOrigin, peer, &policy, SharingChannel::kReplication);
+  ASSERT_TRUE(view.has_value());
+  EXPECT_EQ(view->title(), "Ask [email removed] before rollout");
+  EXPECT_TRUE(ValidateLessonContent(*view).ok());
 }
 
 }  // namespace
