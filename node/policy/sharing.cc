@@ -115,14 +115,15 @@ bool ViewMayOutgrowLimits(const v1::Lesson& lesson, const v1::ExportRules& rules
       return kMaxScrubGrowth * text.size() > cap;
     };
     bool outgrows = false;
-    for (const auto& [text, cap] : {std::pair<const std::string&, size_t>{lesson.title(), L::kTitleBytes},
-                                    {lesson.summary(), L::kSummaryBytes},
-                                    {lesson.driving_event(), L::kTextBytes},
-                                    {lesson.lesson(), L::kTextBytes},
-                                    {lesson.evidence(), L::kTextBytes},
-                                    {lesson.project(), L::kShortTextBytes},
-                                    {lesson.lifecycle_phase(), L::kShortTextBytes},
-                                    {lesson.retraction_reason(), L::kShortTextBytes}}) {
+    for (const auto& [text, cap] :
+         {std::pair<const std::string&, size_t>{lesson.title(), L::kTitleBytes},
+          {lesson.summary(), L::kSummaryBytes},
+          {lesson.driving_event(), L::kTextBytes},
+          {lesson.lesson(), L::kTextBytes},
+          {lesson.evidence(), L::kTextBytes},
+          {lesson.project(), L::kShortTextBytes},
+          {lesson.lifecycle_phase(), L::kShortTextBytes},
+          {lesson.retraction_reason(), L::kShortTextBytes}}) {
       outgrows |= may_outgrow(text, cap);
     }
     for (const std::string& recommendation : lesson.recommendations()) {

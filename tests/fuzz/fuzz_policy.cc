@@ -66,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(google::protobuf::TextFormat::PrintToString(*policy, &printed));
   absl::StatusOr<cairn::v1::PeerPolicy> reparsed = cairn::ParsePolicyText(printed);
   FUZZ_CHECK(reparsed.ok(), "%s\n%s", reparsed.status().ToString().c_str(), printed.c_str());
-  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(*policy, *reparsed),
-             "%s", printed.c_str());
+  FUZZ_CHECK(google::protobuf::util::MessageDifferencer::Equals(*policy, *reparsed), "%s",
+             printed.c_str());
   // As it is stored.
   cairn::v1::PeerPolicy stored;
   FUZZ_CHECK(stored.ParseFromString(policy->SerializeAsString()));

@@ -41,8 +41,8 @@ const cairn::v1::ReplicationBatch& Baseline() {
                                          "Lock down wireless", cairn::v1::TLP_GREEN);
     *batch->add_changes() = SignedChange(cairn::fuzz::kPeer, "01ARZ3NDEKTSV4RRFFQ69G5FA2", 2,
                                          "Charge radios", cairn::v1::TLP_AMBER);
-    *batch->add_changes() = SignedChange(cairn::fuzz::kFarOrigin, "01ARZ3NDEKTSV4RRFFQ69G5FA3",
-                                         1, "Label chargers", cairn::v1::TLP_CLEAR);
+    *batch->add_changes() = SignedChange(cairn::fuzz::kFarOrigin, "01ARZ3NDEKTSV4RRFFQ69G5FA3", 1,
+                                         "Label chargers", cairn::v1::TLP_CLEAR);
     batch->set_cursor(10);
     batch->set_sender_sequence(10);
     return batch;

@@ -43,8 +43,7 @@ inline int FuzzImportLine(const uint8_t* data, size_t size, client::ImportFormat
   absl::StatusOr<v1::Lesson> lesson =
       client::LessonFromImportLine(line, format, v1::TLP_UNSPECIFIED);
   if (!lesson.ok()) {
-    FUZZ_CHECK(absl::IsInvalidArgument(lesson.status()), "%s",
-               lesson.status().ToString().c_str());
+    FUZZ_CHECK(absl::IsInvalidArgument(lesson.status()), "%s", lesson.status().ToString().c_str());
     return 0;
   }
   // The node's check of a new lesson (LessonCatalog::PrepareNew): refusing is fine, crashing not.
@@ -79,17 +78,17 @@ inline int FuzzImportLine(const uint8_t* data, size_t size, client::ImportFormat
   policy.mutable_export_()->add_markings(lesson->marking());
   policy.mutable_export_()->set_classification_ceiling(v1::OFFICIAL_SENSITIVE);
   policy.mutable_export_()->set_scrub_personal_data(true);
-  for (const char* field : {"", "summary", "driving_event", "lesson", "recommendations",
-                            "evidence", "project", "lifecycle_phase", "tags", "external_ref"}) {
+  for (const char* field : {"", "summary", "driving_event", "lesson", "recommendations", "evidence",
+                            "project", "lifecycle_phase", "tags", "external_ref"}) {
     v1::PeerPolicy redacting = policy;
     if (*field != '\0') redacting.mutable_export_()->add_redact_fields(field);
-    std::optional<v1::Lesson> view = ExportView(*lesson, "leeds-council", peer, &redacting,
-                                                SharingChannel::kReplication);
+    std::optional<v1::Lesson> view =
+        ExportView(*lesson, "leeds-council", peer, &redacting, SharingChannel::kReplication);
     if (!view) {
       // Only RED stays home for its marking, or a lesson whose altered view would break a cap.
-      std::string rule = DecideSharing(*lesson, "leeds-council", peer, &redacting,
-                                       SharingChannel::kReplication)
-                             .rule();
+      std::string rule =
+          DecideSharing(*lesson, "leeds-council", peer, &redacting, SharingChannel::kReplication)
+              .rule();
       FUZZ_CHECK(rule == "marking" || rule == "export.scrub_personal_data" ||
                      rule == "export.redact_fields",
                  "denied by %s", rule.c_str());

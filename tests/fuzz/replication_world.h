@@ -21,8 +21,8 @@
 namespace cairn::fuzz {
 
 inline constexpr char kSelf[] = "west-police";
-inline constexpr char kPeer[] = "leeds-council";      // a peer we pull from
-inline constexpr char kFarOrigin[] = "far-fire";      // known only through leeds-council's relays
+inline constexpr char kPeer[] = "leeds-council";  // a peer we pull from
+inline constexpr char kFarOrigin[] = "far-fire";  // known only through leeds-council's relays
 
 // Certificates and keys, made once per process (deploy/pki.sh in a temporary directory).
 class Federation {

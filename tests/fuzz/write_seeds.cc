@@ -14,8 +14,8 @@
 
 namespace {
 
-using cairn::v1::ReplicationBatch;
 using cairn::fuzz::SignedChange;
+using cairn::v1::ReplicationBatch;
 
 void Write(const std::filesystem::path& dir, const std::string& name, const std::string& bytes) {
   std::filesystem::create_directories(dir);
@@ -46,10 +46,10 @@ int main(int argc, char** argv) {
   WriteBatch(batches, "empty", 0, empty);
 
   ReplicationBatch fresh;
-  *fresh.add_changes() = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB1", 1, "New lesson",
-                                      cairn::v1::TLP_GREEN);
-  *fresh.add_changes() = SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB2", 1, "Relayed",
-                                      cairn::v1::TLP_CLEAR);
+  *fresh.add_changes() =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB1", 1, "New lesson", cairn::v1::TLP_GREEN);
+  *fresh.add_changes() =
+      SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB2", 1, "Relayed", cairn::v1::TLP_CLEAR);
   fresh.set_cursor(12);
   WriteBatch(batches, "new_lessons_signed", kSign, fresh);
   WriteBatch(batches, "new_lessons_twice", kSign | kTwice, fresh);
@@ -57,10 +57,10 @@ int main(int argc, char** argv) {
   WriteBatch(batches, "from_a_stranger", kSign | kStranger, fresh);
 
   ReplicationBatch newer;
-  *newer.add_changes() = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA1", 2, "Lock down wireless v2",
-                                      cairn::v1::TLP_GREEN);
-  *newer.add_changes() = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA2", 1, "Older version",
-                                      cairn::v1::TLP_AMBER);
+  *newer.add_changes() = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA1", 2,
+                                      "Lock down wireless v2", cairn::v1::TLP_GREEN);
+  *newer.add_changes() =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA2", 1, "Older version", cairn::v1::TLP_AMBER);
   newer.set_cursor(13);
   WriteBatch(batches, "newer_and_older_versions", kSign | kTwice, newer);
 
@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
   retract.add_changes()->mutable_retraction()->set_lesson_id(peer + ":01ARZ3NDEKTSV4RRFFQ69G5FA1");
   retract.mutable_changes(0)->mutable_retraction()->set_reason("retracted by its origin");
   retract.add_changes()->mutable_retraction()->set_lesson_id(far + ":01ARZ3NDEKTSV4RRFFQ69G5FA3");
-  cairn::v1::ReplicatedChange retracted = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA2", 3,
-                                                       "Charge radios", cairn::v1::TLP_AMBER);
+  cairn::v1::ReplicatedChange retracted =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FA2", 3, "Charge radios", cairn::v1::TLP_AMBER);
   retracted.mutable_lesson()->set_status(cairn::v1::RETRACTED);
   retracted.mutable_lesson()->set_retraction_reason("superseded");
   *retract.add_changes() = retracted;
@@ -77,28 +77,28 @@ int main(int argc, char** argv) {
   WriteBatch(batches, "retractions", kSign | kTwice, retract);
 
   ReplicationBatch hostile;
-  cairn::v1::ReplicatedChange red = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB3", 1, "Red",
-                                                 cairn::v1::TLP_RED);
+  cairn::v1::ReplicatedChange red =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB3", 1, "Red", cairn::v1::TLP_RED);
   *hostile.add_changes() = red;
-  cairn::v1::ReplicatedChange amber_relayed = SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB4", 1,
-                                                           "Amber relayed", cairn::v1::TLP_AMBER);
+  cairn::v1::ReplicatedChange amber_relayed =
+      SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB4", 1, "Amber relayed", cairn::v1::TLP_AMBER);
   *hostile.add_changes() = amber_relayed;
-  cairn::v1::ReplicatedChange cycle = SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB5", 1, "Cycle",
-                                                   cairn::v1::TLP_CLEAR);
+  cairn::v1::ReplicatedChange cycle =
+      SignedChange(far, "01ARZ3NDEKTSV4RRFFQ69G5FB5", 1, "Cycle", cairn::v1::TLP_CLEAR);
   cycle.add_path(cairn::fuzz::kSelf);
   *hostile.add_changes() = cycle;
   cairn::v1::ReplicatedChange own = SignedChange(cairn::fuzz::kSelf, "01ARZ3NDEKTSV4RRFFQ69G5FB6",
                                                  1, "Our own", cairn::v1::TLP_CLEAR);
   *hostile.add_changes() = own;
-  cairn::v1::ReplicatedChange wrong_sector = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB7", 1,
-                                                          "Sector", cairn::v1::TLP_GREEN);
+  cairn::v1::ReplicatedChange wrong_sector =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB7", 1, "Sector", cairn::v1::TLP_GREEN);
   wrong_sector.mutable_lesson()->set_origin_sector("health");
   *hostile.add_changes() = wrong_sector;
-  cairn::v1::ReplicatedChange untitled = SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB8", 1, "",
-                                                      cairn::v1::TLP_GREEN);
+  cairn::v1::ReplicatedChange untitled =
+      SignedChange(peer, "01ARZ3NDEKTSV4RRFFQ69G5FB8", 1, "", cairn::v1::TLP_GREEN);
   *hostile.add_changes() = untitled;
-  cairn::v1::ReplicatedChange bad_id = SignedChange(peer, "not-a-ulid", 1, "Bad id",
-                                                    cairn::v1::TLP_GREEN);
+  cairn::v1::ReplicatedChange bad_id =
+      SignedChange(peer, "not-a-ulid", 1, "Bad id", cairn::v1::TLP_GREEN);
   *hostile.add_changes() = bad_id;
   hostile.set_cursor(15);
   WriteBatch(batches, "hostile_mix", kSign, hostile);
@@ -128,10 +128,12 @@ int main(int argc, char** argv) {
   WriteBatch(batches, "forty_lessons", kSign, big);
 
   const std::filesystem::path tokens = root / "fuzz_page_token";
-  Write(tokens, "lessons", cairn::EncodePageToken("lessons", "leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA1"));
+  Write(tokens, "lessons",
+        cairn::EncodePageToken("lessons", "leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA1"));
   Write(tokens, "audit", cairn::EncodePageToken("audit", "1234"));
   Write(tokens, "search", cairn::EncodePageToken("search", "9876543210/10"));
-  Write(tokens, "export", cairn::EncodePageToken("export", "west-police:01ARZ3NDEKTSV4RRFFQ69G5FA1"));
+  Write(tokens, "export",
+        cairn::EncodePageToken("export", "west-police:01ARZ3NDEKTSV4RRFFQ69G5FA1"));
   Write(tokens, "empty_position", cairn::EncodePageToken("lessons", ""));
   Write(tokens, "padded", "bGVzc29uczp4eQ==");
   Write(tokens, "not_base64", "!!!not base64!!!");

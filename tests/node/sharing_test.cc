@@ -724,7 +724,8 @@ TEST(SharingScrubTest, AnOwnLessonWhoseScrubbedViewWouldBreakACapIsNotSent) {
   }
   // Unscrubbed it fits, and so does a scrubbed lesson with room to spare.
   policy.mutable_export_()->set_scrub_personal_data(false);
-  EXPECT_TRUE(DecideSharing(lesson, kOrigin, peer, &policy, SharingChannel::kReplication).allowed());
+  EXPECT_TRUE(
+      DecideSharing(lesson, kOrigin, peer, &policy, SharingChannel::kReplication).allowed());
   policy.mutable_export_()->set_scrub_personal_data(true);
   lesson.set_title("Ask it-security@leeds.gov.uk before rollout");
   std::optional<v1::Lesson> view =
