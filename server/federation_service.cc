@@ -37,18 +37,24 @@ absl::Status FederationServiceImpl::Begin(const std::string& peer) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "peer ", peer, " has ", kMaxConcurrent, " queries running here already (the limit)"));
   }
+  if (running_ >= kMaxConcurrentAllPeers) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "peers have ", kMaxConcurrentAllPeers, " queries running here already (the limit)"));
+  }
   if (allowance.tokens < 1) {
     return absl::ResourceExhaustedError(
         absl::StrCat("peer ", peer, " is over the limit of ", kMaxPerSecond, " queries a second"));
   }
   allowance.tokens -= 1;
   ++allowance.running;
+  ++running_;
   return absl::OkStatus();
 }
 
 void FederationServiceImpl::End(const std::string& peer) {
   absl::MutexLock lock(&mu_);
   --allowances_[peer].running;
+  --running_;
 }
 
 grpc::Status FederationServiceImpl::Query(grpc::ServerContext* context,

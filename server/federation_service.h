@@ -18,10 +18,12 @@ namespace cairn::server {
 
 // Each answer comes from the asking peer's view of this node (SearchIndex::Answer) and is audited.
 // Per peer, at most kMaxConcurrent queries at once and kMaxPerSecond a second (with as many in a
-// burst). Everything it uses must outlive it. Thread-safe.
+// burst); all peers together, at most kMaxConcurrentAllPeers at once. Everything it uses must outlive it. Thread-safe.
 class FederationServiceImpl final : public v1::FederationService::Service {
  public:
   static constexpr int kMaxConcurrent = 4;
+  // All peers' queries at once: the rest of the node's 32 call threads stay for its own users.
+  static constexpr int kMaxConcurrentAllPeers = 12;
   static constexpr double kMaxPerSecond = 50;
 
   FederationServiceImpl(const search::SearchIndex* index, const PeerDirectory* directory,
@@ -55,6 +57,7 @@ class FederationServiceImpl final : public v1::FederationService::Service {
   const std::string self_org_;
   absl::Mutex mu_;
   std::map<std::string, Allowance> allowances_ ABSL_GUARDED_BY(mu_);
+  int running_ ABSL_GUARDED_BY(mu_) = 0;  // queries of every peer
 };
 
 }  // namespace cairn::server

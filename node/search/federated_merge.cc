@@ -16,7 +16,8 @@ namespace cairn::search {
 namespace {
 
 constexpr size_t kFacetValues = 10;
-constexpr size_t kMaxFacetValueBytes = 128;  // a topic's limit; sectors and orgs are shorter
+constexpr size_t kMaxFacetValueBytes = 128;
+constexpr size_t kMaxLessonIdBytes = 128;  // an org id (63) and a ULID (26) fit well within it  // a topic's limit; sectors and orgs are shorter
 constexpr const char* kFacetFields[] = {"sector", "org", "topic", "status"};
 
 // The distinct terms of the query's clauses that are not exclusions.
@@ -112,6 +113,14 @@ CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_
   const size_t sent = static_cast<size_t>(response.lessons_size());
   for (size_t i = 0; i < sent && i < max_results; ++i) {
     v1::Lesson& lesson = *response.mutable_lessons(static_cast<int>(i));
+    if (lesson.id().size() > kMaxLessonIdBytes) {
+      // Not echoed: the reasons go to the audit log and the analyst's screen.
+      checked.rejections.push_back({"", lesson.version(),
+                                    absl::StrCat("a lesson id of ", lesson.id().size(),
+                                                 " bytes, over the ", kMaxLessonIdBytes,
+                                                 " any lesson id has")});
+      continue;
+    }
     std::string why = seen.contains(lesson.id())
                           ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
                           : WhyNotBelieved(query, peer, lesson, sectors, verifier, &analyzer);

@@ -221,7 +221,13 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
   {
     absl::MutexLock lock(&mu_);
     auto it = doc_numbers_.find(id);
-    if (it != doc_numbers_.end()) existing = it->second;
+    if (it != doc_numbers_.end()) {
+      existing = it->second;
+      // Its new postings may be read before Finish updates the table: until then no peer's view
+      // may count it by what was decided of the old version.
+      changing_.insert(*existing);
+      Forget(*existing);
+    }
   }
   std::optional<Analysis> old;
   std::string key;  // each posting's block key in turn
@@ -270,13 +276,14 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
 
 void SearchIndex::Finish(bool written) {
   if (pending_.empty()) return;  // a commit with no lessons (audit events, peers)
+  absl::MutexLock lock(&mu_);
   if (written) {
-    absl::MutexLock lock(&mu_);
     for (auto& [id, doc] : pending_) {
       RemoveFromTable(id);
       if (doc != nullptr) AddToTable(std::move(doc));
     }
   }
+  changing_.clear();
   pending_.clear();
 }
 
@@ -312,6 +319,8 @@ void SearchIndex::RemoveFromTable(const std::string& id) {
 void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
   views_.Clear();
+  ++resets_;
+  changing_.clear();
   docs_.clear();
   field_words_.clear();
   doc_numbers_.clear();
@@ -695,7 +704,9 @@ absl::Status SearchIndex::DecideUndecided(const Audience& audience, PeerView* vi
     view->Resize(docs_.size());
     epoch = view->epoch;
     for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
-      if (docs_[doc] == nullptr || view->seen[doc] != Seen::kUnknown) continue;
+      if (docs_[doc] == nullptr || view->seen[doc] != Seen::kUnknown || changing_.contains(doc)) {
+        continue;  // gone, decided, or being written: decided at a later query
+      }
       undecided.push_back({doc, view->generation[doc], docs_[doc]->id, field_words_[doc]});
     }
   }
@@ -756,14 +767,20 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
   // deciding and evaluating: decide again.
   for (int attempt = 0;; ++attempt) {
     CAIRN_RETURN_IF_ERROR(DecideUndecided(audience, view));
+    uint64_t resets = 0;  // postings read across a rebuild would be of other document numbers
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      resets = resets_;
+    }
     CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
     absl::ReaderMutexLock lock(&mu_);
     absl::MutexLock view_lock(&view->mu);
-    if (view->peer_version != audience.peer.version() || view->policy_version != policy_version) {
+    if (view->peer_version != audience.peer.version() || view->policy_version != policy_version ||
+        resets_ != resets) {
       if (attempt < 3) continue;
       return absl::UnavailableError(absl::StrCat("the record or policy of peer ",
                                                  audience.peer.org_id(),
-                                                 " changed during the query; ask again"));
+                                                 " or the index changed during the query; ask again"));
     }
     SeeThrough(*view, &postings);
     const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};

@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/federation.pb.h"
@@ -167,6 +168,10 @@ class SearchIndex : public LessonIndexer {
   absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
   std::array<double, kFields> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
+  // Documents whose new version a commit is writing (Index to Finish): hidden from every peer's
+  // view until the table has the new record.
+  absl::flat_hash_set<uint32_t> changing_ ABSL_GUARDED_BY(mu_);
+  uint64_t resets_ ABSL_GUARDED_BY(mu_) = 0;  // times the table was cleared (Reset)
   // Changes Index made that the store has not yet written: (lesson id, new record or null).
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
   uint32_t next_doc_ = 0;                                               // under the store's lock

@@ -167,7 +167,11 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   false_sector.set_origin_sector("health");
   ASSERT_TRUE(signer_->Sign(&false_sector).ok());
   *answer.add_lessons() = false_sector;
-  // 7. Its own genuine, matching lesson: the one thing it may add.
+  // 7. An id of 200,000 bytes, which the reasons must not repeat.
+  v1::Lesson huge_id = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ5", "Radio battery", v1::TLP_CLEAR);
+  huge_id.set_id(std::string(200'000, 'x'));
+  *answer.add_lessons() = huge_id;
+  // 8. Its own genuine, matching lesson: the one thing it may add.
   v1::Lesson own = OwnLesson(*signer_, "01JBZZZZZZZZZZZZZZZZZZZZZ3", "Radio battery log",
                              v1::TLP_CLEAR);
   *answer.add_lessons() = own;
@@ -197,7 +201,7 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   const v1::PeerOutcome* outcome = OutcomeOf(asked.result, kHostile);
   ASSERT_NE(outcome, nullptr);
   EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
-  EXPECT_EQ(outcome->rejected(), 6u);
+  EXPECT_EQ(outcome->rejected(), 7u);
   std::string reasons;
   for (const std::string& reason : outcome->rejections()) absl::StrAppend(&reasons, reason, "\n");
   EXPECT_THAT(reasons, HasSubstr("signature"));
@@ -205,6 +209,8 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   EXPECT_THAT(reasons, HasSubstr("does not match the query"));
   EXPECT_THAT(reasons, HasSubstr("TLP:RED"));
   EXPECT_THAT(reasons, HasSubstr("the sector this node records for peer west-police"));
+  EXPECT_THAT(reasons, HasSubstr("a lesson id of 200000 bytes"));
+  EXPECT_LT(reasons.size(), 4000u) << "no reason repeats what the peer sent at length";
   // What it claims is bounded by what any node may report.
   EXPECT_LE(outcome->hits(), 10'000u);
   EXPECT_LE(asked.result.total_hits(), 10'001u);
@@ -221,7 +227,7 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
     streamed = true;
     ASSERT_EQ(live.hits_size(), 1);
     EXPECT_EQ(live.hits(0).lesson_id(), own.id());
-    EXPECT_EQ(live.outcome().rejected(), 6u);
+    EXPECT_EQ(live.outcome().rejected(), 7u);
   }
   EXPECT_TRUE(streamed);
 
@@ -231,11 +237,12 @@ TEST_F(HostileAnswerTest, ForgedAndForbiddenLessonsAreDroppedCountedAndAudited) 
   audit_request.set_page_size(50);
   auto audit = federation_.Admin(kAsker)->ListAudit(audit_request);
   ASSERT_TRUE(audit.ok()) << audit.status();
-  ASSERT_EQ(audit->events_size(), 6);
+  ASSERT_EQ(audit->events_size(), 7);
   std::set<std::string> targets;
   for (const v1::AuditEvent& event : audit->events()) {
     EXPECT_EQ(event.actor(), absl::StrCat("peer ", kHostile));
     EXPECT_FALSE(event.detail().empty());
+    EXPECT_LT(event.target().size() + event.detail().size(), 1000u);
     targets.insert(event.target());
   }
   EXPECT_TRUE(targets.contains(genuine_.id()));

@@ -245,14 +245,7 @@ TEST(PeerAnswerTest, AWordRepeatedInAnAlteredViewScoresAsInTheView) {
   auto signer = LessonSigner::Load(cert.cert, cert.key);
   ASSERT_TRUE(signer.ok()) << signer.status();
   Trial t, oracle;
-  t.store = *Store::Open(t.dir.path() + "/db");
-  t.index = *SearchIndex::Open(t.store.get());
-  oracle.store = *Store::Open(oracle.dir.path() + "/db");
-  oracle.index = *SearchIndex::Open(oracle.store.get());
-  v1::Peer peer;
-  peer.set_org_id(kPeer);
-  peer.set_may_query(true);
-  peer.set_version(1);
+  const v1::Peer peer = Asker();
   v1::PeerPolicy policy;
   policy.set_peer_org(kPeer);
   policy.set_version(1);
