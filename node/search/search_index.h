@@ -25,7 +25,6 @@
 #include "cairn/v1/federation.pb.h"
 #include "cairn/v1/policy.pb.h"
 #include "cairn/v1/search_service.pb.h"
-#include "node/crypto/provenance.h"
 #include "node/search/federated_merge.h"
 #include "node/search/lesson_text.h"
 #include "node/search/peer_view.h"

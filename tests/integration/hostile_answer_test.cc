@@ -99,6 +99,15 @@ std::unique_ptr<v1::FederationService::Stub> QueryAsHostile(const std::string& a
       address, server::MakePeerChannelCredentials(tls), grpc::ChannelArguments()));
 }
 
+// `node` lets the hostile node query it under `policy_text`.
+void LetHostileQuery(Federation& federation, const std::string& node,
+                     const std::string& policy_text) {
+  v1::Peer hostile = federation.Known(node, kHostile);
+  hostile.set_may_query(true);
+  ASSERT_TRUE(federation.Admin(node)->PutPeer(hostile).ok());
+  ASSERT_TRUE(federation.Admin(node)->SetPolicyText(kHostile, policy_text).ok());
+}
+
 const v1::PeerOutcome* OutcomeOf(const v1::FederatedSearchResult& result, const std::string& org) {
   for (const v1::PeerOutcome& outcome : result.peers()) {
     if (outcome.org() == org) return &outcome;
@@ -256,13 +265,8 @@ TEST_F(HostileAnswerTest, TheOriginsOwnAnswerWinsOverARelaysForTheSameVersion) {
 
   // The NHS node lets the hostile node query it with the evidence and summary redacted: what it
   // sends back is a view signed by the NHS node, so it verifies.
-  v1::Peer asker = federation_.Known(kHonest, kHostile);
-  asker.set_may_query(true);
-  ASSERT_TRUE(federation_.Admin(kHonest)->PutPeer(asker).ok());
-  ASSERT_TRUE(federation_.Admin(kHonest)
-                  ->SetPolicyText(kHostile, "export { markings: [TLP_CLEAR] "
-                                            "redact_fields: [\"evidence\", \"summary\"] }")
-                  .ok());
+  LetHostileQuery(federation_, kHonest,
+                  "export { markings: [TLP_CLEAR] redact_fields: [\"evidence\", \"summary\"] }");
   auto stub = QueryAsHostile(federation_.node(kHonest).address());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -304,14 +308,9 @@ TEST(HostileAskerTest, WordsOnlyInHiddenTextAreAnsweredAsWordsFoundNowhere) {
     ASSERT_TRUE(editor->Create(draft).ok());
   }
   ASSERT_TRUE(editor->Create(Draft("Radio mast survey", v1::TLP_GREEN)).ok());
-  v1::Peer police;
-  police.set_org_id(kHostile);
-  police.set_may_query(true);
-  ASSERT_TRUE(federation.Admin(kAsker)->PutPeer(police).ok());
-  ASSERT_TRUE(federation.Admin(kAsker)
-                  ->SetPolicyText(kHostile, "export { markings: [TLP_GREEN] redact_fields: "
-                                            "[\"evidence\"] scrub_personal_data: true }")
-                  .ok());
+  LetHostileQuery(federation, kAsker,
+                  "export { markings: [TLP_GREEN] redact_fields: [\"evidence\"] "
+                  "scrub_personal_data: true }");
 
   auto stub = QueryAsHostile(federation.node(kAsker).address());
   auto ask = [&](const std::string& query) {
