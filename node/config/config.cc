@@ -70,6 +70,7 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   ResolveAgainst(base, config.mutable_tls()->mutable_cert_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_key_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_trust_bundle_file());
+  ResolveAgainst(base, config.mutable_tls()->mutable_crl_file());
   return config;
 }
 

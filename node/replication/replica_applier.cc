@@ -259,6 +259,11 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
         write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT},
                         std::move(checked.prepared_[i]));
         ++applied;
+      } else if (stored.ok() && IsFresherSignature(lesson, *stored)) {
+        // Its origin re-signed it after renewing its certificate: keep (and pass on) the new
+        // signature, so this copy does not depend on the old certificate.
+        lesson.clear_local();
+        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::RESIGN});
       }
     } else if (change.has_retraction()) {
       const std::string& id = change.retraction().lesson_id();

@@ -316,7 +316,13 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     }
     const bool remove = lesson_write.change_kind == v1::Change::DELETE;
     const bool route = lesson_write.change_kind == v1::Change::ROUTE;
-    if (!remove && !route && lesson.version() <= stored_version) {
+    const bool resign = lesson_write.change_kind == v1::Change::RESIGN;
+    if (resign && (!stored.ok() || lesson.version() != stored_version)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lesson ", lesson.id(), ": a new signature is for version ",
+                       lesson.version(), " but version ", stored_version, " is stored"));
+    }
+    if (!remove && !route && !resign && lesson.version() <= stored_version) {
       return absl::FailedPreconditionError(
           absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
                        " is not higher than the stored version ", stored_version));
@@ -326,7 +332,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     change.set_lesson_id(lesson.id());
     change.set_version(remove || route ? stored_version : lesson.version());
     change.set_kind(lesson_write.change_kind);
-    if (indexer != nullptr && !route) {
+    // A new signature leaves the indexed content as it was.
+    if (indexer != nullptr && !route && !resign) {
       indexer->Index(stored.ok() ? &*stored : nullptr, remove ? nullptr : &lesson,
                      remove ? nullptr : batch.prepared_[i].get(), &index_writes);
     }

@@ -37,7 +37,8 @@ class PreparedIndexing {
 };
 
 // One lesson to store (or, with change_kind DELETE, remove; with ROUTE, only log that the path to
-// the copy changed), with the version the caller saw when it decided to write (compare-and-set).
+// the copy changed; with RESIGN, store the stored version again with a new signature, its content
+// unchanged), with the version the caller saw when it decided to write (compare-and-set).
 struct LessonWrite {
   v1::Lesson lesson;
   uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet
