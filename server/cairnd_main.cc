@@ -27,6 +27,8 @@
 #include "node/policy/peer_directory.h"
 #include "server/admin_service.h"
 #include "node/crypto/provenance.h"
+#include "node/crypto/trust.h"
+#include "node/lessons/resigner.h"
 #include "node/replication/change_feed.h"
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
@@ -120,7 +122,14 @@ int Run(int argc, char** argv) {
   if (!directory.ok()) return Fail(directory.status());
   absl::Status seeded = (*directory)->SeedOnce({config->peers().begin(), config->peers().end()});
   if (!seeded.ok()) return Fail(seeded);
-  Authenticator authenticator(*config);
+  const v1::TlsConfig& tls = config->tls();
+  const absl::Duration refresh = absl::Seconds(tls.refresh_interval_seconds());
+  // The trust bundle and revocation lists, followed as they change by the TLS handshake, every
+  // call's caller check and the signature checks alike.
+  absl::StatusOr<std::shared_ptr<FederationTrust>> trust =
+      FederationTrust::Load({tls.trust_bundle_file(), tls.crl_file(), refresh});
+  if (!trust.ok()) return Fail(trust.status());
+  Authenticator authenticator(*config, trust->get());
   // Peers are accepted exactly while the directory knows them.
   (*directory)->AddPeersListener([&authenticator](const std::vector<v1::Peer>& peers) {
     absl::flat_hash_set<std::string> ids;
@@ -128,19 +137,18 @@ int Run(int argc, char** argv) {
     authenticator.SetPeers(std::move(ids));
   });
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(config->tls());
+      MakeServerCredentials(tls, *trust);
   if (!credentials.ok()) return Fail(credentials.status());
+  // The signer follows the certificate and key as they rotate.
   absl::StatusOr<std::unique_ptr<LessonSigner>> signer =
-      LessonSigner::Load(config->tls().cert_file(), config->tls().key_file());
+      LessonSigner::Load(tls.cert_file(), tls.key_file(), {refresh, Clock::Real()});
   if (!signer.ok()) return Fail(signer.status());
-  absl::StatusOr<std::unique_ptr<LessonVerifier>> verifier =
-      LessonVerifier::Load(config->tls().trust_bundle_file(), config->federation());
-  if (!verifier.ok()) return Fail(verifier.status());
+  auto verifier = std::make_unique<LessonVerifier>(*trust, config->federation());
 
   LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
                         RandomSource::Real(), signer->get());
   ChangeFeed feed(store->get(), directory->get(), signer->get(), config->org_id(), Clock::Real());
-  ReplicaApplier applier(store->get(), directory->get(), verifier->get(), config->org_id(),
+  ReplicaApplier applier(store->get(), directory->get(), verifier.get(), config->org_id(),
                          Clock::Real());
   const v1::ReplicationConfig& replication = config->replication();
   PullerPool pullers(config->tls(), &applier,
@@ -151,7 +159,7 @@ int Run(int argc, char** argv) {
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
-  FederatedSearcher federated(index->get(), directory->get(), verifier->get(), store->get(),
+  FederatedSearcher federated(index->get(), directory->get(), verifier.get(), store->get(),
                               config->tls(), config->org_id(), config->federation());
   SearchServiceImpl search_service(index->get(), &federated, &authenticator);
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
@@ -188,6 +196,10 @@ int Run(int argc, char** argv) {
   if (!port_file.empty()) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
+  // After a renewal (and once after an upgrade), re-sign our own lessons with the new certificate.
+  Resigner resigner(store->get(), signer->get(), config->org_id(),
+                    Resigner::Options{.idle_check = std::max(refresh, absl::Seconds(1))});
+  resigner.Start();
   // Pull from the peers we pull from, now and whenever an admin changes them.
   (*directory)->AddPeersListener(
       [&pullers](const std::vector<v1::Peer>& peers) { pullers.Update(peers); });
@@ -199,6 +211,7 @@ int Run(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   Log("info", "shutting down", absl::StrCat("signal=", strsignal(received)));
+  resigner.Stop();
   pullers.StopAll();
   replication_service.Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
