@@ -166,6 +166,18 @@ absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_vie
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file) {
+  absl::StatusOr<std::vector<X509Ptr>> chain = ReadCertificates(cert_file, "certificate file");
+  if (!chain.ok()) return chain.status();
+  struct tm not_after = {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter((*chain)[0].get()), &not_after) != 1) {
+    ERR_clear_error();
+    return absl::FailedPreconditionError(
+        absl::StrCat(cert_file, " has a validity period that does not parse"));
+  }
+  return absl::FromTM(not_after, absl::UTCTimeZone());
+}
+
 std::string CanonicalEncoding(const v1::Lesson& lesson) {
   v1::Lesson bare = lesson;
   bare.clear_provenance();

@@ -28,6 +28,11 @@ std::string CanonicalEncoding(const v1::Lesson& lesson);
 absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_view federation,
                                   absl::string_view org_id, absl::Time now);
 
+// When the first certificate in `cert_file` expires (its notAfter), for metrics; the file is read
+// on every call, so a rotated certificate counts at once. FAILED_PRECONDITION naming the file
+// when it cannot be read, holds no certificate or its notAfter does not parse.
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file);
+
 // Signs with this node's private key and attaches its certificate chain. Thread-safe.
 class LessonSigner {
  public:
