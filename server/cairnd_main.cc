@@ -1,10 +1,13 @@
 // cairnd: one organisation's Cairn node.
 //
-//   cairnd --config FILE [--port-file PATH]
+//   cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]
 //
-// Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the configured address,
-// with gRPC health checking and server reflection. With --port-file, writes the bound port there
-// once listening (useful with a listen port of 0). SIGTERM or SIGINT shuts down gracefully.
+// Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the
+// configured address, with gRPC health checking and server reflection. With --port-file, writes the
+// bound port there once listening (useful with a listen port of 0); --metrics-port-file does the
+// same for the metrics endpoint (metrics_address), before the port file. SIGTERM or SIGINT shuts
+// down gracefully.
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
 #include "node/storage/store.h"
@@ -32,6 +36,7 @@
 #include "node/replication/change_feed.h"
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
+#include "server/metrics.h"
 #include "server/peer_puller.h"
 #include "server/federation_service.h"
 #include "server/replication_service.h"
@@ -87,17 +92,24 @@ int Run(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string config_path;
   std::string port_file;
+  std::string metrics_port_file;
+  constexpr absl::string_view kUsage =
+      "usage: cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]\n";
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if ((arg == "--config" || arg == "--port-file") && i + 1 < argc) {
-      (arg == "--config" ? config_path : port_file) = argv[++i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--port-file" && i + 1 < argc) {
+      port_file = argv[++i];
+    } else if (arg == "--metrics-port-file" && i + 1 < argc) {
+      metrics_port_file = argv[++i];
     } else {
-      std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+      std::cerr << kUsage;
       return 2;
     }
   }
   if (config_path.empty()) {
-    std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+    std::cerr << kUsage;
     return 2;
   }
   absl::StatusOr<v1::NodeConfig> config = LoadNodeConfig(config_path);
@@ -156,12 +168,57 @@ int Run(int argc, char** argv) {
                                    absl::Milliseconds(replication.retry_initial_ms()),
                                    absl::Milliseconds(replication.retry_max_ms())});
 
+  // After a renewal (and once after an upgrade), re-sign our own lessons with the new certificate.
+  Resigner resigner(store->get(), signer->get(), config->org_id(),
+                    Resigner::Options{.idle_check = std::max(refresh, absl::Seconds(1))});
+
+  // Off unless configured: its figures name every peer (README, "Metrics (Prometheus)").
+  std::unique_ptr<Metrics> metrics;
+  if (!config->metrics_address().empty()) {
+    absl::StatusOr<std::unique_ptr<Metrics>> serving = Metrics::Serve(
+        config->metrics_address(), {&applier, store->get(), config->tls().cert_file()});
+    if (!serving.ok()) return Fail(serving.status());
+    metrics = *std::move(serving);
+    if (!metrics_port_file.empty()) {
+      absl::Status written = WritePortFile(metrics_port_file, metrics->port());
+      if (!written.ok()) return Fail(written);
+    }
+    std::shared_ptr<FederationTrust> trust_files = *trust;
+    metrics->AddGauge("cairn_tls_crl_next_update_seconds",
+                      "Seconds until the earliest nextUpdate of the CRLs in tls.crl_file (when a "
+                      "fresher list is due); negative once passed; absent without CRLs",
+                      [trust_files] {
+                        absl::Time due = trust_files->Current()->crl_next_update();
+                        return due == absl::InfiniteFuture()
+                                   ? std::nan("")
+                                   : absl::ToDoubleSeconds(due - absl::Now());
+                      });
+    metrics->AddGauge("cairn_tls_files_unusable_state",
+                      "1 while changed certificate, key, trust bundle or CRL files could not be "
+                      "used (the last good ones serve on; see the log), else 0",
+                      [trust_files, &signer] {
+                        return trust_files->last_error().empty() &&
+                                       (*signer)->last_error().empty()
+                                   ? 0.0
+                                   : 1.0;
+                      });
+    metrics->AddCounter("cairn_resign_lessons_total",
+                        "Own lessons re-signed with the current certificate since the node started",
+                        [&resigner] { return static_cast<double>(resigner.progress().resigned); });
+    metrics->AddGauge("cairn_resign_walk_complete_state",
+                      "1 when every own lesson carries a signature by the current certificate; 0 "
+                      "while re-signing after a renewal",
+                      [&resigner] { return resigner.progress().complete ? 1.0 : 0.0; });
+    Log("info", "serving metrics",
+        absl::StrCat("metrics_address=", config->metrics_address(), " port=", metrics->port()));
+  }
+
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
   FederatedSearcher federated(index->get(), directory->get(), verifier.get(), store->get(),
                               config->tls(), config->org_id(), config->federation());
-  SearchServiceImpl search_service(index->get(), &federated, &authenticator);
+  SearchServiceImpl search_service(index->get(), &federated, &authenticator, metrics.get());
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
                                            &authenticator, signer->get(), config->org_id());
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
@@ -183,6 +240,11 @@ int Run(int argc, char** argv) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+  if (metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;
+    timers.push_back(metrics->NewRpcTimerFactory());
+    builder.experimental().SetInterceptorCreators(std::move(timers));
+  }
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);
@@ -196,9 +258,6 @@ int Run(int argc, char** argv) {
   if (!port_file.empty()) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
-  // After a renewal (and once after an upgrade), re-sign our own lessons with the new certificate.
-  Resigner resigner(store->get(), signer->get(), config->org_id(),
-                    Resigner::Options{.idle_check = std::max(refresh, absl::Seconds(1))});
   resigner.Start();
   // Pull from the peers we pull from, now and whenever an admin changes them.
   (*directory)->AddPeersListener(

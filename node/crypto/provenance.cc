@@ -99,6 +99,18 @@ absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_vie
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file) {
+  absl::StatusOr<std::vector<X509Ptr>> chain =
+      crypto::ReadCertificates(cert_file, "certificate file");
+  if (!chain.ok()) return chain.status();
+  absl::Time not_after = crypto::ToTime(X509_get0_notAfter((*chain)[0].get()));
+  if (not_after == absl::InfinitePast()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(cert_file, " has a validity period that does not parse"));
+  }
+  return not_after;
+}
+
 std::string CanonicalEncoding(const v1::Lesson& lesson) {
   v1::Lesson bare = lesson;
   bare.clear_provenance();

@@ -35,6 +35,11 @@ std::string SignedContent(const v1::Lesson& lesson);
 absl::Status CheckNodeCertificate(const std::string& cert_file, absl::string_view federation,
                                   absl::string_view org_id, absl::Time now);
 
+// When the first certificate in `cert_file` expires (its notAfter), for metrics; the file is read
+// on every call, so a rotated certificate counts at once. FAILED_PRECONDITION naming the file
+// when it cannot be read, holds no certificate or its notAfter does not parse.
+absl::StatusOr<absl::Time> CertificateNotAfter(const std::string& cert_file);
+
 // How long a signer or verifier may go before it looks at its files again (zero: never, they are
 // read once), and its source of time.
 struct CryptoOptions {

@@ -369,6 +369,10 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   written = true;
   last_sequence_ = sequence;
   last_audit_sequence_ = audit_sequence;
+  if (!batch.audit_.empty()) {
+    absl::MutexLock counts_lock(&audit_counts_mu_);
+    for (const v1::AuditEvent& event : batch.audit_) ++audit_counts_[event.action()];
+  }
   {
     absl::MutexLock commit_lock(&commit_mu_);
     ++commit_count_;
@@ -684,6 +688,21 @@ absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view d
   rocksdb::WriteBatch done;
   done.Put(handles_[kMeta], ToSlice(done_key), ToSlice(done_value));
   return FromRocks(db_->Write(synced, &done), "rebuilding the search index");
+}
+
+Store::Usage Store::DiskUsage() const {
+  Usage usage;
+  db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &usage.sst_bytes);
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &usage.memtable_bytes);
+  db_->GetAggregatedIntProperty("rocksdb.estimate-pending-compaction-bytes",
+                                &usage.pending_compaction_bytes);
+  db_->GetIntProperty("rocksdb.background-errors", &usage.background_errors);
+  return usage;
+}
+
+std::map<std::string, uint64_t> Store::AuditEventCounts() const {
+  absl::MutexLock lock(&audit_counts_mu_);
+  return audit_counts_;
 }
 
 uint64_t Store::SearchIndexBytes() const {

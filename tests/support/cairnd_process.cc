@@ -50,6 +50,16 @@ void CairndProcess::ListenOn(const std::string& address) {
   EditConfig([&](v1::NodeConfig* config) { config->set_listen_address(address); });
 }
 
+void CairndProcess::EnableMetrics() {
+  EditConfig([](v1::NodeConfig* config) { config->set_metrics_address("127.0.0.1:0"); });
+}
+
+int CairndProcess::metrics_port() const {
+  int port = 0;
+  std::ifstream(dir_.path() + "/metrics-port") >> port;
+  return port;
+}
+
 void CairndProcess::EditConfig(const std::function<void(v1::NodeConfig*)>& edit) {
   v1::NodeConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(ReadFileToString(config_path()), &config)) {
@@ -63,6 +73,9 @@ absl::Status CairndProcess::Start() {
   if (pid_ > 0) return absl::FailedPreconditionError("already running");
   std::string port_file = dir_.path() + "/port";
   std::filesystem::remove(port_file);
+  // cairnd writes this one before the port file, when it serves metrics.
+  std::string metrics_port_file = dir_.path() + "/metrics-port";
+  std::filesystem::remove(metrics_port_file);
   std::string log_file = dir_.path() + "/cairnd.log";
   std::string binary = CAIRN_CAIRND_PATH;
   std::string config = config_path();
@@ -75,7 +88,8 @@ absl::Status CairndProcess::Start() {
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);
     execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--port-file",
-          port_file.c_str(), static_cast<char*>(nullptr));
+          port_file.c_str(), "--metrics-port-file", metrics_port_file.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   absl::Time give_up = absl::Now() + absl::Seconds(30);
