@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
+#include "node/common/status_macros.h"
 #include "node/replication/change_feed.h"
 #include "server/security.h"
 
@@ -139,6 +140,7 @@ void PeerPuller::Run() {
 }
 
 absl::Status PeerPuller::PullOnce(bool* made_progress) {
+  CAIRN_RETURN_IF_ERROR(applier_->ReplayIfTrustChanged(peer_.org_id()));
   absl::StatusOr<v1::PullState> state = applier_->State(peer_.org_id());
   if (!state.ok()) return state.status();
   absl::StatusOr<std::vector<uint64_t>> digest = applier_->HoldingsDigestFor(peer_.org_id());
@@ -171,6 +173,7 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
     return applying.valid() ? applying.get() : absl::OkStatus();
   };
   absl::Time last_message = absl::InfinitePast();
+  bool replay = false;  // this node's trust changed since it rejected a signature: pull again
   while (ahead->Next(&response)) {
     last_message = absl::Now();
     if (first) {
@@ -207,6 +210,12 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
       }
       *made_progress = true;
     }
+    if (applier_->TrustChangedSinceRejection(peer_.org_id())) {
+      replay = true;
+      *made_progress = true;  // reconnect at once
+      context.TryCancel();
+      break;
+    }
   }
   if (absl::Status last = finish_applying(); outcome.ok()) outcome = last;
   ahead.reset();  // every Read is done before Finish
@@ -216,8 +225,10 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
     active_ = nullptr;
   }
   if (!outcome.ok()) return outcome;
-  // Cancelled by Stop is how a stream ends on shutdown; any other status is the peer's.
-  if (finished.error_code() == grpc::StatusCode::CANCELLED && stopping_.HasBeenNotified()) {
+  // Cancelled by Stop is how a stream ends on shutdown, and by a replay how it starts again; any
+  // other status is the peer's.
+  if (finished.error_code() == grpc::StatusCode::CANCELLED &&
+      (stopping_.HasBeenNotified() || replay)) {
     return absl::OkStatus();
   }
   // A stream that reached our deadline while the sender still spoke had its planned end: we

@@ -358,6 +358,8 @@ absl::StatusOr<std::shared_ptr<const LessonVerifier::CachedKey>> LessonVerifier:
   return cached;
 }
 
+uint64_t LessonVerifier::TrustGeneration() const { return trust_->Current()->generation(); }
+
 absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
   const v1::Provenance& provenance = lesson.provenance();
   if (!lesson.has_provenance() || provenance.signature().empty()) {

@@ -126,6 +126,9 @@ class LessonVerifier {
   // signing time. UNAUTHENTICATED saying which check failed otherwise.
   absl::Status Verify(const v1::Lesson& lesson) const;
 
+  // Which reading of the trust files Verify uses now (it grows when they change).
+  uint64_t TrustGeneration() const;
+
  private:
   struct CachedKey;
 

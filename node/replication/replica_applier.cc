@@ -327,6 +327,12 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
   }
   CAIRN_RETURN_IF_ERROR(write.LogRouteChanges());
   CAIRN_ASSIGN_OR_RETURN(v1::PullState state, State(source));
+  if (rejected_by_reason[static_cast<int>(RejectReason::kSignature)] > 0 &&
+      !state.has_replay_from()) {
+    // A resynchronisation sends lessons whose changes lie before the cursor: replay them all.
+    state.set_replay_from(batch.resync() ? 0 : state.cursor());
+    state.set_replay_trust_generation(verifier_->TrustGeneration());
+  }
   state.set_cursor(batch.cursor());
   if (batch.ends_resync()) state.set_completed_resync_id(batch.resync_id());
   write.batch().PutPullState(source, state);
@@ -357,6 +363,27 @@ absl::StatusOr<std::vector<uint64_t>> ReplicaApplier::HoldingsDigestFor(
         return true;
       }));
   return digest.buckets();
+}
+
+bool ReplicaApplier::TrustChangedSinceRejection(absl::string_view source) const {
+  absl::StatusOr<v1::PullState> state = State(source);
+  return state.ok() && state->has_replay_from() &&
+         state->replay_trust_generation() != verifier_->TrustGeneration();
+}
+
+absl::Status ReplicaApplier::ReplayIfTrustChanged(absl::string_view source) {
+  absl::MutexLock lock(&apply_mu_);
+  if (!TrustChangedSinceRejection(source)) return absl::OkStatus();
+  CAIRN_ASSIGN_OR_RETURN(v1::PullState state, State(source));
+  state.set_cursor(std::min(state.cursor(), state.replay_from()));
+  state.clear_replay_from();
+  state.clear_replay_trust_generation();
+  StoreBatch write;
+  write.PutPullState(source, state);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(write).status());
+  absl::MutexLock status_lock(&status_mu_);
+  StatusFor(source).cursor = state.cursor();
+  return absl::OkStatus();
 }
 
 absl::Status ReplicaApplier::ForgetSource(absl::string_view source) {

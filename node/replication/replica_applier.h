@@ -119,6 +119,14 @@ class ReplicaApplier {
   // The digest of the copies `source` supplied (see holdings_digest.h), for a PullRequest.
   absl::StatusOr<std::vector<uint64_t>> HoldingsDigestFor(absl::string_view source) const;
 
+  // Lessons from `source` that failed their signature check may pass now that this node's trust
+  // files changed (a CA added to the bundle, a certificate taken off a CRL); a cursor moved past
+  // them would never see them again. Whether that is so for `source`:
+  bool TrustChangedSinceRejection(absl::string_view source) const;
+  // If so, moves the cursor back to before the first such batch (0 for a resynchronisation's),
+  // so the next pull sends them again; versions already held are skipped as usual.
+  absl::Status ReplayIfTrustChanged(absl::string_view source);
+
   // Withdraws `source` as the supplier of every copy it supplied (deleting those it alone
   // supplied) and forgets its cursor: we stopped pulling from it, so its copies would go stale.
   absl::Status ForgetSource(absl::string_view source);
