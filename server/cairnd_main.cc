@@ -13,9 +13,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -66,6 +68,51 @@ void Log(absl::string_view level, absl::string_view message, absl::string_view f
             << " level=" << level << " msg=\"" << message << "\"" << (fields.empty() ? "" : " ")
             << fields << std::endl;
 }
+
+// Keeps gRPC's health status in step with the store's: NOT_SERVING while the store cannot write
+// or has found damaged data, SERVING again once it recovers. Logs every change, so an operator
+// sees what happened and what to do. Thread-safe: the store calls it from its own threads.
+class StorageHealthReporter {
+ public:
+  // The health service to keep in step from now on, and what to call when writes succeed again
+  // (null: none, as during shutdown).
+  void Serve(grpc::HealthCheckServiceInterface* service, const StoreHealth& now,
+             std::function<void()> on_writable) {
+    absl::MutexLock lock(&mu_);
+    service_ = service;
+    on_writable_ = std::move(on_writable);
+    if (service_ != nullptr) service_->SetServingStatus(now.serving());
+  }
+
+  void Report(const StoreHealth& health) {
+    absl::MutexLock lock(&mu_);
+    std::string counts = absl::StrCat("background_errors=", health.background_errors,
+                                      " recoveries=", health.recoveries);
+    std::string problem = absl::StrCat("problem=\"", absl::CEscape(health.problem), "\"");
+    if (health.damaged) {
+      Log("error",
+          "stored data is damaged; the node reports NOT_SERVING until it is restored from a "
+          "backup (cairnd --restore-from DIR)",
+          absl::StrCat("file=\"", absl::CEscape(health.damaged_file), "\" ", problem, " ", counts));
+    } else if (!health.writable) {
+      Log("error",
+          health.disk_full ? "the data directory's disk is full; writes are refused and the node "
+                             "reports NOT_SERVING until space is freed"
+                           : "writes stopped after a storage error; the node reports NOT_SERVING "
+                             "until they resume",
+          absl::StrCat(problem, " ", counts));
+    } else {
+      Log("info", "storage writes again; the node reports SERVING", counts);
+    }
+    if (service_ != nullptr) service_->SetServingStatus(health.serving());
+    if (health.writable && on_writable_) on_writable_();
+  }
+
+ private:
+  absl::Mutex mu_;
+  grpc::HealthCheckServiceInterface* service_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::function<void()> on_writable_ ABSL_GUARDED_BY(mu_);
+};
 
 int Fail(const absl::Status& status) {
   Log("error", "cairnd cannot start", absl::StrCat("error=\"", status.ToString(), "\""));
@@ -124,8 +171,11 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Declared before the store, whose threads report to it until the store is gone.
+  StorageHealthReporter health;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
   if (!store.ok()) return Fail(store.status());
+  (*store)->AddHealthListener([&health](const StoreHealth& now) { health.Report(now); });
   // Before anything writes a lesson, so the index sees every write.
   absl::StatusOr<std::unique_ptr<search::SearchIndex>> index = search::SearchIndex::Open(store->get());
   if (!index.ok()) return Fail(index.status());
@@ -202,6 +252,18 @@ int Run(int argc, char** argv) {
                                    ? 0.0
                                    : 1.0;
                       });
+    Store* storage = store->get();
+    metrics->AddGauge("cairn_storage_writable_state",
+                      "1 while the store can write; 0 while writes are refused (disk full, a "
+                      "storage fault): health is NOT_SERVING meanwhile",
+                      [storage] { return storage->Health().writable ? 1.0 : 0.0; });
+    metrics->AddGauge("cairn_storage_damaged_state",
+                      "1 once a read found damaged data (restore from a backup; see the log), "
+                      "else 0",
+                      [storage] { return storage->Health().damaged ? 1.0 : 0.0; });
+    metrics->AddCounter("cairn_storage_recoveries_total",
+                        "Times the store resumed writing by itself after a storage error",
+                        [storage] { return static_cast<double>(storage->Health().recoveries); });
     metrics->AddCounter("cairn_resign_lessons_total",
                         "Own lessons re-signed with the current certificate since the node started",
                         [&resigner] { return static_cast<double>(resigner.progress().resigned); });
@@ -255,6 +317,9 @@ int Run(int argc, char** argv) {
     return Fail(absl::UnavailableError(
         absl::StrCat("cannot listen on ", config->listen_address())));
   }
+  // Pulls that failed on a full disk start again as soon as writes succeed.
+  health.Serve(server->GetHealthCheckService(), (*store)->Health(),
+               [&pullers] { pullers.NudgeAll(); });
   if (!port_file.empty()) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
@@ -273,6 +338,7 @@ int Run(int argc, char** argv) {
   resigner.Stop();
   pullers.StopAll();
   replication_service.Stop();
+  health.Serve(nullptr, StoreHealth(), nullptr);  // the service and pullers go before the store
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   server->Wait();
   Log("info", "stopped");

@@ -107,18 +107,32 @@ class ReadAhead {
 }  // namespace
 
 PeerPuller::PeerPuller(v1::Peer peer, ReplicaApplier* applier,
-                       std::shared_ptr<grpc::ChannelCredentials> credentials,
-                       PullerOptions options)
+                       std::shared_ptr<grpc::ChannelCredentials> credentials, PullerOptions options,
+                       PullerWakeup* wakeup)
     : peer_(std::move(peer)),
       applier_(applier),
       credentials_(std::move(credentials)),
       options_(std::move(options)),
+      wakeup_(wakeup),
       thread_([this] { Run(); }) {}
 
 PeerPuller::~PeerPuller() { Stop(); }
 
+bool PeerPuller::WaitToRetry(uint64_t seen, absl::Duration delay) {
+  absl::MutexLock lock(&wakeup_->mu);
+  auto woken = [this, seen]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return wakeup_->nudges != seen || stopping_.HasBeenNotified();
+  };
+  wakeup_->mu.AwaitWithTimeout(absl::Condition(&woken), delay);
+  return !stopping_.HasBeenNotified();
+}
+
 void PeerPuller::Stop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  {
+    // Releasing the lock has a waiting WaitToRetry look at stopping_ again.
+    absl::MutexLock lock(&wakeup_->mu);
+  }
   {
     absl::MutexLock lock(&mu_);
     if (active_ != nullptr) active_->TryCancel();
@@ -129,13 +143,18 @@ void PeerPuller::Stop() {
 void PeerPuller::Run() {
   absl::Duration backoff = options_.retry_initial;
   while (!stopping_.HasBeenNotified()) {
+    uint64_t seen;
+    {
+      absl::MutexLock lock(&wakeup_->mu);
+      seen = wakeup_->nudges;
+    }
     bool made_progress = false;
     absl::Status ended = PullOnce(&made_progress);
     applier_->SetConnected(peer_.org_id(), false);
     if (stopping_.HasBeenNotified()) break;
     if (!ended.ok()) applier_->RecordError(peer_.org_id(), ended);
     backoff = made_progress ? options_.retry_initial : std::min(backoff * 2, options_.retry_max);
-    stopping_.WaitForNotificationWithTimeout(Jittered(backoff));
+    if (!WaitToRetry(seen, Jittered(backoff))) break;
   }
 }
 
@@ -168,9 +187,14 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   v1::PullResponse response;
   bool first = true;
   // The previous batch is written (and synced) on another thread while the next is checked.
+  // Only a batch stored is progress: a node that cannot store (its disk is full) backs off
+  // instead of fetching and checking the same batch again and again.
   std::future<absl::Status> applying;
-  auto finish_applying = [&applying]() {
-    return applying.valid() ? applying.get() : absl::OkStatus();
+  auto finish_applying = [&applying, made_progress]() {
+    if (!applying.valid()) return absl::OkStatus();
+    absl::Status applied = applying.get();
+    if (applied.ok()) *made_progress = true;
+    return applied;
   };
   absl::Time last_message = absl::InfinitePast();
   bool replay = false;  // this node's trust changed since it rejected a signature: pull again
@@ -198,7 +222,6 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
       applying = std::async(std::launch::async, [this, batch = *std::move(checked)]() mutable {
         return applier_->Apply(std::move(batch));
       });
-      *made_progress = true;
       absl::Duration pause = applier_->Pace(peer_.org_id(), lessons);
       if (pause > absl::ZeroDuration() && stopping_.WaitForNotificationWithTimeout(pause)) break;
     } else if (response.has_heartbeat()) {
@@ -270,7 +293,7 @@ std::vector<std::string> PullerPool::Reconcile(const std::vector<v1::Peer>& peer
       keep[peer.org_id()] = std::move(it->second);
     } else {
       keep[peer.org_id()] =
-          std::make_unique<PeerPuller>(peer, applier_, credentials_, options_);
+          std::make_unique<PeerPuller>(peer, applier_, credentials_, options_, &wakeup_);
     }
   }
   pullers_.swap(keep);
@@ -304,6 +327,11 @@ absl::StatusOr<absl::Duration> PullerPool::MeasureLink(const v1::Peer& peer, uin
     return absl::UnavailableError(absl::StrCat("the link ended after ", received, " bytes"));
   }
   return took;
+}
+
+void PullerPool::NudgeAll() {
+  absl::MutexLock lock(&wakeup_.mu);
+  ++wakeup_.nudges;
 }
 
 void PullerPool::StopAll() {

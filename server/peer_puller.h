@@ -35,11 +35,19 @@ struct PullerOptions {
   absl::Duration quiet_sender = absl::Minutes(1);
 };
 
+// Wakes pullers waiting to try again (PullerPool::NudgeAll). Thread-safe.
+struct PullerWakeup {
+  absl::Mutex mu;
+  uint64_t nudges ABSL_GUARDED_BY(mu) = 0;
+};
+
 // Pulls from one peer until stopped. Thread-safe.
 class PeerPuller {
  public:
+  // `wakeup` (not owned) must outlive the puller.
   PeerPuller(v1::Peer peer, ReplicaApplier* applier,
-             std::shared_ptr<grpc::ChannelCredentials> credentials, PullerOptions options);
+             std::shared_ptr<grpc::ChannelCredentials> credentials, PullerOptions options,
+             PullerWakeup* wakeup);
   ~PeerPuller();  // stops
 
   const v1::Peer& peer() const { return peer_; }
@@ -47,13 +55,17 @@ class PeerPuller {
 
  private:
   void Run();
-  // One connection: returns how it ended.
+  // One connection: returns how it ended. `made_progress`: whether it stored anything.
   absl::Status PullOnce(bool* made_progress);
+  // Waits `delay`, or until stopped or nudged after the nudge count was `seen`; false once
+  // stopped.
+  bool WaitToRetry(uint64_t seen, absl::Duration delay);
 
   const v1::Peer peer_;
   ReplicaApplier* const applier_;
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const PullerOptions options_;
+  PullerWakeup* const wakeup_;
   absl::Notification stopping_;
   absl::Mutex mu_;
   grpc::ClientContext* active_ ABSL_GUARDED_BY(mu_) = nullptr;  // to cancel on Stop
@@ -74,6 +86,10 @@ class PullerPool {
 
   // Streams `total_bytes` of raw data from `peer` (ReplicationService.PullRaw) over a link like
   // the pullers', and returns how long it took.
+  // Ends every puller's wait before its next attempt, e.g. because what made the last ones fail
+  // (this node's full disk) is gone. Takes no lock a puller may hold: safe from any thread.
+  void NudgeAll();
+
   absl::StatusOr<absl::Duration> MeasureLink(const v1::Peer& peer, uint64_t total_bytes,
                                              uint32_t chunk_bytes) const;
   void StopAll();
@@ -86,6 +102,7 @@ class PullerPool {
   ReplicaApplier* const applier_;
   const PullerOptions options_;
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  PullerWakeup wakeup_;
   absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<PeerPuller>> pullers_ ABSL_GUARDED_BY(mu_);
 };

@@ -8,6 +8,8 @@
 #include "absl/time/clock.h"
 #include "node/common/status_macros.h"
 #include "node/storage/doc_block.h"
+#include "node/storage/health_monitor.h"
+#include "node/storage/info_log.h"
 #include "rocksdb/db.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
@@ -79,12 +81,29 @@ class DocBlockMergeOperator : public rocksdb::MergeOperator {
 // Debian's Abseil has its own string_view, which rocksdb::Slice does not take directly.
 rocksdb::Slice ToSlice(absl::string_view text) { return rocksdb::Slice(text.data(), text.size()); }
 
-// The one place rocksdb::Status becomes absl::Status.
-absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) {
+// How long the recovery thread waits before it first tries to resume writing after an error,
+// and at most between later tries.
+constexpr absl::Duration kResumeRetryInitial = absl::Milliseconds(250);
+constexpr absl::Duration kResumeRetryMax = absl::Seconds(5);
+
+// The default column family's key for WriteMemtableGuard.
+constexpr absl::string_view kMemtableGuardKey = "cairn.memtable_guard";
+
+// The one place rocksdb::Status becomes absl::Status (Store::FromRocks adds what the store's
+// health says).
+absl::Status ConvertRocksStatus(const rocksdb::Status& status, absl::string_view context) {
   if (status.ok()) return absl::OkStatus();
   std::string message = absl::StrCat(context, ": ", status.ToString());
   if (status.IsNotFound()) return absl::NotFoundError(message);
   if (status.IsCorruption()) return absl::DataLossError(message);
+  // The canonical code for "the file system is out of space": no retry helps until an operator
+  // frees some, unlike UNAVAILABLE's transient conditions.
+  if (status.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        context, ": the disk holding the data directory is full (", status.ToString(),
+        "); nothing was written. Free space there: writes then resume by themselves, with no "
+        "restart"));
+  }
   if (status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
     return absl::UnavailableError(message);
   }
@@ -189,6 +208,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (options.env != nullptr) db_options.env = options.env;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
+  db_options.info_log = InfoLog::Open(dir);
+  // The store resumes after errors itself (ResumeWrites): RocksDB's retries would call
+  // DB::Resume without the memtable guard.
+  db_options.max_bgerror_resume_count = 0;
+  auto health = std::make_shared<HealthMonitor>();
+  db_options.listeners.push_back(health);
 
   // Open every column family already on disk (a newer node may have added some) plus ours.
   std::vector<std::string> names(std::begin(kColumnFamilyNames), std::end(kColumnFamilyNames));
@@ -215,11 +240,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw_db = nullptr;
-  CAIRN_RETURN_IF_ERROR(FromRocks(
-      rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw_db),
-      absl::StrCat("opening the database in ", dir)));
+  CAIRN_RETURN_IF_ERROR(
+      ConvertRocksStatus(rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw_db),
+                         absl::StrCat("opening the database in ", dir)));
   // From here the store owns the handles, and its destructor releases them on any return.
-  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles)));
+  std::unique_ptr<Store> store(
+      new Store(std::unique_ptr<rocksdb::DB>(raw_db), std::move(handles), dir, std::move(health)));
   std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator({}, store->handles_[kChanges]));
   it->SeekToLast();
   uint64_t last_sequence = 0;
@@ -231,29 +257,99 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (it->Valid()) {
     first_sequence = DecodeSequenceKey(absl::string_view(it->key().data(), it->key().size()));
   }
-  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading the change log"));
+  CAIRN_RETURN_IF_ERROR(store->FromRocks(it->status(), "reading the change log"));
   std::unique_ptr<rocksdb::Iterator> audit(store->db_->NewIterator({}, store->handles_[kAudit]));
   audit->SeekToLast();
   uint64_t last_audit = 0;
   if (audit->Valid()) {
     last_audit = DecodeSequenceKey(absl::string_view(audit->key().data(), audit->key().size()));
   }
-  CAIRN_RETURN_IF_ERROR(FromRocks(audit->status(), "reading the audit log"));
+  CAIRN_RETURN_IF_ERROR(store->FromRocks(audit->status(), "reading the audit log"));
   {
     absl::MutexLock lock(&store->write_mu_);
     store->last_sequence_ = last_sequence;
     store->first_sequence_ = first_sequence;
     store->last_audit_sequence_ = last_audit;
+    // Opening flushed what the write-ahead log held, so every memtable is empty.
+    CAIRN_RETURN_IF_ERROR(store->WriteMemtableGuard());
   }
+  store->recovery_ = std::thread([raw = store.get()] { raw->RecoverInBackground(); });
   return store;
 }
 
-Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : db_(std::move(db)), handles_(std::move(handles)) {}
+Store::Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             std::string dir, std::shared_ptr<HealthMonitor> health)
+    : db_(std::move(db)),
+      handles_(std::move(handles)),
+      dir_(std::move(dir)),
+      health_(std::move(health)) {}
 
 Store::~Store() {
+  health_->Stop();
+  if (recovery_.joinable()) recovery_.join();
   for (rocksdb::ColumnFamilyHandle* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
   db_->Close();
+}
+
+StoreHealth Store::Health() const { return health_->Snapshot(); }
+
+void Store::AddHealthListener(std::function<void(const StoreHealth&)> listener) {
+  health_->AddListener(std::move(listener));
+}
+
+absl::Status Store::FromRocks(const rocksdb::Status& status, absl::string_view context) const {
+  absl::Status converted = ConvertRocksStatus(status, context);
+  if (status.IsCorruption()) health_->NoteDamage(status, context);
+  // RocksDB answers every write with the error that stopped writes, until they resume.
+  if (status.IsIOError() && health_->NeedsRestart()) {
+    return absl::UnavailableError(
+        absl::StrCat(context, ": writes stopped and cannot resume until the node restarts (",
+                     status.ToString(), "); nothing was written"));
+  }
+  if (status.IsIOError() && absl::IsInternal(converted) && !health_->Snapshot().writable) {
+    return absl::UnavailableError(
+        absl::StrCat(context, ": writes stopped after a storage error (", status.ToString(),
+                     "); nothing was written; the node retries by itself"));
+  }
+  return converted;
+}
+
+// RocksDB 7.8 leaves the write-ahead log's writer failed after a write to it fails, and only
+// replaces it when DB::Resume flushes a memtable that holds something; a write to the failed
+// writer then aborts the process (an assertion Debian's build keeps). Resume flushes every
+// memtable, and so does opening the database: right after either, the guard puts one entry back
+// in a memtable, before any other write. Should the guard's own write fail, nothing can make the
+// next resume replace the writer, so the store stops writing until it is reopened.
+absl::Status Store::WriteMemtableGuard() {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  rocksdb::Status written = db_->Put(options, handles_[kDefault], ToSlice(kMemtableGuardKey), "");
+  if (!written.ok()) health_->NoteNeedsRestart(written);
+  return FromRocks(written, "writing to the database");
+}
+
+void Store::ResumeWrites(bool forced) {
+  if (!health_->NeedsResume()) return;
+  uint64_t free_bytes = 0;
+  const bool known = db_->GetEnv()->GetFreeSpace(dir_, &free_bytes).ok();
+  if (!forced && known && free_bytes <= free_at_failed_resume_) return;
+  if (!db_->Resume().ok()) {
+    free_at_failed_resume_ = known ? free_bytes : 0;
+    return;
+  }
+  if (WriteMemtableGuard().ok()) health_->NoteRecovered();
+}
+
+void Store::RecoverInBackground() {
+  absl::Duration retry = kResumeRetryInitial;
+  while (health_->AwaitNeedsResume()) {
+    if (!health_->SleepUnlessStopped(retry)) return;
+    {
+      absl::MutexLock lock(&write_mu_);
+      ResumeWrites(/*forced=*/true);
+    }
+    retry = health_->NeedsResume() ? std::min(retry * 2, kResumeRetryMax) : kResumeRetryInitial;
+  }
 }
 
 absl::StatusOr<v1::Lesson> Store::GetLesson(absl::string_view id) const {
@@ -280,6 +376,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     }
   }
   absl::MutexLock lock(&write_mu_);
+  // Space may have been freed since writes stopped: then this write need not fail.
+  ResumeWrites(/*forced=*/false);
   rocksdb::WriteBatch write(expected_bytes);
   std::string encoded;  // each lesson's encoding in turn, reusing one buffer
   std::vector<uint64_t> sequences;
@@ -446,25 +544,19 @@ absl::Status Store::ScanAuditNewestFirst(
   return FromRocks(it->status(), "reading the audit log");
 }
 
-namespace {
-
-// Reads one record of type Proto from `handle`; NOT_FOUND naming `what` when absent.
 template <typename Proto>
-absl::StatusOr<Proto> GetRecord(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* handle,
-                                absl::string_view key, absl::string_view what) {
+absl::StatusOr<Proto> Store::GetRecord(int family, absl::string_view key,
+                                       absl::string_view what) const {
   rocksdb::PinnableSlice value;
-  rocksdb::Status status = db->Get({}, handle, ToSlice(key), &value);
+  rocksdb::Status status = db_->Get({}, handles_[family], ToSlice(key), &value);
   if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no ", what));
   CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading ", what)));
   return ParseStored<Proto>(value, what);
 }
 
-}  // namespace
-
 absl::StatusOr<v1::LedgerEntry> Store::GetLedger(absl::string_view peer,
                                                  absl::string_view lesson_id) const {
-  return GetRecord<v1::LedgerEntry>(db_.get(), handles_[kLedger], PairKey(peer, lesson_id),
-                                    "ledger entry");
+  return GetRecord<v1::LedgerEntry>(kLedger, PairKey(peer, lesson_id), "ledger entry");
 }
 
 bool Store::HasSentTo(absl::string_view peer) const {
@@ -503,13 +595,11 @@ absl::Status Store::ScanHeldFrom(
 }
 
 absl::StatusOr<v1::PullState> Store::GetPullState(absl::string_view peer) const {
-  return GetRecord<v1::PullState>(db_.get(), handles_[kReplication], absl::StrCat("pull/", peer),
-                                  "pull state");
+  return GetRecord<v1::PullState>(kReplication, absl::StrCat("pull/", peer), "pull state");
 }
 
 absl::StatusOr<v1::SendState> Store::GetSendState(absl::string_view peer) const {
-  return GetRecord<v1::SendState>(db_.get(), handles_[kReplication], absl::StrCat("send/", peer),
-                                  "send state");
+  return GetRecord<v1::SendState>(kReplication, absl::StrCat("send/", peer), "send state");
 }
 
 uint64_t Store::FirstSequence() const {

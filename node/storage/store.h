@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -26,10 +27,41 @@ namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
 class Env;
+class Status;
 class WriteBatch;
 }  // namespace rocksdb
 
 namespace cairn {
+
+class HealthMonitor;
+
+// What the store can do right now (Store::Health): plain values for the health check, the log
+// and metrics.
+struct StoreHealth {
+  // Whether a write can succeed now. False from the moment RocksDB stops writes after an error
+  // (the disk filled up, a write failed) until the store recovers, which it does by itself, with
+  // no restart, once the cause is gone (space was freed).
+  bool writable = true;
+  // Writes stopped because the disk holding the data directory is full.
+  bool disk_full = false;
+  // Stored data was found damaged (a checksum mismatch in a file). Stays set until the node
+  // restarts: damaged data does not heal; the node is restored from a backup.
+  bool damaged = false;
+  // The damaged file, when RocksDB named it (e.g. /var/lib/cairn/000123.sst).
+  std::string damaged_file;
+  // Why the store cannot serve, and what to do about it; empty while it serves.
+  std::string problem;
+  // Errors RocksDB reported in writes and background work (flushes, compactions) since the
+  // store opened, including those of recovery attempts that failed.
+  uint64_t background_errors = 0;
+  // Times writes resumed after an error without a restart.
+  uint64_t recoveries = 0;
+  // Reads and background jobs that found damaged data.
+  uint64_t damage_reports = 0;
+
+  // Whether the node should report itself healthy: it can write and its data is sound.
+  bool serving() const { return writable && !damaged; }
+};
 
 // What an indexer works out from a lesson's content alone (see LessonIndexer::Prepare).
 class PreparedIndexing {
@@ -150,6 +182,13 @@ class LessonIndexer {
 // lessons; audit events are written in the batch of the change they record. Thread-safe: reads
 // run concurrently; writes are serialised so sequence numbers are assigned and become visible in
 // order.
+//
+// Errors (see Health): when the disk fills, a write fails with RESOURCE_EXHAUSTED and writes no
+// part of its batch; RocksDB then refuses every write until it is resumed. The store resumes it
+// by itself, on a thread of its own that retries with backoff (0.25 s doubling to 5 s) and at
+// once when a write arrives after free space grew, so the first write after space is freed
+// succeeds, with no restart. A read or background job that finds damaged data fails with
+// DATA_LOSS and marks the store damaged for good.
 class Store {
  public:
   struct Options {
@@ -170,13 +209,22 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // NOT_FOUND when there is no lesson with this id.
+  // The store's health now. Cheap.
+  StoreHealth Health() const;
+  // Calls `listener` with the new health whenever writable, disk_full or damaged changes; on
+  // whichever thread noticed (a writer's, the store's or RocksDB's), one call at a time. It must
+  // return quickly and must not write to the store. Add listeners before serving.
+  void AddHealthListener(std::function<void(const StoreHealth&)> listener);
+
+  // NOT_FOUND when there is no lesson with this id; DATA_LOSS when it is stored damaged.
   absl::StatusOr<v1::Lesson> GetLesson(absl::string_view id) const;
 
   // Applies everything in `batch` atomically and durably, or nothing. Returns the change-log
   // sequence numbers given to its lessons, in order. FAILED_PRECONDITION, naming the lesson and
   // both versions, when a lesson's stored version is not its expected_stored_version or the new
-  // version is not higher than the stored one; INVALID_ARGUMENT when one lesson appears twice.
+  // version is not higher than the stored one; INVALID_ARGUMENT when one lesson appears twice;
+  // RESOURCE_EXHAUSTED, saying the disk is full, when it is; UNAVAILABLE when writes stopped
+  // after another storage error. Nothing is written on any error.
   absl::StatusOr<std::vector<uint64_t>> Commit(const StoreBatch& batch);
   // A batch of lessons only.
   absl::StatusOr<std::vector<uint64_t>> Commit(const std::vector<LessonWrite>& writes);
@@ -269,13 +317,32 @@ class Store {
       const std::function<bool(absl::string_view key, absl::string_view block)>& visit) const;
 
  private:
-  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles);
+  Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+        std::string dir, std::shared_ptr<HealthMonitor> health);
+  // The one place a rocksdb::Status becomes an absl::Status (see store.cc); damaged data it
+  // reports is noted in health_.
+  absl::Status FromRocks(const rocksdb::Status& status, absl::string_view context) const;
+  // Reads one record of type Proto from column family `family`; NOT_FOUND naming `what`.
+  template <typename Proto>
+  absl::StatusOr<Proto> GetRecord(int family, absl::string_view key, absl::string_view what) const;
+  // Resumes writing after an error, when there is one a resume may clear. Unless `forced`, tries
+  // only when the disk has more free space than at the last attempt that failed.
+  void ResumeWrites(bool forced) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Writes a marker to the default column family, so that a memtable is never empty when a
+  // write can fail (see ResumeWrites).
+  absl::Status WriteMemtableGuard() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // The recovery thread: resumes writing after errors, with backoff, until the store closes.
+  void RecoverInBackground();
   // Adds the raw writes and posting updates of `batch` to `write`.
   void AddRaw(const StoreBatch& batch, rocksdb::WriteBatch* write) const;
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
+  const std::string dir_;
+  const std::shared_ptr<HealthMonitor> health_;  // also registered with RocksDB
   mutable absl::Mutex write_mu_;
+  // Free bytes on the data directory's disk when a resume last failed.
+  uint64_t free_at_failed_resume_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t last_audit_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   uint64_t first_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
@@ -286,6 +353,7 @@ class Store {
   mutable absl::Mutex commit_mu_;
   mutable absl::CondVar committed_;
   uint64_t commit_count_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  std::thread recovery_;  // runs RecoverInBackground once Open has set the store up
 };
 
 }  // namespace cairn

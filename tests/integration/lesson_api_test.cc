@@ -3,12 +3,12 @@
 
 #include "gmock/gmock.h"
 #include "google/protobuf/unknown_field_set.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "node/storage/store.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
+#include "tests/support/health_check.h"
 
 namespace cairn {
 namespace {
@@ -303,41 +303,9 @@ TEST(LessonApiOperationsTest, APortInUseStopsTheStart) {
 TEST(LessonApiOperationsTest, HealthCheckAnswersServingAndSigtermStopsCleanly) {
   CairndProcess node{NodeSpec{}};
   ASSERT_TRUE(node.Start().ok()) << node.log();
-  client::ConnectionOptions options = node.ConnectionFor("bob");
-  grpc::SslCredentialsOptions ssl{testing::ReadFileToString(options.ca_file),
-                                  testing::ReadFileToString(options.key_file),
-                                  testing::ReadFileToString(options.cert_file)};
-  auto channel = grpc::CreateChannel(options.address, grpc::SslCredentials(ssl));
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  // grpc.health.v1.HealthCheckRequest{} is empty on the wire; the response's field 1 is the
-  // serving status, SERVING = 1.
-  grpc::ByteBuffer request;
-  grpc::Slice empty("");
-  request = grpc::ByteBuffer(&empty, 1);
-  grpc::ByteBuffer response;
-  std::mutex mu;
-  std::condition_variable done_cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", {}, &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard lock(mu);
-                   status = s;
-                   done = true;
-                   done_cv.notify_one();
-                 });
-  {
-    std::unique_lock lock(mu);
-    done_cv.wait(lock, [&] { return done; });
-  }
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  absl::StatusOr<testing::Serving> serving = testing::CheckHealth(node.ConnectionFor("bob"));
+  ASSERT_TRUE(serving.ok()) << serving.status();
+  EXPECT_EQ(*serving, testing::Serving::kServing);
   EXPECT_TRUE(node.Stop().ok());
   EXPECT_THAT(node.log(), HasSubstr("msg=\"stopped\""));
 }

@@ -64,10 +64,12 @@ class PeerPullerTest : public ::testing::Test {
     EXPECT_TRUE(directory_->PutPeer("user ada", peer).ok());
     return std::make_unique<server::PeerPuller>(
         peer, applier_.get(),
-        server::MakePeerChannelCredentials(testing::NodeTls(pki_, "west-police")), options_);
+        server::MakePeerChannelCredentials(testing::NodeTls(pki_, "west-police")), options_,
+        &wakeup_);
   }
 
   testing::TestPki& pki_ = testing::TestPki::Shared();
+  server::PullerWakeup wakeup_;
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<Store> store_;

@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/storage/doc_block.h"
@@ -274,6 +276,140 @@ TEST_F(StoreTest, PostingUpdatesBecomeSortedBlocksAndTheLaterUpdateOfADocumentWi
   Reopen();
   EXPECT_THAT(Postings(*store_),
               ElementsAre(Block("battery", "3:b3"), Block("radio", "2:r2-new 7:r7-again 9:r9")));
+}
+
+// A disk that can be made full: while it is, every append fails as a full disk's does, and it
+// reports no free space.
+class FillableDisk : public rocksdb::FileSystemWrapper {
+ public:
+  FillableDisk() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "FillableDisk"; }
+  void SetFull(bool full) { full_ = full; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* debug) override {
+    rocksdb::IOStatus status = target()->NewWritableFile(name, options, file, debug);
+    if (status.ok()) *file = std::make_unique<File>(std::move(*file), &full_);
+    return status;
+  }
+  rocksdb::IOStatus GetFreeSpace(const std::string& path, const rocksdb::IOOptions& options,
+                                 uint64_t* free, rocksdb::IODebugContext* debug) override {
+    if (full_) {
+      *free = 0;
+      return rocksdb::IOStatus::OK();
+    }
+    return target()->GetFreeSpace(path, options, free, debug);
+  }
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>* full)
+        : FSWritableFileOwnerWrapper(std::move(file)), full_(full) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* debug) override {
+      if (*full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return target()->Append(data, options, debug);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* debug) override {
+      if (*full_) return rocksdb::IOStatus::NoSpace("No space left on device");
+      return target()->Append(data, options, info, debug);
+    }
+
+   private:
+    const std::atomic<bool>* full_;
+  };
+
+  std::atomic<bool> full_{false};
+};
+
+class StoreHealthTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto opened = Store::Open(dir_.path(), Store::Options{env_.get()});
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    store_ = *std::move(opened);
+    store_->AddHealthListener([this](const StoreHealth& health) {
+      absl::MutexLock lock(&mu_);
+      heard_.push_back(health);
+    });
+  }
+  absl::Status Write(const std::string& id) {
+    return store_->Commit({{MakeLesson(id, 1), 0}}).status();
+  }
+  std::vector<bool> HeardWritable() {
+    absl::MutexLock lock(&mu_);
+    std::vector<bool> writable;
+    for (const StoreHealth& health : heard_) writable.push_back(health.writable);
+    return writable;
+  }
+
+  testing::TempDir dir_;
+  std::shared_ptr<FillableDisk> disk_ = std::make_shared<FillableDisk>();
+  std::unique_ptr<rocksdb::Env> env_ = rocksdb::NewCompositeEnv(disk_);
+  std::unique_ptr<Store> store_;
+  absl::Mutex mu_;
+  std::vector<StoreHealth> heard_ ABSL_GUARDED_BY(mu_);
+};
+
+// Regression: writes failed until a restart after the disk had filled and been freed.
+TEST_F(StoreHealthTest, AFullDiskRefusesWritesUntilSpaceReturnsThenTheNextWriteSucceeds) {
+  ASSERT_TRUE(Write("a:1").ok());
+  disk_->SetFull(true);
+  absl::Status refused = Write("b:1");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("the disk holding the data directory is full"));
+  StoreHealth health = store_->Health();
+  EXPECT_FALSE(health.writable);
+  EXPECT_TRUE(health.disk_full);
+  EXPECT_FALSE(health.serving());
+  EXPECT_GE(health.background_errors, 1u);
+  EXPECT_THAT(health.problem, HasSubstr("full"));
+  // Refused again while full, and nothing of it was written; reads still work.
+  EXPECT_EQ(Write("b:1").code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store_->GetLesson("b:1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->GetLesson("a:1").ok());
+
+  disk_->SetFull(false);
+  ASSERT_TRUE(Write("b:1").ok());
+  health = store_->Health();
+  EXPECT_TRUE(health.serving());
+  EXPECT_FALSE(health.disk_full);
+  EXPECT_EQ(health.recoveries, 1u);
+  EXPECT_EQ(health.problem, "");
+  EXPECT_THAT(HeardWritable(), ElementsAre(false, true));
+
+  // Full again right after recovering, when every memtable was just flushed: the second
+  // recovery must not leave a failed write-ahead log behind (a write to it aborted the process).
+  disk_->SetFull(true);
+  EXPECT_EQ(Write("c:1").code(), absl::StatusCode::kResourceExhausted);
+  disk_->SetFull(false);
+  ASSERT_TRUE(Write("c:1").ok());
+  ASSERT_TRUE(Write("d:1").ok());
+  EXPECT_EQ(store_->Health().recoveries, 2u);
+
+  Reopen();
+  for (const char* id : {"a:1", "b:1", "c:1", "d:1"}) EXPECT_TRUE(store_->GetLesson(id).ok()) << id;
+  EXPECT_EQ(store_->LastSequence(), 4u);
+}
+
+TEST_F(StoreHealthTest, TheStoreRecoversByItselfOnceSpaceReturns) {
+  disk_->SetFull(true);
+  EXPECT_EQ(Write("a:1").code(), absl::StatusCode::kResourceExhausted);
+  disk_->SetFull(false);
+  // No write prompts it: the store's own retries find the space.
+  absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!store_->Health().writable && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(store_->Health().serving());
+  EXPECT_THAT(HeardWritable(), ElementsAre(false, true));
+  EXPECT_TRUE(Write("a:1").ok());
 }
 
 }  // namespace
