@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "node/common/status_macros.h"
 #include "node/common/time_proto.h"
 #include "node/crypto/x509.h"
 #include "node/identity/principal.h"
@@ -138,10 +139,9 @@ struct LessonSigner::Identity {
 };
 
 LessonSigner::LessonSigner(std::string cert_file, std::string key_file, CryptoOptions options)
-    : cert_file_(std::move(cert_file)),
-      key_file_(std::move(key_file)),
-      clock_(options.clock),
-      watch_({cert_file_, key_file_}, options.refresh_interval, options.clock) {}
+    : clock_(options.clock),
+      identity_({cert_file, key_file}, options.refresh_interval, options.clock,
+                [cert_file, key_file] { return Read(cert_file, key_file); }) {}
 
 LessonSigner::~LessonSigner() = default;
 
@@ -165,46 +165,23 @@ absl::StatusOr<std::shared_ptr<const LessonSigner::Identity>> LessonSigner::Read
 }
 
 absl::StatusOr<std::unique_ptr<LessonSigner>> LessonSigner::Load(const std::string& cert_file,
-                                                                 const std::string& key_file,
-                                                                 CryptoOptions options) {
+                                                               const std::string& key_file,
+                                                               CryptoOptions options) {
   std::unique_ptr<LessonSigner> signer(new LessonSigner(cert_file, key_file, options));
-  std::string look = signer->watch_.Look();
-  absl::StatusOr<std::shared_ptr<const Identity>> identity = Read(cert_file, key_file);
-  if (!identity.ok()) return identity.status();
-  signer->watch_.Accept(std::move(look));
-  absl::MutexLock lock(&signer->mu_);
-  signer->identity_ = *std::move(identity);
+  CAIRN_RETURN_IF_ERROR(signer->identity_.Load());
   return signer;
 }
 
-std::shared_ptr<const LessonSigner::Identity> LessonSigner::Current() const {
-  if (std::optional<std::string> look = watch_.Changed()) {
-    absl::StatusOr<std::shared_ptr<const Identity>> read = Read(cert_file_, key_file_);
-    absl::MutexLock lock(&mu_);
-    if (read.ok()) {
-      identity_ = *std::move(read);
-      last_error_.clear();
-      watch_.Accept(*std::move(look));
-    } else {
-      last_error_ = std::string(read.status().message());
-    }
-  }
-  absl::MutexLock lock(&mu_);
-  return identity_;
+std::string LessonSigner::CertificateFingerprint() const {
+  return identity_.Current()->fingerprint;
 }
 
-std::string LessonSigner::CertificateFingerprint() const { return Current()->fingerprint; }
+absl::Time LessonSigner::CertificateNotAfter() const { return identity_.Current()->not_after; }
 
-absl::Time LessonSigner::CertificateNotAfter() const { return Current()->not_after; }
-
-std::string LessonSigner::last_error() const {
-  Current();
-  absl::MutexLock lock(&mu_);
-  return last_error_;
-}
+std::string LessonSigner::last_error() const { return identity_.last_error(); }
 
 absl::Status LessonSigner::Sign(v1::Lesson* lesson) const {
-  std::shared_ptr<const Identity> identity = Current();
+  std::shared_ptr<const Identity> identity = identity_.Current();
   EVP_PKEY* key = identity->key.get();
   v1::Provenance* provenance = lesson->mutable_provenance();
   provenance->Clear();

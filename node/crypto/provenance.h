@@ -79,15 +79,9 @@ class LessonSigner {
   LessonSigner(std::string cert_file, std::string key_file, CryptoOptions options);
   static absl::StatusOr<std::shared_ptr<const Identity>> Read(const std::string& cert_file,
                                                               const std::string& key_file);
-  std::shared_ptr<const Identity> Current() const;
 
-  const std::string cert_file_;
-  const std::string key_file_;
   Clock* const clock_;
-  mutable crypto::FileWatch watch_;
-  mutable absl::Mutex mu_;
-  mutable std::shared_ptr<const Identity> identity_ ABSL_GUARDED_BY(mu_);
-  mutable std::string last_error_ ABSL_GUARDED_BY(mu_);
+  crypto::Reloading<Identity> identity_;
 };
 
 // SHA-256 (hex) of the certificate that made the signature in `provenance`; empty when none.

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "node/common/status_macros.h"
 #include "node/crypto/x509.h"
 
 namespace cairn {
@@ -86,17 +87,13 @@ std::optional<Revocation> TrustSnapshot::Find(const X509* cert) const {
 }
 
 FederationTrust::FederationTrust(Files files, Clock* clock)
-    : files_(std::move(files)),
-      watch_({files_.trust_bundle_file, files_.crl_file}, files_.refresh_interval, clock) {}
+    : snapshot_({files.trust_bundle_file, files.crl_file}, files.refresh_interval, clock,
+                [this, files] { return Read(files, ++readings_); }) {}
 
-absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files files, Clock* clock) {
+absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files files,
+                                                                       Clock* clock) {
   std::shared_ptr<FederationTrust> trust(new FederationTrust(std::move(files), clock));
-  std::string look = trust->watch_.Look();
-  absl::StatusOr<std::shared_ptr<const TrustSnapshot>> first = Read(trust->files_, 1);
-  if (!first.ok()) return first.status();
-  trust->watch_.Accept(std::move(look));
-  absl::MutexLock lock(&trust->mu_);
-  trust->current_ = *std::move(first);
+  CAIRN_RETURN_IF_ERROR(trust->snapshot_.Load());
   return trust;
 }
 
@@ -154,24 +151,7 @@ absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(const
 }
 
 std::shared_ptr<const TrustSnapshot> FederationTrust::Current() const {
-  if (std::optional<std::string> look = watch_.Changed()) {
-    uint64_t generation;
-    {
-      absl::MutexLock lock(&mu_);
-      generation = current_->generation() + 1;
-    }
-    absl::StatusOr<std::shared_ptr<const TrustSnapshot>> read = Read(files_, generation);
-    absl::MutexLock lock(&mu_);
-    if (read.ok()) {
-      current_ = *std::move(read);
-      last_error_.clear();
-      watch_.Accept(*std::move(look));
-    } else {
-      last_error_ = std::string(read.status().message());
-    }
-  }
-  absl::MutexLock lock(&mu_);
-  return current_;
+  return snapshot_.Current();
 }
 
 absl::Status FederationTrust::Check(absl::string_view pem) const {
@@ -186,9 +166,6 @@ absl::Status FederationTrust::Check(absl::string_view pem) const {
       absl::StrCat("the certificate presented was revoked: ", revoked->Describe()));
 }
 
-std::string FederationTrust::last_error() const {
-  absl::MutexLock lock(&mu_);
-  return last_error_;
-}
+std::string FederationTrust::last_error() const { return snapshot_.last_error(); }
 
 }  // namespace cairn

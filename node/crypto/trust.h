@@ -5,6 +5,7 @@
 
 #include <openssl/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -97,11 +98,8 @@ class FederationTrust : public PresentedCertificateCheck {
   static absl::StatusOr<std::shared_ptr<const TrustSnapshot>> Read(const Files& files,
                                                                    uint64_t generation);
 
-  const Files files_;
-  mutable crypto::FileWatch watch_;
-  mutable absl::Mutex mu_;
-  mutable std::shared_ptr<const TrustSnapshot> current_ ABSL_GUARDED_BY(mu_);
-  mutable std::string last_error_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> readings_{0};
+  crypto::Reloading<TrustSnapshot> snapshot_;
 };
 
 }  // namespace cairn

@@ -18,6 +18,8 @@
 #include "server/security.h"
 #include "tests/support/fake_peer.h"
 #include "tests/support/federation.h"
+#include "tests/support/files.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/temp_dir.h"
 
 namespace cairn {
@@ -26,28 +28,28 @@ namespace {
 using testing::Federation;
 using ::testing::HasSubstr;
 using testing::Holdings;
+using testing::ReadFileToString;
+using testing::ReplaceFile;
 using testing::TestPki;
 
 constexpr char kEverything[] = "export { markings: [TLP_GREEN, TLP_CLEAR] }";
 constexpr absl::Duration kDeadline = absl::Seconds(60);
 
-// Nodes that look at their certificate files every second and retry pulls quickly.
+// Nodes that look at their certificate files every second, retry pulls quickly and serve
+// metrics.
 void FastFollowing(v1::NodeConfig* config) {
   config->mutable_tls()->set_refresh_interval_seconds(1);
   config->mutable_replication()->set_retry_max_ms(500);
+  config->set_metrics_address("127.0.0.1:0");
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// Replaces `path` in one step, as an operator's `mv` would.
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::filesystem::rename(path + ".tmp", path);
+testing::Exposition Scrape(Federation& federation, const std::string& org) {
+  absl::StatusOr<std::string> text =
+      testing::HttpGet(federation.node(org).metrics_port(), "/metrics");
+  EXPECT_TRUE(text.ok()) << text.status();
+  absl::StatusOr<testing::Exposition> parsed = testing::Exposition::Parse(text.value_or(""));
+  EXPECT_TRUE(parsed.ok()) << parsed.status();
+  return parsed.value_or(testing::Exposition());
 }
 
 // The first certificate in a PEM file: its SHA-256 (hex, as SignerFingerprint) and expiry.
@@ -138,6 +140,11 @@ TEST(RotationTest, APeerThatFirstConnectsAfterTheOldCertificateExpiredReceivesEv
   }
   EXPECT_TRUE(AllSignedBy(federation, "leeds-council", later, renewed.fingerprint));
   ids.insert(ids.end(), later.begin(), later.end());
+  // Re-signing shows in the metrics, and so does the renewed certificate's expiry.
+  testing::Exposition metrics = Scrape(federation, "leeds-council");
+  EXPECT_EQ(metrics.Sum("cairn_resign_lessons_total"), 4);
+  EXPECT_EQ(metrics.Sum("cairn_resign_walk_complete_state"), 1);
+  EXPECT_GT(metrics.Sum("cairn_node_certificate_expiry_seconds"), 300 * 86400);
 
   ASSERT_TRUE(WaitFor([&] { return absl::Now() > first.not_after + absl::Seconds(1); },
                       first.not_after - absl::Now() + kDeadline));
@@ -156,8 +163,9 @@ TEST(RotationTest, ACaAddedToAPeersTrustBundleIsTrustedForSignaturesWithoutARest
   testing::TempDir dir;
   const std::string council_bundle = dir.path() + "/council-bundle.pem";
   const std::string police_bundle = dir.path() + "/police-bundle.pem";
-  WriteFile(council_bundle, ReadFile(pki.ca_file()) + ReadFile(health_ca.ca_file()));
-  WriteFile(police_bundle, ReadFile(pki.ca_file()));
+  ReplaceFile(council_bundle,
+              ReadFileToString(pki.ca_file()) + ReadFileToString(health_ca.ca_file()));
+  ReplaceFile(police_bundle, ReadFileToString(pki.ca_file()));
   Federation federation({"leeds-council", "west-police"}, &pki, [&](v1::NodeConfig* config) {
     FastFollowing(config);
     config->mutable_tls()->set_trust_bundle_file(
@@ -171,8 +179,8 @@ TEST(RotationTest, ACaAddedToAPeersTrustBundleIsTrustedForSignaturesWithoutARest
 
   testing::CertPaths council = pki.Node("leeds-council");
   testing::CertPaths moved = health_ca.Node("leeds-council");
-  WriteFile(council.key, ReadFile(moved.key));
-  WriteFile(council.cert, ReadFile(moved.cert));
+  ReplaceFile(council.key, ReadFileToString(moved.key));
+  ReplaceFile(council.cert, ReadFileToString(moved.cert));
   const std::string fingerprint = FactsOf(moved.cert).fingerprint;
   // The council's own users trust the new CA too.
   ASSERT_TRUE(WaitFor([&] {
@@ -184,7 +192,8 @@ TEST(RotationTest, ACaAddedToAPeersTrustBundleIsTrustedForSignaturesWithoutARest
       (*client::LessonClient::Connect(alice))->Create(Draft("Charge radios in the station"));
   ASSERT_TRUE(second.ok()) << second.status();
 
-  WriteFile(police_bundle, ReadFile(pki.ca_file()) + ReadFile(health_ca.ca_file()));
+  ReplaceFile(police_bundle,
+              ReadFileToString(pki.ca_file()) + ReadFileToString(health_ca.ca_file()));
   EXPECT_TRUE(federation.Settles("west-police", "leeds-council",
                                  {{first->id(), 1}, {second->id(), 1}}, kDeadline));
   EXPECT_TRUE(AllSignedBy(federation, "west-police", {first->id(), second->id()}, fingerprint))
@@ -249,6 +258,11 @@ TEST_P(PeerRevocationTest, ARevokedPeerCannotPullOrQueryAndItsSignaturesAreJudge
 
   pki.Revoke("west-police", reason);
   pki.WriteCrl();
+  // The CRL deploy/pki.sh makes is due again in 7 days.
+  double crl_days =
+      Scrape(federation, "leeds-council").Sum("cairn_tls_crl_next_update_seconds") / 86400;
+  EXPECT_GT(crl_days, 6);
+  EXPECT_LE(crl_days, 7);
 
   // Its pulls: the open stream ends, and a new one fails at the handshake.
   auto police_admin = federation.Admin("west-police");

@@ -169,6 +169,14 @@ TEST(MetricsTest, AScrapeShowsReplicationSearchesRefusalsAndTheStore) {
   double expiry_days = council.Sum("cairn_node_certificate_expiry_seconds") / 86400;
   EXPECT_GT(expiry_days, 300);
   EXPECT_LE(expiry_days, 366);
+  // Storage writes; no CRL is configured; nothing needed re-signing.
+  EXPECT_EQ(council.Sum("cairn_storage_writable_state"), 1);
+  EXPECT_EQ(council.Sum("cairn_storage_damaged_state"), 0);
+  EXPECT_TRUE(council.Has("cairn_storage_recoveries_total"));
+  EXPECT_FALSE(council.Has("cairn_tls_crl_next_update_seconds"));
+  EXPECT_EQ(council.Sum("cairn_tls_files_unusable_state"), 0);
+  EXPECT_EQ(council.Sum("cairn_resign_lessons_total"), 0);
+  EXPECT_TRUE(council.Has("cairn_resign_walk_complete_state"));
   // The council's admin added two peers (and changed one); the police's audit log has its four
   // lessons and its answer to the council's query.
   EXPECT_EQ(council.Sum("cairn_audit_events_total", {{"action", "peer.add"}}), 2);

@@ -116,9 +116,13 @@ v1::Lesson RandomLesson(std::mt19937& random, int n, const v1::Peer& peer,
 }
 
 // The answer as bytes, its signatures left out: ECDSA signs with a fresh random number each time,
-// so two signatures of one view differ while telling nothing.
+// and an altered view is signed when it is answered, so two signatures of one view differ (in
+// bytes and signing time) while telling nothing.
 std::string Bytes(v1::PeerQueryResponse answer) {
-  for (v1::Lesson& lesson : *answer.mutable_lessons()) lesson.mutable_provenance()->clear_signature();
+  for (v1::Lesson& lesson : *answer.mutable_lessons()) {
+    lesson.mutable_provenance()->clear_signature();
+    lesson.mutable_provenance()->clear_signed_at();
+  }
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   google::protobuf::io::CodedOutputStream coded(&stream);

@@ -14,6 +14,7 @@
 #include "node/crypto/provenance.h"
 #include "node/crypto/trust.h"
 #include "tests/support/fakes.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -21,20 +22,10 @@ namespace cairn {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::ReadFileToString;
+using testing::ReplaceFile;
 
 constexpr absl::Duration kRefresh = absl::Seconds(1);
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream(path + ".tmp") << text;
-  std::filesystem::rename(path + ".tmp", path);
-}
 
 // When the certificate in `file` expires.
 absl::Time NotAfter(const std::string& file) {
@@ -140,13 +131,13 @@ TEST_F(SignatureLifeTest, TheSignerFollowsARenewedCertificateAndKey) {
 
 TEST_F(SignatureLifeTest, AHalfRenewedPairKeepsTheOldKeyUntilBothFilesAreNew) {
   testing::CertPaths node = pki_.Node("leeds-council");
-  const std::string old_key = ReadFile(node.key);
+  const std::string old_key = ReadFileToString(node.key);
   auto signer = Signer("leeds-council");
   auto verifier = Verifier(pki_.ca_file());
   const std::string before = signer->CertificateFingerprint();
   pki_.RenewNode("leeds-council");
-  const std::string new_key = ReadFile(node.key);
-  WriteFile(node.key, old_key);  // the new certificate arrived, its key not yet
+  const std::string new_key = ReadFileToString(node.key);
+  ReplaceFile(node.key, old_key);  // the new certificate arrived, its key not yet
   clock_.Advance(kRefresh);
   EXPECT_EQ(signer->CertificateFingerprint(), before);
   EXPECT_THAT(signer->last_error(), HasSubstr("is not the key of"));
@@ -154,7 +145,7 @@ TEST_F(SignatureLifeTest, AHalfRenewedPairKeepsTheOldKeyUntilBothFilesAreNew) {
   ASSERT_TRUE(signer->Sign(&lesson).ok());
   EXPECT_TRUE(verifier->Verify(lesson).ok());
 
-  WriteFile(node.key, new_key);
+  ReplaceFile(node.key, new_key);
   clock_.Advance(kRefresh);
   EXPECT_NE(signer->CertificateFingerprint(), before);
   EXPECT_EQ(signer->last_error(), "");
@@ -163,7 +154,7 @@ TEST_F(SignatureLifeTest, AHalfRenewedPairKeepsTheOldKeyUntilBothFilesAreNew) {
 TEST_F(SignatureLifeTest, TheVerifierTrustsACaAddedToTheBundle) {
   testing::TempDir dir;
   const std::string bundle = dir.path() + "/bundle.pem";
-  WriteFile(bundle, ReadFile(pki_.ca_file()));
+  ReplaceFile(bundle, ReadFileToString(pki_.ca_file()));
   auto verifier = Verifier(bundle);
   testing::TestPki health_ca(pki_.federation());  // a second CA, e.g. the health sector's
   testing::CertPaths nhs = health_ca.Node("north-nhs");
@@ -174,7 +165,7 @@ TEST_F(SignatureLifeTest, TheVerifierTrustsACaAddedToTheBundle) {
   ASSERT_TRUE((*signer)->Sign(&lesson).ok());
   EXPECT_THAT(verifier->Verify(lesson).message(), HasSubstr("unable to get local issuer"));
 
-  WriteFile(bundle, ReadFile(pki_.ca_file()) + ReadFile(health_ca.ca_file()));
+  ReplaceFile(bundle, ReadFileToString(pki_.ca_file()) + ReadFileToString(health_ca.ca_file()));
   clock_.Advance(kRefresh);
   EXPECT_TRUE(verifier->Verify(lesson).ok()) << verifier->Verify(lesson);
 }
@@ -224,8 +215,8 @@ TEST_F(SignatureLifeTest, APresentedCertificateIsRefusedOnceRevoked) {
   pki_.WriteCrl();
   auto trust = FederationTrust::Load({pki_.ca_file(), pki_.crl_file(), kRefresh}, &clock_);
   ASSERT_TRUE(trust.ok()) << trust.status();
-  const std::string amira = ReadFile(pki_.User("leeds-council", "amira").cert);
-  const std::string omar = ReadFile(pki_.User("leeds-council", "omar").cert);
+  const std::string amira = ReadFileToString(pki_.User("leeds-council", "amira").cert);
+  const std::string omar = ReadFileToString(pki_.User("leeds-council", "omar").cert);
   EXPECT_TRUE((*trust)->Check(amira).ok());
   pki_.Revoke("leeds-council/amira", "affiliationChanged");
   pki_.WriteCrl();
@@ -246,13 +237,13 @@ TEST_F(SignatureLifeTest, ACrlNoBundleCaSignedIsRefusedAndABadReloadKeepsTheLast
 
   testing::TempDir dir;
   const std::string crl = dir.path() + "/crl.pem";
-  const std::string amira = ReadFile(pki_.User("leeds-council", "amira").cert);
+  const std::string amira = ReadFileToString(pki_.User("leeds-council", "amira").cert);
   pki_.Revoke("leeds-council/amira", "superseded");
   pki_.WriteCrl();
-  WriteFile(crl, ReadFile(pki_.crl_file()));
+  ReplaceFile(crl, ReadFileToString(pki_.crl_file()));
   auto trust = FederationTrust::Load({pki_.ca_file(), crl, kRefresh}, &clock_);
   ASSERT_TRUE(trust.ok()) << trust.status();
-  WriteFile(crl, ReadFile(stranger.crl_file()));
+  ReplaceFile(crl, ReadFileToString(stranger.crl_file()));
   clock_.Advance(kRefresh);
   EXPECT_THAT(std::string((*trust)->Check(amira).message()), HasSubstr("revoked"));
   EXPECT_THAT((*trust)->last_error(), HasSubstr("is not signed by a CA"));
