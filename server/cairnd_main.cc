@@ -1,6 +1,10 @@
 // cairnd: one organisation's Cairn node.
 //
-//   cairnd --config FILE [--port-file PATH]
+//   cairnd --config FILE [--port-file PATH] [--restore-from DIR [--replace-data]]
+//
+// With --restore-from, first restores the backup in DIR (written by `cairn backup`) into the
+// configured data_dir with a new incarnation, then serves. A data_dir that already holds files
+// is refused, unless --replace-data moves them aside (to <data_dir>.before-restore-<time>).
 //
 // Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the configured address,
 // with gRPC health checking and server reflection. With --port-file, writes the bound port there
@@ -23,7 +27,9 @@
 #include "grpcpp/resource_quota.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
+#include "node/storage/restore.h"
 #include "node/storage/store.h"
+#include "node/audit/audit_log.h"
 #include "node/policy/peer_directory.h"
 #include "server/admin_service.h"
 #include "node/crypto/provenance.h"
@@ -83,19 +89,26 @@ int Run(int argc, char** argv) {
   // Debian's Abseil checks every lock for deadlock cycles; that costs on every lock and says
   // nothing a user can act on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  constexpr char kUsage[] =
+      "usage: cairnd --config FILE [--port-file PATH] [--restore-from DIR [--replace-data]]\n";
   std::string config_path;
   std::string port_file;
+  std::string restore_from;
+  bool replace_data = false;
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if ((arg == "--config" || arg == "--port-file") && i + 1 < argc) {
-      (arg == "--config" ? config_path : port_file) = argv[++i];
+    if ((arg == "--config" || arg == "--port-file" || arg == "--restore-from") && i + 1 < argc) {
+      (arg == "--config" ? config_path : arg == "--port-file" ? port_file : restore_from) =
+          argv[++i];
+    } else if (arg == "--replace-data") {
+      replace_data = true;
     } else {
-      std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+      std::cerr << kUsage;
       return 2;
     }
   }
-  if (config_path.empty()) {
-    std::cerr << "usage: cairnd --config FILE [--port-file PATH]\n";
+  if (config_path.empty() || (replace_data && restore_from.empty())) {
+    std::cerr << kUsage;
     return 2;
   }
   absl::StatusOr<v1::NodeConfig> config = LoadNodeConfig(config_path);
@@ -110,6 +123,22 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (!restore_from.empty()) {
+    RestoreOptions restore;
+    restore.replace_existing = replace_data;
+    restore.record.Audit(NewAuditEvent(absl::Now(), "operator", "node.restored", restore_from, 0,
+                                       0, "cairnd --restore-from: writes after the backup are lost; "
+                                          "peers resynchronise"));
+    absl::StatusOr<RestoreOutcome> restored =
+        RestoreCheckpoint(restore_from, config->data_dir(), std::move(restore));
+    if (!restored.ok()) return Fail(restored.status());
+    Log("info", "restored from backup",
+        absl::StrCat("from=", restore_from, " data_dir=", config->data_dir(),
+                     " last_sequence=", restored->last_sequence,
+                     " incarnation=", absl::Hex(restored->incarnation),
+                     restored->moved_aside.empty() ? "" : " moved_aside=",
+                     restored->moved_aside));
+  }
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
   if (!store.ok()) return Fail(store.status());
   // Before anything writes a lesson, so the index sees every write.
@@ -194,7 +223,8 @@ int Run(int argc, char** argv) {
   Log("info", "cairnd serving",
       absl::StrCat("org=", config->org_id(), " sector=", config->sector(),
                    " listen=", config->listen_address(), " port=", port,
-                   " data_dir=", config->data_dir(), " last_sequence=", (*store)->LastSequence()));
+                   " data_dir=", config->data_dir(), " last_sequence=", (*store)->LastSequence(),
+                   " incarnation=", absl::Hex((*store)->Incarnation())));
 
   int received = 0;
   sigwait(&signals, &received);
