@@ -126,9 +126,9 @@ int Run(int argc, char** argv) {
   if (!restore_from.empty()) {
     RestoreOptions restore;
     restore.replace_existing = replace_data;
-    restore.record.Audit(NewAuditEvent(absl::Now(), "operator", "node.restored", restore_from, 0,
-                                       0, "cairnd --restore-from: writes after the backup are lost; "
-                                          "peers resynchronise"));
+    restore.record.Audit(NewAuditEvent(
+        absl::Now(), "operator", "node.restored", restore_from, 0, 0,
+        "cairnd --restore-from: writes after the backup are lost; peers resynchronise"));
     absl::StatusOr<RestoreOutcome> restored =
         RestoreCheckpoint(restore_from, config->data_dir(), std::move(restore));
     if (!restored.ok()) return Fail(restored.status());

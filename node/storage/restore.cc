@@ -18,7 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-absl::Status FileError(absl::string_view doing, const fs::path& path, const std::error_code& error) {
+absl::Status FileError(absl::string_view doing, const fs::path& path,
+                       const std::error_code& error) {
   return absl::InternalError(absl::StrCat(doing, " ", path.string(), ": ", error.message()));
 }
 
@@ -29,7 +30,9 @@ absl::Status Sync(const fs::path& path) {
   int synced = ::fsync(fd);
   int error = errno;
   ::close(fd);
-  if (synced != 0) return FileError("syncing", path, std::error_code(error, std::generic_category()));
+  if (synced != 0) {
+    return FileError("syncing", path, std::error_code(error, std::generic_category()));
+  }
   return absl::OkStatus();
 }
 
@@ -117,8 +120,8 @@ absl::StatusOr<RestoreOutcome> RestoreCheckpoint(const std::string& backup_dir,
     outcome.last_sequence = store->LastSequence();
   }
   if (occupied) {
-    outcome.moved_aside = absl::StrCat(data.string(), ".before-restore-",
-                                       absl::ToUnixSeconds(absl::Now()));
+    outcome.moved_aside =
+        absl::StrCat(data.string(), ".before-restore-", absl::ToUnixSeconds(absl::Now()));
     fs::rename(data, outcome.moved_aside, error);
     if (error) return FileError("moving aside", data, error);
   } else if (fs::exists(data, error)) {

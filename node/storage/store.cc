@@ -617,7 +617,8 @@ absl::StatusOr<CheckpointStats> Store::Checkpoint(const std::string& dir,
         field, ": the parent directory ", target.parent_path().string(), " does not exist"));
   }
   rocksdb::Checkpoint* raw = nullptr;
-  CAIRN_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a backup"));
+  CAIRN_RETURN_IF_ERROR(
+      FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a backup"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   CheckpointStats stats;
   stats.last_sequence = LastSequence();  // every write that returned before this is in the copy

@@ -21,9 +21,9 @@
 namespace cairn {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::CairndProcess;
 using testing::Federation;
+using ::testing::HasSubstr;
 using testing::NodeSpec;
 
 constexpr char kCouncil[] = "leeds-council";
@@ -128,8 +128,8 @@ class SteadyWriter {
  private:
   void Run() {
     for (int i = 0; !stop_; ++i) {
-      auto created = client_->Create(Draft(absl::StrCat(name_, " ", i),
-                                           i % 3 == 0 ? v1::TLP_AMBER : v1::TLP_GREEN));
+      auto created = client_->Create(
+          Draft(absl::StrCat(name_, " ", i), i % 3 == 0 ? v1::TLP_AMBER : v1::TLP_GREEN));
       if (!created.ok()) continue;  // the node may be busy; writes after the backup may fail
       Record(*created);
       created->set_title(absl::StrCat(created->title(), " (edited)"));
@@ -327,10 +327,10 @@ TEST(BackupRestoreTest, BackupIsForAdminsNamesBadDirectoriesAndIsAudited) {
 
   // Through the CLI, as an operator would.
   client::ConnectionOptions options = node.ConnectionFor("ada");
-  testing::CommandResult done = testing::RunCommand(
-      {CAIRN_CLI_PATH, "backup", backups.path() + "/nightly"},
-      {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
-       "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file});
+  testing::CommandResult done =
+      testing::RunCommand({CAIRN_CLI_PATH, "backup", backups.path() + "/nightly"},
+                          {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
+                           "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file});
   EXPECT_EQ(done.exit_code, 0) << done.err;
   EXPECT_THAT(done.out, HasSubstr("backup written to " + backups.path() + "/nightly"));
   EXPECT_TRUE(std::filesystem::exists(backups.path() + "/nightly/CURRENT"));
