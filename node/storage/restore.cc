@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "node/common/status_macros.h"
+#include "node/storage/paths.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 
@@ -36,22 +37,7 @@ absl::Status Sync(const fs::path& path) {
   return absl::OkStatus();
 }
 
-bool Overlap(const fs::path& a, const fs::path& b) {
-  auto within = [](const fs::path& path, const fs::path& dir) {
-    auto [dir_end, path_end] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
-    return dir_end == dir.end();
-  };
-  return within(a, b) || within(b, a);
-}
-
-// Normalised absolute form, through symbolic links where the path exists.
-fs::path Resolved(const std::string& path) {
-  std::error_code error;
-  fs::path resolved = fs::weakly_canonical(fs::absolute(path), error);
-  if (error) resolved = fs::absolute(path).lexically_normal();
-  if (!resolved.has_filename()) resolved = resolved.parent_path();
-  return resolved;
-}
+bool Overlap(const fs::path& a, const fs::path& b) { return PathWithin(a, b) || PathWithin(b, a); }
 
 // Copies the backup into `staging` (which must not exist) and syncs every file and directory.
 absl::Status CopySynced(const fs::path& backup, const fs::path& staging) {
@@ -76,8 +62,8 @@ absl::Status CopySynced(const fs::path& backup, const fs::path& staging) {
 absl::StatusOr<RestoreOutcome> RestoreCheckpoint(const std::string& backup_dir,
                                                  const std::string& data_dir,
                                                  RestoreOptions options) {
-  const fs::path backup = Resolved(backup_dir);
-  const fs::path data = Resolved(data_dir);
+  const fs::path backup = ResolvedPath(backup_dir);
+  const fs::path data = ResolvedPath(data_dir);
   std::error_code error;
   if (!fs::is_regular_file(backup / "CURRENT", error)) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "node/common/status_macros.h"
 #include "node/storage/doc_block.h"
+#include "node/storage/paths.h"
 #include "rocksdb/db.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
@@ -137,13 +138,6 @@ uint64_t RandomIncarnation() {
   uint64_t incarnation = 0;
   while (incarnation == 0) incarnation = random();
   return incarnation;
-}
-
-// Whether `path` is `dir` or lies under it (both absolute and normalised).
-bool IsWithin(const std::filesystem::path& path, const std::filesystem::path& dir) {
-  auto [dir_end, path_end] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
-  // A trailing separator makes an empty last element, which matches anything.
-  return dir_end == dir.end() || (std::next(dir_end) == dir.end() && dir_end->empty());
 }
 
 template <typename Proto>
@@ -595,18 +589,14 @@ absl::StatusOr<CheckpointStats> Store::Checkpoint(const std::string& dir,
         field, ": the backup directory must be an absolute path on the node's host, not \"", dir,
         "\""));
   }
-  target = target.lexically_normal();
-  if (!target.has_filename()) target = target.parent_path();  // a trailing separator
-  std::error_code error;
-  fs::path data = fs::weakly_canonical(fs::absolute(dir_), error);
-  if (error) data = fs::absolute(dir_).lexically_normal();
-  fs::path resolved = fs::weakly_canonical(target, error);  // through symbolic links
-  if (error) resolved = target;
-  if (IsWithin(resolved, data) || IsWithin(target, data)) {
+  target = ResolvedPath(dir);
+  const fs::path data = ResolvedPath(dir_);
+  if (PathWithin(target, data)) {
     return absl::InvalidArgumentError(absl::StrCat(
         field, ": ", target.string(), " is inside the data directory ", data.string(),
         "; a backup there would be lost with the database it copies"));
   }
+  std::error_code error;
   if (fs::exists(fs::symlink_status(target, error))) {
     return absl::AlreadyExistsError(absl::StrCat(
         field, ": ", target.string(),
