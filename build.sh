@@ -16,7 +16,7 @@ packages=(
   build-essential cmake ccache openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev librocksdb-dev libssl-dev libgtest-dev libgmock-dev libstemmer-dev libsqlite3-dev
-  libgoogle-perftools-dev
+  libgoogle-perftools-dev prometheus-cpp-dev libcivetweb-dev
 )
 
 # Only `fuzz` needs clang and its sanitizer and libFuzzer runtimes.
@@ -95,7 +95,8 @@ case "${1:-}" in
   bench) install_missing; build
          build/tests/bench/lesson_bench; build/tests/bench/policy_bench
          build/tests/bench/replication_bench; build/tests/bench/search_bench
-         build/tests/bench/federation_bench; build/tests/bench/attack_bench ;;
+         build/tests/bench/federation_bench; build/tests/bench/attack_bench
+         build/tests/bench/metrics_bench ;;
   build) install_missing; build ;;
   fuzz)  install_missing "${fuzz_packages[@]}"; fuzz ;;
   sanitize) install_missing; sanitize ;;

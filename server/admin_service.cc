@@ -201,16 +201,10 @@ grpc::Status AdminServiceImpl::GetReplicationStatus(
     out->set_peer_org(status.peer);
     out->set_cursor(status.cursor);
     out->set_sender_sequence(status.sender_sequence);
-    out->set_lag_changes(status.sender_sequence > status.cursor
-                             ? status.sender_sequence - status.cursor
-                             : 0);
-    bool caught_up = status.cursor >= status.sender_sequence &&
-                     status.caught_up_at != absl::InfinitePast();
+    out->set_lag_changes(status.LagChanges());
     // Up to date: no lag. Behind: how long since we were last up to date (-1: never were).
-    out->set_lag_seconds(caught_up ? 0
-                         : status.caught_up_at == absl::InfinitePast()
-                             ? -1
-                             : absl::ToDoubleSeconds(now - status.caught_up_at));
+    std::optional<absl::Duration> lag = status.LagTime(now);
+    out->set_lag_seconds(lag ? absl::ToDoubleSeconds(*lag) : -1);
     out->set_connected(status.connected);
     if (status.last_success != absl::InfinitePast()) {
       *out->mutable_last_success() = ToTimestamp(status.last_success);

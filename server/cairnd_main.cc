@@ -1,14 +1,18 @@
 // cairnd: one organisation's Cairn node.
 //
-//   cairnd --config FILE [--port-file PATH] [--restore-from DIR [--replace-data]]
+//   cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]
+//          [--restore-from DIR [--replace-data]]
 //
 // With --restore-from, first restores the backup in DIR (written by `cairn backup`) into the
 // configured data_dir with a new incarnation, then serves. A data_dir that already holds files
 // is refused, unless --replace-data moves them aside (to <data_dir>.before-restore-<time>).
 //
-// Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the configured address,
-// with gRPC health checking and server reflection. With --port-file, writes the bound port there
-// once listening (useful with a listen port of 0). SIGTERM or SIGINT shuts down gracefully.
+// Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the
+// configured address, with gRPC health checking and server reflection. With --port-file, writes the
+// bound port there once listening (useful with a listen port of 0); --metrics-port-file does the
+// same for the metrics endpoint (metrics_address), before the port file. SIGTERM or SIGINT shuts
+// down gracefully.
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +29,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
 #include "node/storage/restore.h"
@@ -33,9 +38,12 @@
 #include "node/policy/peer_directory.h"
 #include "server/admin_service.h"
 #include "node/crypto/provenance.h"
+#include "node/crypto/trust.h"
+#include "node/lessons/resigner.h"
 #include "node/replication/change_feed.h"
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
+#include "server/metrics.h"
 #include "server/peer_puller.h"
 #include "server/federation_service.h"
 #include "server/replication_service.h"
@@ -89,17 +97,24 @@ int Run(int argc, char** argv) {
   // Debian's Abseil checks every lock for deadlock cycles; that costs on every lock and says
   // nothing a user can act on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  constexpr char kUsage[] =
-      "usage: cairnd --config FILE [--port-file PATH] [--restore-from DIR [--replace-data]]\n";
   std::string config_path;
   std::string port_file;
+  std::string metrics_port_file;
   std::string restore_from;
   bool replace_data = false;
+  constexpr absl::string_view kUsage =
+      "usage: cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]\n"
+      "              [--restore-from DIR [--replace-data]]\n";
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
-    if ((arg == "--config" || arg == "--port-file" || arg == "--restore-from") && i + 1 < argc) {
-      (arg == "--config" ? config_path : arg == "--port-file" ? port_file : restore_from) =
-          argv[++i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--port-file" && i + 1 < argc) {
+      port_file = argv[++i];
+    } else if (arg == "--metrics-port-file" && i + 1 < argc) {
+      metrics_port_file = argv[++i];
+    } else if (arg == "--restore-from" && i + 1 < argc) {
+      restore_from = argv[++i];
     } else if (arg == "--replace-data") {
       replace_data = true;
     } else {
@@ -149,7 +164,14 @@ int Run(int argc, char** argv) {
   if (!directory.ok()) return Fail(directory.status());
   absl::Status seeded = (*directory)->SeedOnce({config->peers().begin(), config->peers().end()});
   if (!seeded.ok()) return Fail(seeded);
-  Authenticator authenticator(*config);
+  const v1::TlsConfig& tls = config->tls();
+  const absl::Duration refresh = absl::Seconds(tls.refresh_interval_seconds());
+  // The trust bundle and revocation lists, followed as they change by the TLS handshake, every
+  // call's caller check and the signature checks alike.
+  absl::StatusOr<std::shared_ptr<FederationTrust>> trust =
+      FederationTrust::Load({tls.trust_bundle_file(), tls.crl_file(), refresh});
+  if (!trust.ok()) return Fail(trust.status());
+  Authenticator authenticator(*config, trust->get());
   // Peers are accepted exactly while the directory knows them.
   (*directory)->AddPeersListener([&authenticator](const std::vector<v1::Peer>& peers) {
     absl::flat_hash_set<std::string> ids;
@@ -157,19 +179,18 @@ int Run(int argc, char** argv) {
     authenticator.SetPeers(std::move(ids));
   });
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      MakeServerCredentials(config->tls());
+      MakeServerCredentials(tls, *trust);
   if (!credentials.ok()) return Fail(credentials.status());
+  // The signer follows the certificate and key as they rotate.
   absl::StatusOr<std::unique_ptr<LessonSigner>> signer =
-      LessonSigner::Load(config->tls().cert_file(), config->tls().key_file());
+      LessonSigner::Load(tls.cert_file(), tls.key_file(), {refresh, Clock::Real()});
   if (!signer.ok()) return Fail(signer.status());
-  absl::StatusOr<std::unique_ptr<LessonVerifier>> verifier =
-      LessonVerifier::Load(config->tls().trust_bundle_file(), config->federation());
-  if (!verifier.ok()) return Fail(verifier.status());
+  auto verifier = std::make_unique<LessonVerifier>(*trust, config->federation());
 
   LessonCatalog catalog(store->get(), {config->org_id(), config->sector()}, Clock::Real(),
                         RandomSource::Real(), signer->get());
   ChangeFeed feed(store->get(), directory->get(), signer->get(), config->org_id(), Clock::Real());
-  ReplicaApplier applier(store->get(), directory->get(), verifier->get(), config->org_id(),
+  ReplicaApplier applier(store->get(), directory->get(), verifier.get(), config->org_id(),
                          Clock::Real());
   const v1::ReplicationConfig& replication = config->replication();
   PullerPool pullers(config->tls(), &applier,
@@ -177,12 +198,57 @@ int Run(int argc, char** argv) {
                                    absl::Milliseconds(replication.retry_initial_ms()),
                                    absl::Milliseconds(replication.retry_max_ms())});
 
+  // After a renewal (and once after an upgrade), re-sign our own lessons with the new certificate.
+  Resigner resigner(store->get(), signer->get(), config->org_id(),
+                    Resigner::Options{.idle_check = std::max(refresh, absl::Seconds(1))});
+
+  // Off unless configured: its figures name every peer (README, "Metrics (Prometheus)").
+  std::unique_ptr<Metrics> metrics;
+  if (!config->metrics_address().empty()) {
+    absl::StatusOr<std::unique_ptr<Metrics>> serving = Metrics::Serve(
+        config->metrics_address(), {&applier, store->get(), config->tls().cert_file()});
+    if (!serving.ok()) return Fail(serving.status());
+    metrics = *std::move(serving);
+    if (!metrics_port_file.empty()) {
+      absl::Status written = WritePortFile(metrics_port_file, metrics->port());
+      if (!written.ok()) return Fail(written);
+    }
+    std::shared_ptr<FederationTrust> trust_files = *trust;
+    metrics->AddGauge("cairn_tls_crl_next_update_seconds",
+                      "Seconds until the earliest nextUpdate of the CRLs in tls.crl_file (when a "
+                      "fresher list is due); negative once passed; absent without CRLs",
+                      [trust_files] {
+                        absl::Time due = trust_files->Current()->crl_next_update();
+                        return due == absl::InfiniteFuture()
+                                   ? std::nan("")
+                                   : absl::ToDoubleSeconds(due - absl::Now());
+                      });
+    metrics->AddGauge("cairn_tls_files_unusable_state",
+                      "1 while changed certificate, key, trust bundle or CRL files could not be "
+                      "used (the last good ones serve on; see the log), else 0",
+                      [trust_files, &signer] {
+                        return trust_files->last_error().empty() &&
+                                       (*signer)->last_error().empty()
+                                   ? 0.0
+                                   : 1.0;
+                      });
+    metrics->AddCounter("cairn_resign_lessons_total",
+                        "Own lessons re-signed with the current certificate since the node started",
+                        [&resigner] { return static_cast<double>(resigner.progress().resigned); });
+    metrics->AddGauge("cairn_resign_walk_complete_state",
+                      "1 when every own lesson carries a signature by the current certificate; 0 "
+                      "while re-signing after a renewal",
+                      [&resigner] { return resigner.progress().complete ? 1.0 : 0.0; });
+    Log("info", "serving metrics",
+        absl::StrCat("metrics_address=", config->metrics_address(), " port=", metrics->port()));
+  }
+
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
-  FederatedSearcher federated(index->get(), directory->get(), verifier->get(), store->get(),
+  FederatedSearcher federated(index->get(), directory->get(), verifier.get(), store->get(),
                               config->tls(), config->org_id(), config->federation());
-  SearchServiceImpl search_service(index->get(), &federated, &authenticator);
+  SearchServiceImpl search_service(index->get(), &federated, &authenticator, metrics.get());
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
                                            &authenticator, signer->get(), config->org_id());
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
@@ -204,6 +270,11 @@ int Run(int argc, char** argv) {
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, kMaxStreamsPerConnection);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveTimeoutMs);
+  if (metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> timers;
+    timers.push_back(metrics->NewRpcTimerFactory());
+    builder.experimental().SetInterceptorCreators(std::move(timers));
+  }
   builder.RegisterService(&lesson_service);
   builder.RegisterService(&admin_service);
   builder.RegisterService(&replication_service);
@@ -217,6 +288,7 @@ int Run(int argc, char** argv) {
   if (!port_file.empty()) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
+  resigner.Start();
   // Pull from the peers we pull from, now and whenever an admin changes them.
   (*directory)->AddPeersListener(
       [&pullers](const std::vector<v1::Peer>& peers) { pullers.Update(peers); });
@@ -229,6 +301,7 @@ int Run(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   Log("info", "shutting down", absl::StrCat("signal=", strsignal(received)));
+  resigner.Stop();
   pullers.StopAll();
   replication_service.Stop();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));

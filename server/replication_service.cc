@@ -33,10 +33,11 @@ grpc::ServerWriteReactor<Response>* Refuse(const absl::Status& why) {
 class ReplicationServiceImpl::PullStream final
     : public grpc::ServerWriteReactor<v1::PullResponse> {
  public:
-  PullStream(ReplicationServiceImpl* service, std::string peer, PullPosition position,
-             FeedLimits limits)
+  PullStream(ReplicationServiceImpl* service, std::string peer, std::string certificate,
+             PullPosition position, FeedLimits limits)
       : service_(service),
         peer_(std::move(peer)),
+        certificate_(std::move(certificate)),
         position_(std::move(position)),
         limits_(limits),
         next_heartbeat_(absl::Now()) {}
@@ -83,6 +84,12 @@ class ReplicationServiceImpl::PullStream final
       Finish(grpc::Status::OK);
       return;
     }
+    // A stream outlives the handshake that admitted it: a peer revoked since gets nothing more.
+    if (absl::Status usable = service_->authenticator_->CheckCertificate(certificate_);
+        !usable.ok()) {
+      Finish(ToGrpcStatus(usable));
+      return;
+    }
     const uint64_t seen = service_->store_->CommitCount();
     absl::StatusOr<v1::ReplicationBatch> batch =
         service_->feed_->Next(peer_, position_, limits_, &resync_);
@@ -124,6 +131,7 @@ class ReplicationServiceImpl::PullStream final
 
   ReplicationServiceImpl* const service_;
   const std::string peer_;
+  const std::string certificate_;  // the peer's, as presented when it connected
   // Touched only by the stream's current step.
   PullPosition position_;
   const FeedLimits limits_;
@@ -233,7 +241,8 @@ grpc::ServerWriteReactor<v1::PullResponse>* ReplicationServiceImpl::Pull(
     }
     ++open;
   }
-  auto* stream = new PullStream(this, peer->org_id, std::move(position), limits);
+  auto* stream = new PullStream(this, peer->org_id, PresentedCertificate(*context),
+                                std::move(position), limits);
   stream->Start();
   return stream;
 }

@@ -6,16 +6,18 @@
 #include "node/identity/principal.h"
 #include "node/search/search_index.h"
 #include "server/federated_search.h"
+#include "server/metrics.h"
 
 namespace cairn::server {
 
 // Thin and stateless: admits analysts (and above), asks the index, or for a federated search the
-// federated searcher. Everything it uses must outlive it. Thread-safe.
+// federated searcher; times both when given metrics. Everything it uses must outlive it.
+// Thread-safe.
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
   SearchServiceImpl(const search::SearchIndex* index, FederatedSearcher* federated,
-                    const Authenticator* authenticator)
-      : index_(index), federated_(federated), authenticator_(authenticator) {}
+                    const Authenticator* authenticator, Metrics* metrics = nullptr)
+      : index_(index), federated_(federated), authenticator_(authenticator), metrics_(metrics) {}
 
   grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
@@ -27,6 +29,7 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   const search::SearchIndex* const index_;
   FederatedSearcher* const federated_;
   const Authenticator* const authenticator_;
+  Metrics* const metrics_;  // null: not timed
 };
 
 }  // namespace cairn::server

@@ -4,6 +4,7 @@
 #include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -11,6 +12,7 @@
 #include "grpcpp/server_context.h"
 #include "node/common/status_macros.h"
 #include "node/crypto/provenance.h"
+#include "node/crypto/trust.h"
 #include "node/lessons/validation.h"
 
 namespace cairn::server {
@@ -44,18 +46,61 @@ absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string
   return absl::OkStatus();
 }
 
+namespace {
+
+// Refuses, at the handshake, a certificate that chains to the trust bundle but was revoked.
+// (gRPC's own CRL directory is read when its TLS context is made, and that is made again only
+// when the node's certificate changes; this follows the CRL file as it is re-read.)
+class RevocationVerifier : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit RevocationVerifier(std::shared_ptr<const PresentedCertificateCheck> certificates)
+      : certificates_(std::move(certificates)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)> /*callback*/,
+              grpc::Status* sync_status) override {
+    grpc::string_ref pem = request->peer_cert();
+    absl::Status usable = certificates_->Check(absl::string_view(pem.data(), pem.size()));
+    *sync_status = usable.ok() ? grpc::Status::OK
+                               : grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                              std::string(usable.message()));
+    return true;  // done synchronously
+  }
+
+  void Cancel(grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/) override {}
+
+ private:
+  std::shared_ptr<const PresentedCertificateCheck> certificates_;
+};
+
+}  // namespace
+
+std::string PresentedCertificate(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr) return "";
+  std::vector<grpc::string_ref> pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  return pem.size() == 1 ? std::string(pem[0].data(), pem[0].size()) : "";
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const v1::TlsConfig& tls) {
+    const v1::TlsConfig& tls, std::shared_ptr<const PresentedCertificateCheck> certificates) {
   // The certificate provider only logs files it cannot use, and keeps serving with none: check
   // them now, with the loaders that name the file and the problem.
   CAIRN_RETURN_IF_ERROR(LessonSigner::Load(tls.cert_file(), tls.key_file()).status());
-  CAIRN_RETURN_IF_ERROR(LessonVerifier::Load(tls.trust_bundle_file(), "").status());
+  CAIRN_RETURN_IF_ERROR(
+      FederationTrust::Load({tls.trust_bundle_file(), tls.crl_file(), absl::ZeroDuration()})
+          .status());
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       tls.key_file(), tls.cert_file(), tls.trust_bundle_file(), tls.refresh_interval_seconds());
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (certificates != nullptr) {
+    options.set_certificate_verifier(
+        grpc::experimental::ExternalCertificateVerifier::Create<RevocationVerifier>(
+            std::move(certificates)));
+  }
   return grpc::experimental::TlsServerCredentials(options);
 }
 
@@ -68,7 +113,7 @@ absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
         auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
     if (values.size() == 1) spiffe_id.assign(values[0].data(), values[0].size());
   }
-  return authenticator.Authenticate(spiffe_id);
+  return authenticator.Authenticate(spiffe_id, PresentedCertificate(context));
 }
 
 absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,

@@ -23,11 +23,12 @@ class ServerCredentials;
 namespace cairn::server {
 
 // mTLS credentials that require a client certificate chaining to the trust bundle and re-read the
-// certificate, key and bundle every refresh interval, so they rotate without a restart.
+// certificate, key and bundle every refresh interval, so they rotate without a restart; a client
+// certificate `certificates` refuses (revoked) fails the handshake.
 // FAILED_PRECONDITION naming the file when one cannot be read now, holds no PEM certificate or
 // key, or when the key does not belong to the certificate.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const v1::TlsConfig& tls);
+    const v1::TlsConfig& tls, std::shared_ptr<const PresentedCertificateCheck> certificates);
 
 // mTLS credentials for calling peer nodes with this node's certificate, re-read like the server's.
 std::shared_ptr<grpc::ChannelCredentials> MakePeerChannelCredentials(const v1::TlsConfig& tls);
@@ -45,10 +46,14 @@ std::shared_ptr<grpc::Channel> NewPeerChannel(
 absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
                                 absl::string_view org_id, absl::string_view address);
 
-// The caller of the current RPC, from the SPIFFE id of its verified certificate.
+// The caller of the current RPC, from the SPIFFE id of its verified certificate, which must not
+// have been revoked since the connection was made.
 // UNAUTHENTICATED or PERMISSION_DENIED as Authenticator::Authenticate says.
 absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
                                          const Authenticator& authenticator);
+
+// The certificate (PEM) the caller of the current RPC presented; empty when none.
+std::string PresentedCertificate(const grpc::ServerContextBase& context);
 
 // The caller, when it is a local user with at least the role `needed` for `action` (e.g.
 // "creating a lesson") and `request` is well-formed; otherwise why not.

@@ -27,18 +27,37 @@ absl::Status Require(bool present, absl::string_view field) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
 }
 
-// host:port, with a port of 0 (the OS chooses) to 65535; IPv6 hosts in brackets.
-absl::Status CheckListenAddress(absl::string_view address) {
+// host:port, with a port of 0 (the OS chooses) to 65535; IPv6 hosts in brackets. `field` names
+// the address in errors, and `example` shows one that would do.
+absl::Status CheckListenAddress(absl::string_view field, absl::string_view address,
+                                absl::string_view example) {
   size_t colon = address.rfind(':');
   absl::string_view port = colon == absl::string_view::npos ? "" : address.substr(colon + 1);
   if (port.empty() || !absl::c_all_of(port, absl::ascii_isdigit)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "listen_address: '", address, "' has no port number; write host:port, e.g. 0.0.0.0:7400"));
+        field, ": '", address, "' has no port number; write host:port, e.g. ", example));
   }
   uint32_t number = 0;
   if (port.size() > 5 || !absl::SimpleAtoi(port, &number) || number > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "listen_address: port ", port, " is outside 1-65535 (0 lets the OS choose)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": port ", port, " is outside 1-65535 (0 lets the OS choose)"));
+  }
+  return absl::OkStatus();
+}
+
+// The metrics endpoint's HTTP server (civetweb) takes an IPv4 address or a host name, and reads
+// ',' as a second address: a host it would misread is refused here, naming the field.
+absl::Status CheckMetricsAddress(absl::string_view address) {
+  constexpr absl::string_view kField = "metrics_address";
+  CAIRN_RETURN_IF_ERROR(CheckListenAddress(kField, address, "127.0.0.1:9464"));
+  absl::string_view host = address.substr(0, address.rfind(':'));
+  bool host_ok = !host.empty() && absl::c_all_of(host, [](char c) {
+    return absl::ascii_isalnum(c) || c == '.' || c == '-';
+  });
+  if (!host_ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kField, ": '", address,
+                     "' needs an IPv4 address or host name before the port, e.g. 127.0.0.1:9464"));
   }
   return absl::OkStatus();
 }
@@ -70,6 +89,7 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   ResolveAgainst(base, config.mutable_tls()->mutable_cert_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_key_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_trust_bundle_file());
+  ResolveAgainst(base, config.mutable_tls()->mutable_crl_file());
   return config;
 }
 
@@ -80,7 +100,11 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
   CAIRN_RETURN_IF_ERROR(ValidateOrgId("org_id", config.org_id()));
   CAIRN_RETURN_IF_ERROR(Require(config.has_sector(), "sector"));
   CAIRN_RETURN_IF_ERROR(ValidateOrgId("sector", config.sector()));
-  CAIRN_RETURN_IF_ERROR(CheckListenAddress(config.listen_address()));
+  CAIRN_RETURN_IF_ERROR(
+      CheckListenAddress("listen_address", config.listen_address(), "0.0.0.0:7400"));
+  if (!config.metrics_address().empty()) {
+    CAIRN_RETURN_IF_ERROR(CheckMetricsAddress(config.metrics_address()));
+  }
   CAIRN_RETURN_IF_ERROR(Require(!config.data_dir().empty(), "data_dir"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().cert_file().empty(), "tls.cert_file"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().key_file().empty(), "tls.key_file"));

@@ -104,8 +104,9 @@ absl::Status RequireRole(const Principal& principal, v1::Role needed, absl::stri
   return absl::OkStatus();
 }
 
-Authenticator::Authenticator(const v1::NodeConfig& config)
-    : federation_(config.federation()), org_id_(config.org_id()) {
+Authenticator::Authenticator(const v1::NodeConfig& config,
+                             const PresentedCertificateCheck* certificates)
+    : federation_(config.federation()), org_id_(config.org_id()), certificates_(certificates) {
   for (const v1::UserConfig& user : config.users()) users_[user.name()] = user.role();
 }
 
@@ -114,10 +115,17 @@ void Authenticator::SetPeers(absl::flat_hash_set<std::string> peer_org_ids) {
   peers_ = std::move(peer_org_ids);
 }
 
-absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view spiffe_uri) const {
+absl::Status Authenticator::CheckCertificate(absl::string_view certificate_pem) const {
+  if (certificates_ == nullptr || certificate_pem.empty()) return absl::OkStatus();
+  return certificates_->Check(certificate_pem);
+}
+
+absl::StatusOr<Principal> Authenticator::Authenticate(absl::string_view spiffe_uri,
+                                                      absl::string_view certificate_pem) const {
   if (spiffe_uri.empty()) {
     return absl::UnauthenticatedError("the client certificate carries no SPIFFE id (URI SAN)");
   }
+  if (absl::Status usable = CheckCertificate(certificate_pem); !usable.ok()) return usable;
   absl::StatusOr<SpiffeId> id = ParseSpiffeId(spiffe_uri);
   if (!id.ok()) return absl::UnauthenticatedError(id.status().message());
   if (id->federation != federation_) {

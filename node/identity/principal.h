@@ -52,23 +52,41 @@ absl::string_view RoleName(v1::Role role);
 // reads "user alice has role analyst; <action> needs editor".
 absl::Status RequireRole(const Principal& principal, v1::Role needed, absl::string_view action);
 
+// Whether a certificate presented on a connection may still be used; FederationTrust (node/crypto)
+// refuses revoked ones.
+class PresentedCertificateCheck {
+ public:
+  virtual ~PresentedCertificateCheck() = default;
+  // OK, or UNAUTHENTICATED saying why the certificate (PEM) may not be used.
+  virtual absl::Status Check(absl::string_view pem) const = 0;
+};
+
 // Maps certificate identities to principals: users from the node's configuration, peers from
 // SetPeers (the node's peer directory). Thread-safe; the peer set may be replaced while calls are
 // in flight.
 class Authenticator {
  public:
-  explicit Authenticator(const v1::NodeConfig& config);
+  // `certificates`, when not null, is asked about every presented certificate (it must outlive
+  // the authenticator).
+  explicit Authenticator(const v1::NodeConfig& config,
+                         const PresentedCertificateCheck* certificates = nullptr);
 
+  // `certificate_pem`: the certificate the caller presented, when known.
   // Outcomes: a user of this organisation listed in the config; a configured peer node;
-  // UNAUTHENTICATED when there is no SPIFFE id or it names another federation; PERMISSION_DENIED
-  // for a user of another organisation, an unlisted user, or an organisation that is not a peer.
-  absl::StatusOr<Principal> Authenticate(absl::string_view spiffe_uri) const;
+  // UNAUTHENTICATED when there is no SPIFFE id, it names another federation, or the certificate
+  // was revoked; PERMISSION_DENIED for a user of another organisation, an unlisted user, or an
+  // organisation that is not a peer.
+  absl::StatusOr<Principal> Authenticate(absl::string_view spiffe_uri,
+                                         absl::string_view certificate_pem = {}) const;
+  // The check on presented certificates alone (for long-lived streams): OK without one.
+  absl::Status CheckCertificate(absl::string_view certificate_pem) const;
 
   void SetPeers(absl::flat_hash_set<std::string> peer_org_ids);
 
  private:
   const std::string federation_;
   const std::string org_id_;
+  const PresentedCertificateCheck* const certificates_;
   absl::flat_hash_map<std::string, v1::Role> users_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> peers_ ABSL_GUARDED_BY(mu_);

@@ -38,6 +38,30 @@ bool SameLesson(const v1::Lesson& offered, const v1::Lesson& stored) {
 
 }  // namespace
 
+absl::string_view RejectReasonName(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kRelayPath:
+      return "relay_path";
+    case RejectReason::kContent:
+      return "content";
+    case RejectReason::kImportRules:
+      return "import_rules";
+    case RejectReason::kSignature:
+      return "signature";
+    case RejectReason::kOriginConflict:
+      return "origin_conflict";
+    case RejectReason::kUnknownRetraction:
+      return "unknown_retraction";
+  }
+  return "unknown";
+}
+
+std::optional<absl::Duration> PullStatus::LagTime(absl::Time now) const {
+  if (caught_up_at == absl::InfinitePast()) return std::nullopt;
+  if (cursor >= sender_sequence) return absl::ZeroDuration();
+  return now - caught_up_at;
+}
+
 // The writes of one batch, and what they do to each copy's holders, so that a copy whose shortest
 // path changes gets a ROUTE entry in the change log (its downstream peers need the new path).
 class ReplicaApplier::BatchWrite {
@@ -129,9 +153,11 @@ KnownSectors ReplicaApplier::SectorsOfOrigins(
 }
 
 absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& lesson,
-                                   const v1::ImportRules& rules,
-                                   const KnownSectors& sectors) const {
+                                   const v1::ImportRules& rules, const KnownSectors& sectors,
+                                   RejectReason* reason) const {
+  *reason = RejectReason::kContent;
   CAIRN_RETURN_IF_ERROR(CheckOfferedLesson(lesson, source, sectors));
+  *reason = RejectReason::kImportRules;
   if (lesson.ByteSizeLong() > rules.max_lesson_bytes()) {
     return absl::ResourceExhaustedError(absl::StrCat(lesson.ByteSizeLong(),
                                                      " bytes is over import.max_lesson_bytes ",
@@ -140,6 +166,7 @@ absl::Status ReplicaApplier::Check(absl::string_view source, const v1::Lesson& l
   if (!AnyTopicAccepted(lesson, rules)) {
     return absl::FailedPreconditionError("none of its topics is in import.accepted_topics");
   }
+  *reason = RejectReason::kSignature;
   return verifier_->Verify(lesson);
 }
 
@@ -173,12 +200,13 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
   const int count = checked.batch_.changes_size();
   checked.checks_.resize(count);
   checked.prepared_.resize(count);
+  checked.reasons_.resize(count, RejectReason::kContent);
   check_threads_.Run(count, kParallelCheckThreshold, [&](int begin, int end) {
     for (int i = begin; i < end; ++i) {
       const v1::ReplicatedChange& change = checked.batch_.changes(i);
       // A RETRACTED lesson is never stored, so there is nothing to check (see Apply).
       if (!change.has_lesson() || change.lesson().status() == v1::RETRACTED) continue;
-      checked.checks_[i] = Check(source, change.lesson(), rules, sectors);
+      checked.checks_[i] = Check(source, change.lesson(), rules, sectors, &checked.reasons_[i]);
       if (checked.checks_[i].ok()) checked.prepared_[i] = store_->PrepareIndexing(change.lesson());
     }
   });
@@ -201,11 +229,13 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
   uint64_t applied = 0;
   uint64_t removed = 0;
   std::vector<std::string> rejections;
-  auto reject = [&](const v1::Lesson& lesson, std::string why) {
+  std::array<uint64_t, kRejectReasonCount> rejected_by_reason = {};
+  auto reject = [&](const v1::Lesson& lesson, RejectReason reason, std::string why) {
     write.batch().Audit(NewAuditEvent(clock_->Now(), absl::StrCat("peer ", source),
                                       "replication.rejected", lesson.id(), 0, lesson.version(),
                                       why));
     rejections.push_back(std::move(why));
+    ++rejected_by_reason[static_cast<int>(reason)];
   };
   const int count = batch.changes_size();
   for (int i = 0; i < count; ++i) {
@@ -225,12 +255,14 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
       });
       if (!hops_valid || path.empty() || path.size() > kMaxRelayPath ||
           path.front() != lesson.origin_org() || path.back() != source) {
-        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": its relay path does not run from ",
-                                    lesson.origin_org(), " to ", source));
+        reject(lesson, RejectReason::kRelayPath,
+               absl::StrCat("lesson ", lesson.id(), ": its relay path does not run from ",
+                            lesson.origin_org(), " to ", source));
         continue;
       }
       if (!checks[i].ok()) {
-        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": ", checks[i].message()));
+        reject(lesson, checked.reasons_[i],
+               absl::StrCat("lesson ", lesson.id(), ": ", checks[i].message()));
         continue;
       }
       absl::StatusOr<v1::Lesson> stored = store_->GetLesson(lesson.id());
@@ -242,18 +274,19 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
         if (stored.ok()) {
           CAIRN_RETURN_IF_ERROR(Withdraw(source, lesson.id(), &write, &removed));
         } else {
-          reject(lesson, absl::StrCat("lesson ", lesson.id(),
-                                      ": arrives RETRACTED, but this node holds no earlier "
-                                      "version of it; a retraction of a lesson never held is "
-                                      "nothing to store"));
+          reject(lesson, RejectReason::kUnknownRetraction,
+                 absl::StrCat("lesson ", lesson.id(),
+                              ": arrives RETRACTED, but this node holds no earlier "
+                              "version of it; a retraction of a lesson never held is "
+                              "nothing to store"));
         }
         continue;
       }
       uint64_t stored_version = stored.ok() ? stored->version() : 0;
       if (stored.ok() && stored->origin_org() != lesson.origin_org()) {
-        reject(lesson, absl::StrCat("lesson ", lesson.id(), ": claims origin ",
-                                    lesson.origin_org(), " but ", stored->origin_org(),
-                                    " holds that id"));
+        reject(lesson, RejectReason::kOriginConflict,
+               absl::StrCat("lesson ", lesson.id(), ": claims origin ", lesson.origin_org(),
+                            " but ", stored->origin_org(), " holds that id"));
         continue;
       }
       v1::HolderEntry holder;
@@ -274,6 +307,11 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
             LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT, origin_rewinds},
             std::move(checked.prepared_[i]));
         ++applied;
+      } else if (stored.ok() && IsFresherSignature(lesson, *stored)) {
+        // Its origin re-signed it after renewing its certificate: keep (and pass on) the new
+        // signature, so this copy does not depend on the old certificate.
+        lesson.clear_local();
+        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::RESIGN});
       }
     } else if (change.has_retraction()) {
       const std::string& id = change.retraction().lesson_id();
@@ -321,6 +359,9 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
   status.lessons_applied += applied;
   status.retractions_applied += removed;
   status.rejected += rejections.size();
+  for (int reason = 0; reason < kRejectReasonCount; ++reason) {
+    status.rejected_by_reason[reason] += rejected_by_reason[reason];
+  }
   if (!rejections.empty()) status.last_rejection = rejections.back();
   return absl::OkStatus();
 }
@@ -395,7 +436,9 @@ absl::Duration ReplicaApplier::Pace(absl::string_view source, size_t lessons) {
 
 void ReplicaApplier::SetConnected(absl::string_view source, bool connected) {
   absl::MutexLock lock(&status_mu_);
-  StatusFor(source).connected = connected;
+  PullStatus& status = StatusFor(source);
+  status.connected = connected;
+  if (connected) status.connected_at = clock_->Now();
 }
 
 void ReplicaApplier::RecordError(absl::string_view source, const absl::Status& error) {
@@ -403,6 +446,7 @@ void ReplicaApplier::RecordError(absl::string_view source, const absl::Status& e
   PullStatus& status = StatusFor(source);
   status.last_error = error.ToString();
   status.last_error_at = clock_->Now();
+  ++status.errors;
 }
 
 PullStatus& ReplicaApplier::StatusFor(absl::string_view source) {
@@ -413,6 +457,8 @@ PullStatus& ReplicaApplier::StatusFor(absl::string_view source) {
     fresh.last_success = absl::InfinitePast();
     fresh.caught_up_at = absl::InfinitePast();
     fresh.last_error_at = absl::InfinitePast();
+    fresh.connected_at = absl::InfinitePast();
+    fresh.tracked_since = clock_->Now();
     absl::StatusOr<v1::PullState> state = State(source);
     if (state.ok()) fresh.cursor = state->cursor();
     it = status_.emplace(std::string(source), std::move(fresh)).first;

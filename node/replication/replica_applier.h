@@ -4,8 +4,10 @@
 #ifndef CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
 #define CAIRN_NODE_REPLICATION_REPLICA_APPLIER_H_
 
+#include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,21 @@
 
 namespace cairn {
 
+// Why a lesson from a peer was rejected: a small fixed set, so that metrics can count by it
+// whatever a peer sends (the audit log has the full reason).
+enum class RejectReason {
+  kRelayPath,          // its relay path does not run from its origin to the sender
+  kContent,            // it breaks a rule of a local write, or of markings or origin sectors
+  kImportRules,        // over import.max_lesson_bytes, or none of import.accepted_topics
+  kSignature,          // its origin's signature or certificate chain does not verify
+  kOriginConflict,     // it claims an id that another origin's lesson holds here
+  kUnknownRetraction,  // it arrives RETRACTED, and this node never held it
+};
+inline constexpr int kRejectReasonCount = 6;
+// A label for `reason`: "relay_path", "content", "import_rules", "signature", "origin_conflict",
+// "unknown_retraction".
+absl::string_view RejectReasonName(RejectReason reason);
+
 // How replication from one peer is going.
 struct PullStatus {
   std::string peer;
@@ -38,6 +55,17 @@ struct PullStatus {
   uint64_t retractions_applied = 0;
   uint64_t rejected = 0;
   std::string last_rejection;
+  // Since this node started, indexed by RejectReason; they sum to `rejected`.
+  std::array<uint64_t, kRejectReasonCount> rejected_by_reason = {};
+  uint64_t errors = 0;       // pull streams that ended in an error, since this node started
+  absl::Time connected_at;   // the last stream's first message (InfinitePast: none yet)
+  absl::Time tracked_since;  // when this node first pulled from it since it started
+
+  // How many changes of the sender's feed we have yet to apply (0 when up to date).
+  uint64_t LagChanges() const { return sender_sequence > cursor ? sender_sequence - cursor : 0; }
+  // How long we have been behind at `now`: zero when up to date, else since we last were;
+  // nullopt when we never were up to date since this node started.
+  std::optional<absl::Duration> LagTime(absl::Time now) const;
 };
 
 // Thread-safe; batches are applied one at a time. Everything it uses must outlive it.
@@ -62,6 +90,7 @@ class ReplicaApplier {
     std::string source_;
     v1::ReplicationBatch batch_;
     std::vector<absl::Status> checks_;  // one a change; OK for retractions and RETRACTED lessons
+    std::vector<RejectReason> reasons_;  // one a change; what failed, where checks_ is not OK
     // Store::PrepareIndexing of each lesson that passed its checks; null for the rest.
     std::vector<std::shared_ptr<const PreparedIndexing>> prepared_;
   };
@@ -113,8 +142,10 @@ class ReplicaApplier {
   // The sector this node's peer record gives each origin in a batch that has one.
   KnownSectors SectorsOfOrigins(const v1::ReplicationBatch& batch) const;
   // Why `lesson` from `source` must not be stored, or OK.
+  // On failure `reason` says which kind of check failed.
   absl::Status Check(absl::string_view source, const v1::Lesson& lesson,
-                     const v1::ImportRules& rules, const KnownSectors& sectors) const;
+                     const v1::ImportRules& rules, const KnownSectors& sectors,
+                     RejectReason* reason) const;
   class BatchWrite;
   // Adds to `write` the removal of `source` as a supplier of `lesson_id`, and of the copy when
   // `source` was its last supplier.

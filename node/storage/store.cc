@@ -342,7 +342,14 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     }
     const bool remove = lesson_write.change_kind == v1::Change::DELETE;
     const bool route = lesson_write.change_kind == v1::Change::ROUTE;
-    if (!remove && !route && !lesson_write.any_version && lesson.version() <= stored_version) {
+    const bool resign = lesson_write.change_kind == v1::Change::RESIGN;
+    if (resign && (!stored.ok() || lesson.version() != stored_version)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("lesson ", lesson.id(), ": a new signature is for version ",
+                       lesson.version(), " but version ", stored_version, " is stored"));
+    }
+    if (!remove && !route && !resign && !lesson_write.any_version &&
+        lesson.version() <= stored_version) {
       return absl::FailedPreconditionError(
           absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
                        " is not higher than the stored version ", stored_version));
@@ -352,7 +359,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
     change.set_lesson_id(lesson.id());
     change.set_version(remove || route ? stored_version : lesson.version());
     change.set_kind(lesson_write.change_kind);
-    if (indexer != nullptr && !route) {
+    // A new signature leaves the indexed content as it was.
+    if (indexer != nullptr && !route && !resign) {
       indexer->Index(stored.ok() ? &*stored : nullptr, remove ? nullptr : &lesson,
                      remove ? nullptr : batch.prepared_[i].get(), &index_writes);
     }
@@ -388,6 +396,10 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
   written = true;
   last_sequence_ = sequence;
   last_audit_sequence_ = audit_sequence;
+  if (!batch.audit_.empty()) {
+    absl::MutexLock counts_lock(&audit_counts_mu_);
+    for (const v1::AuditEvent& event : batch.audit_) ++audit_counts_[event.action()];
+  }
   {
     absl::MutexLock commit_lock(&commit_mu_);
     ++commit_count_;
@@ -756,6 +768,21 @@ absl::Status Store::RebuildIndex(absl::string_view done_key, absl::string_view d
   rocksdb::WriteBatch done;
   done.Put(handles_[kMeta], ToSlice(done_key), ToSlice(done_value));
   return FromRocks(db_->Write(synced, &done), "rebuilding the search index");
+}
+
+Store::Usage Store::DiskUsage() const {
+  Usage usage;
+  db_->GetAggregatedIntProperty("rocksdb.total-sst-files-size", &usage.sst_bytes);
+  db_->GetAggregatedIntProperty("rocksdb.cur-size-all-mem-tables", &usage.memtable_bytes);
+  db_->GetAggregatedIntProperty("rocksdb.estimate-pending-compaction-bytes",
+                                &usage.pending_compaction_bytes);
+  db_->GetIntProperty("rocksdb.background-errors", &usage.background_errors);
+  return usage;
+}
+
+std::map<std::string, uint64_t> Store::AuditEventCounts() const {
+  absl::MutexLock lock(&audit_counts_mu_);
+  return audit_counts_;
 }
 
 uint64_t Store::SearchIndexBytes() const {

@@ -5,9 +5,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,7 +38,8 @@ class PreparedIndexing {
 };
 
 // One lesson to store (or, with change_kind DELETE, remove; with ROUTE, only log that the path to
-// the copy changed), with the version the caller saw when it decided to write (compare-and-set).
+// the copy changed; with RESIGN, store the stored version again with a new signature, its content
+// unchanged), with the version the caller saw when it decided to write (compare-and-set).
 struct LessonWrite {
   v1::Lesson lesson;
   uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet
@@ -273,6 +275,17 @@ class Store {
   absl::Status RebuildIndex(absl::string_view done_key, absl::string_view done_value);
   // The search index's size: its SST files plus what is still in memtables.
   uint64_t SearchIndexBytes() const;
+  // What the database holds on disk and in memory, and how its background work goes, from
+  // RocksDB's properties summed over the column families; for metrics. No I/O.
+  struct Usage {
+    uint64_t sst_bytes = 0;                 // SST files, live and not yet deleted
+    uint64_t memtable_bytes = 0;            // memtables, not yet flushed
+    uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate of what compaction must rewrite
+    uint64_t background_errors = 0;         // flush and compaction errors since the store opened
+  };
+  Usage DiskUsage() const;
+  // How many audit events of each action Commit has written since the store opened.
+  std::map<std::string, uint64_t> AuditEventCounts() const;
   // The search index's records, in key order, until `visit` returns false.
   absl::Status ScanSearchDocs(
       const std::function<bool(absl::string_view lesson_id, absl::string_view record)>& visit)
@@ -297,6 +310,8 @@ class Store {
   uint64_t first_sequence_ ABSL_GUARDED_BY(write_mu_) = 1;
   // Set under write_mu_; read without it only by PrepareIndexing.
   std::atomic<LessonIndexer*> indexer_ = nullptr;
+  mutable absl::Mutex audit_counts_mu_;
+  std::map<std::string, uint64_t> audit_counts_ ABSL_GUARDED_BY(audit_counts_mu_);
   mutable absl::Mutex commit_mu_;
   mutable absl::CondVar committed_;
   uint64_t commit_count_ ABSL_GUARDED_BY(commit_mu_) = 0;

@@ -51,10 +51,7 @@ TEST(StartupTest, RefusesAUserCertificateAsTheNodes) {
 // Regression: cairnd served with an expired certificate (every handshake then fails).
 TEST(StartupTest, RefusesAnExpiredCertificate) {
   testing::TestPki pki;  // its own, so no other test gets the expired certificate
-  // deploy/pki.sh signs for CAIRN_CERT_DAYS days: -1 ends the day before it starts.
-  ASSERT_EQ(setenv("CAIRN_CERT_DAYS", "-1", 1), 0);
-  pki.Node("leeds-council");
-  unsetenv("CAIRN_CERT_DAYS");
+  pki.RenewNode("leeds-council", "now - 1 minute");
   CairndProcess node{NodeSpec{}, &pki};
   ExpectRefused(node, AllOf(HasSubstr("tls.cert_file"), HasSubstr("expired")));
 }

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -91,6 +92,39 @@ TEST(ConfigTest, ListenPortMustBeAPort) {
                                      "localhost:7400", "[::]:0"}) {
     auto config = ParseListeningOn(address);
     EXPECT_TRUE(config.ok()) << address << ": " << config.status();
+  }
+}
+
+// The metrics endpoint is off unless an address is given; a bad one names metrics_address.
+TEST(ConfigTest, MetricsAddressIsOffByDefaultAndMustBeHostAndPort) {
+  auto plain = ParseNodeConfig(kValid, "node.textproto");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->has_metrics_address());
+  for (const char* address : {"127.0.0.1:9464", "127.0.0.1:0", "localhost:9464", "0.0.0.0:1"}) {
+    auto config = ParseNodeConfig(absl::StrCat(kValid, "metrics_address: \"", address, "\"\n"),
+                                  "node.textproto");
+    EXPECT_TRUE(config.ok()) << address << ": " << config.status();
+  }
+  struct Case {
+    std::string address;
+    std::string message;
+  };
+  for (const Case& c :
+       {Case{"127.0.0.1:99999",
+             "metrics_address: port 99999 is outside 1-65535 (0 lets the OS choose)"},
+        Case{"127.0.0.1",
+             "metrics_address: '127.0.0.1' has no port number; write host:port, e.g. "
+             "127.0.0.1:9464"},
+        Case{":9464",
+             "metrics_address: ':9464' needs an IPv4 address or host name before the port, e.g. "
+             "127.0.0.1:9464"},
+        Case{"127.0.0.1:1,0.0.0.0:2",
+             "metrics_address: '127.0.0.1:1,0.0.0.0:2' needs an IPv4 address or host name "
+             "before the port, e.g. 127.0.0.1:9464"}}) {
+    auto config = ParseNodeConfig(absl::StrCat(kValid, "metrics_address: \"", c.address, "\"\n"),
+                                  "node.textproto");
+    EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << c.address;
+    EXPECT_EQ(config.status().message(), "node.textproto: " + c.message) << c.address;
   }
 }
 

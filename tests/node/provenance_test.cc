@@ -142,5 +142,25 @@ TEST(NodeCertificateTest, OnlyThisNodesValidNodeCertificatePasses) {
               HasSubstr("cannot read certificate file /nonexistent/node.crt"));
 }
 
+// The expiry metrics read: the exact second CheckNodeCertificate starts refusing the certificate.
+TEST(NodeCertificateTest, NotAfterIsWhenTheCertificateStopsBeingValid) {
+  testing::TestPki& pki = testing::TestPki::Shared();
+  const std::string leeds = pki.Node("leeds-council").cert;
+  absl::StatusOr<absl::Time> not_after = CertificateNotAfter(leeds);
+  ASSERT_TRUE(not_after.ok()) << not_after.status();
+  // deploy/pki.sh certificates are valid for a year from when they were made.
+  EXPECT_GT(*not_after, absl::Now() + absl::Hours(24 * 300));
+  EXPECT_TRUE(
+      CheckNodeCertificate(leeds, pki.federation(), "leeds-council", *not_after - absl::Seconds(1))
+          .ok());
+  EXPECT_EQ(
+      CheckNodeCertificate(leeds, pki.federation(), "leeds-council", *not_after + absl::Seconds(1))
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<absl::Time> missing = CertificateNotAfter("/nonexistent/node.crt");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(missing.status().message(), "cannot read certificate file /nonexistent/node.crt");
+}
+
 }  // namespace
 }  // namespace cairn

@@ -1,6 +1,8 @@
 #include "node/replication/replica_applier.h"
 
 #include <functional>
+#include <map>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -125,6 +127,36 @@ TEST_F(ReplicaApplierTest, ALessonBreakingALocalWriteRuleIsRejectedAndTheRestApp
   EXPECT_EQ(CouncilStatus().last_rejection,
             "lesson leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FA4: lesson.title: is empty; every lesson "
             "needs a title");
+}
+
+// Metrics count rejections by a fixed set of reasons, whatever the peer sent.
+TEST_F(ReplicaApplierTest, RejectionsAreCountedByTheKindOfCheckThatFailed) {
+  v1::ReplicatedChange valid = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA1", "Valid");
+  v1::ReplicatedChange untitled = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA2", "");
+  v1::ReplicatedChange tampered = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA3", "Signed");
+  tampered.mutable_lesson()->set_title("Altered after signing");
+  v1::ReplicatedChange detour = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA4", "Detour");
+  detour.clear_path();
+  detour.add_path("leeds-nhs");
+  detour.add_path("leeds-council");
+  v1::ReplicatedChange retracted = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA5", "Gone",
+                                          [](auto* lesson) { lesson->set_status(v1::RETRACTED); });
+  v1::ReplicatedChange untitled_too = Signed("01ARZ3NDEKTSV4RRFFQ69G5FA6", "");
+  ApplyFromCouncil(1, {valid, untitled, tampered, detour, retracted, untitled_too});
+  PullStatus status = CouncilStatus();
+  EXPECT_EQ(status.lessons_applied, 1u);
+  EXPECT_EQ(status.rejected, 5u);
+  std::map<std::string, uint64_t> by_reason;
+  for (int reason = 0; reason < kRejectReasonCount; ++reason) {
+    by_reason[std::string(RejectReasonName(static_cast<RejectReason>(reason)))] =
+        status.rejected_by_reason[reason];
+  }
+  EXPECT_EQ(by_reason, (std::map<std::string, uint64_t>{{"content", 2},
+                                                        {"import_rules", 0},
+                                                        {"origin_conflict", 0},
+                                                        {"relay_path", 1},
+                                                        {"signature", 1},
+                                                        {"unknown_retraction", 1}}));
 }
 
 // Regression: a lesson that arrived RETRACTED, of which this node held no version, was stored.

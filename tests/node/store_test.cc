@@ -67,6 +67,12 @@ v1::Lesson MakeLesson(const std::string& id, uint64_t version, const std::string
   return lesson;
 }
 
+v1::AuditEvent NewEvent(const std::string& action) {
+  v1::AuditEvent event;
+  event.set_action(action);
+  return event;
+}
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
@@ -105,6 +111,37 @@ TEST_F(StoreTest, CommitGivesIncreasingSequenceNumbersInOrder) {
   auto limited = store_->ReadChanges(0, 2);
   ASSERT_TRUE(limited.ok());
   EXPECT_EQ(limited->size(), 2u);
+}
+
+// Metrics count audit events by action: only those a commit actually wrote.
+TEST_F(StoreTest, AuditEventCountsAreWhatCommitsWrote) {
+  EXPECT_TRUE(store_->AuditEventCounts().empty());
+  StoreBatch created;
+  created.PutLesson({MakeLesson("a:1", 1), 0});
+  created.Audit(NewEvent("lesson.create"));
+  created.Audit(NewEvent("policy.set"));
+  ASSERT_TRUE(store_->Commit(created).ok());
+  StoreBatch refused;  // a stale version: nothing of it is written, its event neither
+  refused.PutLesson({MakeLesson("a:1", 2), 0});
+  refused.Audit(NewEvent("lesson.edit"));
+  ASSERT_FALSE(store_->Commit(refused).ok());
+  StoreBatch edited;
+  edited.PutLesson({MakeLesson("a:1", 2), 1});
+  edited.Audit(NewEvent("lesson.edit"));
+  edited.Audit(NewEvent("policy.set"));
+  ASSERT_TRUE(store_->Commit(edited).ok());
+  EXPECT_EQ(store_->AuditEventCounts(),
+            (std::map<std::string, uint64_t>{
+                {"lesson.create", 1}, {"lesson.edit", 1}, {"policy.set", 2}}));
+}
+
+TEST_F(StoreTest, DiskUsageCountsWhatIsWrittenAndNoErrors) {
+  Store::Usage empty = store_->DiskUsage();
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1, std::string(100'000, 'x')), 0}}).ok());
+  Store::Usage written = store_->DiskUsage();
+  EXPECT_GE(written.memtable_bytes + written.sst_bytes,
+            empty.memtable_bytes + empty.sst_bytes + 100'000);
+  EXPECT_EQ(written.background_errors, 0u);
 }
 
 TEST_F(StoreTest, StaleExpectedVersionIsRefusedAndWritesNothing) {

@@ -50,6 +50,16 @@ void CairndProcess::ListenOn(const std::string& address) {
   EditConfig([&](v1::NodeConfig* config) { config->set_listen_address(address); });
 }
 
+void CairndProcess::EnableMetrics() {
+  EditConfig([](v1::NodeConfig* config) { config->set_metrics_address("127.0.0.1:0"); });
+}
+
+int CairndProcess::metrics_port() const {
+  int port = 0;
+  std::ifstream(dir_.path() + "/metrics-port") >> port;
+  return port;
+}
+
 void CairndProcess::EditConfig(const std::function<void(v1::NodeConfig*)>& edit) {
   v1::NodeConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(ReadFileToString(config_path()), &config)) {
@@ -63,9 +73,13 @@ absl::Status CairndProcess::Start(const std::vector<std::string>& extra_args) {
   if (pid_ > 0) return absl::FailedPreconditionError("already running");
   std::string port_file = dir_.path() + "/port";
   std::filesystem::remove(port_file);
+  // cairnd writes this one before the port file, when it serves metrics.
+  std::string metrics_port_file = dir_.path() + "/metrics-port";
+  std::filesystem::remove(metrics_port_file);
   std::string log_file = dir_.path() + "/cairnd.log";
   std::string binary = CAIRN_CAIRND_PATH;
   std::vector<std::string> args = {binary, "--config", config_path(), "--port-file", port_file};
+  args.insert(args.end(), {"--metrics-port-file", metrics_port_file});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

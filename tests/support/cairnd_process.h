@@ -50,6 +50,10 @@ class CairndProcess {
   const NodeSpec& spec() const { return spec_; }
   pid_t pid() const { return pid_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Serves metrics on a loopback port the OS chooses from the next Start.
+  void EnableMetrics();
+  // The port of the metrics endpoint, as cairnd's --metrics-port-file says; 0 when it has none.
+  int metrics_port() const;
   std::string data_dir() const { return dir_.path() + "/data"; }
   std::string config_path() const { return dir_.path() + "/cairnd.textproto"; }
   std::string log() const;

@@ -35,7 +35,8 @@ inline FakePeer StartFakePeer(const std::string& org, grpc::Service* service,
                               const std::string& address = "127.0.0.1:0") {
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(address, *server::MakeServerCredentials(NodeTls(pki, org)), &port);
+  builder.AddListeningPort(address, *server::MakeServerCredentials(NodeTls(pki, org), nullptr),
+                           &port);
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // as cairnd: the port is ours alone
   builder.RegisterService(service);
   FakePeer peer;

@@ -3,6 +3,7 @@
 #ifndef CAIRN_TESTS_SUPPORT_FEDERATION_H_
 #define CAIRN_TESTS_SUPPORT_FEDERATION_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,14 +21,21 @@ using Holdings = std::map<std::string, uint64_t>;
 
 class Federation {
  public:
-  // Starts one node per org (nobody knows anybody yet).
-  explicit Federation(const std::vector<std::string>& orgs) {
-    for (const std::string& org : orgs) {
-      NodeSpec spec;
-      spec.org_id = org;
-      nodes_[org] = std::make_unique<CairndProcess>(spec);
-      EXPECT_TRUE(nodes_[org]->Start().ok()) << nodes_[org]->log();
-    }
+  // Starts one node per org (nobody knows anybody yet), with certificates from `pki` and each
+  // config first changed by `edit` (when given).
+  explicit Federation(const std::vector<std::string>& orgs, TestPki* pki = &TestPki::Shared(),
+                      std::function<void(v1::NodeConfig*)> edit = nullptr)
+      : pki_(pki), edit_(std::move(edit)) {
+    for (const std::string& org : orgs) AddNode(org);
+  }
+
+  // Starts one more node.
+  void AddNode(const std::string& org) {
+    NodeSpec spec;
+    spec.org_id = org;
+    nodes_[org] = std::make_unique<CairndProcess>(spec, pki_);
+    if (edit_) nodes_[org]->EditConfig(edit_);
+    EXPECT_TRUE(nodes_[org]->Start().ok()) << nodes_[org]->log();
   }
 
   CairndProcess& node(const std::string& org) { return *nodes_.at(org); }
@@ -153,6 +161,8 @@ class Federation {
   }
 
  private:
+  TestPki* const pki_;
+  const std::function<void(v1::NodeConfig*)> edit_;
   std::map<std::string, std::unique_ptr<CairndProcess>> nodes_;
 };
 

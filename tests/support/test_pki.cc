@@ -14,8 +14,10 @@ TestPki& TestPki::Shared() {
   return pki;
 }
 
-void TestPki::RunPki(const std::string& args) {
-  std::string command = std::string(CAIRN_PKI_SCRIPT) + " " + args + " > /dev/null";
+void TestPki::RunPki(const std::string& args, const std::string& env) {
+  // Valid from an hour ago, so tests may sign at times a little before they made the certificate.
+  std::string command = "CAIRN_CERT_NOT_BEFORE='now - 1 hour' " + env + " " +
+                        std::string(CAIRN_PKI_SCRIPT) + " " + args + " > /dev/null";
   if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
 }
 
@@ -37,5 +39,18 @@ CertPaths TestPki::User(const std::string& org, const std::string& user) {
   }
   return it->second;
 }
+
+CertPaths TestPki::RenewNode(const std::string& org, const std::string& not_after) {
+  CertPaths paths = Node(org);
+  RunPki("node " + dir_.path() + " " + federation_ + " " + org,
+         not_after.empty() ? "" : "CAIRN_CERT_NOT_AFTER='" + not_after + "'");
+  return paths;
+}
+
+void TestPki::Revoke(const std::string& target, const std::string& reason) {
+  RunPki("revoke " + dir_.path() + " " + federation_ + " " + target + " " + reason);
+}
+
+void TestPki::WriteCrl() { RunPki("crl " + dir_.path() + " " + federation_); }
 
 }  // namespace cairn::testing

@@ -27,9 +27,20 @@ class TestPki {
   std::string ca_file() const { return dir_.path() + "/ca.crt"; }
   CertPaths Node(const std::string& org);
   CertPaths User(const std::string& org, const std::string& user);
+  // Issues `org`'s node certificate again (a renewal: a new key), in place of the files Node
+  // returns, valid until `not_after` (a `date -d` expression such as "now + 30 seconds"; empty:
+  // the default).
+  CertPaths RenewNode(const std::string& org, const std::string& not_after = "");
+  // `pki.sh revoke` of "org" (its node certificate), "org/user", or a .crt file, with an openssl
+  // reason such as "keyCompromise".
+  void Revoke(const std::string& target, const std::string& reason = "unspecified");
+  // `pki.sh crl`: the CA's current revocation list, written to crl_file().
+  void WriteCrl();
+  std::string crl_file() const { return dir_.path() + "/crl.pem"; }
+  std::string dir() const { return dir_.path(); }
 
  private:
-  void RunPki(const std::string& args);
+  void RunPki(const std::string& args, const std::string& env = "");
 
   std::string federation_;
   TempDir dir_;

@@ -1,0 +1,323 @@
+// Certificates over a node's life, with real cairnd processes and certificates from deploy/pki.sh:
+// renewal and expiry of a node's certificate, a CA added to a trust bundle, and revocation of
+// users and peer nodes, all without a restart (SPEC section 5, "A node's life").
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/escaping.h"
+#include "cairn/v1/federation.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "node/crypto/provenance.h"
+#include "server/security.h"
+#include "tests/support/fake_peer.h"
+#include "tests/support/federation.h"
+#include "tests/support/temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using testing::Federation;
+using ::testing::HasSubstr;
+using testing::Holdings;
+using testing::TestPki;
+
+constexpr char kEverything[] = "export { markings: [TLP_GREEN, TLP_CLEAR] }";
+constexpr absl::Duration kDeadline = absl::Seconds(60);
+
+// Nodes that look at their certificate files every second and retry pulls quickly.
+void FastFollowing(v1::NodeConfig* config) {
+  config->mutable_tls()->set_refresh_interval_seconds(1);
+  config->mutable_replication()->set_retry_max_ms(500);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Replaces `path` in one step, as an operator's `mv` would.
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream(path + ".tmp") << text;
+  std::filesystem::rename(path + ".tmp", path);
+}
+
+// The first certificate in a PEM file: its SHA-256 (hex, as SignerFingerprint) and expiry.
+struct CertificateFacts {
+  std::string fingerprint;
+  absl::Time not_after;
+};
+CertificateFacts FactsOf(const std::string& file) {
+  FILE* in = fopen(file.c_str(), "r");
+  X509* cert = PEM_read_X509(in, nullptr, nullptr, nullptr);
+  fclose(in);
+  unsigned char* der = nullptr;
+  int length = i2d_X509(cert, &der);
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der, length, digest);
+  OPENSSL_free(der);
+  struct tm parts {};
+  ASN1_TIME_to_tm(X509_get0_notAfter(cert), &parts);
+  X509_free(cert);
+  return {
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(digest), sizeof(digest))),
+      absl::FromTimeT(timegm(&parts))};
+}
+
+v1::Lesson Draft(const std::string& title) {
+  v1::Lesson lesson;
+  lesson.set_title(title);
+  lesson.set_marking(v1::TLP_GREEN);
+  lesson.add_topics("mobile-working");
+  return lesson;
+}
+
+// Waits for `condition`, polling; false if the deadline passed first.
+bool WaitFor(const std::function<bool()>& condition, absl::Duration deadline = kDeadline) {
+  absl::Time give_up = absl::Now() + deadline;
+  while (absl::Now() < give_up) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return condition();
+}
+
+// Whether every lesson in `ids` at `org` is signed by the certificate with `fingerprint`; the
+// reader trusts `trust_bundle` (empty: the federation's).
+bool AllSignedBy(Federation& federation, const std::string& org,
+                 const std::vector<std::string>& ids, const std::string& fingerprint,
+                 const std::string& trust_bundle = "") {
+  client::ConnectionOptions options = federation.node(org).ConnectionFor("bob");
+  if (!trust_bundle.empty()) options.ca_file = trust_bundle;
+  auto reader = client::LessonClient::Connect(options);
+  if (!reader.ok()) return false;
+  for (const std::string& id : ids) {
+    absl::StatusOr<v1::Lesson> lesson = (*reader)->Get(id);
+    if (!lesson.ok() || SignerFingerprint(lesson->provenance()) != fingerprint) return false;
+  }
+  return true;
+}
+
+// Regression: lessons created after a renewal were signed with the old certificate, and once it
+// expired a peer that connected for the first time rejected every one.
+TEST(RotationTest, APeerThatFirstConnectsAfterTheOldCertificateExpiredReceivesEveryLesson) {
+  TestPki pki;
+  // The council's first certificate runs out a little after it has started and written.
+  const std::string cert_file = pki.RenewNode("leeds-council", "now + 45 seconds").cert;
+  const CertificateFacts first = FactsOf(cert_file);
+  Federation federation({"leeds-council"}, &pki, FastFollowing);
+  auto editor = federation.Editor("leeds-council");
+  std::vector<std::string> ids;
+  for (const char* title : {"Lock down tablet Wi-Fi", "Charge radios in the station",
+                            "Label the chargers", "Weekly kit check"}) {
+    absl::StatusOr<v1::Lesson> created = editor->Create(Draft(title));
+    ASSERT_TRUE(created.ok()) << created.status();
+    ids.push_back(created->id());
+  }
+  EXPECT_TRUE(AllSignedBy(federation, "leeds-council", ids, first.fingerprint));
+
+  pki.RenewNode("leeds-council");  // renewed before the first one expires
+  const CertificateFacts renewed = FactsOf(cert_file);
+  // The node re-signs what it signed with the old certificate, in the background.
+  EXPECT_TRUE(WaitFor([&] {
+    return AllSignedBy(federation, "leeds-council", ids, renewed.fingerprint);
+  })) << "the council's lessons were not re-signed with its renewed certificate";
+  std::vector<std::string> later;
+  for (const char* title : {"Spare batteries in every van", "Report lost kit the same day"}) {
+    absl::StatusOr<v1::Lesson> created = editor->Create(Draft(title));
+    ASSERT_TRUE(created.ok()) << created.status();
+    later.push_back(created->id());
+  }
+  EXPECT_TRUE(AllSignedBy(federation, "leeds-council", later, renewed.fingerprint));
+  ids.insert(ids.end(), later.begin(), later.end());
+
+  ASSERT_TRUE(WaitFor([&] { return absl::Now() > first.not_after + absl::Seconds(1); },
+                      first.not_after - absl::Now() + kDeadline));
+  federation.AddNode("west-police");
+  federation.Link("leeds-council", "west-police", kEverything);
+  Holdings expected;
+  for (const std::string& id : ids) expected[id] = 1;
+  EXPECT_TRUE(federation.Settles("west-police", "leeds-council", expected, kDeadline));
+}
+
+// Regression: a CA added to the trust bundle was trusted for TLS but not for signatures until a
+// restart.
+TEST(RotationTest, ACaAddedToAPeersTrustBundleIsTrustedForSignaturesWithoutARestart) {
+  TestPki pki;
+  TestPki health_ca(pki.federation());  // the council moves to a certificate from a second CA
+  testing::TempDir dir;
+  const std::string council_bundle = dir.path() + "/council-bundle.pem";
+  const std::string police_bundle = dir.path() + "/police-bundle.pem";
+  WriteFile(council_bundle, ReadFile(pki.ca_file()) + ReadFile(health_ca.ca_file()));
+  WriteFile(police_bundle, ReadFile(pki.ca_file()));
+  Federation federation({"leeds-council", "west-police"}, &pki, [&](v1::NodeConfig* config) {
+    FastFollowing(config);
+    config->mutable_tls()->set_trust_bundle_file(
+        config->org_id() == "leeds-council" ? council_bundle : police_bundle);
+  });
+  federation.Link("leeds-council", "west-police", kEverything);
+  auto editor = federation.Editor("leeds-council");
+  absl::StatusOr<v1::Lesson> first = editor->Create(Draft("Lock down tablet Wi-Fi"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(federation.Settles("west-police", "leeds-council", {{first->id(), 1}}));
+
+  testing::CertPaths council = pki.Node("leeds-council");
+  testing::CertPaths moved = health_ca.Node("leeds-council");
+  WriteFile(council.key, ReadFile(moved.key));
+  WriteFile(council.cert, ReadFile(moved.cert));
+  const std::string fingerprint = FactsOf(moved.cert).fingerprint;
+  // The council's own users trust the new CA too.
+  ASSERT_TRUE(WaitFor([&] {
+    return AllSignedBy(federation, "leeds-council", {first->id()}, fingerprint, council_bundle);
+  }));
+  client::ConnectionOptions alice = federation.node("leeds-council").ConnectionFor("alice");
+  alice.ca_file = council_bundle;
+  absl::StatusOr<v1::Lesson> second =
+      (*client::LessonClient::Connect(alice))->Create(Draft("Charge radios in the station"));
+  ASSERT_TRUE(second.ok()) << second.status();
+
+  WriteFile(police_bundle, ReadFile(pki.ca_file()) + ReadFile(health_ca.ca_file()));
+  EXPECT_TRUE(federation.Settles("west-police", "leeds-council",
+                                 {{first->id(), 1}, {second->id(), 1}}, kDeadline));
+  EXPECT_TRUE(AllSignedBy(federation, "west-police", {first->id(), second->id()}, fingerprint))
+      << "the police copies still depend on the council's old certificate"
+      << federation.Admin("west-police")->ReplicationStatus()->DebugString();
+}
+
+// Nodes that also follow the CA's revocation list.
+std::function<void(v1::NodeConfig*)> FollowingCrl(TestPki& pki) {
+  pki.WriteCrl();
+  return [&pki](v1::NodeConfig* config) {
+    FastFollowing(config);
+    config->mutable_tls()->set_crl_file(pki.crl_file());
+  };
+}
+
+TEST(RevocationTest, ARevokedUserIsRefusedOnTheirNextCallWithoutARestart) {
+  TestPki pki;
+  Federation federation({"leeds-council"}, &pki, FollowingCrl(pki));
+  auto alice = federation.Editor("leeds-council");
+  ASSERT_TRUE(alice->Create(Draft("Lock down tablet Wi-Fi")).ok());
+
+  pki.Revoke("leeds-council/alice", "affiliationChanged");  // she left the council
+  pki.WriteCrl();
+  absl::Status refused;
+  EXPECT_TRUE(WaitFor([&] {
+    refused = alice->Create(Draft("Charge radios in the station")).status();
+    return !refused.ok();
+  }));
+  // On the connection she already had: refused by the call's own check.
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnauthenticated) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("revoked"));
+  EXPECT_THAT(refused.message(), HasSubstr("affiliationChanged"));
+  // On a new connection: refused at the TLS handshake.
+  absl::Status again =
+      federation.Editor("leeds-council")->Create(Draft("Label the chargers")).status();
+  EXPECT_EQ(again.code(), absl::StatusCode::kUnavailable) << again;
+  // Nobody else is affected.
+  auto bob = federation.node("leeds-council").ClientFor("bob");
+  EXPECT_TRUE(bob->List(v1::ListLessonsRequest()).ok());
+}
+
+class PeerRevocationTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(PeerRevocationTest, ARevokedPeerCannotPullOrQueryAndItsSignaturesAreJudgedByTheRule) {
+  const std::string reason = GetParam();
+  const bool compromised = reason == "keyCompromise";
+  TestPki pki;
+  Federation federation({"leeds-council", "west-police"}, &pki, FollowingCrl(pki));
+  federation.Link("west-police", "leeds-council", kEverything);
+  federation.Link("leeds-council", "west-police", kEverything);
+  federation.AllowQueries("leeds-council", "west-police", kEverything);
+  federation.AllowQueries("west-police", "leeds-council", kEverything);
+  absl::StatusOr<v1::Lesson> before =
+      federation.Editor("west-police")->Create(Draft("Radio batteries die on night shifts"));
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(federation.Settles("leeds-council", "west-police", {{before->id(), 1}}));
+  // A revocation is dated to the second: let the second of signing pass first.
+  const absl::Time signed_at = absl::Now();
+  ASSERT_TRUE(
+      WaitFor([&] { return absl::ToUnixSeconds(absl::Now()) > absl::ToUnixSeconds(signed_at); }));
+
+  pki.Revoke("west-police", reason);
+  pki.WriteCrl();
+
+  // Its pulls: the open stream ends, and a new one fails at the handshake.
+  auto police_admin = federation.Admin("west-police");
+  v1::PeerReplicationStatus pulling;
+  EXPECT_TRUE(WaitFor([&] {
+    auto status = police_admin->ReplicationStatus();
+    if (!status.ok()) return false;
+    for (const v1::PeerReplicationStatus& peer : status->peers()) {
+      if (peer.peer_org() == "leeds-council") pulling = peer;
+    }
+    return !pulling.connected() && !pulling.last_error().empty();
+  })) << pulling.DebugString();
+  // Its queries.
+  v1::TlsConfig police_tls = testing::NodeTls(pki, "west-police");
+  auto stub = v1::FederationService::NewStub(server::NewPeerChannel(
+      federation.node("leeds-council").address(), server::MakePeerChannelCredentials(police_tls),
+      grpc::ChannelArguments()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::PeerQueryRequest query;
+  query.set_query("radio");
+  v1::PeerQueryResponse answer;
+  grpc::Status queried = stub->Query(&context, query, &answer);
+  EXPECT_EQ(queried.error_code(), grpc::StatusCode::UNAVAILABLE) << queried.error_message();
+
+  // What it signs after the revocation is refused when the council pulls it...
+  absl::StatusOr<v1::Lesson> after =
+      federation.Editor("west-police")->Create(Draft("Radio batteries die on early shifts"));
+  ASSERT_TRUE(after.ok()) << after.status();
+  auto council_admin = federation.Admin("leeds-council");
+  std::string rejection;
+  EXPECT_TRUE(WaitFor([&] {
+    auto status = council_admin->ReplicationStatus();
+    if (!status.ok()) return false;
+    for (const v1::PeerReplicationStatus& peer : status->peers()) {
+      if (peer.peer_org() == "west-police") rejection = peer.last_rejection();
+    }
+    return !rejection.empty();
+  }));
+  EXPECT_THAT(rejection, HasSubstr(after->id()));
+  EXPECT_THAT(rejection, HasSubstr(compromised ? "nothing signed with that key stands"
+                                               : "after its signer's certificate was"));
+  EXPECT_EQ(federation.Held("leeds-council", "west-police"), (Holdings{{before->id(), 1}}));
+
+  // ...and what it signed before stands unless its key was compromised, as its own answer to a
+  // federated search shows.
+  v1::FederatedSearchRequest search;
+  search.set_query("night shifts");
+  search.set_deadline_ms(5000);
+  v1::PeerOutcome police;
+  absl::Status searched = federation.node("leeds-council")
+                              .ClientFor("bob")
+                              ->FederatedSearch(search, [&](const v1::FederatedSearchEvent& event) {
+                                if (!event.has_result()) return;
+                                for (const v1::PeerOutcome& outcome : event.result().peers()) {
+                                  if (outcome.org() == "west-police") police = outcome;
+                                }
+                              });
+  ASSERT_TRUE(searched.ok()) << searched;
+  EXPECT_EQ(police.state(), v1::PeerOutcome::OK) << police.DebugString();
+  EXPECT_EQ(police.rejected(), compromised ? 1u : 0u) << police.DebugString();
+  if (compromised) {
+    ASSERT_EQ(police.rejections_size(), 1);
+    EXPECT_THAT(police.rejections(0), HasSubstr("keyCompromise"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Reasons, PeerRevocationTest,
+                         ::testing::Values("cessationOfOperation", "keyCompromise"));
+
+}  // namespace
+}  // namespace cairn
