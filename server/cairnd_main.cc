@@ -239,6 +239,11 @@ int Run(int argc, char** argv) {
                       "1 when every own lesson carries a signature by the current certificate; 0 "
                       "while re-signing after a renewal",
                       [&resigner] { return resigner.progress().complete ? 1.0 : 0.0; });
+    metrics->AddCounter(
+        "cairn_replication_restored_resyncs_total",
+        "Full resynchronisations of peers started since the node started because a peer's cursor "
+        "belonged to an earlier incarnation of this node (it was restored from a backup)",
+        [&feed] { return static_cast<double>(feed.restored_resyncs()); });
     Log("info", "serving metrics",
         absl::StrCat("metrics_address=", config->metrics_address(), " port=", metrics->port()));
   }

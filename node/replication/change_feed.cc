@@ -161,6 +161,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       resync->end_cursor = store_->LastSequence();
       resync->after_lesson.clear();
       resync->restored = restored;
+      if (restored) ++restored_resyncs_;
       // After a restore, a matching (id, version) may still be different content.
       CAIRN_ASSIGN_OR_RETURN(
           resync->confirmed_buckets,

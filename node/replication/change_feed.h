@@ -3,6 +3,7 @@
 #ifndef CAIRN_NODE_REPLICATION_CHANGE_FEED_H_
 #define CAIRN_NODE_REPLICATION_CHANGE_FEED_H_
 
+#include <atomic>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -85,6 +86,10 @@ class ChangeFeed {
                                             const PullPosition& position, const FeedLimits& limits,
                                             ResyncProgress* resync);
 
+  // Full resynchronisations started, since this object was made, because a peer's cursor
+  // belonged to an earlier incarnation of this node (for metrics).
+  uint64_t restored_resyncs() const { return restored_resyncs_; }
+
  private:
   // The lesson as the peer would receive it (unsigned) and the path it would take; nullopt when
   // the peer may not have it.
@@ -114,6 +119,7 @@ class ChangeFeed {
   const LessonSigner* const signer_;
   const std::string self_org_;
   Clock* const clock_;
+  std::atomic<uint64_t> restored_resyncs_{0};
 };
 
 }  // namespace cairn

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/federation.h"
+#include "tests/support/metrics_scrape.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -238,6 +239,7 @@ TEST(BackupRestoreTest, RestoredNodeKeepsEverythingBeforeTheBackupAndPeersResync
   // The council's disk dies. Restoring over the old data directory needs saying so.
   CairndProcess& council_node = federation.node(kCouncil);
   council_node.Kill();
+  council_node.EnableMetrics();
   absl::Status refused = council_node.Start({"--restore-from", backup_dir});
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(council_node.log(), HasSubstr("--replace-data"));
@@ -303,6 +305,12 @@ TEST(BackupRestoreTest, RestoredNodeKeepsEverythingBeforeTheBackupAndPeersResync
   EXPECT_EQ(council_copies[police_edited.id()].version(), police_edited.version());
   EXPECT_TRUE(Lessons(federation, kCouncil, kNhs).contains(nhs_after.id()));
   for (const char* org : {kCouncil, kPolice, kNhs}) EXPECT_TRUE(IndexConsistent(federation, org));
+  // Both peers were resynchronised because of the restore, and the restored node's metrics say so.
+  auto scraped = testing::HttpGet(council_node.metrics_port(), "/metrics");
+  ASSERT_TRUE(scraped.ok()) << scraped.status();
+  auto exposition = testing::Exposition::Parse(*scraped);
+  ASSERT_TRUE(exposition.ok()) << exposition.status();
+  EXPECT_GE(exposition->Sum("cairn_replication_restored_resyncs_total"), 2);
 }
 
 TEST(BackupRestoreTest, BackupIsForAdminsNamesBadDirectoriesAndIsAudited) {

@@ -206,6 +206,7 @@ TEST_F(ChangeFeedTest, ACursorOfAnEarlierIncarnationGetsAFullResyncMarkedRestore
     sent += batch.changes_size();
   }
   EXPECT_EQ(sent, 3);
+  EXPECT_EQ(feed_->restored_resyncs(), 1u);
   EXPECT_EQ(batch.confirmed_buckets_size(), 0);
   EXPECT_EQ(batch.cursor(), store_->LastSequence());
 }
