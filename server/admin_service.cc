@@ -299,8 +299,7 @@ grpc::Status AdminServiceImpl::BackupNode(grpc::ServerContext* context,
   StoreBatch audit;
   audit.Audit(NewAuditEvent(absl::Now(), caller->Describe(), "node.backup", request->dir(), 0, 0,
                             absl::StrCat(stats->files, " files, ", stats->bytes,
-                                         " bytes, change log to at least ",
-                                         stats->last_sequence)));
+                                         " bytes, change log to at least ", stats->last_sequence)));
   return ToGrpcStatus(store_->Commit(audit).status());
 }
 

@@ -151,8 +151,8 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
     CAIRN_ASSIGN_OR_RETURN(bool needed,
                            NeedsResync(target, cursor, position.completed_resync_id,
                                        resync->sent_to_end));
-    const bool restored = position.sender_incarnation != 0 &&
-                          position.sender_incarnation != store_->Incarnation();
+    const bool restored =
+        position.sender_incarnation != 0 && position.sender_incarnation != store_->Incarnation();
     if (needed || restored) {
       // Record what this resynchronisation reconciles against before sending anything; it is
       // outstanding until the peer confirms it applied the last batch.
@@ -176,9 +176,9 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
     }
   }
-  absl::StatusOr<v1::ReplicationBatch> batch =
-      resync->active ? NextResyncBatch(target, cursor, limits, resync)
-                     : NextChangesBatch(target, cursor, limits);
+  absl::StatusOr<v1::ReplicationBatch> batch = resync->active
+                                                   ? NextResyncBatch(target, cursor, limits, resync)
+                                                   : NextChangesBatch(target, cursor, limits);
   // A trim that raced with reading the log may have skipped entries: resynchronise instead.
   if (batch.ok() && !batch->resync() && store_->FirstSequence() > cursor + 1) {
     return Next(peer_org, position, limits, resync);

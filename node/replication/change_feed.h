@@ -71,8 +71,8 @@ class ChangeFeed {
              std::string self_org, Clock* clock);
 
   // The next batch for `peer_org`, whose receiver has applied our feed up to position.cursor.
-  // Normally the changes after the cursor; a full resynchronisation instead when the peer's policy or
-  // settings changed since it was last reconciled, when it never finished the last one, or when
+  // Normally the changes after the cursor; a full resynchronisation instead when the peer's policy
+  // or settings changed since it was last reconciled, when it never finished the last one, or when
   // our change log no longer reaches back to its cursor. A batch with no changes and no resync
   // flag means the peer is up to date to batch.cursor(). One call examines a bounded number of
   // lessons. A peer that may not pull is sent only retractions. NOT_FOUND for an unknown peer.

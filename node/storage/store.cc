@@ -604,15 +604,15 @@ absl::StatusOr<CheckpointStats> Store::Checkpoint(const std::string& dir,
   target = ResolvedPath(dir);
   const fs::path data = ResolvedPath(dir_);
   if (PathWithin(target, data)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": ", target.string(), " is inside the data directory ", data.string(),
-        "; a backup there would be lost with the database it copies"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", target.string(), " is inside the data directory ", data.string(),
+                     "; a backup there would be lost with the database it copies"));
   }
   std::error_code error;
   if (fs::exists(fs::symlink_status(target, error))) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        field, ": ", target.string(),
-        " already exists; name a new directory (the backup creates it)"));
+    return absl::AlreadyExistsError(
+        absl::StrCat(field, ": ", target.string(),
+                     " already exists; name a new directory (the backup creates it)"));
   }
   if (!fs::is_directory(target.parent_path(), error)) {
     return absl::FailedPreconditionError(absl::StrCat(
