@@ -144,6 +144,14 @@ absl::StatusOr<v1::CheckSearchIndexResponse> AdminClient::CheckSearchIndex(
       stub_->service.get(), &Service::CheckSearchIndex, v1::CheckSearchIndexRequest(), timeout);
 }
 
+absl::StatusOr<v1::BackupNodeResponse> AdminClient::BackupNode(const std::string& dir,
+                                                               absl::Duration timeout) {
+  v1::BackupNodeRequest request;
+  request.set_dir(dir);
+  return UnaryCall<v1::BackupNodeResponse>(stub_->service.get(), &Service::BackupNode, request,
+                                           timeout);
+}
+
 absl::StatusOr<v1::TestPeerLinkResponse> AdminClient::TestPeerLink(const std::string& peer_org,
                                                                    uint64_t total_bytes,
                                                                    absl::Duration timeout) {

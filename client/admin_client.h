@@ -44,6 +44,8 @@ class AdminClient {
   absl::StatusOr<v1::TrimChangeLogResponse> TrimChangeLog(uint64_t keep);
   absl::StatusOr<v1::RebuildSearchIndexResponse> RebuildSearchIndex(absl::Duration timeout);
   absl::StatusOr<v1::CheckSearchIndexResponse> CheckSearchIndex(absl::Duration timeout);
+  // `dir`: an absolute path on the node's host (see BackupNodeRequest).
+  absl::StatusOr<v1::BackupNodeResponse> BackupNode(const std::string& dir, absl::Duration timeout);
   absl::StatusOr<v1::TestPeerLinkResponse> TestPeerLink(const std::string& peer_org,
                                                         uint64_t total_bytes,
                                                         absl::Duration timeout);

@@ -282,4 +282,25 @@ grpc::Status AdminServiceImpl::CheckSearchIndex(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status AdminServiceImpl::BackupNode(grpc::ServerContext* context,
+                                          const v1::BackupNodeRequest* request,
+                                          v1::BackupNodeResponse* response) {
+  auto caller = Admit(context, "backing up the node", *request);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::Time start = absl::Now();
+  absl::StatusOr<CheckpointStats> stats = store_->Checkpoint(request->dir(), "dir");
+  if (!stats.ok()) return ToGrpcStatus(stats.status());
+  response->set_dir(request->dir());
+  response->set_files(stats->files);
+  response->set_bytes(stats->bytes);
+  response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
+  response->set_last_sequence(stats->last_sequence);
+  response->set_incarnation(store_->Incarnation());
+  StoreBatch audit;
+  audit.Audit(NewAuditEvent(absl::Now(), caller->Describe(), "node.backup", request->dir(), 0, 0,
+                            absl::StrCat(stats->files, " files, ", stats->bytes,
+                                         " bytes, change log to at least ", stats->last_sequence)));
+  return ToGrpcStatus(store_->Commit(audit).status());
+}
+
 }  // namespace cairn::server

@@ -66,6 +66,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status CheckSearchIndex(grpc::ServerContext* context,
                                 const v1::CheckSearchIndexRequest* request,
                                 v1::CheckSearchIndexResponse* response) override;
+  grpc::Status BackupNode(grpc::ServerContext* context, const v1::BackupNodeRequest* request,
+                          v1::BackupNodeResponse* response) override;
 
  private:
   // The caller, if it is an admin and `request` is well-formed.

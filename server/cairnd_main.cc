@@ -1,6 +1,11 @@
 // cairnd: one organisation's Cairn node.
 //
 //   cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]
+//          [--restore-from DIR [--replace-data]]
+//
+// With --restore-from, first restores the backup in DIR (written by `cairn backup`) into the
+// configured data_dir with a new incarnation, then serves. A data_dir that already holds files
+// is refused, unless --replace-data moves them aside (to <data_dir>.before-restore-<time>).
 //
 // Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the
 // configured address, with gRPC health checking and server reflection. With --port-file, writes the
@@ -29,7 +34,9 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
+#include "node/storage/restore.h"
 #include "node/storage/store.h"
+#include "node/audit/audit_log.h"
 #include "node/policy/peer_directory.h"
 #include "server/admin_service.h"
 #include "node/crypto/provenance.h"
@@ -140,8 +147,11 @@ int Run(int argc, char** argv) {
   std::string config_path;
   std::string port_file;
   std::string metrics_port_file;
+  std::string restore_from;
+  bool replace_data = false;
   constexpr absl::string_view kUsage =
-      "usage: cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]\n";
+      "usage: cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]\n"
+      "              [--restore-from DIR [--replace-data]]\n";
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
     if (arg == "--config" && i + 1 < argc) {
@@ -150,12 +160,16 @@ int Run(int argc, char** argv) {
       port_file = argv[++i];
     } else if (arg == "--metrics-port-file" && i + 1 < argc) {
       metrics_port_file = argv[++i];
+    } else if (arg == "--restore-from" && i + 1 < argc) {
+      restore_from = argv[++i];
+    } else if (arg == "--replace-data") {
+      replace_data = true;
     } else {
       std::cerr << kUsage;
       return 2;
     }
   }
-  if (config_path.empty()) {
+  if (config_path.empty() || (replace_data && restore_from.empty())) {
     std::cerr << kUsage;
     return 2;
   }
@@ -171,6 +185,22 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (!restore_from.empty()) {
+    RestoreOptions restore;
+    restore.replace_existing = replace_data;
+    restore.record.Audit(NewAuditEvent(
+        absl::Now(), "operator", "node.restored", restore_from, 0, 0,
+        "cairnd --restore-from: writes after the backup are lost; peers resynchronise"));
+    absl::StatusOr<RestoreOutcome> restored =
+        RestoreCheckpoint(restore_from, config->data_dir(), std::move(restore));
+    if (!restored.ok()) return Fail(restored.status());
+    Log("info", "restored from backup",
+        absl::StrCat("from=", restore_from, " data_dir=", config->data_dir(),
+                     " last_sequence=", restored->last_sequence,
+                     " incarnation=", absl::Hex(restored->incarnation),
+                     restored->moved_aside.empty() ? "" : " moved_aside=",
+                     restored->moved_aside));
+  }
   // Declared before the store, whose threads report to it until the store is gone.
   StorageHealthReporter health;
   absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(config->data_dir());
@@ -271,6 +301,11 @@ int Run(int argc, char** argv) {
                       "1 when every own lesson carries a signature by the current certificate; 0 "
                       "while re-signing after a renewal",
                       [&resigner] { return resigner.progress().complete ? 1.0 : 0.0; });
+    metrics->AddCounter(
+        "cairn_replication_restored_resyncs_total",
+        "Full resynchronisations of peers started since the node started because a peer's cursor "
+        "belonged to an earlier incarnation of this node (it was restored from a backup)",
+        [&feed] { return static_cast<double>(feed.restored_resyncs()); });
     Log("info", "serving metrics",
         absl::StrCat("metrics_address=", config->metrics_address(), " port=", metrics->port()));
   }
@@ -330,7 +365,8 @@ int Run(int argc, char** argv) {
   Log("info", "cairnd serving",
       absl::StrCat("org=", config->org_id(), " sector=", config->sector(),
                    " listen=", config->listen_address(), " port=", port,
-                   " data_dir=", config->data_dir(), " last_sequence=", (*store)->LastSequence()));
+                   " data_dir=", config->data_dir(), " last_sequence=", (*store)->LastSequence(),
+                   " incarnation=", absl::Hex((*store)->Incarnation())));
 
   int received = 0;
   sigwait(&signals, &received);

@@ -175,6 +175,7 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   v1::PullRequest request;
   request.set_cursor(state->cursor());
   request.set_completed_resync_id(state->completed_resync_id());
+  request.set_sender_incarnation(state->sender_incarnation());
   // The largest batches a sender gives: a bulk transfer then makes fewer commits, and fewer and
   // fuller postings merges at this end (1,000 lessons were about 10% less work a lesson than the
   // defaults' 500).

@@ -98,6 +98,7 @@ class ReplicationServiceImpl::PullStream final
       return;
     }
     position_.cursor = batch->cursor();
+    if (CursorFollowsIncarnation(*batch)) position_.sender_incarnation = batch->incarnation();
     // The peer's digest describes its copies as it connected: only a resync that starts at once
     // may use it, since every batch after changes them.
     position_.holdings_digest.clear();
@@ -117,6 +118,7 @@ class ReplicationServiceImpl::PullStream final
       v1::Heartbeat* heartbeat = response_.mutable_heartbeat();
       heartbeat->set_cursor(position_.cursor);
       heartbeat->set_sender_sequence(batch->sender_sequence());
+      heartbeat->set_incarnation(batch->incarnation());
       *heartbeat->mutable_at() = ToTimestamp(now);
       next_heartbeat_ = now + service_->heartbeat_;
       StartWrite(&response_);
@@ -227,6 +229,7 @@ grpc::ServerWriteReactor<v1::PullResponse>* ReplicationServiceImpl::Pull(
   PullPosition position;
   position.cursor = request->cursor();
   position.completed_resync_id = request->completed_resync_id();
+  position.sender_incarnation = request->sender_incarnation();
   position.holdings_digest.assign(request->holdings_digest().begin(),
                                   request->holdings_digest().end());
   {

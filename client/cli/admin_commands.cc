@@ -202,6 +202,21 @@ int ChangelogTrim(const Args& args) {
   return 0;
 }
 
+int Backup(const Args& args) {
+  std::string dir = OnlyPositional(args, "backup", "directory on the node's host");
+  v1::BackupNodeResponse backup = OrDie(Connect(args)->BackupNode(dir, absl::Hours(2)));
+  if (args.Has("json")) {
+    std::cout << ToJson(backup) << "\n";
+  } else {
+    std::cout << absl::StrFormat(
+        "backup written to %s on the node's host: %d files, %.1f MB, change log to %d, in "
+        "%.1f s\n",
+        backup.dir(), backup.files(), backup.bytes() / 1e6, backup.last_sequence(),
+        backup.seconds());
+  }
+  return 0;
+}
+
 int IndexRebuild(const Args& args) {
   v1::RebuildSearchIndexResponse rebuilt =
       OrDie(Connect(args)->RebuildSearchIndex(absl::Minutes(30)));
@@ -372,6 +387,7 @@ std::vector<Command> AdminCommands() {
       {"peer", "status", PeerStatus, {}, {}},
       {"peer", "link-test", PeerLinkTest, {"mb"}, {}},
       {"changelog", "trim", ChangelogTrim, {"keep"}, {}},
+      {"backup", "", Backup, {}, {}},
       {"index", "rebuild", IndexRebuild, {}, {}},
       {"index", "check", IndexCheck, {}, {}},
       {"policy", "show", PolicyShow, {"peer", "version"}, {}},

@@ -56,6 +56,9 @@ Peers and sharing policy (admins):
   policy view --peer ORG [--limit N] [--all]     the lessons the peer may receive, as it gets them
   index rebuild                                  index every lesson again (writes wait meanwhile)
   index check                                    compare the search index with a fresh rebuild
+  backup DIR                                     copy the whole database, while the node serves,
+                                                 to DIR on the node's host (absolute, new, outside
+                                                 data_dir); restore: cairnd --restore-from DIR
   audit [--actor "user jo"] [--action policy.set|lesson.] [--since T] [--until T] [--limit N] [--all]
         (times as 2026-11-26 or 2026-11-26T10:00:00Z)
 

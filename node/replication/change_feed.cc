@@ -151,15 +151,21 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
     CAIRN_ASSIGN_OR_RETURN(bool needed,
                            NeedsResync(target, cursor, position.completed_resync_id,
                                        resync->sent_to_end));
-    if (needed) {
+    const bool restored =
+        position.sender_incarnation != 0 && position.sender_incarnation != store_->Incarnation();
+    if (needed || restored) {
       // Record what this resynchronisation reconciles against before sending anything; it is
       // outstanding until the peer confirms it applied the last batch.
       resync->active = true;
       resync->resync_id = static_cast<uint64_t>(absl::ToUnixNanos(clock_->Now()));
       resync->end_cursor = store_->LastSequence();
       resync->after_lesson.clear();
-      CAIRN_ASSIGN_OR_RETURN(resync->confirmed_buckets,
-                             MatchingBuckets(target, position.holdings_digest));
+      resync->restored = restored;
+      if (restored) ++restored_resyncs_;
+      // After a restore, a matching (id, version) may still be different content.
+      CAIRN_ASSIGN_OR_RETURN(
+          resync->confirmed_buckets,
+          MatchingBuckets(target, restored ? std::vector<uint64_t>() : position.holdings_digest));
       v1::SendState state;
       state.set_policy_version(target.policy ? target.policy->version() : 0);
       state.set_peer_version(target.peer.version());
@@ -170,12 +176,14 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::Next(absl::string_view peer_org
       CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
     }
   }
-  if (resync->active) return NextResyncBatch(target, cursor, limits, resync);
-  absl::StatusOr<v1::ReplicationBatch> batch = NextChangesBatch(target, cursor, limits);
+  absl::StatusOr<v1::ReplicationBatch> batch = resync->active
+                                                   ? NextResyncBatch(target, cursor, limits, resync)
+                                                   : NextChangesBatch(target, cursor, limits);
   // A trim that raced with reading the log may have skipped entries: resynchronise instead.
-  if (batch.ok() && store_->FirstSequence() > cursor + 1) {
+  if (batch.ok() && !batch->resync() && store_->FirstSequence() > cursor + 1) {
     return Next(peer_org, position, limits, resync);
   }
+  if (batch.ok()) batch->set_incarnation(store_->Incarnation());
   return batch;
 }
 
@@ -206,6 +214,7 @@ absl::StatusOr<v1::ReplicationBatch> ChangeFeed::NextResyncBatch(
   }));
   CAIRN_RETURN_IF_ERROR(failed);
   batch.set_resync(true);
+  if (resync->restored) batch.set_restored_origin(true);
   if (more) {
     batch.set_cursor(cursor);  // the receiver's cursor moves only when the resync ends
   } else {

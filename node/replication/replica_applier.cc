@@ -3,11 +3,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "node/audit/audit_log.h"
 #include "node/common/status_macros.h"
 #include "node/identity/principal.h"
 #include "node/lessons/lesson_id.h"
 #include "node/lessons/validation.h"
+#include "node/replication/change_feed.h"
 #include "node/replication/holdings_digest.h"
 #include "node/replication/relay_path.h"
 
@@ -25,6 +27,13 @@ bool AnyTopicAccepted(const v1::Lesson& lesson, const v1::ImportRules& rules) {
     }
   }
   return false;
+}
+
+// Whether a copy as offered is the copy stored (which never keeps `local`).
+bool SameLesson(const v1::Lesson& offered, const v1::Lesson& stored) {
+  v1::Lesson without_local = offered;
+  without_local.clear_local();
+  return google::protobuf::util::MessageDifferencer::Equals(without_local, stored);
 }
 
 }  // namespace
@@ -286,11 +295,17 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
       for (const std::string& hop : path) holder.add_path(hop);
       write.PutHolder(lesson.id(), source, std::move(holder));
       confirmed.insert(lesson.id());
-      if (lesson.version() > stored_version) {
+      // After the origin was restored from a backup, its lesson as it sends it now is the truth,
+      // even at a lower version than our copy, or at the same version with other content: it
+      // lost the later versions and numbers them again. Only the origin itself can say so.
+      const bool origin_rewinds = batch.restored_origin() && lesson.origin_org() == source &&
+                                  stored.ok() && !SameLesson(lesson, *stored);
+      if (lesson.version() > stored_version || origin_rewinds) {
         lesson.clear_local();
         // Clearing `local` leaves the indexed content, so the preparation still holds.
-        write.PutLesson(LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT},
-                        std::move(checked.prepared_[i]));
+        write.PutLesson(
+            LessonWrite{std::move(lesson), stored_version, v1::Change::UPSERT, origin_rewinds},
+            std::move(checked.prepared_[i]));
         ++applied;
       } else if (stored.ok() && IsFresherSignature(lesson, *stored)) {
         // Its origin re-signed it after renewing its certificate: keep (and pass on) the new
@@ -335,6 +350,9 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
   }
   state.set_cursor(batch.cursor());
   if (batch.ends_resync()) state.set_completed_resync_id(batch.resync_id());
+  if (CursorFollowsIncarnation(batch) && batch.incarnation() != 0) {
+    state.set_sender_incarnation(batch.incarnation());
+  }
   write.batch().PutPullState(source, state);
   CAIRN_RETURN_IF_ERROR(store_->Commit(write.batch()).status());
 
@@ -411,8 +429,13 @@ absl::Status ReplicaApplier::Heartbeat(absl::string_view source, const v1::Heart
   {
     absl::MutexLock lock(&apply_mu_);
     CAIRN_ASSIGN_OR_RETURN(v1::PullState state, State(source));
-    if (heartbeat.cursor() > state.cursor()) {
+    // A heartbeat's cursor belongs to the incarnation it names; a sender resynchronises us
+    // before it heartbeats under a new one, unless we did not know its incarnation.
+    const bool new_incarnation =
+        heartbeat.incarnation() != 0 && heartbeat.incarnation() != state.sender_incarnation();
+    if (heartbeat.cursor() > state.cursor() || new_incarnation) {
       state.set_cursor(heartbeat.cursor());
+      if (heartbeat.incarnation() != 0) state.set_sender_incarnation(heartbeat.incarnation());
       StoreBatch write;
       write.PutPullState(source, state);
       CAIRN_RETURN_IF_ERROR(store_->Commit(write).status());

@@ -109,8 +109,11 @@ class ReplicaApplier {
   // batch of a resynchronisation also removes every copy the source supplied that the
   // resynchronisation did not confirm (copies in the buckets whose digests matched count as
   // confirmed). A copy whose relay path holds this node is taken as a withdrawal by the source;
-  // when the shortest path to a copy changes, a ROUTE entry tells our own peers. Batches must be
-  // applied in the order the source sent them.
+  // when the shortest path to a copy changes, a ROUTE entry tells our own peers. In a
+  // resynchronisation marked restored_origin (the source was restored from a backup), the
+  // source's own lessons replace our copies whenever they differ, even at a lower or the same
+  // version. The cursor is stored with the source's incarnation (see CursorFollowsIncarnation).
+  // Batches must be applied in the order the source sent them.
   absl::Status Apply(CheckedBatch checked);
 
   // CheckBatch, then Apply.
@@ -131,7 +134,8 @@ class ReplicaApplier {
   // supplied) and forgets its cursor: we stopped pulling from it, so its copies would go stale.
   absl::Status ForgetSource(absl::string_view source);
 
-  // Stores the heartbeat's cursor (the sender had nothing for us up to there).
+  // Stores the heartbeat's cursor (the sender had nothing for us up to there), and the
+  // sender's incarnation when it is new to us.
   absl::Status Heartbeat(absl::string_view source, const v1::Heartbeat& heartbeat);
 
   // How long to wait before asking `source` for more, after it sent `lessons` lessons, to keep

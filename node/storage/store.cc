@@ -1,6 +1,8 @@
 #include "node/storage/store.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <random>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_set.h"
@@ -10,9 +12,11 @@
 #include "node/storage/doc_block.h"
 #include "node/storage/health_monitor.h"
 #include "node/storage/info_log.h"
+#include "node/storage/paths.h"
 #include "rocksdb/db.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
 namespace cairn {
@@ -141,6 +145,18 @@ std::string PairKey(absl::string_view first, absl::string_view second) {
 
 std::string PolicyKey(absl::string_view peer_org, uint64_t version) {
   return absl::StrCat(PolicyPrefix(peer_org), SequenceKey(version));
+}
+
+// The meta key of the database's incarnation (8 bytes, big-endian).
+constexpr absl::string_view kIncarnationKey = "incarnation";
+
+uint64_t RandomIncarnation() {
+  std::random_device device;
+  std::mt19937_64 random((static_cast<uint64_t>(device()) << 32) ^ device() ^
+                         static_cast<uint64_t>(absl::ToUnixNanos(absl::Now())));
+  uint64_t incarnation = 0;
+  while (incarnation == 0) incarnation = random();
+  return incarnation;
 }
 
 template <typename Proto>
@@ -272,6 +288,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     store->last_audit_sequence_ = last_audit;
     // Opening flushed what the write-ahead log held, so every memtable is empty.
     CAIRN_RETURN_IF_ERROR(store->WriteMemtableGuard());
+  }
+  absl::StatusOr<std::string> incarnation = store->GetMeta(kIncarnationKey);
+  if (incarnation.ok() && incarnation->size() == 8) {
+    store->incarnation_ = DecodeSequenceKey(*incarnation);
+  } else if (incarnation.ok() || absl::IsNotFound(incarnation.status())) {
+    // A new database (or one from before incarnations existed) gets its first.
+    CAIRN_RETURN_IF_ERROR(store->RenewIncarnation(StoreBatch()).status());
+  } else {
+    return incarnation.status();
   }
   store->recovery_ = std::thread([raw = store.get()] { raw->RecoverInBackground(); });
   return store;
@@ -420,7 +445,8 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
           absl::StrCat("lesson ", lesson.id(), ": a new signature is for version ",
                        lesson.version(), " but version ", stored_version, " is stored"));
     }
-    if (!remove && !route && !resign && lesson.version() <= stored_version) {
+    if (!remove && !route && !resign && !lesson_write.any_version &&
+        lesson.version() <= stored_version) {
       return absl::FailedPreconditionError(
           absl::StrCat("lesson ", lesson.id(), ": version ", lesson.version(),
                        " is not higher than the stored version ", stored_version));
@@ -644,6 +670,59 @@ absl::StatusOr<std::string> Store::GetMeta(absl::string_view key) const {
   if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no value for ", key));
   CAIRN_RETURN_IF_ERROR(FromRocks(status, absl::StrCat("reading ", key)));
   return value;
+}
+
+absl::StatusOr<uint64_t> Store::RenewIncarnation(const StoreBatch& with) {
+  uint64_t incarnation = RandomIncarnation();
+  StoreBatch batch = with;
+  batch.PutMeta(std::string(kIncarnationKey), SequenceKey(incarnation));
+  CAIRN_RETURN_IF_ERROR(Commit(batch).status());
+  incarnation_ = incarnation;
+  return incarnation;
+}
+
+absl::StatusOr<CheckpointStats> Store::Checkpoint(const std::string& dir,
+                                                  absl::string_view field) const {
+  namespace fs = std::filesystem;
+  fs::path target(dir);
+  if (dir.empty() || !target.is_absolute()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": the backup directory must be an absolute path on the node's host, not \"", dir,
+        "\""));
+  }
+  target = ResolvedPath(dir);
+  const fs::path data = ResolvedPath(dir_);
+  if (PathWithin(target, data)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", target.string(), " is inside the data directory ", data.string(),
+                     "; a backup there would be lost with the database it copies"));
+  }
+  std::error_code error;
+  if (fs::exists(fs::symlink_status(target, error))) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(field, ": ", target.string(),
+                     " already exists; name a new directory (the backup creates it)"));
+  }
+  if (!fs::is_directory(target.parent_path(), error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        field, ": the parent directory ", target.parent_path().string(), " does not exist"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  CAIRN_RETURN_IF_ERROR(
+      FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "starting a backup"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  CheckpointStats stats;
+  stats.last_sequence = LastSequence();  // every write that returned before this is in the copy
+  // Flushes every column family first, so the copy holds whole SST files rather than logs to
+  // replay. RocksDB builds it in a temporary directory and renames it at the end.
+  CAIRN_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(target.string()),
+                                  absl::StrCat("writing the backup to ", target.string())));
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(target, error)) {
+    if (!entry.is_regular_file()) continue;
+    ++stats.files;
+    stats.bytes += entry.file_size();
+  }
+  return stats;
 }
 
 absl::Status Store::ScanLessons(absl::string_view start_after,

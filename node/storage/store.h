@@ -76,6 +76,16 @@ struct LessonWrite {
   v1::Lesson lesson;
   uint64_t expected_stored_version = 0;  // 0: the lesson must not exist yet
   v1::Change::Kind change_kind = v1::Change::UPSERT;
+  // An UPSERT that may lower the version or keep it: a copy replaced by what its origin holds
+  // after the origin was restored from a backup (it lost the later versions).
+  bool any_version = false;
+};
+
+// What Store::Checkpoint wrote.
+struct CheckpointStats {
+  uint64_t files = 0;
+  uint64_t bytes = 0;
+  uint64_t last_sequence = 0;  // the change log reached at least this far
 };
 
 // Writes that Store::Commit applies together, atomically: lessons (each with its change-log
@@ -246,6 +256,23 @@ class Store {
   // NOT_FOUND when the key was never set.
   absl::StatusOr<std::string> GetMeta(absl::string_view key) const;
 
+  // A random id (never 0) the database got when it was created, renewed each time it is
+  // restored from a backup (RenewIncarnation). Peers store it with their cursor in our change
+  // log, and so notice when the log went back.
+  uint64_t Incarnation() const { return incarnation_; }
+  // Gives the database a new incarnation, in one atomic, synced write with `with`; returns it.
+  absl::StatusOr<uint64_t> RenewIncarnation(const StoreBatch& with);
+
+  // Writes a consistent copy of the whole database into `dir`, a new directory, while reads and
+  // writes go on (a RocksDB checkpoint: files on the same filesystem are hard-linked, others
+  // copied); every write that returned before the call is in it. `dir` must be absolute, must
+  // not exist, must have an existing parent, and must lie outside this store's directory.
+  // Outcomes: OK; INVALID_ARGUMENT (naming `field`) for a relative path or one inside the
+  // store's directory; ALREADY_EXISTS when it exists; FAILED_PRECONDITION when its parent does
+  // not exist; INTERNAL when writing fails, in which case nothing is left at `dir`.
+  absl::StatusOr<CheckpointStats> Checkpoint(const std::string& dir,
+                                             absl::string_view field = "dir") const;
+
   // Replication bookkeeping. Each Get is NOT_FOUND when there is no record.
   absl::StatusOr<v1::LedgerEntry> GetLedger(absl::string_view peer,
                                             absl::string_view lesson_id) const;
@@ -340,6 +367,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // owned; index by the ColumnFamily enum
   const std::string dir_;
   const std::shared_ptr<HealthMonitor> health_;  // also registered with RocksDB
+  std::atomic<uint64_t> incarnation_ = 0;
   mutable absl::Mutex write_mu_;
   // Free bytes on the data directory's disk when a resume last failed.
   uint64_t free_at_failed_resume_ ABSL_GUARDED_BY(write_mu_) = 0;

@@ -43,10 +43,11 @@ class ChangeFeedTest : public ::testing::Test {
   }
 
   v1::ReplicationBatch Next(uint64_t cursor, uint64_t completed, size_t max_lessons,
-                            ResyncProgress* progress, std::vector<uint64_t> digest = {}) {
+                            ResyncProgress* progress, std::vector<uint64_t> digest = {},
+                            uint64_t incarnation = 0) {
     FeedLimits limits;
     limits.max_lessons = max_lessons;
-    PullPosition position{cursor, completed, std::move(digest)};
+    PullPosition position{cursor, completed, std::move(digest), incarnation};
     auto batch = feed_->Next("west-police", position, limits, progress);
     EXPECT_TRUE(batch.ok()) << batch.status();
     return batch.value_or(v1::ReplicationBatch());
@@ -172,6 +173,42 @@ TEST_F(ChangeFeedTest, ACursorBehindTheTrimmedLogGetsAResync) {
   ASSERT_TRUE(store_->TrimChangeLog(1).ok());
   ResyncProgress behind;
   EXPECT_TRUE(Next(1, 0, 10, &behind).resync());
+}
+
+TEST_F(ChangeFeedTest, ACursorOfAnEarlierIncarnationGetsAFullResyncMarkedRestored) {
+  ResyncProgress stream;
+  v1::ReplicationBatch first = Next(0, 0, 10, &stream);
+  ASSERT_EQ(first.changes_size(), 3);
+  const uint64_t ours = store_->Incarnation();
+  EXPECT_EQ(first.incarnation(), ours);
+  HoldingsDigest exact;
+  for (const auto& change : first.changes()) {
+    exact.Add(change.lesson().id(), change.lesson().version(), change.path());
+  }
+  // The peer's cursor is of our incarnation, or of none it knows: changes from the cursor.
+  ResyncProgress same;
+  EXPECT_FALSE(Next(first.cursor(), 0, 10, &same, exact.buckets(), ours).resync());
+  ResyncProgress unknown;
+  EXPECT_FALSE(Next(first.cursor(), 0, 10, &unknown, exact.buckets(), 0).resync());
+
+  // Of another incarnation (we were restored since): everything again, though its digest
+  // matches, since equal versions may now be different content.
+  ResyncProgress restored;
+  v1::ReplicationBatch batch = Next(first.cursor(), 0, 2, &restored, exact.buckets(), ours + 1);
+  ASSERT_TRUE(batch.resync());
+  EXPECT_TRUE(batch.restored_origin());
+  int sent = batch.changes_size();
+  while (!batch.ends_resync()) {
+    batch = Next(batch.cursor(), 0, 2, &restored, {}, ours + 1);
+    ASSERT_TRUE(batch.resync());
+    EXPECT_TRUE(batch.restored_origin());
+    EXPECT_EQ(batch.incarnation(), ours);
+    sent += batch.changes_size();
+  }
+  EXPECT_EQ(sent, 3);
+  EXPECT_EQ(feed_->restored_resyncs(), 1u);
+  EXPECT_EQ(batch.confirmed_buckets_size(), 0);
+  EXPECT_EQ(batch.cursor(), store_->LastSequence());
 }
 
 }  // namespace

@@ -222,5 +222,86 @@ TEST_F(ReplicaApplierTest, AKnownOriginsSectorMustBeTheOneOnItsPeerRecord) {
             "\"local-government\", the sector this node records for peer leeds-council");
 }
 
+// One page of a resynchronisation from leeds-council after it was restored from a backup.
+v1::ReplicationBatch RestoredResyncPage(const std::vector<v1::ReplicatedChange>& changes,
+                                        uint64_t cursor, bool last, uint64_t incarnation) {
+  v1::ReplicationBatch batch;
+  for (const v1::ReplicatedChange& change : changes) *batch.add_changes() = change;
+  batch.set_cursor(cursor);
+  batch.set_resync(true);
+  batch.set_resync_id(77);
+  batch.set_ends_resync(last);
+  batch.set_restored_origin(true);
+  batch.set_incarnation(incarnation);
+  return batch;
+}
+
+// After its origin was restored from a backup, a copy edited after the backup must give way to
+// the origin's older version, and to a new edit that reuses the lost version number.
+TEST_F(ReplicaApplierTest, ARestoredOriginsOwnLessonReplacesACopyAtAnyVersion) {
+  const std::string ulid = "01ARZ3NDEKTSV4RRFFQ69G5FA1";
+  const std::string id = "leeds-council:" + ulid;
+  auto version = [](uint64_t v) { return [v](v1::Lesson* lesson) { lesson->set_version(v); }; };
+  v1::ReplicationBatch normal;
+  *normal.add_changes() = Signed(ulid, "Edited after the backup", version(3));
+  normal.set_cursor(9);
+  normal.set_incarnation(1001);
+  ASSERT_TRUE(applier_->Apply("leeds-council", normal).ok());
+  EXPECT_EQ(applier_->State("leeds-council")->sender_incarnation(), 1001u);
+
+  // Outside a restore, an older version is ignored, as always.
+  ApplyFromCouncil(10, {Signed(ulid, "As backed up", version(2))});
+  EXPECT_EQ(store_->GetLesson(id)->title(), "Edited after the backup");
+
+  // The restored origin's resync: the first page does not yet move the incarnation...
+  ASSERT_TRUE(applier_->Apply("leeds-council", RestoredResyncPage({}, 9, false, 2002)).ok());
+  EXPECT_EQ(applier_->State("leeds-council")->sender_incarnation(), 1001u);
+  // ...the last one does, and the origin's version 2 replaces our version 3.
+  ASSERT_TRUE(applier_->Apply("leeds-council",
+                              RestoredResyncPage({Signed(ulid, "As backed up", version(2))}, 4,
+                                                 true, 2002))
+                  .ok());
+  auto copy = store_->GetLesson(id);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->version(), 2u);
+  EXPECT_EQ(copy->title(), "As backed up");
+  EXPECT_EQ(applier_->State("leeds-council")->sender_incarnation(), 2002u);
+  EXPECT_EQ(applier_->State("leeds-council")->cursor(), 4u);
+
+  // The origin edits it again as version 3, a number the lost edit had: it is stored.
+  ApplyFromCouncil(5, {Signed(ulid, "Edited after the restore", version(3))});
+  EXPECT_EQ(store_->GetLesson(id)->title(), "Edited after the restore");
+}
+
+// Only the origin can rewind its own lessons: a relaying source's restore leaves other origins'
+// copies to their versions.
+TEST_F(ReplicaApplierTest, ARestoredRelayCannotRewindAnotherOriginsLesson) {
+  testing::CertPaths fire_cert = testing::TestPki::Shared().Node("far-fire");
+  auto fire_signer = *LessonSigner::Load(fire_cert.cert, fire_cert.key);
+  auto relayed = [&](uint64_t version, const std::string& title) {
+    v1::ReplicatedChange change;
+    v1::Lesson* lesson = change.mutable_lesson();
+    lesson->set_id("far-fire:01ARZ3NDEKTSV4RRFFQ69G5FA4");
+    lesson->set_origin_org("far-fire");
+    lesson->set_origin_sector("fire");
+    lesson->set_version(version);
+    lesson->set_title(title);
+    lesson->set_marking(v1::TLP_CLEAR);
+    EXPECT_TRUE(fire_signer->Sign(lesson).ok());
+    change.add_path("far-fire");
+    change.add_path("leeds-council");
+    return change;
+  };
+  ApplyFromCouncil(1, {relayed(2, "Newer")});
+  ASSERT_TRUE(applier_
+                  ->Apply("leeds-council",
+                          RestoredResyncPage({relayed(1, "Older")}, 1, true, 2002))
+                  .ok());
+  auto copy = store_->GetLesson("far-fire:01ARZ3NDEKTSV4RRFFQ69G5FA4");
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->version(), 2u);
+  EXPECT_EQ(copy->title(), "Newer");
+}
+
 }  // namespace
 }  // namespace cairn

@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/storage/doc_block.h"
+#include "node/storage/restore.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "tests/support/temp_dir.h"
@@ -410,6 +411,121 @@ TEST_F(StoreHealthTest, TheStoreRecoversByItselfOnceSpaceReturns) {
   EXPECT_TRUE(store_->Health().serving());
   EXPECT_THAT(HeardWritable(), ElementsAre(false, true));
   EXPECT_TRUE(Write("a:1").ok());
+
+TEST_F(StoreTest, AnyVersionWriteMayLowerTheVersionAndIsLogged) {
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 3, "lost edit"), 0}}).ok());
+  LessonWrite rewind{MakeLesson("a:1", 2, "as restored"), 3};
+  rewind.any_version = true;
+  auto written = store_->Commit({rewind});
+  ASSERT_TRUE(written.ok()) << written.status();
+  EXPECT_EQ(store_->GetLesson("a:1")->title(), "as restored");
+  auto changes = store_->ReadChanges(1, 10);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 1u);
+  EXPECT_EQ((*changes)[0].version(), 2u);
+}
+
+TEST_F(StoreTest, IncarnationIsGivenOnCreationAndKeptAcrossAReopen) {
+  const uint64_t incarnation = store_->Incarnation();
+  EXPECT_NE(incarnation, 0u);
+  Reopen();
+  EXPECT_EQ(store_->Incarnation(), incarnation);
+  testing::TempDir other;
+  auto second = Store::Open(other.path());
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE((*second)->Incarnation(), incarnation);
+}
+
+TEST_F(StoreTest, CheckpointRefusesABadDirectoryNamingTheFieldAndWritesNothing) {
+  testing::TempDir elsewhere;
+  auto relative = store_->Checkpoint("backups/today");
+  EXPECT_EQ(relative.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(relative.status().message(), HasSubstr("dir: "));
+  EXPECT_THAT(relative.status().message(), HasSubstr("absolute"));
+  auto inside = store_->Checkpoint(dir_.path() + "/backup");
+  EXPECT_EQ(inside.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(inside.status().message(), HasSubstr("inside the data directory"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() + "/backup"));
+  auto through_dots = store_->Checkpoint(elsewhere.path() + "/../" +
+                                         std::filesystem::path(dir_.path()).filename().string() +
+                                         "/backup");
+  EXPECT_EQ(through_dots.status().code(), absl::StatusCode::kInvalidArgument);
+  auto existing = store_->Checkpoint(elsewhere.path());
+  EXPECT_EQ(existing.status().code(), absl::StatusCode::kAlreadyExists);
+  auto orphan = store_->Checkpoint(elsewhere.path() + "/no/such/parent");
+  EXPECT_EQ(orphan.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(orphan.status().message(), HasSubstr("does not exist"));
+  EXPECT_TRUE(std::filesystem::is_empty(elsewhere.path()));
+}
+
+TEST_F(StoreTest, ARestoredCheckpointHoldsEveryEarlierWriteUnderANewIncarnation) {
+  testing::TempDir elsewhere;
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1, "before"), 0}}).ok());
+  const std::string backup = elsewhere.path() + "/backup";
+  auto stats = store_->Checkpoint(backup);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GT(stats->files, 0u);
+  EXPECT_EQ(stats->last_sequence, 1u);
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 2, "after"), 1}, {MakeLesson("b:1", 1), 0}}).ok());
+  const uint64_t original = store_->Incarnation();
+
+  auto restored = RestoreCheckpoint(backup, elsewhere.path() + "/data", RestoreOptions());
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_NE(restored->incarnation, original);
+  EXPECT_EQ(restored->last_sequence, 1u);
+  EXPECT_TRUE(restored->moved_aside.empty());
+  {
+    auto opened = Store::Open(elsewhere.path() + "/data");
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ((*opened)->Incarnation(), restored->incarnation);
+    EXPECT_EQ((*opened)->GetLesson("a:1")->title(), "before");
+    EXPECT_TRUE(absl::IsNotFound((*opened)->GetLesson("b:1").status()));
+    EXPECT_EQ((*opened)->LastSequence(), 1u);
+  }
+  // The backup is untouched: restoring it again gives yet another incarnation.
+  auto again = RestoreCheckpoint(backup, elsewhere.path() + "/data2", RestoreOptions());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE(again->incarnation, restored->incarnation);
+  EXPECT_NE(again->incarnation, original);
+}
+
+TEST_F(StoreTest, RestoreReplacesADataDirectoryOnlyWhenAskedAndNeverOneInUse) {
+  testing::TempDir elsewhere;
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 1, "backed up"), 0}}).ok());
+  const std::string backup = elsewhere.path() + "/backup";
+  ASSERT_TRUE(store_->Checkpoint(backup).ok());
+  ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 2, "newer"), 1}}).ok());
+
+  auto refused = RestoreCheckpoint(backup, dir_.path(), RestoreOptions());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("--replace-data"));
+  RestoreOptions replace;
+  replace.replace_existing = true;
+  auto in_use = RestoreCheckpoint(backup, dir_.path(), replace);
+  EXPECT_EQ(in_use.status().code(), absl::StatusCode::kUnavailable) << in_use.status();
+  EXPECT_EQ(store_->GetLesson("a:1")->title(), "newer");
+
+  store_.reset();
+  auto replaced = RestoreCheckpoint(backup, dir_.path(), replace);
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  ASSERT_FALSE(replaced->moved_aside.empty());
+  Reopen();
+  EXPECT_EQ(store_->GetLesson("a:1")->title(), "backed up");
+  // What was replaced is kept, whole.
+  auto aside = Store::Open(replaced->moved_aside);
+  ASSERT_TRUE(aside.ok()) << aside.status();
+  EXPECT_EQ((*aside)->GetLesson("a:1")->title(), "newer");
+  aside->reset();
+  std::filesystem::remove_all(replaced->moved_aside);
+}
+
+TEST_F(StoreTest, RestoreRefusesADirectoryThatIsNoBackup) {
+  testing::TempDir empty;
+  testing::TempDir elsewhere;
+  auto refused = RestoreCheckpoint(empty.path(), elsewhere.path() + "/data", RestoreOptions());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("no CURRENT file"));
+  EXPECT_FALSE(std::filesystem::exists(elsewhere.path() + "/data"));
 }
 
 }  // namespace

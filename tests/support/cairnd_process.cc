@@ -69,7 +69,7 @@ void CairndProcess::EditConfig(const std::function<void(v1::NodeConfig*)>& edit)
   WriteConfig(config);
 }
 
-absl::Status CairndProcess::Start() {
+absl::Status CairndProcess::Start(const std::vector<std::string>& extra_args) {
   if (pid_ > 0) return absl::FailedPreconditionError("already running");
   std::string port_file = dir_.path() + "/port";
   std::filesystem::remove(port_file);
@@ -78,7 +78,12 @@ absl::Status CairndProcess::Start() {
   std::filesystem::remove(metrics_port_file);
   std::string log_file = dir_.path() + "/cairnd.log";
   std::string binary = CAIRN_CAIRND_PATH;
-  std::string config = config_path();
+  std::vector<std::string> args = {binary, "--config", config_path(), "--port-file", port_file};
+  args.insert(args.end(), {"--metrics-port-file", metrics_port_file});
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ < 0) return absl::InternalError("fork failed");
   if (pid_ == 0) {
@@ -87,9 +92,7 @@ absl::Status CairndProcess::Start() {
     int log = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(log, STDOUT_FILENO);
     dup2(log, STDERR_FILENO);
-    execl(binary.c_str(), binary.c_str(), "--config", config.c_str(), "--port-file",
-          port_file.c_str(), "--metrics-port-file", metrics_port_file.c_str(),
-          static_cast<char*>(nullptr));
+    execv(binary.c_str(), argv.data());
     _exit(127);
   }
   absl::Time give_up = absl::Now() + absl::Seconds(30);

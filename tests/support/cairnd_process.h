@@ -35,8 +35,9 @@ class CairndProcess {
   explicit CairndProcess(NodeSpec spec, TestPki* pki = &TestPki::Shared());
   ~CairndProcess();
 
-  // Starts cairnd and waits until it listens. FAILED_PRECONDITION with its log if it exits.
-  absl::Status Start();
+  // Starts cairnd (with `extra_args` after its config, e.g. --restore-from DIR) and waits until
+  // it listens. FAILED_PRECONDITION with its log if it exits.
+  absl::Status Start(const std::vector<std::string>& extra_args = {});
   // The address the next Start listens on, instead of a port the OS chooses.
   void ListenOn(const std::string& address);
   // Changes the config the next Start reads, e.g. to try one cairnd must refuse.
