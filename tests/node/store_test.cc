@@ -411,6 +411,7 @@ TEST_F(StoreHealthTest, TheStoreRecoversByItselfOnceSpaceReturns) {
   EXPECT_TRUE(store_->Health().serving());
   EXPECT_THAT(HeardWritable(), ElementsAre(false, true));
   EXPECT_TRUE(Write("a:1").ok());
+}
 
 TEST_F(StoreTest, AnyVersionWriteMayLowerTheVersionAndIsLogged) {
   ASSERT_TRUE(store_->Commit({{MakeLesson("a:1", 3, "lost edit"), 0}}).ok());
