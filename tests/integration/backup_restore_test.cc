@@ -46,22 +46,7 @@ v1::Lesson Draft(const std::string& title, v1::TlpMarking marking) {
 // The lessons `holder` holds that originate at `origin`, retracted ones included, by id.
 std::map<std::string, v1::Lesson> Lessons(Federation& federation, const std::string& holder,
                                           const std::string& origin) {
-  std::map<std::string, v1::Lesson> held;
-  auto client = federation.node(holder).ClientFor("bob");
-  v1::ListLessonsRequest request;
-  request.set_origin_org(origin);
-  request.set_page_size(500);
-  for (auto status : {v1::LESSON_STATUS_UNSPECIFIED, v1::RETRACTED}) {
-    request.set_status(status);
-    request.clear_page_token();
-    do {
-      auto page = client->List(request);
-      if (!page.ok()) return {};
-      for (const v1::Lesson& lesson : page->lessons()) held[lesson.id()] = lesson;
-      request.set_page_token(page->next_page_token());
-    } while (!request.page_token().empty());
-  }
-  return held;
+  return federation.Lessons(holder, origin).value_or(std::map<std::string, v1::Lesson>());
 }
 
 // Waits until `holder`'s copies of `origin`'s lessons are exactly those `origin` now holds, is not

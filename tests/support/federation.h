@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/clock.h"
 #include "client/admin_client.h"
 #include "gtest/gtest.h"
@@ -122,9 +123,11 @@ class Federation {
     return peer;
   }
 
-  // The copies `holder` has of lessons that originate at `origin`.
-  Holdings Held(const std::string& holder, const std::string& origin) {
-    Holdings held;
+  // The copies `holder` has of lessons that originate at `origin`, retracted ones included, by
+  // id; the error when listing them fails.
+  absl::StatusOr<std::map<std::string, v1::Lesson>> Lessons(const std::string& holder,
+                                                            const std::string& origin) {
+    std::map<std::string, v1::Lesson> held;
     auto client = node(holder).ClientFor("bob");
     v1::ListLessonsRequest request;
     request.set_origin_org(origin);
@@ -134,11 +137,20 @@ class Federation {
       request.clear_page_token();
       do {
         auto page = client->List(request);
-        if (!page.ok()) return {{"error", 0}};
-        for (const v1::Lesson& lesson : page->lessons()) held[lesson.id()] = lesson.version();
+        if (!page.ok()) return page.status();
+        for (const v1::Lesson& lesson : page->lessons()) held[lesson.id()] = lesson;
         request.set_page_token(page->next_page_token());
       } while (!request.page_token().empty());
     }
+    return held;
+  }
+
+  // The versions of those copies.
+  Holdings Held(const std::string& holder, const std::string& origin) {
+    auto lessons = Lessons(holder, origin);
+    if (!lessons.ok()) return {{"error", 0}};
+    Holdings held;
+    for (const auto& [id, lesson] : *lessons) held[id] = lesson.version();
     return held;
   }
 
