@@ -68,6 +68,8 @@ class Reloading {
   // The value as last read, after reading the files again if they changed.
   std::shared_ptr<const T> Current() const {
     if (std::optional<std::string> look = watch_.Changed()) {
+      // One reading at a time, so a slow one cannot put an older value back after a newer one.
+      absl::MutexLock reloading(&reload_mu_);
       absl::StatusOr<std::shared_ptr<const T>> value = read_();
       absl::MutexLock lock(&mu_);
       if (value.ok()) {
@@ -92,6 +94,7 @@ class Reloading {
  private:
   mutable FileWatch watch_;
   const Reader read_;
+  mutable absl::Mutex reload_mu_;  // held while reading the files; taken before mu_
   mutable absl::Mutex mu_;
   mutable std::shared_ptr<const T> value_ ABSL_GUARDED_BY(mu_);
   mutable std::string last_error_ ABSL_GUARDED_BY(mu_);

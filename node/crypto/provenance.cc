@@ -335,7 +335,7 @@ absl::StatusOr<std::shared_ptr<const LessonVerifier::CachedKey>> LessonVerifier:
   return cached;
 }
 
-uint64_t LessonVerifier::TrustGeneration() const { return trust_->Current()->generation(); }
+uint64_t LessonVerifier::TrustWidenings() const { return trust_->Current()->widenings(); }
 
 absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
   const v1::Provenance& provenance = lesson.provenance();

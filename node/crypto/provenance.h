@@ -120,8 +120,9 @@ class LessonVerifier {
   // signing time. UNAUTHENTICATED saying which check failed otherwise.
   absl::Status Verify(const v1::Lesson& lesson) const;
 
-  // Which reading of the trust files Verify uses now (it grows when they change).
-  uint64_t TrustGeneration() const;
+  // How often the trust files have widened (TrustSnapshot::widenings) in the reading Verify
+  // uses now: a signature refused under a lower count may pass now.
+  uint64_t TrustWidenings() const;
 
  private:
   struct CachedKey;

@@ -72,12 +72,26 @@ std::string Revocation::Describe() const {
 }
 
 TrustSnapshot::TrustSnapshot(std::shared_ptr<X509_STORE> store,
+                             absl::flat_hash_set<std::string> cas,
                              absl::flat_hash_map<std::string, Revocation> revoked,
-                             absl::Time crl_next_update, uint64_t generation)
+                             absl::Time crl_next_update, uint64_t generation,
+                             const TrustSnapshot* before)
     : store_(std::move(store)),
+      cas_(std::move(cas)),
       revoked_(std::move(revoked)),
       crl_next_update_(crl_next_update),
-      generation_(generation) {}
+      generation_(generation),
+      widenings_(before == nullptr ? 0 : before->widenings_) {
+  if (before == nullptr) return;
+  bool wider = false;
+  for (const std::string& ca : cas_) wider |= !before->cas_.contains(ca);
+  for (const auto& [key, was] : before->revoked_) {
+    auto now = revoked_.find(key);
+    wider |= now == revoked_.end() || now->second.revoked_at > was.revoked_at ||
+             (was.VoidsEverySignature() && !now->second.VoidsEverySignature());
+  }
+  if (wider) ++widenings_;
+}
 
 std::optional<Revocation> TrustSnapshot::Find(const X509* cert) const {
   if (revoked_.empty()) return std::nullopt;
@@ -88,7 +102,11 @@ std::optional<Revocation> TrustSnapshot::Find(const X509* cert) const {
 
 FederationTrust::FederationTrust(Files files, Clock* clock)
     : snapshot_({files.trust_bundle_file, files.crl_file}, files.refresh_interval, clock,
-                [this, files] { return Read(files, ++readings_); }) {}
+                [this, files]() -> absl::StatusOr<std::shared_ptr<const TrustSnapshot>> {
+                  auto read = Read(files, ++readings_, last_read_.get());
+                  if (read.ok()) last_read_ = *read;
+                  return read;
+                }) {}
 
 absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files files,
                                                                        Clock* clock) {
@@ -97,13 +115,15 @@ absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files fil
   return trust;
 }
 
-absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(const Files& files,
-                                                                           uint64_t generation) {
+absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(
+    const Files& files, uint64_t generation, const TrustSnapshot* before) {
   absl::StatusOr<std::vector<crypto::X509Ptr>> cas =
       crypto::ReadCertificates(files.trust_bundle_file, "trust bundle");
   if (!cas.ok()) return cas.status();
   std::shared_ptr<X509_STORE> store(X509_STORE_new(), X509_STORE_free);
+  absl::flat_hash_set<std::string> fingerprints;
   for (const crypto::X509Ptr& ca : *cas) {
+    fingerprints.insert(crypto::Sha256Hex(crypto::ToDer(ca.get())));
     if (X509_STORE_add_cert(store.get(), ca.get()) != 1) {
       return absl::FailedPreconditionError(
           absl::StrCat("trust bundle ", files.trust_bundle_file, ": ", crypto::OpenSslError()));
@@ -146,8 +166,9 @@ absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(const
       }
     }
   }
-  return std::make_shared<const TrustSnapshot>(std::move(store), std::move(revoked), next_update,
-                                               generation);
+  return std::make_shared<const TrustSnapshot>(std::move(store), std::move(fingerprints),
+                                               std::move(revoked), next_update, generation,
+                                               before);
 }
 
 std::shared_ptr<const TrustSnapshot> FederationTrust::Current() const {

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -43,9 +44,9 @@ struct Revocation {
 // One reading of the trust files. Immutable.
 class TrustSnapshot {
  public:
-  TrustSnapshot(std::shared_ptr<X509_STORE> store,
+  TrustSnapshot(std::shared_ptr<X509_STORE> store, absl::flat_hash_set<std::string> cas,
                 absl::flat_hash_map<std::string, Revocation> revoked, absl::Time crl_next_update,
-                uint64_t generation);
+                uint64_t generation, const TrustSnapshot* before);
 
   // The bundle's CA certificates, for chain verification.
   X509_STORE* store() const { return store_.get(); }
@@ -54,15 +55,20 @@ class TrustSnapshot {
   // The earliest nextUpdate of the lists (when a fresher list is due); InfiniteFuture without
   // lists.
   absl::Time crl_next_update() const { return crl_next_update_; }
-  // Grows by one with every reading, so caches of verified chains know when to start again.
+  // Grows with every reading, so caches of verified chains know when to start again.
   uint64_t generation() const { return generation_; }
+  // Grows only with a reading that may accept what an earlier one refused: a CA added, a
+  // revocation lifted or softened. (A new CRL that only adds revocations does not grow it.)
+  uint64_t widenings() const { return widenings_; }
   size_t revoked_count() const { return revoked_.size(); }
 
  private:
   std::shared_ptr<X509_STORE> store_;
+  absl::flat_hash_set<std::string> cas_;  // SHA-256 of each CA certificate
   absl::flat_hash_map<std::string, Revocation> revoked_;
   absl::Time crl_next_update_;
   uint64_t generation_;
+  uint64_t widenings_;
 };
 
 // Reads the trust bundle and CRL file, and reads them again when they change (looking at most
@@ -95,10 +101,14 @@ class FederationTrust : public PresentedCertificateCheck {
 
  private:
   FederationTrust(Files files, Clock* clock);
+  // A reading of `files`, compared with the last one (null: none yet).
   static absl::StatusOr<std::shared_ptr<const TrustSnapshot>> Read(const Files& files,
-                                                                   uint64_t generation);
+                                                                   uint64_t generation,
+                                                                   const TrustSnapshot* before);
 
   std::atomic<uint64_t> readings_{0};
+  // The last reading that loaded; touched only by the reader (Reloading reads one at a time).
+  std::shared_ptr<const TrustSnapshot> last_read_;
   crypto::Reloading<TrustSnapshot> snapshot_;
 };
 

@@ -59,6 +59,8 @@ absl::StatusOr<bool> Resigner::Step() {
     last = lesson.id();
     const v1::Provenance& provenance = lesson.provenance();
     if (provenance.has_signed_at() && SignerFingerprint(provenance) == certificate) return true;
+    // No peer holds a retracted lesson (peers get retractions), so its signature travels nowhere.
+    if (lesson.status() == v1::RETRACTED) return true;
     v1::Lesson resigned = lesson;
     if (absl::Status signed_now = signer_->Sign(&resigned); !signed_now.ok()) {
       failed = signed_now;

@@ -18,7 +18,8 @@
 namespace cairn {
 
 // Walks this node's own lessons in id order and re-signs, with the certificate the signer holds
-// now, each whose signature is another certificate's or carries no signing time. A re-signed
+// now, each whose signature is another certificate's or carries no signing time (retracted ones
+// excepted: no peer holds them). A re-signed
 // lesson keeps its version and content; its change-log entry (RESIGN) sends the new signature to
 // peers. Where the walk got to is stored with each batch, so a restart resumes it, and a finished
 // walk is remembered per certificate, so a restart with the same certificate costs nothing.

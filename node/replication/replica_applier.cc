@@ -195,6 +195,7 @@ absl::StatusOr<ReplicaApplier::CheckedBatch> ReplicaApplier::CheckBatch(
   v1::ImportRules rules = peer.policy ? peer.policy->import() : v1::ImportRules();
   CheckedBatch checked;
   checked.source_ = std::string(source);
+  checked.trust_widenings_ = verifier_->TrustWidenings();  // before any signature is checked
   checked.batch_ = std::move(batch);
   const KnownSectors sectors = SectorsOfOrigins(checked.batch_);
   const int count = checked.batch_.changes_size();
@@ -346,7 +347,7 @@ absl::Status ReplicaApplier::Apply(CheckedBatch checked) {
       !state.has_replay_from()) {
     // A resynchronisation sends lessons whose changes lie before the cursor: replay them all.
     state.set_replay_from(batch.resync() ? 0 : state.cursor());
-    state.set_replay_trust_generation(verifier_->TrustGeneration());
+    state.set_replay_trust_generation(checked.trust_widenings_);
   }
   state.set_cursor(batch.cursor());
   if (batch.ends_resync()) state.set_completed_resync_id(batch.resync_id());
@@ -386,7 +387,7 @@ absl::StatusOr<std::vector<uint64_t>> ReplicaApplier::HoldingsDigestFor(
 bool ReplicaApplier::TrustChangedSinceRejection(absl::string_view source) const {
   absl::StatusOr<v1::PullState> state = State(source);
   return state.ok() && state->has_replay_from() &&
-         state->replay_trust_generation() != verifier_->TrustGeneration();
+         state->replay_trust_generation() < verifier_->TrustWidenings();
 }
 
 absl::Status ReplicaApplier::ReplayIfTrustChanged(absl::string_view source) {

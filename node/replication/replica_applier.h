@@ -88,6 +88,7 @@ class ReplicaApplier {
    private:
     friend class ReplicaApplier;
     std::string source_;
+    uint64_t trust_widenings_ = 0;  // of the trust files its signatures were checked under
     v1::ReplicationBatch batch_;
     std::vector<absl::Status> checks_;  // one a change; OK for retractions and RETRACTED lessons
     std::vector<RejectReason> reasons_;  // one a change; what failed, where checks_ is not OK
@@ -123,8 +124,9 @@ class ReplicaApplier {
   absl::StatusOr<std::vector<uint64_t>> HoldingsDigestFor(absl::string_view source) const;
 
   // Lessons from `source` that failed their signature check may pass now that this node's trust
-  // files changed (a CA added to the bundle, a certificate taken off a CRL); a cursor moved past
-  // them would never see them again. Whether that is so for `source`:
+  // files widened (a CA added to the bundle, a revocation lifted); a cursor moved past them would
+  // never see them again. Whether that is so for `source` (only the operator's changes to the
+  // trust files cause it, never a peer):
   bool TrustChangedSinceRejection(absl::string_view source) const;
   // If so, moves the cursor back to before the first such batch (0 for a resynchronisation's),
   // so the next pull sends them again; versions already held are skipped as usual.

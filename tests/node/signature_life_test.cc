@@ -249,5 +249,36 @@ TEST_F(SignatureLifeTest, ACrlNoBundleCaSignedIsRefusedAndABadReloadKeepsTheLast
   EXPECT_THAT((*trust)->last_error(), HasSubstr("is not signed by a CA"));
 }
 
+TEST_F(SignatureLifeTest, OnlyACaAddedOrARevocationLiftedWidensTrust) {
+  testing::TempDir dir;
+  const std::string bundle = dir.path() + "/bundle.pem";
+  const std::string crl = dir.path() + "/crl.pem";
+  pki_.WriteCrl();
+  const std::string empty_crl = ReadFileToString(pki_.crl_file());
+  ReplaceFile(bundle, ReadFileToString(pki_.ca_file()));
+  ReplaceFile(crl, empty_crl);
+  auto trust = FederationTrust::Load({bundle, crl, kRefresh}, &clock_);
+  ASSERT_TRUE(trust.ok()) << trust.status();
+  EXPECT_EQ((*trust)->Current()->widenings(), 0u);
+
+  pki_.User("leeds-council", "amira");
+  pki_.Revoke("leeds-council/amira", "affiliationChanged");
+  pki_.WriteCrl();
+  ReplaceFile(crl, ReadFileToString(pki_.crl_file()));  // a revocation added: narrower
+  clock_.Advance(kRefresh);
+  EXPECT_EQ((*trust)->Current()->revoked_count(), 1u);
+  EXPECT_EQ((*trust)->Current()->widenings(), 0u);
+
+  testing::TestPki health_ca(pki_.federation());
+  ReplaceFile(bundle, ReadFileToString(pki_.ca_file()) + ReadFileToString(health_ca.ca_file()));
+  clock_.Advance(kRefresh);
+  EXPECT_EQ((*trust)->Current()->widenings(), 1u);  // a CA added
+
+  ReplaceFile(crl, empty_crl);
+  clock_.Advance(kRefresh);
+  EXPECT_EQ((*trust)->Current()->revoked_count(), 0u);
+  EXPECT_EQ((*trust)->Current()->widenings(), 2u);  // the revocation lifted
+}
+
 }  // namespace
 }  // namespace cairn
