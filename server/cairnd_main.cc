@@ -244,9 +244,10 @@ int Run(int argc, char** argv) {
                          Clock::Real());
   const v1::ReplicationConfig& replication = config->replication();
   PullerPool pullers(config->tls(), &applier,
-                     PullerOptions{config->federation(),
-                                   absl::Milliseconds(replication.retry_initial_ms()),
-                                   absl::Milliseconds(replication.retry_max_ms())});
+                     PullerOptions{.federation = config->federation(),
+                                   .retry_initial = absl::Milliseconds(replication.retry_initial_ms()),
+                                   .retry_max = absl::Milliseconds(replication.retry_max_ms()),
+                                   .certificates = trust->get()});
 
   // After a renewal (and once after an upgrade), re-sign our own lessons with the new certificate.
   Resigner resigner(store->get(), signer->get(), config->org_id(),
@@ -314,7 +315,8 @@ int Run(int argc, char** argv) {
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), &authenticator);
   FederatedSearcher federated(index->get(), directory->get(), verifier.get(), store->get(),
-                              config->tls(), config->org_id(), config->federation());
+                              config->tls(), config->org_id(), config->federation(),
+                              trust->get());
   SearchServiceImpl search_service(index->get(), &federated, &authenticator, metrics.get());
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
                                            &authenticator, signer->get(), config->org_id());

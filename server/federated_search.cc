@@ -61,14 +61,16 @@ struct FederatedSearcher::PeerCall {
 FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
                                      const PeerDirectory* directory, const LessonVerifier* verifier,
                                      Store* audit_store, const v1::TlsConfig& tls,
-                                     std::string self_org, std::string federation)
+                                     std::string self_org, std::string federation,
+                                     const PresentedCertificateCheck* certificates)
     : index_(index),
       directory_(directory),
       verifier_(verifier),
       audit_store_(audit_store),
       credentials_(MakePeerChannelCredentials(tls)),
       self_org_(std::move(self_org)),
-      federation_(std::move(federation)) {}
+      federation_(std::move(federation)),
+      certificates_(certificates) {}
 
 FederatedSearcher::~FederatedSearcher() = default;
 
@@ -240,7 +242,8 @@ search::NodeAnswer FederatedSearcher::Believe(const search::Query& query, size_t
                       call->status.error_message());
   if (status.ok()) {
     // The node at that address must be the peer we meant to ask.
-    status = CheckAnsweringPeer(call->context, federation_, org, call->peer.address());
+    status = CheckAnsweringPeer(call->context, federation_, org, call->peer.address(),
+                                certificates_);
     if (!status.ok()) status = absl::UnavailableError(status.message());
   }
   outcome->set_state(StateOf(static_cast<grpc::StatusCode>(status.code())));

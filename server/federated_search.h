@@ -38,7 +38,8 @@ class FederatedSearcher {
 
   FederatedSearcher(const search::SearchIndex* index, const PeerDirectory* directory,
                     const LessonVerifier* verifier, Store* audit_store, const v1::TlsConfig& tls,
-                    std::string self_org, std::string federation);
+                    std::string self_org, std::string federation,
+                    const PresentedCertificateCheck* certificates = nullptr);
   ~FederatedSearcher();
 
   // Runs `request` until `deadline` at the latest (or the request's own, if sooner). Calls
@@ -68,6 +69,7 @@ class FederatedSearcher {
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const std::string self_org_;
   const std::string federation_;
+  const PresentedCertificateCheck* const certificates_;  // null: no revocation check
   absl::Mutex mu_;
   struct PeerChannel {
     std::shared_ptr<grpc::Channel> channel;

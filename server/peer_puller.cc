@@ -201,13 +201,14 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
   bool replay = false;  // this node's trust changed since it rejected a signature: pull again
   while (ahead->Next(&response)) {
     last_message = absl::Now();
+    // The node at that address must be the peer we mean to pull from, and not revoked since.
+    outcome = CheckAnsweringPeer(context, options_.federation, peer_.org_id(), peer_.address(),
+                                 options_.certificates);
+    if (!outcome.ok()) {
+      context.TryCancel();
+      break;
+    }
     if (first) {
-      // The node at that address must be the peer we mean to pull from.
-      outcome = CheckAnsweringPeer(context, options_.federation, peer_.org_id(), peer_.address());
-      if (!outcome.ok()) {
-        context.TryCancel();
-        break;
-      }
       applier_->SetConnected(peer_.org_id(), true);
       first = false;
     }

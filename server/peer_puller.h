@@ -33,6 +33,9 @@ struct PullerOptions {
   // A sender silent this long when the deadline comes had stalled (it heartbeats every few
   // seconds): reported as an error, not taken for the stream's planned end.
   absl::Duration quiet_sender = absl::Minutes(1);
+  // When set, a sender whose certificate it refuses (revoked) is not pulled from. Must outlive
+  // the pullers.
+  const PresentedCertificateCheck* certificates = nullptr;
 };
 
 // Wakes pullers waiting to try again (PullerPool::NudgeAll). Thread-safe.

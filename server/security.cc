@@ -35,13 +35,24 @@ std::shared_ptr<grpc::Channel> NewPeerChannel(
 }
 
 absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
-                                absl::string_view org_id, absl::string_view address) {
+                                absl::string_view org_id, absl::string_view address,
+                                const PresentedCertificateCheck* certificates) {
   std::string expected = absl::StrCat("spiffe://", federation, "/org/", org_id);
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   std::vector<grpc::string_ref> ids;
   if (auth != nullptr) ids = auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
   if (ids.size() != 1 || std::string(ids[0].data(), ids[0].size()) != expected) {
     return absl::PermissionDeniedError(absl::StrCat("the node at ", address, " is not ", expected));
+  }
+  if (certificates != nullptr && auth != nullptr) {
+    std::vector<grpc::string_ref> pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+    if (pem.size() == 1) {
+      absl::Status usable = certificates->Check(absl::string_view(pem[0].data(), pem[0].size()));
+      if (!usable.ok()) {
+        return absl::UnauthenticatedError(
+            absl::StrCat("the node at ", address, ": ", usable.message()));
+      }
+    }
   }
   return absl::OkStatus();
 }

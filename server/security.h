@@ -41,10 +41,12 @@ std::shared_ptr<grpc::Channel> NewPeerChannel(
     grpc::ChannelArguments args);
 
 // Whether the node that answered the call in `context` is `org_id` of `federation` by the SPIFFE
-// id of its certificate: PERMISSION_DENIED naming the address when not (the peer's address may
-// now belong to another node).
+// id of its certificate, and (with `certificates`) that certificate is not revoked:
+// PERMISSION_DENIED naming the address when it is another node (the peer's address may now
+// belong to another node), UNAUTHENTICATED when its certificate was revoked.
 absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
-                                absl::string_view org_id, absl::string_view address);
+                                absl::string_view org_id, absl::string_view address,
+                                const PresentedCertificateCheck* certificates = nullptr);
 
 // The caller of the current RPC, from the SPIFFE id of its verified certificate, which must not
 // have been revoked since the connection was made.
