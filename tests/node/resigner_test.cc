@@ -62,6 +62,19 @@ class ResignerTest : public ::testing::Test {
     return signers;
   }
 
+  // The lesson with the lowest id.
+  v1::Lesson FirstLesson() {
+    v1::Lesson first;
+    EXPECT_TRUE(store_
+                    ->ScanLessons("",
+                                  [&](const v1::Lesson& found) {
+                                    first = found;
+                                    return false;
+                                  })
+                    .ok());
+    return first;
+  }
+
   // Renews the node's certificate and lets the signer see it.
   void Renew() {
     pki_.RenewNode("leeds-council");
@@ -133,14 +146,7 @@ TEST_F(ResignerTest, AWalkResumesWhereItStoppedAndIsNotRepeatedForTheSameCertifi
 TEST_F(ResignerTest, ALessonEditedAfterTheRenewalNeedsNoResigning) {
   CreateLessons(1);
   Renew();
-  v1::Lesson lesson;
-  ASSERT_TRUE(store_
-                  ->ScanLessons("",
-                                [&](const v1::Lesson& found) {
-                                  lesson = found;
-                                  return false;
-                                })
-                  .ok());
+  v1::Lesson lesson = FirstLesson();
   lesson.set_summary("edited after the renewal");
   auto edited = catalog_->Update("user alice", lesson);
   ASSERT_TRUE(edited.ok()) << edited.status();
@@ -152,14 +158,7 @@ TEST_F(ResignerTest, ALessonEditedAfterTheRenewalNeedsNoResigning) {
 
 TEST_F(ResignerTest, TheStoreTakesANewSignatureOnlyForTheStoredVersion) {
   CreateLessons(1);
-  v1::Lesson lesson;
-  ASSERT_TRUE(store_
-                  ->ScanLessons("",
-                                [&](const v1::Lesson& found) {
-                                  lesson = found;
-                                  return false;
-                                })
-                  .ok());
+  v1::Lesson lesson = FirstLesson();
   lesson.set_version(2);
   auto refused = store_->Commit({{lesson, 1, v1::Change::RESIGN}});
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
