@@ -2,13 +2,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc_security_constants.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
 #include "node/common/status_macros.h"
 #include "node/crypto/provenance.h"
@@ -34,25 +34,31 @@ std::shared_ptr<grpc::Channel> NewPeerChannel(
   return grpc::CreateCustomChannel(address, credentials, args);
 }
 
+namespace {
+
+// The one value of `property` in `auth`; empty when it has none, or several.
+std::string SingleProperty(const std::shared_ptr<const grpc::AuthContext>& auth,
+                           const char* property) {
+  if (auth == nullptr) return "";
+  std::vector<grpc::string_ref> values = auth->FindPropertyValues(property);
+  return values.size() == 1 ? std::string(values[0].data(), values[0].size()) : "";
+}
+
+}  // namespace
+
 absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string_view federation,
                                 absl::string_view org_id, absl::string_view address,
                                 const PresentedCertificateCheck* certificates) {
   std::string expected = absl::StrCat("spiffe://", federation, "/org/", org_id);
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  std::vector<grpc::string_ref> ids;
-  if (auth != nullptr) ids = auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
-  if (ids.size() != 1 || std::string(ids[0].data(), ids[0].size()) != expected) {
+  if (SingleProperty(auth, GRPC_PEER_SPIFFE_ID_PROPERTY_NAME) != expected) {
     return absl::PermissionDeniedError(absl::StrCat("the node at ", address, " is not ", expected));
   }
-  if (certificates != nullptr && auth != nullptr) {
-    std::vector<grpc::string_ref> pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-    if (pem.size() == 1) {
-      absl::Status usable = certificates->Check(absl::string_view(pem[0].data(), pem[0].size()));
-      if (!usable.ok()) {
-        return absl::UnauthenticatedError(
-            absl::StrCat("the node at ", address, ": ", usable.message()));
-      }
-    }
+  if (certificates == nullptr) return absl::OkStatus();
+  absl::Status usable = certificates->Check(SingleProperty(auth, GRPC_X509_PEM_CERT_PROPERTY_NAME));
+  if (!usable.ok()) {
+    return absl::UnauthenticatedError(
+        absl::StrCat("the node at ", address, ": ", usable.message()));
   }
   return absl::OkStatus();
 }
@@ -68,8 +74,7 @@ class RevocationVerifier : public grpc::experimental::ExternalCertificateVerifie
       : certificates_(std::move(certificates)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/,
-              grpc::Status* sync_status) override {
+              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
     grpc::string_ref pem = request->peer_cert();
     absl::Status usable = certificates_->Check(absl::string_view(pem.data(), pem.size()));
     *sync_status = usable.ok() ? grpc::Status::OK
@@ -87,10 +92,7 @@ class RevocationVerifier : public grpc::experimental::ExternalCertificateVerifie
 }  // namespace
 
 std::string PresentedCertificate(const grpc::ServerContextBase& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr) return "";
-  std::vector<grpc::string_ref> pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
-  return pem.size() == 1 ? std::string(pem[0].data(), pem[0].size()) : "";
+  return SingleProperty(context.auth_context(), GRPC_X509_PEM_CERT_PROPERTY_NAME);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
@@ -118,13 +120,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
                                          const Authenticator& authenticator) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  std::string spiffe_id;
-  if (auth != nullptr) {
-    std::vector<grpc::string_ref> values =
-        auth->FindPropertyValues(GRPC_PEER_SPIFFE_ID_PROPERTY_NAME);
-    if (values.size() == 1) spiffe_id.assign(values[0].data(), values[0].size());
-  }
-  return authenticator.Authenticate(spiffe_id, PresentedCertificate(context));
+  return authenticator.Authenticate(SingleProperty(auth, GRPC_PEER_SPIFFE_ID_PROPERTY_NAME),
+                                    SingleProperty(auth, GRPC_X509_PEM_CERT_PROPERTY_NAME));
 }
 
 absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,

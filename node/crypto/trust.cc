@@ -4,8 +4,6 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "node/crypto/x509.h"
@@ -108,8 +106,7 @@ FederationTrust::FederationTrust(Files files, Clock* clock)
                   return read;
                 }) {}
 
-absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files files,
-                                                                       Clock* clock) {
+absl::StatusOr<std::shared_ptr<FederationTrust>> FederationTrust::Load(Files files, Clock* clock) {
   std::shared_ptr<FederationTrust> trust(new FederationTrust(std::move(files), clock));
   CAIRN_RETURN_IF_ERROR(trust->snapshot_.Load());
   return trust;
@@ -150,9 +147,7 @@ absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(
         X509_REVOKED* entry = sk_X509_REVOKED_value(entries, i);
         const ASN1_INTEGER* serial = X509_REVOKED_get0_serialNumber(entry);
         Revocation revocation;
-        revocation.serial = absl::AsciiStrToUpper(absl::BytesToHexString(
-            absl::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
-                              ASN1_STRING_length(serial))));
+        revocation.serial = crypto::SerialHex(serial);
         revocation.revoked_at = crypto::ToTime(X509_REVOKED_get0_revocationDate(entry));
         revocation.reason = ReasonOf(entry);
         std::string key = crypto::RevocationKey(X509_CRL_get_issuer(crl.get()), serial);
@@ -167,8 +162,7 @@ absl::StatusOr<std::shared_ptr<const TrustSnapshot>> FederationTrust::Read(
     }
   }
   return std::make_shared<const TrustSnapshot>(std::move(store), std::move(fingerprints),
-                                               std::move(revoked), next_update, generation,
-                                               before);
+                                               std::move(revoked), next_update, generation, before);
 }
 
 std::shared_ptr<const TrustSnapshot> FederationTrust::Current() const {

@@ -137,8 +137,7 @@ std::string FormatTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
 
-std::string SerialHex(const X509* cert) {
-  const ASN1_INTEGER* serial = X509_get0_serialNumber(cert);
+std::string SerialHex(const ASN1_INTEGER* serial) {
   return absl::AsciiStrToUpper(absl::BytesToHexString(absl::string_view(
       reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)), ASN1_STRING_length(serial))));
 }

@@ -59,8 +59,8 @@ absl::Time ToTime(const ASN1_TIME* time);
 // RFC 3339 in UTC, e.g. "2027-01-31T12:00:00Z".
 std::string FormatTime(absl::Time time);
 
-// The certificate's serial number in hex, as `openssl x509 -serial` prints it.
-std::string SerialHex(const X509* cert);
+// A serial number in hex, as `openssl x509 -serial` and `openssl crl` print it.
+std::string SerialHex(const ASN1_INTEGER* serial);
 // The key under which a revocation list names a certificate: its issuer's name and its serial
 // number.
 std::string RevocationKey(const X509_NAME* issuer, const ASN1_INTEGER* serial);

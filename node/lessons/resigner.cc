@@ -38,7 +38,6 @@ absl::StatusOr<bool> Resigner::Step() {
     absl::MutexLock lock(&mu_);
     progress_.certificate = certificate;
     progress_.complete = true;
-    progress_.last_error.clear();
     return true;
   }
   std::string after = same_walk ? MetaOr(*store_, kAfterKey, "") : "";
@@ -80,15 +79,12 @@ absl::StatusOr<bool> Resigner::Step() {
     outcome = store_->Commit(batch).status();
   }
   absl::MutexLock lock(&mu_);
-  if (progress_.certificate != certificate) progress_.examined = 0;
   progress_.certificate = certificate;
   if (!outcome.ok()) {
-    progress_.last_error = std::string(outcome.message());
+    progress_.complete = false;
     return outcome;
   }
-  progress_.last_error.clear();
   progress_.resigned += resigned;
-  progress_.examined += examined;
   progress_.complete = reached_end;
   return reached_end;
 }

@@ -34,10 +34,8 @@ class Resigner {
 
   struct Progress {
     std::string certificate;  // SHA-256 of the certificate the current walk signs with
-    bool complete = false;    // every own lesson carries its signature
+    bool complete = false;    // every own lesson carries its signature (false while a step fails)
     uint64_t resigned = 0;    // lessons re-signed since this process started
-    uint64_t examined = 0;    // own lessons the current walk has looked at
-    std::string last_error;   // of the last step that failed; empty after one that succeeded
   };
 
   Resigner(Store* store, const LessonSigner* signer, std::string self_org, Options options);
