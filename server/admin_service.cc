@@ -32,108 +32,126 @@ absl::StatusOr<v1::PeerPolicy> PolicyFrom(bool has_message, const v1::PeerPolicy
 
 }  // namespace
 
-absl::StatusOr<Principal> AdminServiceImpl::Admit(grpc::ServerContext* context,
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, PutPeer, v1::PutPeerRequest, v1::Peer)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, ListPeers, v1::ListPeersRequest, v1::ListPeersResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, GetPeer, v1::GetPeerRequest, v1::GetPeerResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, RemovePeer, v1::RemovePeerRequest, v1::RemovePeerResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, SetPolicy, v1::SetPolicyRequest, v1::PeerPolicy)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, GetPolicy, v1::GetPolicyRequest, v1::PeerPolicy)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, ListPolicyHistory, v1::ListPolicyHistoryRequest,
+                      v1::ListPolicyHistoryResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, ExplainSharing, v1::ExplainSharingRequest,
+                      v1::SharingDecision)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, PreviewPolicy, v1::PreviewPolicyRequest,
+                      v1::PreviewPolicyResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, ListExportView, v1::ListExportViewRequest,
+                      v1::ListExportViewResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, ListAudit, v1::ListAuditRequest, v1::ListAuditResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, GetReplicationStatus, v1::GetReplicationStatusRequest,
+                      v1::GetReplicationStatusResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, TrimChangeLog, v1::TrimChangeLogRequest,
+                      v1::TrimChangeLogResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, TestPeerLink, v1::TestPeerLinkRequest,
+                      v1::TestPeerLinkResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, RebuildSearchIndex, v1::RebuildSearchIndexRequest,
+                      v1::RebuildSearchIndexResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, CheckSearchIndex, v1::CheckSearchIndexRequest,
+                      v1::CheckSearchIndexResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, BackupNode, v1::BackupNodeRequest, v1::BackupNodeResponse)
+
+absl::StatusOr<Principal> AdminServiceImpl::Admit(const PresentedIdentity& presented,
                                                   absl::string_view action,
                                                   const google::protobuf::Message& request) const {
-  return AdmitUser(*context, *authenticator_, v1::ADMIN, action, request);
+  return AdmitUser(presented, *authenticator_, v1::ADMIN, action, request);
 }
 
-grpc::Status AdminServiceImpl::PutPeer(grpc::ServerContext* context,
-                                       const v1::PutPeerRequest* request, v1::Peer* response) {
-  auto caller = Admit(context, "adding a peer", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return Reply(directory_->PutPeer(caller->Describe(), request->peer()), response);
+absl::Status AdminServiceImpl::PutPeer(const PresentedIdentity& presented,
+                                       const v1::PutPeerRequest& request, v1::Peer* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "adding a peer", request));
+  return Fill(directory_->PutPeer(caller.Describe(), request.peer()), response);
 }
 
-grpc::Status AdminServiceImpl::ListPeers(grpc::ServerContext* context,
-                                         const v1::ListPeersRequest* request,
+absl::Status AdminServiceImpl::ListPeers(const PresentedIdentity& presented,
+                                         const v1::ListPeersRequest& request,
                                          v1::ListPeersResponse* response) {
-  auto caller = Admit(context, "listing peers", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "listing peers", request).status());
   for (v1::Peer& peer : directory_->ListPeers()) *response->add_peers() = std::move(peer);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::GetPeer(grpc::ServerContext* context,
-                                       const v1::GetPeerRequest* request,
+absl::Status AdminServiceImpl::GetPeer(const PresentedIdentity& presented,
+                                       const v1::GetPeerRequest& request,
                                        v1::GetPeerResponse* response) {
-  auto caller = Admit(context, "reading a peer", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request->org_id());
-  if (!peer.ok()) return ToGrpcStatus(peer.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading a peer", request).status());
+  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request.org_id());
+  if (!peer.ok()) return peer.status();
   *response->mutable_peer() = *std::move(peer);
-  absl::StatusOr<v1::PeerPolicy> policy = directory_->GetPolicy(request->org_id(), 0);
+  absl::StatusOr<v1::PeerPolicy> policy = directory_->GetPolicy(request.org_id(), 0);
   if (policy.ok()) {
     *response->mutable_policy() = *std::move(policy);
   } else if (!absl::IsNotFound(policy.status())) {
-    return ToGrpcStatus(policy.status());
+    return policy.status();
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::RemovePeer(grpc::ServerContext* context,
-                                          const v1::RemovePeerRequest* request,
+absl::Status AdminServiceImpl::RemovePeer(const PresentedIdentity& presented,
+                                          const v1::RemovePeerRequest& request,
                                           v1::RemovePeerResponse*) {
-  auto caller = Admit(context, "removing a peer", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(directory_->RemovePeer(caller->Describe(), request->org_id()));
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "removing a peer", request));
+  return directory_->RemovePeer(caller.Describe(), request.org_id());
 }
 
-grpc::Status AdminServiceImpl::SetPolicy(grpc::ServerContext* context,
-                                         const v1::SetPolicyRequest* request,
+absl::Status AdminServiceImpl::SetPolicy(const PresentedIdentity& presented,
+                                         const v1::SetPolicyRequest& request,
                                          v1::PeerPolicy* response) {
-  auto caller = Admit(context, "setting a policy", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "setting a policy", request));
   absl::StatusOr<v1::PeerPolicy> policy =
-      PolicyFrom(request->has_policy(), request->policy(), request->has_policy_text(),
-                 request->policy_text(), "policy");
-  if (!policy.ok()) return ToGrpcStatus(policy.status());
-  return Reply(directory_->SetPolicy(caller->Describe(), request->peer_org(), *std::move(policy)),
-               response);
+      PolicyFrom(request.has_policy(), request.policy(), request.has_policy_text(),
+                 request.policy_text(), "policy");
+  if (!policy.ok()) return policy.status();
+  return Fill(directory_->SetPolicy(caller.Describe(), request.peer_org(), *std::move(policy)),
+              response);
 }
 
-grpc::Status AdminServiceImpl::GetPolicy(grpc::ServerContext* context,
-                                         const v1::GetPolicyRequest* request,
+absl::Status AdminServiceImpl::GetPolicy(const PresentedIdentity& presented,
+                                         const v1::GetPolicyRequest& request,
                                          v1::PeerPolicy* response) {
-  auto caller = Admit(context, "reading a policy", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return Reply(directory_->GetPolicy(request->peer_org(), request->version()), response);
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading a policy", request).status());
+  return Fill(directory_->GetPolicy(request.peer_org(), request.version()), response);
 }
 
-grpc::Status AdminServiceImpl::ListPolicyHistory(grpc::ServerContext* context,
-                                                 const v1::ListPolicyHistoryRequest* request,
+absl::Status AdminServiceImpl::ListPolicyHistory(const PresentedIdentity& presented,
+                                                 const v1::ListPolicyHistoryRequest& request,
                                                  v1::ListPolicyHistoryResponse* response) {
-  auto caller = Admit(context, "reading policy history", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto history = directory_->PolicyHistory(request->peer_org());
-  if (!history.ok()) return ToGrpcStatus(history.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading policy history", request).status());
+  auto history = directory_->PolicyHistory(request.peer_org());
+  if (!history.ok()) return history.status();
   for (v1::PeerPolicy& policy : *history) *response->add_versions() = std::move(policy);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::ExplainSharing(grpc::ServerContext* context,
-                                              const v1::ExplainSharingRequest* request,
+absl::Status AdminServiceImpl::ExplainSharing(const PresentedIdentity& presented,
+                                              const v1::ExplainSharingRequest& request,
                                               v1::SharingDecision* response) {
-  auto caller = Admit(context, "explaining a sharing decision", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<v1::Lesson> lesson = catalog_->Get(request->lesson_id());
-  if (!lesson.ok()) return ToGrpcStatus(lesson.status());
-  return Reply(directory_->Explain(*lesson, request->peer_org()), response);
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "explaining a sharing decision", request).status());
+  absl::StatusOr<v1::Lesson> lesson = catalog_->Get(request.lesson_id());
+  if (!lesson.ok()) return lesson.status();
+  return Fill(directory_->Explain(*lesson, request.peer_org()), response);
 }
 
-grpc::Status AdminServiceImpl::PreviewPolicy(grpc::ServerContext* context,
-                                             const v1::PreviewPolicyRequest* request,
+absl::Status AdminServiceImpl::PreviewPolicy(const PresentedIdentity& presented,
+                                             const v1::PreviewPolicyRequest& request,
                                              v1::PreviewPolicyResponse* response) {
-  auto caller = Admit(context, "previewing a policy", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<v1::PeerPolicy> draft = PolicyFrom(
-      request->has_draft(), request->draft(), request->has_draft_text(), request->draft_text(),
-      "draft");
-  if (!draft.ok()) return ToGrpcStatus(draft.status());
-  uint32_t sample = request->has_sample_size() ? request->sample_size() : kDefaultSample;
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "previewing a policy", request).status());
+  absl::StatusOr<v1::PeerPolicy> draft =
+      PolicyFrom(request.has_draft(), request.draft(), request.has_draft_text(),
+                 request.draft_text(), "draft");
+  if (!draft.ok()) return draft.status();
+  uint32_t sample = request.has_sample_size() ? request.sample_size() : kDefaultSample;
   absl::StatusOr<PolicyPreview> preview =
-      directory_->Preview(request->peer_org(), *std::move(draft), sample);
-  if (!preview.ok()) return ToGrpcStatus(preview.status());
+      directory_->Preview(request.peer_org(), *std::move(draft), sample);
+  if (!preview.ok()) return preview.status();
   response->set_lesson_count(preview->draft_count);
   response->set_current_count(preview->current_count);
   for (v1::Lesson& lesson : preview->sample) *response->add_sample() = std::move(lesson);
@@ -141,60 +159,56 @@ grpc::Status AdminServiceImpl::PreviewPolicy(grpc::ServerContext* context,
   response->set_withdrawn_count(preview->withdrawn_count);
   for (std::string& id : preview->added_ids) response->add_added_ids(std::move(id));
   for (std::string& id : preview->withdrawn_ids) response->add_withdrawn_ids(std::move(id));
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::ListExportView(grpc::ServerContext* context,
-                                              const v1::ListExportViewRequest* request,
+absl::Status AdminServiceImpl::ListExportView(const PresentedIdentity& presented,
+                                              const v1::ListExportViewRequest& request,
                                               v1::ListExportViewResponse* response) {
-  auto caller = Admit(context, "reading a peer's export view", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (request->page_size() > kMaxPageSize) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "page_size: ", request->page_size(), " is over the limit of ", kMaxPageSize)));
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading a peer's export view", request).status());
+  if (request.page_size() > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", request.page_size(), " is over the limit of ", kMaxPageSize));
   }
   std::string start_after;
-  if (!request->page_token().empty()) {
-    absl::StatusOr<std::string> position =
-        DecodePageToken(kExportTokenKind, request->page_token());
-    if (!position.ok()) return ToGrpcStatus(position.status());
+  if (!request.page_token().empty()) {
+    absl::StatusOr<std::string> position = DecodePageToken(kExportTokenKind, request.page_token());
+    if (!position.ok()) return position.status();
     start_after = *std::move(position);
   }
-  absl::StatusOr<ExportPage> page = directory_->ExportViewPage(
-      request->peer_org(), start_after,
-      request->page_size() == 0 ? kDefaultPageSize : request->page_size());
-  if (!page.ok()) return ToGrpcStatus(page.status());
+  absl::StatusOr<ExportPage> page =
+      directory_->ExportViewPage(request.peer_org(), start_after,
+                                 request.page_size() == 0 ? kDefaultPageSize : request.page_size());
+  if (!page.ok()) return page.status();
   for (v1::Lesson& lesson : page->lessons) *response->add_lessons() = std::move(lesson);
   if (!page->next_after.empty()) {
     response->set_next_page_token(EncodePageToken(kExportTokenKind, page->next_after));
   }
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::ListAudit(grpc::ServerContext* context,
-                                         const v1::ListAuditRequest* request,
+absl::Status AdminServiceImpl::ListAudit(const PresentedIdentity& presented,
+                                         const v1::ListAuditRequest& request,
                                          v1::ListAuditResponse* response) {
-  auto caller = Admit(context, "reading the audit log", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading the audit log", request).status());
   AuditQuery query;
-  query.actor = request->actor();
-  query.action = request->action();
-  if (request->has_since()) query.since = FromTimestamp(request->since());
-  if (request->has_until()) query.until = FromTimestamp(request->until());
-  query.page_size = request->page_size();
-  query.page_token = request->page_token();
+  query.actor = request.actor();
+  query.action = request.action();
+  if (request.has_since()) query.since = FromTimestamp(request.since());
+  if (request.has_until()) query.until = FromTimestamp(request.until());
+  query.page_size = request.page_size();
+  query.page_token = request.page_token();
   absl::StatusOr<AuditPage> page = cairn::ListAudit(*store_, query);
-  if (!page.ok()) return ToGrpcStatus(page.status());
+  if (!page.ok()) return page.status();
   for (v1::AuditEvent& event : page->events) *response->add_events() = std::move(event);
   response->set_next_page_token(page->next_page_token);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::GetReplicationStatus(
-    grpc::ServerContext* context, const v1::GetReplicationStatusRequest* request,
-    v1::GetReplicationStatusResponse* response) {
-  auto caller = Admit(context, "reading replication status", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+absl::Status AdminServiceImpl::GetReplicationStatus(const PresentedIdentity& presented,
+                                                    const v1::GetReplicationStatusRequest& request,
+                                                    v1::GetReplicationStatusResponse* response) {
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading replication status", request).status());
   absl::Time now = absl::Now();
   for (const PullStatus& status : applier_->Status()) {
     v1::PeerReplicationStatus* out = response->add_peers();
@@ -220,87 +234,82 @@ grpc::Status AdminServiceImpl::GetReplicationStatus(
   }
   response->set_last_sequence(store_->LastSequence());
   response->set_first_sequence(store_->FirstSequence());
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::TrimChangeLog(grpc::ServerContext* context,
-                                             const v1::TrimChangeLogRequest* request,
+absl::Status AdminServiceImpl::TrimChangeLog(const PresentedIdentity& presented,
+                                             const v1::TrimChangeLogRequest& request,
                                              v1::TrimChangeLogResponse* response) {
-  auto caller = Admit(context, "trimming the change log", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  if (absl::Status trimmed = store_->TrimChangeLog(request->keep()); !trimmed.ok()) {
-    return ToGrpcStatus(trimmed);
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "trimming the change log", request).status());
+  if (absl::Status trimmed = store_->TrimChangeLog(request.keep()); !trimmed.ok()) {
+    return trimmed;
   }
   response->set_first_sequence(store_->FirstSequence());
   response->set_last_sequence(store_->LastSequence());
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::TestPeerLink(grpc::ServerContext* context,
-                                            const v1::TestPeerLinkRequest* request,
+absl::Status AdminServiceImpl::TestPeerLink(const PresentedIdentity& presented,
+                                            const v1::TestPeerLinkRequest& request,
                                             v1::TestPeerLinkResponse* response) {
-  auto caller = Admit(context, "testing a peer link", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request->peer_org());
-  if (!peer.ok()) return ToGrpcStatus(peer.status());
-  uint32_t chunk = request->chunk_bytes() == 0 ? 1024 * 1024 : request->chunk_bytes();
-  absl::StatusOr<absl::Duration> took =
-      pullers_->MeasureLink(*peer, request->total_bytes(), chunk);
-  if (!took.ok()) return ToGrpcStatus(took.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "testing a peer link", request).status());
+  absl::StatusOr<v1::Peer> peer = directory_->GetPeer(request.peer_org());
+  if (!peer.ok()) return peer.status();
+  uint32_t chunk = request.chunk_bytes() == 0 ? 1024 * 1024 : request.chunk_bytes();
+  absl::StatusOr<absl::Duration> took = pullers_->MeasureLink(*peer, request.total_bytes(), chunk);
+  if (!took.ok()) return took.status();
   double seconds = absl::ToDoubleSeconds(*took);
-  response->set_bytes(request->total_bytes());
+  response->set_bytes(request.total_bytes());
   response->set_seconds(seconds);
-  response->set_megabytes_per_second(seconds > 0 ? request->total_bytes() / 1e6 / seconds : 0);
-  return grpc::Status::OK;
+  response->set_megabytes_per_second(seconds > 0 ? request.total_bytes() / 1e6 / seconds : 0);
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::RebuildSearchIndex(grpc::ServerContext* context,
-                                                  const v1::RebuildSearchIndexRequest* request,
+absl::Status AdminServiceImpl::RebuildSearchIndex(const PresentedIdentity& presented,
+                                                  const v1::RebuildSearchIndexRequest& request,
                                                   v1::RebuildSearchIndexResponse* response) {
-  auto caller = Admit(context, "rebuilding the search index", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_ASSIGN_OR_RETURN(Principal caller,
+                         Admit(presented, "rebuilding the search index", request));
   absl::Time start = absl::Now();
-  if (absl::Status rebuilt = index_->Rebuild(); !rebuilt.ok()) return ToGrpcStatus(rebuilt);
+  if (absl::Status rebuilt = index_->Rebuild(); !rebuilt.ok()) return rebuilt;
   response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
   StoreBatch audit;
-  audit.Audit(NewAuditEvent(absl::Now(), caller->Describe(), "search.rebuilt", "", 0, 0,
+  audit.Audit(NewAuditEvent(absl::Now(), caller.Describe(), "search.rebuilt", "", 0, 0,
                             absl::StrCat("in ", response->seconds(), " s")));
-  return ToGrpcStatus(store_->Commit(audit).status());
+  return store_->Commit(audit).status();
 }
 
-grpc::Status AdminServiceImpl::CheckSearchIndex(grpc::ServerContext* context,
-                                                const v1::CheckSearchIndexRequest* request,
+absl::Status AdminServiceImpl::CheckSearchIndex(const PresentedIdentity& presented,
+                                                const v1::CheckSearchIndexRequest& request,
                                                 v1::CheckSearchIndexResponse* response) {
-  auto caller = Admit(context, "checking the search index", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "checking the search index", request).status());
   absl::StatusOr<search::IndexCheck> check = index_->Check();
-  if (!check.ok()) return ToGrpcStatus(check.status());
+  if (!check.ok()) return check.status();
   response->set_consistent(check->problems.empty());
   response->set_lessons(check->lessons);
   response->set_postings(check->postings);
   for (std::string& problem : check->problems) response->add_problems(std::move(problem));
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
 
-grpc::Status AdminServiceImpl::BackupNode(grpc::ServerContext* context,
-                                          const v1::BackupNodeRequest* request,
+absl::Status AdminServiceImpl::BackupNode(const PresentedIdentity& presented,
+                                          const v1::BackupNodeRequest& request,
                                           v1::BackupNodeResponse* response) {
-  auto caller = Admit(context, "backing up the node", *request);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "backing up the node", request));
   absl::Time start = absl::Now();
-  absl::StatusOr<CheckpointStats> stats = store_->Checkpoint(request->dir(), "dir");
-  if (!stats.ok()) return ToGrpcStatus(stats.status());
-  response->set_dir(request->dir());
+  absl::StatusOr<CheckpointStats> stats = store_->Checkpoint(request.dir(), "dir");
+  if (!stats.ok()) return stats.status();
+  response->set_dir(request.dir());
   response->set_files(stats->files);
   response->set_bytes(stats->bytes);
   response->set_seconds(absl::ToDoubleSeconds(absl::Now() - start));
   response->set_last_sequence(stats->last_sequence);
   response->set_incarnation(store_->Incarnation());
   StoreBatch audit;
-  audit.Audit(NewAuditEvent(absl::Now(), caller->Describe(), "node.backup", request->dir(), 0, 0,
+  audit.Audit(NewAuditEvent(absl::Now(), caller.Describe(), "node.backup", request.dir(), 0, 0,
                             absl::StrCat(stats->files, " files, ", stats->bytes,
                                          " bytes, change log to at least ", stats->last_sequence)));
-  return ToGrpcStatus(store_->Commit(audit).status());
+  return store_->Commit(audit).status();
 }
 
 }  // namespace cairn::server

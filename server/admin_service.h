@@ -8,8 +8,8 @@
 #include "node/policy/peer_directory.h"
 #include "node/replication/replica_applier.h"
 #include "node/search/search_index.h"
-#include "server/peer_puller.h"
 #include "node/storage/store.h"
+#include "server/peer_puller.h"
 
 namespace cairn::server {
 
@@ -69,9 +69,55 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status BackupNode(grpc::ServerContext* context, const v1::BackupNodeRequest* request,
                           v1::BackupNodeResponse* response) override;
 
+  // The same, independent of the transport: the gRPC methods above and the web console call
+  // these with what the caller presented.
+  absl::Status PutPeer(const PresentedIdentity& presented, const v1::PutPeerRequest& request,
+                       v1::Peer* response);
+  absl::Status ListPeers(const PresentedIdentity& presented, const v1::ListPeersRequest& request,
+                         v1::ListPeersResponse* response);
+  absl::Status GetPeer(const PresentedIdentity& presented, const v1::GetPeerRequest& request,
+                       v1::GetPeerResponse* response);
+  absl::Status RemovePeer(const PresentedIdentity& presented, const v1::RemovePeerRequest& request,
+                          v1::RemovePeerResponse* response);
+  absl::Status SetPolicy(const PresentedIdentity& presented, const v1::SetPolicyRequest& request,
+                         v1::PeerPolicy* response);
+  absl::Status GetPolicy(const PresentedIdentity& presented, const v1::GetPolicyRequest& request,
+                         v1::PeerPolicy* response);
+  absl::Status ListPolicyHistory(const PresentedIdentity& presented,
+                                 const v1::ListPolicyHistoryRequest& request,
+                                 v1::ListPolicyHistoryResponse* response);
+  absl::Status ExplainSharing(const PresentedIdentity& presented,
+                              const v1::ExplainSharingRequest& request,
+                              v1::SharingDecision* response);
+  absl::Status PreviewPolicy(const PresentedIdentity& presented,
+                             const v1::PreviewPolicyRequest& request,
+                             v1::PreviewPolicyResponse* response);
+  absl::Status ListExportView(const PresentedIdentity& presented,
+                              const v1::ListExportViewRequest& request,
+                              v1::ListExportViewResponse* response);
+  absl::Status ListAudit(const PresentedIdentity& presented, const v1::ListAuditRequest& request,
+                         v1::ListAuditResponse* response);
+  absl::Status GetReplicationStatus(const PresentedIdentity& presented,
+                                    const v1::GetReplicationStatusRequest& request,
+                                    v1::GetReplicationStatusResponse* response);
+  absl::Status TrimChangeLog(const PresentedIdentity& presented,
+                             const v1::TrimChangeLogRequest& request,
+                             v1::TrimChangeLogResponse* response);
+  absl::Status TestPeerLink(const PresentedIdentity& presented,
+                            const v1::TestPeerLinkRequest& request,
+                            v1::TestPeerLinkResponse* response);
+  absl::Status RebuildSearchIndex(const PresentedIdentity& presented,
+                                  const v1::RebuildSearchIndexRequest& request,
+                                  v1::RebuildSearchIndexResponse* response);
+  absl::Status CheckSearchIndex(const PresentedIdentity& presented,
+                                const v1::CheckSearchIndexRequest& request,
+                                v1::CheckSearchIndexResponse* response);
+  absl::Status BackupNode(const PresentedIdentity& presented, const v1::BackupNodeRequest& request,
+                          v1::BackupNodeResponse* response);
+
  private:
   // The caller, if it is an admin and `request` is well-formed.
-  absl::StatusOr<Principal> Admit(grpc::ServerContext* context, absl::string_view action,
+  absl::StatusOr<Principal> Admit(const PresentedIdentity& presented, absl::string_view action,
                                   const google::protobuf::Message& request) const;
 
   PeerDirectory* const directory_;

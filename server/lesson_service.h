@@ -23,18 +23,36 @@ class LessonServiceImpl final : public v1::LessonService::Service {
                          v1::Lesson* response) override;
   grpc::Status ListLessons(grpc::ServerContext* context, const v1::ListLessonsRequest* request,
                            v1::ListLessonsResponse* response) override;
-  grpc::Status RetractLesson(grpc::ServerContext* context,
-                             const v1::RetractLessonRequest* request,
+  grpc::Status RetractLesson(grpc::ServerContext* context, const v1::RetractLessonRequest* request,
                              v1::Lesson* response) override;
-  grpc::Status ImportLessons(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ImportLessonsResponse, v1::ImportLessonsRequest>* stream)
-      override;
+  grpc::Status ImportLessons(grpc::ServerContext* context,
+                             grpc::ServerReaderWriter<v1::ImportLessonsResponse,
+                                                      v1::ImportLessonsRequest>* stream) override;
+
+  // The same, independent of the transport: the gRPC methods above and the web console call
+  // these with what the caller presented. ImportLessons answers one request (one batch).
+  absl::Status CreateLesson(const PresentedIdentity& presented,
+                            const v1::CreateLessonRequest& request, v1::Lesson* response);
+  absl::Status UpdateLesson(const PresentedIdentity& presented,
+                            const v1::UpdateLessonRequest& request, v1::Lesson* response);
+  absl::Status GetLesson(const PresentedIdentity& presented, const v1::GetLessonRequest& request,
+                         v1::Lesson* response);
+  absl::Status ListLessons(const PresentedIdentity& presented,
+                           const v1::ListLessonsRequest& request,
+                           v1::ListLessonsResponse* response);
+  absl::Status RetractLesson(const PresentedIdentity& presented,
+                             const v1::RetractLessonRequest& request, v1::Lesson* response);
+  absl::Status ImportLessons(const PresentedIdentity& presented,
+                             const v1::ImportLessonsRequest& request,
+                             v1::ImportLessonsResponse* response);
 
  private:
-  absl::StatusOr<Principal> Admit(grpc::ServerContext* context, v1::Role needed,
+  absl::StatusOr<Principal> Admit(const PresentedIdentity& presented, v1::Role needed,
                                   absl::string_view action,
                                   const google::protobuf::Message& request) const;
+  // Stores one batch of an import: each item stands alone.
+  absl::Status Import(const Principal& caller, v1::ImportLessonsRequest request,
+                      v1::ImportLessonsResponse* response) const;
 
   LessonCatalog* const catalog_;
   const Authenticator* const authenticator_;

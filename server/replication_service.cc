@@ -241,7 +241,7 @@ grpc::ServerWriteReactor<v1::PullResponse>* ReplicationServiceImpl::Pull(
     }
     ++open;
   }
-  auto* stream = new PullStream(this, peer->org_id, PresentedCertificate(*context),
+  auto* stream = new PullStream(this, peer->org_id, PresentedBy(*context).certificate_pem,
                                 std::move(position), limits);
   stream->Start();
   return stream;

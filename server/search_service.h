@@ -2,6 +2,9 @@
 #ifndef CAIRN_SERVER_SEARCH_SERVICE_H_
 #define CAIRN_SERVER_SEARCH_SERVICE_H_
 
+#include <functional>
+
+#include "absl/time/time.h"
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "node/identity/principal.h"
 #include "node/search/search_index.h"
@@ -11,8 +14,9 @@
 namespace cairn::server {
 
 // Thin and stateless: admits analysts (and above), asks the index, or for a federated search the
-// federated searcher; times both when given metrics. Everything it uses must outlive it.
-// Thread-safe.
+// federated searcher; times both when given metrics. Each method has a gRPC face and a
+// transport-independent one (taking what the caller presented) that the web console calls.
+// Everything it uses must outlive it. Thread-safe.
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
   SearchServiceImpl(const search::SearchIndex* index, FederatedSearcher* federated,
@@ -24,6 +28,13 @@ class SearchServiceImpl final : public v1::SearchService::Service {
   grpc::Status FederatedSearch(grpc::ServerContext* context,
                                const v1::FederatedSearchRequest* request,
                                grpc::ServerWriter<v1::FederatedSearchEvent>* writer) override;
+
+  absl::Status Search(const PresentedIdentity& presented, const v1::SearchRequest& request,
+                      v1::SearchResponse* response);
+  // Calls `emit` with each node's answer as it comes, then with the merged result.
+  absl::Status FederatedSearch(const PresentedIdentity& presented,
+                               const v1::FederatedSearchRequest& request, absl::Time deadline,
+                               const std::function<void(const v1::FederatedSearchEvent&)>& emit);
 
  private:
   const search::SearchIndex* const index_;

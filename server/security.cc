@@ -91,8 +91,10 @@ class RevocationVerifier : public grpc::experimental::ExternalCertificateVerifie
 
 }  // namespace
 
-std::string PresentedCertificate(const grpc::ServerContextBase& context) {
-  return SingleProperty(context.auth_context(), GRPC_X509_PEM_CERT_PROPERTY_NAME);
+PresentedIdentity PresentedBy(const grpc::ServerContextBase& context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  return {SingleProperty(auth, GRPC_PEER_SPIFFE_ID_PROPERTY_NAME),
+          SingleProperty(auth, GRPC_X509_PEM_CERT_PROPERTY_NAME)};
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
@@ -119,16 +121,14 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 
 absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
                                          const Authenticator& authenticator) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  return authenticator.Authenticate(SingleProperty(auth, GRPC_PEER_SPIFFE_ID_PROPERTY_NAME),
-                                    SingleProperty(auth, GRPC_X509_PEM_CERT_PROPERTY_NAME));
+  return authenticator.Authenticate(PresentedBy(context));
 }
 
-absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,
+absl::StatusOr<Principal> AdmitUser(const PresentedIdentity& presented,
                                     const Authenticator& authenticator, v1::Role needed,
                                     absl::string_view action,
                                     const google::protobuf::Message& request) {
-  CAIRN_ASSIGN_OR_RETURN(Principal caller, IdentifyCaller(context, authenticator));
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, authenticator.Authenticate(presented));
   CAIRN_RETURN_IF_ERROR(RequireRole(caller, needed, action));
   CAIRN_RETURN_IF_ERROR(ValidateWellFormed(request, ""));
   return caller;

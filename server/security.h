@@ -48,18 +48,18 @@ absl::Status CheckAnsweringPeer(const grpc::ClientContext& context, absl::string
                                 absl::string_view org_id, absl::string_view address,
                                 const PresentedCertificateCheck* certificates = nullptr);
 
+// What the caller of the current RPC presented.
+PresentedIdentity PresentedBy(const grpc::ServerContextBase& context);
+
 // The caller of the current RPC, from the SPIFFE id of its verified certificate, which must not
 // have been revoked since the connection was made.
 // UNAUTHENTICATED or PERMISSION_DENIED as Authenticator::Authenticate says.
 absl::StatusOr<Principal> IdentifyCaller(const grpc::ServerContextBase& context,
                                          const Authenticator& authenticator);
 
-// The certificate (PEM) the caller of the current RPC presented; empty when none.
-std::string PresentedCertificate(const grpc::ServerContextBase& context);
-
-// The caller, when it is a local user with at least the role `needed` for `action` (e.g.
-// "creating a lesson") and `request` is well-formed; otherwise why not.
-absl::StatusOr<Principal> AdmitUser(const grpc::ServerContextBase& context,
+// The caller (by what it presented), when it is a local user with at least the role `needed` for
+// `action` (e.g. "creating a lesson") and `request` is well-formed; otherwise why not.
+absl::StatusOr<Principal> AdmitUser(const PresentedIdentity& presented,
                                     const Authenticator& authenticator, v1::Role needed,
                                     absl::string_view action,
                                     const google::protobuf::Message& request);

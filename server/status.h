@@ -13,17 +13,25 @@ namespace cairn::server {
 // Abseil's canonical codes are gRPC's, number for number.
 inline grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-// Sets *response from an OK result, and returns the result's status for the wire.
+// Sets *response from an OK result, and returns the result's status.
 template <typename T>
-grpc::Status Reply(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return ToGrpcStatus(result.status());
+absl::Status Fill(absl::StatusOr<T> result, T* response) {
+  if (!result.ok()) return result.status();
   *response = *std::move(result);
-  return grpc::Status::OK;
+  return absl::OkStatus();
 }
+
+// Defines Class::Method, the gRPC face of a unary method, as a call to the method's
+// transport-independent overload `absl::Status Method(const PresentedIdentity&, const Request&,
+// Response*)`, which the web console calls too: one rule, two transports.
+#define CAIRN_UNARY_OVER_GRPC(Class, Method, Request, Response)                    \
+  grpc::Status Class::Method(grpc::ServerContext* context, const Request* request, \
+                             Response* response) {                                 \
+    return ToGrpcStatus(Method(PresentedBy(*context), *request, response));        \
+  }
 
 }  // namespace cairn::server
 

@@ -33,13 +33,20 @@ struct SpiffeId {
 absl::StatusOr<SpiffeId> ParseSpiffeId(absl::string_view uri);
 std::string FormatSpiffeId(const SpiffeId& id);
 
+// What a caller's TLS connection presented: the SPIFFE id (its certificate's one URI name; empty
+// when it has none, or several) and the certificate itself (PEM).
+struct PresentedIdentity {
+  std::string spiffe_id;
+  std::string certificate_pem;
+};
+
 // An authenticated caller.
 struct Principal {
   enum class Kind { kUser, kPeer };
   Kind kind = Kind::kUser;
   std::string org_id;
-  std::string user;                        // users only
-  v1::Role role = v1::ROLE_UNSPECIFIED;    // users only
+  std::string user;                      // users only
+  v1::Role role = v1::ROLE_UNSPECIFIED;  // users only
 
   // "user alice" or "peer west-police", for messages and the audit log.
   std::string Describe() const;
@@ -78,6 +85,9 @@ class Authenticator {
   // organisation that is not a peer.
   absl::StatusOr<Principal> Authenticate(absl::string_view spiffe_uri,
                                          absl::string_view certificate_pem = {}) const;
+  absl::StatusOr<Principal> Authenticate(const PresentedIdentity& presented) const {
+    return Authenticate(presented.spiffe_id, presented.certificate_pem);
+  }
   // The check on presented certificates alone (for long-lived streams): OK without one.
   absl::Status CheckCertificate(absl::string_view certificate_pem) const;
 
