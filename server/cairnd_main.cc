@@ -1,6 +1,6 @@
 // cairnd: one organisation's Cairn node.
 //
-//   cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]
+//   cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH] [--console-port-file PATH]
 //          [--restore-from DIR [--replace-data]]
 //
 // With --restore-from, first restores the backup in DIR (written by `cairn backup`) into the
@@ -10,7 +10,8 @@
 // Serves LessonService, AdminService and the peer-facing ReplicationService over mTLS on the
 // configured address, with gRPC health checking and server reflection. With --port-file, writes the
 // bound port there once listening (useful with a listen port of 0); --metrics-port-file does the
-// same for the metrics endpoint (metrics_address), before the port file. SIGTERM or SIGINT shuts
+// same for the metrics endpoint (metrics_address), and --console-port-file for the web console
+// (console.listen_address), before the port file. SIGTERM or SIGINT shuts
 // down gracefully.
 #include <cmath>
 #include <csignal>
@@ -45,6 +46,7 @@
 #include "node/replication/change_feed.h"
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
+#include "server/console_server.h"
 #include "server/metrics.h"
 #include "server/peer_puller.h"
 #include "server/federation_service.h"
@@ -140,6 +142,14 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
+// Where a build or an install puts the console: share/cairn/console beside cairnd's directory.
+std::string DefaultConsoleAssets(const char* argv0) {
+  std::error_code error;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) self = std::filesystem::absolute(argv0);
+  return (self.parent_path().parent_path() / "share" / "cairn" / "console").string();
+}
+
 int Run(int argc, char** argv) {
   // Debian's Abseil checks every lock for deadlock cycles; that costs on every lock and says
   // nothing a user can act on.
@@ -147,10 +157,12 @@ int Run(int argc, char** argv) {
   std::string config_path;
   std::string port_file;
   std::string metrics_port_file;
+  std::string console_port_file;
   std::string restore_from;
   bool replace_data = false;
   constexpr absl::string_view kUsage =
       "usage: cairnd --config FILE [--port-file PATH] [--metrics-port-file PATH]\n"
+      "              [--console-port-file PATH]\n"
       "              [--restore-from DIR [--replace-data]]\n";
   for (int i = 1; i < argc; ++i) {
     absl::string_view arg = argv[i];
@@ -160,6 +172,8 @@ int Run(int argc, char** argv) {
       port_file = argv[++i];
     } else if (arg == "--metrics-port-file" && i + 1 < argc) {
       metrics_port_file = argv[++i];
+    } else if (arg == "--console-port-file" && i + 1 < argc) {
+      console_port_file = argv[++i];
     } else if (arg == "--restore-from" && i + 1 < argc) {
       restore_from = argv[++i];
     } else if (arg == "--replace-data") {
@@ -354,6 +368,21 @@ int Run(int argc, char** argv) {
     return Fail(absl::UnavailableError(
         absl::StrCat("cannot listen on ", config->listen_address())));
   }
+  std::unique_ptr<ConsoleServer> console;
+  if (config->has_console()) {
+    absl::StatusOr<std::unique_ptr<ConsoleServer>> serving = ConsoleServer::Start(
+        *config, DefaultConsoleAssets(argv[0]), *trust, &authenticator,
+        {&lesson_service, &search_service, &admin_service});
+    if (!serving.ok()) return Fail(serving.status());
+    console = *std::move(serving);
+    if (!console_port_file.empty()) {
+      absl::Status written = WritePortFile(console_port_file, console->port());
+      if (!written.ok()) return Fail(written);
+    }
+    Log("info", "serving the web console",
+        absl::StrCat("console.listen_address=", config->console().listen_address(),
+                     " port=", console->port(), " assets_dir=", console->assets_dir()));
+  }
   // Pulls that failed on a full disk start again as soon as writes succeed.
   health.Serve(server->GetHealthCheckService(), (*store)->Health(),
                [&pullers] { pullers.NudgeAll(); });
@@ -373,6 +402,7 @@ int Run(int argc, char** argv) {
   int received = 0;
   sigwait(&signals, &received);
   Log("info", "shutting down", absl::StrCat("signal=", strsignal(received)));
+  console.reset();
   resigner.Stop();
   pullers.StopAll();
   replication_service.Stop();

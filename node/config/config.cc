@@ -90,6 +90,7 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   ResolveAgainst(base, config.mutable_tls()->mutable_key_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_trust_bundle_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_crl_file());
+  if (config.has_console()) ResolveAgainst(base, config.mutable_console()->mutable_assets_dir());
   return config;
 }
 
@@ -104,6 +105,11 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
       CheckListenAddress("listen_address", config.listen_address(), "0.0.0.0:7400"));
   if (!config.metrics_address().empty()) {
     CAIRN_RETURN_IF_ERROR(CheckMetricsAddress(config.metrics_address()));
+  }
+  if (config.has_console()) {
+    CAIRN_RETURN_IF_ERROR(CheckListenAddress("console.listen_address",
+                                             config.console().listen_address(),
+                                             "127.0.0.1:8443"));
   }
   CAIRN_RETURN_IF_ERROR(Require(!config.data_dir().empty(), "data_dir"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().cert_file().empty(), "tls.cert_file"));

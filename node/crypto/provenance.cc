@@ -147,20 +147,13 @@ LessonSigner::~LessonSigner() = default;
 
 absl::StatusOr<std::shared_ptr<const LessonSigner::Identity>> LessonSigner::Read(
     const std::string& cert_file, const std::string& key_file) {
-  absl::StatusOr<std::vector<X509Ptr>> chain =
-      crypto::ReadCertificates(cert_file, "certificate file");
-  if (!chain.ok()) return chain.status();
-  absl::StatusOr<KeyPtr> key = crypto::ReadPrivateKey(key_file);
-  if (!key.ok()) return key.status();
-  if (X509_check_private_key((*chain)[0].get(), key->get()) != 1) {
-    ERR_clear_error();
-    return absl::FailedPreconditionError(absl::StrCat(key_file, " is not the key of ", cert_file));
-  }
+  absl::StatusOr<crypto::KeyPair> pair = crypto::ReadKeyPair(cert_file, key_file);
+  if (!pair.ok()) return pair.status();
   auto identity = std::make_shared<Identity>();
-  identity->key = *std::move(key);
-  for (const X509Ptr& cert : *chain) identity->chain_der.push_back(crypto::ToDer(cert.get()));
+  identity->key = std::move(pair->key);
+  for (const X509Ptr& cert : pair->chain) identity->chain_der.push_back(crypto::ToDer(cert.get()));
   identity->fingerprint = crypto::Sha256Hex(identity->chain_der[0]);
-  identity->not_after = crypto::ToTime(X509_get0_notAfter((*chain)[0].get()));
+  identity->not_after = crypto::ToTime(X509_get0_notAfter(pair->chain[0].get()));
   return identity;
 }
 

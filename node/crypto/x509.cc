@@ -84,6 +84,18 @@ absl::StatusOr<KeyPtr> ReadPrivateKey(const std::string& file) {
   return key;
 }
 
+absl::StatusOr<KeyPair> ReadKeyPair(const std::string& cert_file, const std::string& key_file) {
+  absl::StatusOr<std::vector<X509Ptr>> chain = ReadCertificates(cert_file, "certificate file");
+  if (!chain.ok()) return chain.status();
+  absl::StatusOr<KeyPtr> key = ReadPrivateKey(key_file);
+  if (!key.ok()) return key.status();
+  if (X509_check_private_key((*chain)[0].get(), key->get()) != 1) {
+    ERR_clear_error();
+    return absl::FailedPreconditionError(absl::StrCat(key_file, " is not the key of ", cert_file));
+  }
+  return KeyPair{*std::move(chain), *std::move(key)};
+}
+
 std::string ToDer(X509* cert) {
   unsigned char* der = nullptr;
   int length = i2d_X509(cert, &der);

@@ -46,6 +46,15 @@ absl::StatusOr<std::vector<X509CrlPtr>> ReadCrls(const std::string& file);
 // The private key in a PEM file. FAILED_PRECONDITION naming the file.
 absl::StatusOr<KeyPtr> ReadPrivateKey(const std::string& file);
 
+// A certificate chain (leaf first) and the leaf's private key.
+struct KeyPair {
+  std::vector<X509Ptr> chain;
+  KeyPtr key;
+};
+// FAILED_PRECONDITION naming the file when either file cannot be read, or the key is not the
+// certificate's (as when a rotation is caught half-written).
+absl::StatusOr<KeyPair> ReadKeyPair(const std::string& cert_file, const std::string& key_file);
+
 std::string ToDer(X509* cert);
 X509Ptr FromDer(absl::string_view der);
 // The first certificate of a PEM text, or null.

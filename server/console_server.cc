@@ -1,0 +1,390 @@
+#include "server/console_server.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cairn/v1/console.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "node/crypto/mutual_tls.h"
+#include "server/admin_service.h"
+#include "server/federated_search.h"
+#include "server/lesson_service.h"
+#include "server/search_service.h"
+
+namespace cairn::server {
+namespace {
+
+// As the gRPC listener's receive limit.
+constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
+// Requests served at once; a browser keeps a few connections open, and a federated search holds
+// one for up to its deadline.
+constexpr size_t kThreads = 8;
+constexpr time_t kTimeoutSeconds = 10;
+constexpr time_t kKeepAliveSeconds = 5;
+constexpr char kCsrfHeader[] = "X-Cairn-Console";
+constexpr char kApiPrefix[] = "/api/";
+
+// Only the console's own files may run or be loaded; nothing may frame it.
+const httplib::Headers& SecurityHeaders() {
+  static const httplib::Headers* headers = new httplib::Headers{
+      {"Content-Security-Policy",
+       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; manifest-src 'self'; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"X-Frame-Options", "DENY"},
+      {"Referrer-Policy", "no-referrer"},
+      {"Cross-Origin-Opener-Policy", "same-origin"},
+      {"Cross-Origin-Resource-Policy", "same-origin"},
+      {"Strict-Transport-Security", "max-age=31536000"},
+      {"Cache-Control", "no-cache"},
+  };
+  return *headers;
+}
+
+int HttpStatus(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kFailedPrecondition:
+      return 412;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
+  }
+}
+
+std::string ToJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+// The node's messages name the field they are about first: "lesson.title: is empty".
+std::string FieldNamed(absl::string_view message) {
+  size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos || colon == 0) return "";
+  absl::string_view field = message.substr(0, colon);
+  for (char c : field) {
+    if (!absl::ascii_isalnum(c) && c != '_' && c != '.' && c != '[' && c != ']') return "";
+  }
+  return std::string(field);
+}
+
+v1::ConsoleError ErrorOf(const absl::Status& status) {
+  v1::ConsoleError error;
+  error.set_code(absl::StatusCodeToString(status.code()));
+  error.set_message(std::string(status.message()));
+  if (std::string field = FieldNamed(status.message()); !field.empty()) error.set_field(field);
+  return error;
+}
+
+void ReplyError(const absl::Status& status, httplib::Response& response) {
+  response.status = HttpStatus(status.code());
+  response.set_content(ToJson(ErrorOf(status)), "application/json");
+}
+
+absl::Status FromJson(const std::string& body, google::protobuf::Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto parsed = google::protobuf::util::JsonStringToMessage(body.empty() ? "{}" : body, message,
+                                                            options);
+  if (parsed.ok()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("request body: not a ", message->GetDescriptor()->full_name(), " in JSON: ",
+                   parsed.message().as_string()));
+}
+
+// One API method: the caller, the request body, and the response to fill.
+using ApiMethod = std::function<void(const PresentedIdentity&, const std::string&,
+                                     httplib::Response&)>;
+
+// A unary method of a service, as the gRPC service's transport-independent method serves it.
+template <typename Service, typename Request, typename Response>
+ApiMethod Unary(Service* service, absl::Status (Service::*method)(const PresentedIdentity&,
+                                                                  const Request&, Response*)) {
+  return [service, method](const PresentedIdentity& caller, const std::string& body,
+                           httplib::Response& http) {
+    Request request;
+    if (absl::Status parsed = FromJson(body, &request); !parsed.ok()) {
+      return ReplyError(parsed, http);
+    }
+    Response response;
+    if (absl::Status done = (service->*method)(caller, request, &response); !done.ok()) {
+      return ReplyError(done, http);
+    }
+    http.set_content(ToJson(response), "application/json");
+  };
+}
+
+// FederatedSearch: each event a JSON line as it comes; a failure, as a line {"error": ...}.
+ApiMethod StreamedFederatedSearch(SearchServiceImpl* service) {
+  return [service](const PresentedIdentity& caller, const std::string& body,
+                   httplib::Response& http) {
+    auto request = std::make_shared<v1::FederatedSearchRequest>();
+    if (absl::Status parsed = FromJson(body, request.get()); !parsed.ok()) {
+      return ReplyError(parsed, http);
+    }
+    http.set_chunked_content_provider(
+        "application/x-ndjson", [service, caller, request](size_t, httplib::DataSink& sink) {
+          auto write_line = [&sink](std::string line) {
+            line += '\n';
+            sink.write(line.data(), line.size());
+          };
+          absl::Status done = service->FederatedSearch(
+              caller, *request, absl::Now() + FederatedSearcher::kMaxDeadline,
+              [&write_line](const v1::FederatedSearchEvent& event) { write_line(ToJson(event)); });
+          if (!done.ok()) write_line(absl::StrCat("{\"error\":", ToJson(ErrorOf(done)), "}"));
+          sink.done();
+          return true;
+        });
+  };
+}
+
+std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& services) {
+  const std::string lessons = v1::LessonService::service_full_name();
+  const std::string search = v1::SearchService::service_full_name();
+  const std::string admin = v1::AdminService::service_full_name();
+  LessonServiceImpl* l = services.lessons;
+  AdminServiceImpl* a = services.admin;
+  return {
+      {lessons + "/CreateLesson", Unary(l, &LessonServiceImpl::CreateLesson)},
+      {lessons + "/UpdateLesson", Unary(l, &LessonServiceImpl::UpdateLesson)},
+      {lessons + "/GetLesson", Unary(l, &LessonServiceImpl::GetLesson)},
+      {lessons + "/ListLessons", Unary(l, &LessonServiceImpl::ListLessons)},
+      {lessons + "/RetractLesson", Unary(l, &LessonServiceImpl::RetractLesson)},
+      {lessons + "/ImportLessons", Unary(l, &LessonServiceImpl::ImportLessons)},
+      {search + "/Search", Unary(services.search, &SearchServiceImpl::Search)},
+      {search + "/FederatedSearch", StreamedFederatedSearch(services.search)},
+      {admin + "/PutPeer", Unary(a, &AdminServiceImpl::PutPeer)},
+      {admin + "/ListPeers", Unary(a, &AdminServiceImpl::ListPeers)},
+      {admin + "/GetPeer", Unary(a, &AdminServiceImpl::GetPeer)},
+      {admin + "/RemovePeer", Unary(a, &AdminServiceImpl::RemovePeer)},
+      {admin + "/SetPolicy", Unary(a, &AdminServiceImpl::SetPolicy)},
+      {admin + "/GetPolicy", Unary(a, &AdminServiceImpl::GetPolicy)},
+      {admin + "/ListPolicyHistory", Unary(a, &AdminServiceImpl::ListPolicyHistory)},
+      {admin + "/ExplainSharing", Unary(a, &AdminServiceImpl::ExplainSharing)},
+      {admin + "/PreviewPolicy", Unary(a, &AdminServiceImpl::PreviewPolicy)},
+      {admin + "/ListExportView", Unary(a, &AdminServiceImpl::ListExportView)},
+      {admin + "/ListAudit", Unary(a, &AdminServiceImpl::ListAudit)},
+      {admin + "/GetReplicationStatus", Unary(a, &AdminServiceImpl::GetReplicationStatus)},
+      {admin + "/TestPeerLink", Unary(a, &AdminServiceImpl::TestPeerLink)},
+      {admin + "/CheckSearchIndex", Unary(a, &AdminServiceImpl::CheckSearchIndex)},
+  };
+}
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("no page ", path.filename().string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Refuses what a cross-site page could make a browser send: a state-changing request needs a
+// header only a same-origin script can add, and must not come from another origin.
+absl::Status CheckSameOrigin(const httplib::Request& request) {
+  if (request.get_header_value(kCsrfHeader) != "1") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("console API calls need the header ", kCsrfHeader, ": 1"));
+  }
+  std::string origin = request.get_header_value("Origin");
+  if (!origin.empty() && origin != absl::StrCat("https://", request.get_header_value("Host"))) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("a console API call from another site (", origin, ") is refused"));
+  }
+  std::string site = request.get_header_value("Sec-Fetch-Site");
+  if (!site.empty() && site != "same-origin") {
+    return absl::PermissionDeniedError(
+        absl::StrCat("a console API call from a ", site, " page is refused"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct ConsoleServer::Impl {
+  std::string assets_dir;
+  const Authenticator* authenticator = nullptr;
+  v1::ConsoleSession node;  // federation, org and sector
+  std::map<std::string, ApiMethod> api;
+  absl::Status tls_status;
+  std::unique_ptr<MutualTlsServer> tls;
+  std::unique_ptr<httplib::SSLServer> http;
+  int port = 0;
+  std::thread serving;
+
+  void Route();
+  httplib::Server::HandlerResponse Admit(const httplib::Request& request,
+                                         httplib::Response& response) const;
+  void ServePage(const std::string& name, httplib::Response& response) const;
+};
+
+httplib::Server::HandlerResponse ConsoleServer::Impl::Admit(const httplib::Request& request,
+                                                            httplib::Response& response) const {
+  absl::StatusOr<Principal> caller = authenticator->Authenticate(ClientIdentity(request.ssl));
+  absl::Status admitted = caller.status();
+  if (caller.ok() && caller->kind != Principal::Kind::kUser) {
+    admitted = absl::PermissionDeniedError(absl::StrCat(
+        "the console is for the users of ", node.org_id(), ", not ", caller->Describe()));
+  }
+  if (admitted.ok() && request.method != "GET" && request.method != "HEAD") {
+    admitted = CheckSameOrigin(request);
+  }
+  if (admitted.ok()) return httplib::Server::HandlerResponse::Unhandled;
+  ReplyError(admitted, response);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+void ConsoleServer::Impl::ServePage(const std::string& name, httplib::Response& response) const {
+  absl::StatusOr<std::string> page =
+      ReadFile(std::filesystem::path(assets_dir) / (name + ".html"));
+  if (!page.ok()) {
+    response.status = 404;
+    response.set_content(std::string(page.status().message()), "text/plain; charset=utf-8");
+    return;
+  }
+  response.set_content(*std::move(page), "text/html; charset=utf-8");
+}
+
+void ConsoleServer::Impl::Route() {
+  httplib::SSLServer& server = *http;
+  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server.set_payload_max_length(kMaxBodyBytes);
+  server.set_read_timeout(kTimeoutSeconds);
+  server.set_write_timeout(kTimeoutSeconds);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
+  server.set_default_headers(SecurityHeaders());
+  for (const char* ext : {"js", "mjs"}) {
+    server.set_file_extension_and_mimetype_mapping(ext, "text/javascript; charset=utf-8");
+  }
+  server.set_file_extension_and_mimetype_mapping("css", "text/css; charset=utf-8");
+  server.set_file_extension_and_mimetype_mapping("svg", "image/svg+xml");
+  server.set_file_extension_and_mimetype_mapping("webmanifest", "application/manifest+json");
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        return Admit(request, response);
+      });
+  server.set_mount_point("/assets", (std::filesystem::path(assets_dir) / "assets").string());
+  server.Get("/", [this](const httplib::Request&, httplib::Response& response) {
+    ServePage("search", response);
+  });
+  server.Get(R"(/([a-z][a-z-]*))",
+             [this](const httplib::Request& request, httplib::Response& response) {
+               ServePage(request.matches[1], response);
+             });
+  server.Post("/api/console/Session",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                absl::StatusOr<Principal> caller =
+                    authenticator->Authenticate(ClientIdentity(request.ssl));
+                if (!caller.ok()) return ReplyError(caller.status(), response);
+                v1::ConsoleSession session = node;
+                session.set_user(caller->user);
+                session.set_role(caller->role);
+                response.set_content(ToJson(session), "application/json");
+              });
+  server.Post(R"(/api/(.+))", [this](const httplib::Request& request,
+                                     httplib::Response& response) {
+    auto method = api.find(request.matches[1]);
+    if (method == api.end()) {
+      return ReplyError(absl::NotFoundError(absl::StrCat("no API method ", request.path)),
+                        response);
+    }
+    if (!absl::StartsWith(request.get_header_value("Content-Type"), "application/json")) {
+      return ReplyError(absl::InvalidArgumentError("Content-Type: must be application/json"),
+                        response);
+    }
+    method->second(ClientIdentity(request.ssl), request.body, response);
+  });
+}
+
+absl::StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(
+    const v1::NodeConfig& config, const std::string& default_assets_dir,
+    std::shared_ptr<const FederationTrust> trust, const Authenticator* authenticator,
+    Services services) {
+  auto impl = std::make_unique<Impl>();
+  impl->assets_dir =
+      config.console().assets_dir().empty() ? default_assets_dir : config.console().assets_dir();
+  if (!std::filesystem::exists(std::filesystem::path(impl->assets_dir) / "search.html")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "console.assets_dir: ", impl->assets_dir,
+        " holds no built console (search.html); `./build.sh build` builds it"));
+  }
+  impl->authenticator = authenticator;
+  impl->node.set_federation(config.federation());
+  impl->node.set_org_id(config.org_id());
+  impl->node.set_sector(config.sector());
+  impl->api = ApiMethods(services);
+  const v1::TlsConfig& tls = config.tls();
+  Impl* raw = impl.get();
+  impl->http = std::make_unique<httplib::SSLServer>([raw, &tls, &trust](SSL_CTX& ctx) {
+    absl::StatusOr<std::unique_ptr<MutualTlsServer>> configured = MutualTlsServer::Configure(
+        &ctx, tls.cert_file(), tls.key_file(), trust,
+        {absl::Seconds(tls.refresh_interval_seconds())});
+    if (!configured.ok()) {
+      raw->tls_status = configured.status();
+      return false;
+    }
+    raw->tls = *std::move(configured);
+    return true;
+  });
+  if (!impl->http->is_valid()) {
+    return impl->tls_status.ok() ? absl::InternalError("the console's TLS context failed")
+                                 : impl->tls_status;
+  }
+  impl->Route();
+
+  const std::string& address = config.console().listen_address();
+  size_t colon = address.rfind(':');
+  std::string host(absl::StripSuffix(absl::StripPrefix(address.substr(0, colon), "["), "]"));
+  int port = 0;
+  (void)absl::SimpleAtoi(address.substr(colon + 1), &port);  // checked with the config
+  impl->port = port == 0 ? impl->http->bind_to_any_port(host)
+                         : (impl->http->bind_to_port(host, port) ? port : -1);
+  if (impl->port <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("console.listen_address: cannot listen on ", address));
+  }
+  impl->serving = std::thread([raw] { raw->http->listen_after_bind(); });
+  return std::unique_ptr<ConsoleServer>(new ConsoleServer(std::move(impl)));
+}
+
+ConsoleServer::ConsoleServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ConsoleServer::~ConsoleServer() {
+  impl_->http->stop();
+  if (impl_->serving.joinable()) impl_->serving.join();
+}
+
+int ConsoleServer::port() const { return impl_->port; }
+const std::string& ConsoleServer::assets_dir() const { return impl_->assets_dir; }
+
+}  // namespace cairn::server
