@@ -13,17 +13,21 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as sass from 'sass';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const govuk = path.join(here, 'node_modules', 'govuk-frontend', 'dist', 'govuk');
 
-// Each page: its file name, title (before " - Cairn"), body fragment, module and the navigation
-// entry it belongs to.
+// Each page: its file name, title (before " - Cairn"), body (an HTML fragment, or a module in
+// pages/ whose body(page) writes it), and module.
 const kPages = [
-  { name: 'search', title: 'Search', body: 'search.html', script: 'search.js', nav: 'search' },
-  { name: 'lesson', title: 'Lesson', body: 'lesson.html', script: 'lesson.js', nav: '' },
+  { name: 'search', title: 'Search', body: 'search.html', script: 'search.js' },
+  { name: 'lesson', title: 'Lesson', body: 'lesson.html', script: 'lesson.js' },
+  { name: 'record', title: 'Record a lesson', body: 'lesson-form.mjs', script: 'lesson-form.js' },
+  { name: 'edit', title: 'Edit a lesson', body: 'lesson-form.mjs', script: 'lesson-form.js' },
+  { name: 'retract', title: 'Retract a lesson', body: 'retract.mjs', script: 'retract.js' },
+  { name: 'import', title: 'Import lessons', body: 'import.mjs', script: 'import.js' },
 ];
 
 function layout(page, body) {
@@ -113,7 +117,7 @@ function moduleGraph(file, seen = new Set()) {
   return seen;
 }
 
-function main() {
+async function main() {
   const outdir = process.argv[2];
   if (!outdir) {
     console.error('usage: node build.mjs OUTDIR');
@@ -140,7 +144,10 @@ function main() {
 
   const sizes = [];
   for (const page of kPages) {
-    const body = fs.readFileSync(path.join(here, 'pages', page.body), 'utf8');
+    const source = path.join(here, 'pages', page.body);
+    const body = page.body.endsWith('.mjs')
+      ? (await import(pathToFileURL(source).href)).body(page)
+      : fs.readFileSync(source, 'utf8');
     write(path.join(outdir, `${page.name}.html`), layout(page, body));
     const scripts = moduleGraph(path.join(assets, 'js', page.script));
     let js = 0;
@@ -157,4 +164,4 @@ function main() {
   }
 }
 
-main();
+await main();
