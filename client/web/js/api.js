@@ -1,0 +1,190 @@
+// The one module that talks to the node. Every call is `POST /api/<gRPC method>` with the request
+// message in protobuf's JSON mapping and the X-Cairn-Console header (the node refuses calls
+// without it, so a cross-site form cannot make one). Answers are the response message as JSON;
+// unset fields are absent, so callers default everything. uint64 fields are JSON strings.
+//
+// Failures are thrown as ApiError, whichever way they happen: the node's own error body
+// ({code, message, field}), an answer that is not JSON (a proxy's page), or no answer at all.
+
+const kHeaders = {
+  'Content-Type': 'application/json',
+  'X-Cairn-Console': '1',
+};
+
+// The gRPC code the node maps to each HTTP status, for answers without a JSON error body.
+const kCodeOfStatus = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  403: 'PERMISSION_DENIED',
+  404: 'NOT_FOUND',
+  409: 'ABORTED',
+  412: 'FAILED_PRECONDITION',
+  429: 'RESOURCE_EXHAUSTED',
+  503: 'UNAVAILABLE',
+  504: 'DEADLINE_EXCEEDED',
+};
+
+// google.rpc.Code numbers, as ImportLessonsResponse reports them, by name.
+export const kRpcCodeNames = [
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND',
+  'ALREADY_EXISTS', 'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED',
+  'OUT_OF_RANGE', 'UNIMPLEMENTED', 'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+];
+
+// A call that did not succeed. `code` is a gRPC code name ("INVALID_ARGUMENT"); `field` is the
+// field the node named ("lesson.title"), or '' when it named none; `status` is the HTTP status,
+// 0 when the node could not be reached.
+export class ApiError extends Error {
+  constructor({ status = 0, code = 'UNKNOWN', message = '', field = '' }) {
+    super(message || code);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+async function post(path, body, signal) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method: 'POST',
+      headers: kHeaders,
+      body: JSON.stringify(body ?? {}),
+      credentials: 'same-origin',
+      cache: 'no-store',
+      signal,
+    });
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    throw new ApiError({
+      code: 'UNAVAILABLE',
+      message: 'The node could not be reached. Check your connection and try again.',
+    });
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
+// The ApiError for a failed answer, from its JSON body when it has one.
+async function errorOf(response) {
+  const fallback = {
+    status: response.status,
+    code: kCodeOfStatus[response.status] ?? (response.status >= 500 ? 'INTERNAL' : 'UNKNOWN'),
+    message: `The node answered ${response.status} ${response.statusText}`.trim(),
+  };
+  try {
+    const body = await response.json();
+    return new ApiError({
+      status: response.status,
+      code: typeof body.code === 'string' ? body.code : fallback.code,
+      message: typeof body.message === 'string' ? body.message : fallback.message,
+      field: typeof body.field === 'string' ? body.field : '',
+    });
+  } catch {
+    return new ApiError(fallback);
+  }
+}
+
+async function call(method, request, signal) {
+  const response = await post(`/api/${method}`, request, signal);
+  try {
+    return await response.json();
+  } catch {
+    throw new ApiError({
+      status: response.status,
+      code: 'INTERNAL',
+      message: 'The node sent an answer this page cannot read.',
+    });
+  }
+}
+
+let sessionPromise = null;
+
+// Who the caller is: {federation, orgId, sector, user, role}. Asked once per page.
+export function session() {
+  sessionPromise ??= call('console/Session', {});
+  return sessionPromise;
+}
+
+// True when the role may record, edit and retract this organisation's lessons.
+export function isEditor(who) {
+  return who?.role === 'EDITOR' || who?.role === 'ADMIN';
+}
+
+// True when `who` may edit or retract `lesson`: an editor of its origin organisation.
+export function mayChange(who, lesson) {
+  return isEditor(who) && !!lesson?.originOrg && lesson.originOrg === who.orgId;
+}
+
+export function getLesson(id) {
+  return call('cairn.v1.LessonService/GetLesson', { id });
+}
+
+export function createLesson(lesson) {
+  return call('cairn.v1.LessonService/CreateLesson', { lesson });
+}
+
+// `lesson` carries the id and the version the edit is based on.
+export function updateLesson(lesson) {
+  return call('cairn.v1.LessonService/UpdateLesson', { lesson });
+}
+
+export function retractLesson(id, reason) {
+  return call('cairn.v1.LessonService/RetractLesson', { id, reason });
+}
+
+// One ImportLessonsRequest ({items: [{clientRef, lesson}]}) and its one ImportLessonsResponse.
+export function importLessons(items) {
+  return call('cairn.v1.LessonService/ImportLessons', { items });
+}
+
+// Local search: {query, pageSize, pageToken} -> SearchResponse.
+export function search(request, signal) {
+  return call('cairn.v1.SearchService/Search', request, signal);
+}
+
+// Federated search: calls `onEvent` with each FederatedSearchEvent ({peer: {...}} as each node
+// answers, then {result: {...}}) as its line arrives, and resolves when the stream ends. A line
+// {error: {code, message}} (the search failed midway) is thrown as ApiError.
+export async function federatedSearch(request, onEvent, signal) {
+  const response = await post('/api/cairn.v1.SearchService/FederatedSearch', request, signal);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  const deliver = (line) => {
+    if (line.trim() === '') return;
+    let event;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      throw new ApiError({
+        status: response.status,
+        code: 'INTERNAL',
+        message: 'The node sent a search answer this page cannot read.',
+      });
+    }
+    if (event.error) {
+      throw new ApiError({
+        status: response.status,
+        code: event.error.code ?? 'UNKNOWN',
+        message: event.error.message ?? '',
+        field: event.error.field ?? '',
+      });
+    }
+    onEvent(event);
+  };
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += decoder.decode(value, { stream: true });
+    let newline;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, newline);
+      pending = pending.slice(newline + 1);
+      deliver(line);
+    }
+  }
+  pending += decoder.decode();
+  deliver(pending);
+}
