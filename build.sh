@@ -16,8 +16,13 @@ packages=(
   build-essential cmake ccache openssl ca-certificates
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev
   libabsl-dev librocksdb-dev libssl-dev libgtest-dev libgmock-dev libstemmer-dev libsqlite3-dev
-  libgoogle-perftools-dev prometheus-cpp-dev libcivetweb-dev
+  libgoogle-perftools-dev prometheus-cpp-dev libcivetweb-dev libcpp-httplib-dev
+  nodejs
 )
+
+# The browser tests drive Debian's Chromium, which takes the user's certificate from an NSS
+# database (certutil and pk12util).
+test_packages=(chromium libnss3-tools)
 
 # Only `fuzz` needs clang and its sanitizer and libFuzzer runtimes.
 fuzz_packages=(clang libclang-rt-14-dev)
@@ -36,6 +41,13 @@ install_missing() {
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -q
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Debian's nodejs comes without npm (a separate package); a nodejs from elsewhere may bring its own.
+install_npm() {
+  command -v npm >/dev/null && return 0
+  packages+=(npm)
+  install_missing
 }
 
 build() {
@@ -90,15 +102,16 @@ sanitize() {
 }
 
 case "${1:-}" in
-  demo)  install_missing; build; deploy/demo.sh ;;
-  test)  install_missing; build; ctest --test-dir build -j2 --output-on-failure ;;
-  bench) install_missing; build
+  demo)  install_missing; install_npm; build; deploy/demo.sh ;;
+  test)  install_missing "${test_packages[@]}"; install_npm; build
+         ctest --test-dir build -j2 --output-on-failure ;;
+  bench) install_missing "${test_packages[@]}"; install_npm; build
          build/tests/bench/lesson_bench; build/tests/bench/policy_bench
          build/tests/bench/replication_bench; build/tests/bench/search_bench
          build/tests/bench/federation_bench; build/tests/bench/attack_bench
          build/tests/bench/metrics_bench ;;
-  build) install_missing; build ;;
+  build) install_missing; install_npm; build ;;
   fuzz)  install_missing "${fuzz_packages[@]}"; fuzz ;;
-  sanitize) install_missing; sanitize ;;
+  sanitize) install_missing "${test_packages[@]}"; install_npm; sanitize ;;
   *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
