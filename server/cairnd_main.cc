@@ -198,6 +198,9 @@ int Run(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A browser that goes away mid-answer must cost the console a failed write, not the node its
+  // life: OpenSSL writes to the console's sockets with plain write().
+  signal(SIGPIPE, SIG_IGN);
 
   if (!restore_from.empty()) {
     RestoreOptions restore;

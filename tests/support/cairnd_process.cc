@@ -60,6 +60,18 @@ int CairndProcess::metrics_port() const {
   return port;
 }
 
+void CairndProcess::EnableConsole() {
+  EditConfig([](v1::NodeConfig* config) {
+    config->mutable_console()->set_listen_address("127.0.0.1:0");
+  });
+}
+
+std::string CairndProcess::console_url() const {
+  int port = 0;
+  std::ifstream(dir_.path() + "/console-port") >> port;
+  return "https://127.0.0.1:" + std::to_string(port);
+}
+
 void CairndProcess::EditConfig(const std::function<void(v1::NodeConfig*)>& edit) {
   v1::NodeConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(ReadFileToString(config_path()), &config)) {
@@ -80,6 +92,7 @@ absl::Status CairndProcess::Start(const std::vector<std::string>& extra_args) {
   std::string binary = CAIRN_CAIRND_PATH;
   std::vector<std::string> args = {binary, "--config", config_path(), "--port-file", port_file};
   args.insert(args.end(), {"--metrics-port-file", metrics_port_file});
+  args.insert(args.end(), {"--console-port-file", dir_.path() + "/console-port"});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());

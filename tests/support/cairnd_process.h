@@ -54,6 +54,10 @@ class CairndProcess {
   void EnableMetrics();
   // The port of the metrics endpoint, as cairnd's --metrics-port-file says; 0 when it has none.
   int metrics_port() const;
+  // Serves the web console on a loopback port the OS chooses from the next Start.
+  void EnableConsole();
+  // "https://127.0.0.1:PORT" of the console, as cairnd's --console-port-file says.
+  std::string console_url() const;
   std::string data_dir() const { return dir_.path() + "/data"; }
   std::string config_path() const { return dir_.path() + "/cairnd.textproto"; }
   std::string log() const;
