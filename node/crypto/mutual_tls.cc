@@ -49,6 +49,12 @@ absl::StatusOr<std::unique_ptr<MutualTlsServer>> MutualTlsServer::Configure(
       new MutualTlsServer(cert_file, key_file, std::move(trust), options));
   if (absl::Status loaded = server->key_pair_.Load(); !loaded.ok()) return loaded;
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Every connection makes a full handshake, so every one meets the certificate checks as the
+  // trust files are then. (OpenSSL also refuses to resume a verified session without a session
+  // id context, failing browsers' second connections.)
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  SSL_CTX_set_num_tickets(ctx, 0);
   SSL_CTX_set_cert_cb(ctx, &MutualTlsServer::PresentCertificate, server.get());
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
   SSL_CTX_set_cert_verify_callback(ctx, &MutualTlsServer::VerifyClient, server.get());

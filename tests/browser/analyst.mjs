@@ -1,0 +1,97 @@
+// An analyst searches this node, then the whole federation (one peer down), and reads a lesson;
+// the console offers them nothing to edit or administer, and the API refuses them anyway.
+import {
+  assert, assertNoProblems, checkAccessibility, consoleUrl, flow, flowData, launchAs, newPage,
+  open, screenshot, textOf,
+} from './lib.mjs';
+
+flow(async () => {
+  const browser = await launchAs();
+  const page = await newPage(browser);
+
+  await open(page, '/');
+  assert.match(await page.title(), /Search - Cairn/);
+  assert.match(await textOf(page, 'header'), /Signed in as bob, analyst/i);
+  await checkAccessibility(page, 'search page, empty');
+  await screenshot(page, 'search-empty');
+
+  // Keyboard alone: type and press Enter.
+  await page.focus('#q');
+  await page.keyboard.type('battery');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#search-results .cairn-result');
+  const local = await page.$$eval('#search-results .cairn-result', (items) =>
+    items.map((item) => item.innerText));
+  // The council's own lesson and the police lesson it holds; not the NHS trust's (not held).
+  assert.ok(local.some((text) => /Tablets lose charge/.test(text)), local.join('\n'));
+  assert.ok(local.some((text) => /Mobile data terminals/.test(text) &&
+    /west-police \(policing\)/.test(text)), local.join('\n'));
+  assert.ok(!local.some((text) => /Handheld devices/.test(text)), local.join('\n'));
+  assert.match(await textOf(page, '#search-results'), /TLP:GREEN/);
+  assert.ok(await page.$('#search-results mark'), 'matched words are highlighted');
+  assert.match(page.url(), /q=battery/);
+  await checkAccessibility(page, 'search page, local results');
+  await screenshot(page, 'search-local');
+
+  // A facet narrows the query.
+  const facet = await page.$$eval('#search-results a', (links) =>
+    links.map((a) => a.getAttribute('href')).find((href) => /sector/.test(decodeURIComponent(href))));
+  assert.ok(facet, 'a sector facet link');
+
+  // The whole federation: the NHS trust, down, shows as unreachable; its row and the others
+  // arrive as each node answers, then the merged ranking.
+  await page.click('#scope-federation');
+  await page.click('#search-form button[type=submit]');
+  await page.waitForFunction(
+    () => /Search finished/.test(document.querySelector('#search-progress')?.innerText ?? ''),
+    { timeout: 60000 });
+  const nodes = await textOf(page, '#nodes-asked');
+  assert.match(nodes, new RegExp(`${flowData.nhs}[\\s\\S]*Unreachable`), nodes);
+  assert.match(nodes, new RegExp(`${flowData.police}[\\s\\S]*OK`), nodes);
+  assert.match(nodes, new RegExp(`${flowData.council}[\\s\\S]*OK`), nodes);
+  const merged = await textOf(page, '#search-results');
+  assert.match(merged, /Mobile data terminals/);
+  assert.match(merged, /Held by/);
+  assert.match(page.url(), /scope=federation/);
+  await checkAccessibility(page, 'search page, federated results');
+  await screenshot(page, 'search-federated');
+
+  // Open a lesson from the results.
+  await open(page, '/?q=terminals');
+  await page.waitForSelector('#search-results .cairn-result a');
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }),
+    page.click('#search-results .cairn-result a')]);
+  await page.waitForSelector('h1');
+  assert.match(await textOf(page, 'h1'), /Mobile data terminals drain vehicle batteries/);
+  const lesson = await textOf(page, 'main');
+  assert.match(lesson, /west-police/);
+  assert.match(lesson, /policing/);
+  assert.match(lesson, /Terminals left on overnight/);
+  assert.doesNotMatch(lesson, /\bEdit\b|\bRetract\b/, 'an analyst is offered no edit');
+  await checkAccessibility(page, 'lesson page');
+  await screenshot(page, 'lesson');
+
+  // No editor or admin controls anywhere; the API refuses them regardless.
+  await open(page, '/');
+  assert.doesNotMatch(await textOf(page, 'header'), /Record a lesson|Admin/);
+  const refused = await page.evaluate(async () => {
+    const response = await fetch('/api/cairn.v1.LessonService/CreateLesson', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Cairn-Console': '1' },
+      body: JSON.stringify({ lesson: { title: 'Not allowed' } }),
+    });
+    return { status: response.status, body: await response.json() };
+  });
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.message, /needs editor/);
+  const admin = await page.evaluate(async () => (await fetch('/api/cairn.v1.AdminService/ListPeers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Cairn-Console': '1' },
+    body: '{}',
+  })).status);
+  assert.equal(admin, 403);
+
+  assertNoProblems(page, [/status of 403/]);
+  await browser.close();
+  console.log(`analyst flow passed against ${consoleUrl}`);
+});

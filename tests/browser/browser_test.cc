@@ -1,0 +1,130 @@
+// The web console in a real browser: Debian's Chromium, driven by puppeteer-core, as a user
+// presenting their certificate to a real cairnd. Each test starts a small federation, then runs
+// one flow (tests/browser/<flow>.mjs) and fails with what the flow printed.
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gtest/gtest.h"
+#include "tests/support/federation.h"
+#include "tests/support/run_command.h"
+
+namespace cairn {
+namespace {
+
+using testing::Federation;
+using testing::TestPki;
+
+constexpr char kCouncil[] = "leeds-council";
+constexpr char kPolice[] = "west-police";
+constexpr char kNhs[] = "leeds-nhs";
+constexpr char kShareGreen[] = "export { markings: [TLP_GREEN, TLP_CLEAR] }";
+// Lesson text from another organisation may hold markup; the console must show it as text.
+constexpr char kHostileTitle[] = "<script>window.__xss = 'title'</script>Radio handsets overheat";
+constexpr char kHostileSummary[] =
+    "\"><img src=x onerror=\"window.__xss = 'summary'\">Charging cradles in vans overheat";
+constexpr char kHostileTopic[] = "<b onmouseover=\"window.__xss = 'topic'\">radios</b>";
+
+std::string SectorOf(const std::string& org) {
+  if (org == kPolice) return "policing";
+  if (org == kNhs) return "health";
+  return "local-government";
+}
+
+v1::Lesson Lesson(const std::string& title, const std::string& summary,
+                  std::vector<std::string> topics) {
+  v1::Lesson lesson;
+  lesson.set_title(title);
+  lesson.set_summary(summary);
+  lesson.set_marking(v1::TLP_GREEN);
+  lesson.set_status(v1::LESSON_IDENTIFIED);
+  lesson.set_polarity(v1::AREA_FOR_IMPROVEMENT);
+  for (std::string& topic : topics) lesson.add_topics(std::move(topic));
+  return lesson;
+}
+
+// A council with the console on, a police force whose lessons it holds, and an NHS trust it may
+// query.
+class ConsoleInBrowserTest : public ::testing::Test {
+ protected:
+  ConsoleInBrowserTest()
+      : federation_({kCouncil, kPolice, kNhs}, &pki_, [](v1::NodeConfig* config) {
+          config->set_sector(SectorOf(config->org_id()));
+          config->mutable_console()->set_listen_address("127.0.0.1:0");
+        }) {}
+
+  void SetUp() override {
+    council_ids_ = Ids(federation_.Import(
+        kCouncil,
+        {Lesson("Tablets lose charge on long shifts",
+                "Staff working away from the office found tablet batteries empty by midday.",
+                {"mobile-working", "battery"}),
+         Lesson("Shared tablets need wiping between users",
+                "Tablets passed between carers kept the last user's session open.",
+                {"mobile-working", "data-protection"})}));
+    police_ids_ = Ids(federation_.Import(
+        kPolice, {Lesson("Mobile data terminals drain vehicle batteries",
+                         "Terminals left on overnight flattened patrol car batteries.",
+                         {"mobile-working", "battery"}),
+                  Lesson(kHostileTitle, kHostileSummary, {kHostileTopic})}));
+    nhs_ids_ = Ids(federation_.Import(
+        kNhs, {Lesson("Handheld devices run flat during night rounds",
+                      "Nurses' handheld devices ran out of battery before the end of the shift.",
+                      {"mobile-working", "battery"})}));
+    federation_.Link(kPolice, kCouncil, kShareGreen);
+    federation_.AllowQueries(kPolice, kCouncil, kShareGreen);
+    federation_.AllowQueries(kNhs, kCouncil, kShareGreen);
+    testing::Holdings expected;
+    for (const std::string& id : police_ids_) expected[id] = 1;
+    ASSERT_TRUE(federation_.Settles(kCouncil, kPolice, expected, absl::Seconds(60)));
+  }
+
+  static std::vector<std::string> Ids(const std::map<std::string, v1::Lesson>& stored) {
+    std::vector<std::string> ids;
+    for (const auto& [id, lesson] : stored) ids.push_back(id);
+    return ids;
+  }
+
+  // Runs tests/browser/<flow>.mjs as `user` of the council, telling it `data` (JSON).
+  void RunFlow(const std::string& flow, const std::string& user, const std::string& data) {
+    testing::CertPaths cert = pki_.User(kCouncil, user);
+    testing::CommandResult result = testing::RunCommand(
+        {CAIRN_NODE_PATH, absl::StrCat(CAIRN_SOURCE_DIR, "/tests/browser/", flow, ".mjs")},
+        {"CAIRN_CONSOLE_URL=" + federation_.node(kCouncil).console_url(),
+         "CAIRN_USER_CERT=" + cert.cert, "CAIRN_USER_KEY=" + cert.key,
+         "CAIRN_CA=" + pki_.ca_file(), absl::StrCat("CAIRN_ARTIFACTS=", CAIRN_ARTIFACTS_DIR),
+         "CAIRN_FLOW_DATA=" + data});
+    EXPECT_EQ(result.exit_code, 0) << flow << " as " << user << " failed:\n"
+                                   << result.out << result.err << "\ncouncil's log:\n"
+                                   << federation_.node(kCouncil).log();
+    std::cout << result.out;
+  }
+
+  std::string FlowData(const std::vector<std::pair<std::string, std::string>>& extra = {}) {
+    std::vector<std::string> fields = {
+        absl::StrCat("\"council\":\"", kCouncil, "\""), absl::StrCat("\"police\":\"", kPolice, "\""),
+        absl::StrCat("\"nhs\":\"", kNhs, "\""),
+        absl::StrCat("\"councilLessons\":[\"", absl::StrJoin(council_ids_, "\",\""), "\"]"),
+        absl::StrCat("\"policeLessons\":[\"", absl::StrJoin(police_ids_, "\",\""), "\"]")};
+    for (const auto& [name, json] : extra) fields.push_back(absl::StrCat("\"", name, "\":", json));
+    return absl::StrCat("{", absl::StrJoin(fields, ","), "}");
+  }
+
+  TestPki pki_;
+  Federation federation_;
+  std::vector<std::string> council_ids_, police_ids_, nhs_ids_;
+};
+
+TEST_F(ConsoleInBrowserTest, AnAnalystSearchesLocallyAndAcrossTheFederationAndReadsALesson) {
+  // The NHS trust is down: the federated search shows it unreachable.
+  ASSERT_TRUE(federation_.node(kNhs).Stop().ok());
+  RunFlow("analyst", "bob", FlowData());
+}
+
+TEST_F(ConsoleInBrowserTest, HostileLessonTextFromAPeerIsShownAsText) {
+  RunFlow("hostile_text", "bob", FlowData({{"hostileLesson", absl::StrCat("\"", police_ids_[1], "\"")}}));
+}
+
+}  // namespace
+}  // namespace cairn
