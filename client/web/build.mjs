@@ -41,6 +41,7 @@ function layout(page, body) {
 <meta name="referrer" content="same-origin">
 <link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
 <link rel="icon" sizes="any" href="/assets/images/favicon.svg" type="image/svg+xml">
+<link rel="manifest" href="/assets/manifest.json">
 <link rel="stylesheet" href="/assets/cairn.css">
 <script type="module" src="/assets/js/${page.script}"></script>
 </head>
