@@ -59,8 +59,13 @@ async function sendBatch(batch) {
         await sleep(1000 * 2 ** attempt);
         continue;
       }
-      if (['PERMISSION_DENIED', 'UNAUTHENTICATED', 'INVALID_ARGUMENT'].includes(error.code)) {
+      if (['PERMISSION_DENIED', 'UNAUTHENTICATED'].includes(error.code)) {
         throw error;  // every batch would fail alike
+      }
+      if (error.code === 'INVALID_ARGUMENT' && batch.length > 1) {
+        // The request as a whole was refused (a line that is no Lesson in JSON, e.g. an unknown
+        // field or enum value): send the lines one by one so only the bad ones fail.
+        return sendOneByOne(batch);
       }
       const unsure = ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL', 'UNKNOWN'].includes(error.code);
       return {
@@ -90,6 +95,17 @@ async function sendBatch(batch) {
       title: titleOf(item),
       problem: result ? `${result.errorMessage || 'refused'} (${code})` : 'The node gave no answer for this line',
     });
+  }
+  return { imported, failures };
+}
+
+async function sendOneByOne(batch) {
+  let imported = 0;
+  const failures = [];
+  for (const item of batch) {
+    const outcome = await sendBatch([item]);
+    imported += outcome.imported;
+    failures.push(...outcome.failures);
   }
   return { imported, failures };
 }

@@ -178,6 +178,13 @@ async function searchLocal() {
   const previousHref = state.previous.length
     ? searchHref({ token: state.previous.at(-1), previous: state.previous.slice(0, -1) })
     : null;
+  if (hits.length === 0) {  // a page past the end: lessons changed since the link was made
+    layoutResults(answer.facets,
+      h('h2', { class: 'govuk-heading-m' }, 'No more results'),
+      h('p', { class: 'govuk-body' }, 'The results have changed since this page was linked.'),
+      pagination(previousHref, null));
+    return;
+  }
   const nextHref = answer.nextPageToken
     ? searchHref({ token: answer.nextPageToken, previous: [...state.previous, state.token] })
     : null;
