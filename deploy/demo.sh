@@ -8,7 +8,9 @@
 #
 #   deploy/demo.sh [--keep]
 #
-# --keep leaves the nodes running (Ctrl-C stops them) and prints how to use the CLI against them.
+# Each node also serves the web console; the demo prints its addresses and how to load a demo
+# user's certificate into a browser. --keep leaves the nodes running (Ctrl-C stops them) and
+# prints how to use the CLI against them.
 # Binaries come from $CAIRN_BUILD_DIR (default: build/ beside deploy/); state goes to
 # $CAIRN_DEMO_DIR (default: build/demo), recreated on every run.
 set -euo pipefail
@@ -72,17 +74,18 @@ tls {
 users { name: "${editor[$org]}" role: EDITOR }
 users { name: "${analyst[$org]}" role: ANALYST }
 users { name: "${admin[$org]}" role: ADMIN }
+console { listen_address: "127.0.0.1:0" }
 $peers
 CONF
   "$cairnd" --config "$demo/$org/cairnd.textproto" --port-file "$demo/$org/port" \
-    2> "$demo/$org/cairnd.log" &
+    --console-port-file "$demo/$org/console-port" 2> "$demo/$org/cairnd.log" &
   pids+=($!)
 done
 for org in "${orgs[@]}"; do
   for _ in $(seq 100); do [ -s "$demo/$org/port" ] && break; sleep 0.1; done
   [ -s "$demo/$org/port" ] || { echo "demo: $org did not start:" >&2; cat "$demo/$org/cairnd.log" >&2; exit 1; }
   port[$org]=$(cat "$demo/$org/port")
-  echo "  $org listening on 127.0.0.1:${port[$org]}"
+  echo "  $org listening on 127.0.0.1:${port[$org]}; web console https://127.0.0.1:$(cat "$demo/$org/console-port")/"
 done
 
 # as ORG USER cairn-args...: runs the CLI as that user of that organisation.
@@ -233,6 +236,17 @@ as west-yorkshire-police raj policy set --peer leeds-council --file "$demo/polic
 wait_for leeds-council tom "Radio and tablet batteries" absent
 as leeds-council tom lesson list --origin west-yorkshire-police
 as west-yorkshire-police raj audit --action replication.sent --limit 4
+
+step "The web console of each node (a browser needs a user certificate of that organisation)"
+for org in "${orgs[@]}"; do
+  echo "  $org: https://127.0.0.1:$(cat "$demo/$org/console-port")/  (users ${editor[$org]}, ${analyst[$org]}, ${admin[$org]})"
+done
+echo "  To sign in as tom (council analyst), import into your browser's certificate settings:"
+echo "    your certificate: $demo/pki/leeds-council/users/tom.p12 (no password)"
+echo "    an authority to trust for websites: $demo/pki/ca.crt"
+echo "  e.g. Chromium on Linux: pk12util -i $demo/pki/leeds-council/users/tom.p12 -d sql:\$HOME/.pki/nssdb -W ''"
+echo "       and certutil -A -d sql:\$HOME/.pki/nssdb -n cairn-demo-ca -t C,, -i $demo/pki/ca.crt"
+$keep || echo "  (deploy/demo.sh --keep leaves the nodes running to try this)"
 
 if $keep; then
   step "The nodes keep running; press Ctrl-C to stop them. Try, for example:"

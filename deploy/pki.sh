@@ -3,7 +3,9 @@
 #
 #   pki.sh ca     DIR FEDERATION [NAME]    federation CA: DIR/ca.crt, DIR/ca.key (kept if present)
 #   pki.sh node   DIR FEDERATION ORG [SANS] node certificate: DIR/ORG/node.crt, DIR/ORG/node.key
-#   pki.sh user   DIR FEDERATION ORG USER  user certificate: DIR/ORG/users/USER.crt, .key
+#   pki.sh user   DIR FEDERATION ORG USER  user certificate: DIR/ORG/users/USER.crt, .key, and
+#                                          USER.p12 (both, for a browser; password
+#                                          $CAIRN_P12_PASSWORD, default none)
 #   pki.sh revoke DIR FEDERATION ORG[/USER]|FILE.crt [REASON]
 #                                          revokes a node's or user's current certificate, or
 #                                          FILE.crt; REASON is one of openssl's: unspecified,
@@ -22,7 +24,7 @@
 # "now + 90 days"). CRLs say the next one is due in CAIRN_CRL_DAYS days (default 7).
 set -euo pipefail
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 die() { echo "pki.sh: $*" >&2; exit 1; }
 valid_id() { [[ "$1" =~ ^[a-z][a-z0-9-]{0,62}$ ]] || die "'$1' is not a valid id (a-z, 0-9, '-', starting with a letter)"; }
 valid_token() { [[ "$1" =~ ^[a-z0-9._-]{1,63}$ ]] || die "'$1' is not a valid name (a-z, 0-9, '.', '_', '-')"; }
@@ -131,6 +133,11 @@ subjectAltName=URI:spiffe://$federation/org/$org,DNS:localhost,IP:127.0.0.1$extr
 keyUsage=critical,digitalSignature
 extendedKeyUsage=clientAuth
 subjectAltName=URI:spiffe://$federation/org/$org/user/$user"
+    # Browsers import a certificate with its key as one PKCS#12 file (the web console).
+    openssl pkcs12 -export -in "$dir/$org/users/$user.crt" -inkey "$dir/$org/users/$user.key" \
+      -name "$user ($org, $federation)" -passout "pass:${CAIRN_P12_PASSWORD:-}" \
+      -out "$dir/$org/users/$user.p12"
+    chmod 600 "$dir/$org/users/$user.p12"
     echo "$dir/$org/users/$user.crt"
     ;;
   revoke)
