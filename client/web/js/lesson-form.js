@@ -3,8 +3,9 @@
 // beside the field it names. It checks only what it must to build the request (a real date).
 
 import * as api from './api.js';
-import { byId, fill, h, lessonHref, notFound, failed } from './dom.js';
+import { byId, fill, h, lessonHref } from './dom.js';
 import { clearErrors, fieldIdOf, showErrors } from './form.js';
+import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
 
 const form = byId('lesson-form');
@@ -201,22 +202,8 @@ function refuse(heading, why, back) {
 // The lesson to edit, or null when the page explained why there is none to edit.
 async function loadForEdit(who) {
   const id = params.get('id') ?? '';
-  if (!id) {
-    notFound(main, 'The link does not say which lesson to edit.');
-    return null;
-  }
-  let lesson;
-  try {
-    lesson = await api.getLesson(id);
-  } catch (error) {
-    if (!(error instanceof api.ApiError)) throw error;
-    if (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT') {
-      notFound(main, `This node holds no lesson with the id ${id}.`);
-    } else {
-      failed(main, error, 'Opening the lesson');
-    }
-    return null;
-  }
+  const lesson = await loadLesson(main, id, 'edit');
+  if (!lesson) return null;
   const back = h('a', { class: 'govuk-link', href: lessonHref(id) }, 'Back to the lesson');
   if (lesson.status === 'RETRACTED') {
     refuse('This lesson cannot be edited', 'It has been retracted.', back);

@@ -6,8 +6,9 @@
 import * as api from './api.js';
 import {
   byId, fill, filterTerm, formatDate, formatDateTime, h, kClassifications, kPolarities,
-  markingTag, markingText, notFound, failed, paragraphs, statusTag, statusText,
+  markingTag, markingText, paragraphs, statusTag, statusText,
 } from './dom.js';
+import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
 
 const params = new URLSearchParams(window.location.search);
@@ -179,23 +180,8 @@ function render(lesson, who) {
 
 async function run() {
   const who = await startPage('');
-  if (!id) {
-    notFound(main, 'The link does not say which lesson to show.');
-    return;
-  }
-  let lesson;
-  try {
-    lesson = await api.getLesson(id);
-  } catch (error) {
-    if (!(error instanceof api.ApiError)) throw error;
-    if (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT') {
-      notFound(main, `This node holds no lesson with the id ${id}.`);
-    } else {
-      failed(main, error, 'Showing the lesson');
-    }
-    return;
-  }
-  render(lesson, who);
+  const lesson = await loadLesson(main, id, 'show');
+  if (lesson) render(lesson, who);
 }
 
 run();

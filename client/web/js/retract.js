@@ -2,8 +2,9 @@
 // marks it RETRACTED and tells every peer holding a copy to delete it.
 
 import * as api from './api.js';
-import { byId, fill, h, lessonHref, notFound, failed } from './dom.js';
+import { byId, fill, h, lessonHref } from './dom.js';
 import { fieldIdOf, showErrors } from './form.js';
+import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
 
 const form = byId('retract-form');
@@ -21,22 +22,8 @@ function refuse(heading, why) {
 
 async function run() {
   const who = await startPage('');
-  if (!id) {
-    notFound(main, 'The link does not say which lesson to retract.');
-    return;
-  }
-  let lesson;
-  try {
-    lesson = await api.getLesson(id);
-  } catch (error) {
-    if (!(error instanceof api.ApiError)) throw error;
-    if (error.code === 'NOT_FOUND' || error.code === 'INVALID_ARGUMENT') {
-      notFound(main, `This node holds no lesson with the id ${id}.`);
-    } else {
-      failed(main, error, 'Opening the lesson');
-    }
-    return;
-  }
+  const lesson = await loadLesson(main, id, 'retract');
+  if (!lesson) return;
   if (lesson.status === 'RETRACTED') {
     refuse('This lesson is already retracted', 'Nothing more needs doing.');
     return;
