@@ -28,6 +28,9 @@ const kPages = [
   { name: 'edit', title: 'Edit a lesson', body: 'lesson-form.mjs', script: 'lesson-form.js' },
   { name: 'retract', title: 'Retract a lesson', body: 'retract.mjs', script: 'retract.js' },
   { name: 'import', title: 'Import lessons', body: 'import.mjs', script: 'import.js' },
+  { name: 'admin', title: 'Peers', body: 'admin.mjs', script: 'admin.js' },
+  { name: 'peer', title: 'Peer', body: 'peer.mjs', script: 'peer.js' },
+  { name: 'audit', title: 'Audit log', body: 'audit.mjs', script: 'audit.js' },
 ];
 
 function layout(page, body) {

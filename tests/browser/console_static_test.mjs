@@ -38,7 +38,8 @@ function filesUnder(dir) {
 
 test('every page the node routes is built', () => {
   assert.deepEqual(pages(),
-    ['edit.html', 'import.html', 'lesson.html', 'record.html', 'retract.html', 'search.html']);
+    ['admin.html', 'audit.html', 'edit.html', 'import.html', 'lesson.html', 'peer.html',
+      'record.html', 'retract.html', 'search.html']);
 });
 
 test('pages hold nothing the CSP would block', () => {

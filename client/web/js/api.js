@@ -86,7 +86,8 @@ async function errorOf(response) {
   }
 }
 
-async function call(method, request, signal) {
+// Exported for the typed helpers of other services (admin-api.js).
+export async function call(method, request, signal) {
   const response = await post(`/api/${method}`, request, signal);
   try {
     return await response.json();
@@ -110,6 +111,11 @@ export function session() {
 // True when the role may record, edit and retract this organisation's lessons.
 export function isEditor(who) {
   return who?.role === 'EDITOR' || who?.role === 'ADMIN';
+}
+
+// True when the role may administer this node: its peers, their policies and the audit log.
+export function isAdmin(who) {
+  return who?.role === 'ADMIN';
 }
 
 // True when `who` may edit or retract `lesson`: an editor of its origin organisation.

@@ -15,6 +15,7 @@ const kLinks = [
   { page: 'search', href: '/', text: 'Search', show: () => true },
   { page: 'record', href: '/record', text: 'Record a lesson', show: api.isEditor },
   { page: 'import', href: '/import', text: 'Import lessons', show: api.isEditor },
+  { page: 'admin', href: '/admin', text: 'Admin', show: api.isAdmin },
 ];
 
 const kRoleNames = { ANALYST: 'analyst', EDITOR: 'editor', ADMIN: 'admin' };
