@@ -47,6 +47,14 @@ absl::StatusOr<v1::Lesson> LessonClient::Get(const std::string& id) {
       stub_->service.get(), &v1::LessonService::Stub::GetLesson, request, options_.timeout);
 }
 
+absl::StatusOr<v1::LessonHistory> LessonClient::History(const std::string& id) {
+  v1::GetLessonHistoryRequest request;
+  request.set_id(id);
+  return UnaryCall<v1::LessonHistory>(stub_->service.get(),
+                                      &v1::LessonService::Stub::GetLessonHistory, request,
+                                      options_.timeout);
+}
+
 absl::StatusOr<v1::ListLessonsResponse> LessonClient::List(const v1::ListLessonsRequest& request) {
   return UnaryCall<v1::ListLessonsResponse>(
       stub_->service.get(), &v1::LessonService::Stub::ListLessons, request, options_.timeout);

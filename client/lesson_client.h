@@ -29,6 +29,7 @@ class LessonClient {
   absl::StatusOr<v1::Lesson> Create(const v1::Lesson& draft);
   absl::StatusOr<v1::Lesson> Update(const v1::Lesson& edit);
   absl::StatusOr<v1::Lesson> Get(const std::string& id);
+  absl::StatusOr<v1::LessonHistory> History(const std::string& id);
   absl::StatusOr<v1::ListLessonsResponse> List(const v1::ListLessonsRequest& request);
   absl::StatusOr<v1::Lesson> Retract(const std::string& id, const std::string& reason);
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);

@@ -181,6 +181,7 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
       {lessons + "/GetLesson", Unary(l, &LessonServiceImpl::GetLesson)},
       {lessons + "/ListLessons", Unary(l, &LessonServiceImpl::ListLessons)},
       {lessons + "/RetractLesson", Unary(l, &LessonServiceImpl::RetractLesson)},
+      {lessons + "/GetLessonHistory", Unary(l, &LessonServiceImpl::GetLessonHistory)},
       {lessons + "/ImportLessons", Unary(l, &LessonServiceImpl::ImportLessons)},
       {search + "/Search", Unary(services.search, &SearchServiceImpl::Search)},
       {search + "/FederatedSearch", StreamedFederatedSearch(services.search)},

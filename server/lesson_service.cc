@@ -22,6 +22,8 @@ CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, GetLesson, v1::GetLessonRequest, v1::Le
 CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, ListLessons, v1::ListLessonsRequest,
                       v1::ListLessonsResponse)
 CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, RetractLesson, v1::RetractLessonRequest, v1::Lesson)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, GetLessonHistory, v1::GetLessonHistoryRequest,
+                      v1::LessonHistory)
 
 absl::StatusOr<Principal> LessonServiceImpl::Admit(const PresentedIdentity& presented,
                                                    v1::Role needed, absl::string_view action,
@@ -50,6 +52,14 @@ absl::Status LessonServiceImpl::GetLesson(const PresentedIdentity& presented,
                                           v1::Lesson* response) {
   CAIRN_RETURN_IF_ERROR(Admit(presented, v1::ANALYST, "reading a lesson", request).status());
   return Fill(catalog_->Get(request.id()), response);
+}
+
+absl::Status LessonServiceImpl::GetLessonHistory(const PresentedIdentity& presented,
+                                                 const v1::GetLessonHistoryRequest& request,
+                                                 v1::LessonHistory* response) {
+  CAIRN_RETURN_IF_ERROR(
+      Admit(presented, v1::ANALYST, "reading a lesson's history", request).status());
+  return Fill(catalog_->History(request.id()), response);
 }
 
 absl::Status LessonServiceImpl::ListLessons(const PresentedIdentity& presented,

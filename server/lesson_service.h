@@ -25,6 +25,9 @@ class LessonServiceImpl final : public v1::LessonService::Service {
                            v1::ListLessonsResponse* response) override;
   grpc::Status RetractLesson(grpc::ServerContext* context, const v1::RetractLessonRequest* request,
                              v1::Lesson* response) override;
+  grpc::Status GetLessonHistory(grpc::ServerContext* context,
+                                const v1::GetLessonHistoryRequest* request,
+                                v1::LessonHistory* response) override;
   grpc::Status ImportLessons(grpc::ServerContext* context,
                              grpc::ServerReaderWriter<v1::ImportLessonsResponse,
                                                       v1::ImportLessonsRequest>* stream) override;
@@ -42,6 +45,9 @@ class LessonServiceImpl final : public v1::LessonService::Service {
                            v1::ListLessonsResponse* response);
   absl::Status RetractLesson(const PresentedIdentity& presented,
                              const v1::RetractLessonRequest& request, v1::Lesson* response);
+  absl::Status GetLessonHistory(const PresentedIdentity& presented,
+                                const v1::GetLessonHistoryRequest& request,
+                                v1::LessonHistory* response);
   absl::Status ImportLessons(const PresentedIdentity& presented,
                              const v1::ImportLessonsRequest& request,
                              v1::ImportLessonsResponse* response);

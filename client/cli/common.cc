@@ -20,6 +20,7 @@ constexpr char kUsage[] = R"(usage: cairn [--addr HOST:PORT --ca FILE --cert FIL
 Lessons (editors write, analysts read):
   lesson add --title TEXT [lesson flags] | --file LESSON.json
   lesson get ID
+  lesson history ID                   what happened to it here, where it came from, where it went
   lesson list [--status S] [--marking M] [--topic T] [--origin ORG] [--limit N] [--page-token T] [--all]
   lesson edit ID [lesson flags]        replaces the fields you give; repeated flags replace lists
   lesson retract ID [--reason TEXT]

@@ -131,6 +131,29 @@ int LessonGet(const Args& args) {
   return 0;
 }
 
+// One line an event, newest first, then where the copy came from and where it was sent.
+int LessonHistory(const Args& args) {
+  v1::LessonHistory history = OrDie(Connect(args)->History(OnlyId(args, "lesson history")));
+  if (args.Has("json")) {
+    std::cout << ToJson(history) << "\n";
+    return 0;
+  }
+  for (const v1::LessonHistory::Event& event : history.events()) {
+    std::cout << "version " << event.version() << "\t" << v1::Change::Kind_Name(event.kind());
+    if (event.has_at()) std::cout << "\t" << google::protobuf::util::TimeUtil::ToString(event.at());
+    std::cout << "\n";
+  }
+  if (history.more_events()) std::cout << "(older events left out)\n";
+  for (const v1::LessonHistory::Source& source : history.sources()) {
+    std::cout << "received from " << source.org() << " (version " << source.version()
+              << ", via " << absl::StrJoin(source.path(), " > ") << ")\n";
+  }
+  for (const v1::LessonHistory::Recipient& recipient : history.sent_to()) {
+    std::cout << "sent to " << recipient.org() << " (version " << recipient.version() << ")\n";
+  }
+  return 0;
+}
+
 int LessonEdit(const Args& args) {
   std::unique_ptr<LessonClient> client = Connect(args);
   v1::Lesson lesson = OrDie(client->Get(OnlyId(args, "lesson edit")));
@@ -230,6 +253,7 @@ std::vector<Command> LessonCommands() {
   return {
       {"lesson", "add", LessonAdd, with(kLessonFlags, {"file"}), {"quiet"}},
       {"lesson", "get", LessonGet, {}, {}},
+      {"lesson", "history", LessonHistory, {}, {}},
       {"lesson", "list", LessonList, {"status", "marking", "topic", "origin", "limit", "page-token"}, {"all"}},
       {"lesson", "edit", LessonEdit, kLessonFlags, {"quiet"}},
       {"lesson", "retract", LessonRetract, {"reason"}, {"quiet"}},

@@ -193,6 +193,48 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Get(absl::string_view id) const {
   return store_->GetLesson(id);
 }
 
+absl::StatusOr<v1::LessonHistory> LessonCatalog::History(absl::string_view id) const {
+  CAIRN_RETURN_IF_ERROR(ParseLessonId("id", id).status());
+  v1::LessonHistory history;
+  bool more = false;
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Change> events,
+                         store_->LessonHistory(id, kMaxHistoryEvents, &more));
+  if (events.empty()) {
+    // Lessons stored before the node kept histories have none yet: the lesson itself tells
+    // its latest version.
+    CAIRN_ASSIGN_OR_RETURN(v1::Lesson stored, store_->GetLesson(id));
+    v1::LessonHistory::Event* event = history.add_events();
+    event->set_version(stored.version());
+    event->set_kind(stored.status() == v1::RETRACTED ? v1::Change::RETRACT : v1::Change::UPSERT);
+    *event->mutable_at() = stored.updated_at();
+  }
+  for (const v1::Change& change : events) {
+    v1::LessonHistory::Event* event = history.add_events();
+    event->set_version(change.version());
+    event->set_kind(change.kind());
+    if (change.has_at()) *event->mutable_at() = change.at();
+    event->set_sequence(change.sequence());
+  }
+  history.set_more_events(more);
+  CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(id));
+  for (auto& [org, entry] : holders) {
+    v1::LessonHistory::Source* source = history.add_sources();
+    source->set_org(org);
+    source->set_version(entry.version());
+    for (std::string& node : *entry.mutable_path()) source->add_path(std::move(node));
+  }
+  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Peer> peers, store_->ListPeers());
+  for (const v1::Peer& peer : peers) {
+    absl::StatusOr<v1::LedgerEntry> sent = store_->GetLedger(peer.org_id(), id);
+    if (absl::IsNotFound(sent.status())) continue;
+    if (!sent.ok()) return sent.status();
+    v1::LessonHistory::Recipient* recipient = history.add_sent_to();
+    recipient->set_org(peer.org_id());
+    recipient->set_version(sent->version());
+  }
+  return history;
+}
+
 absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
   if (query.page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(absl::StrCat("page_size: ", query.page_size,

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "cairn/v1/lesson.pb.h"
+#include "cairn/v1/lesson_service.pb.h"
 #include "node/common/clock.h"
 #include "node/common/parallel_for.h"
 #include "node/crypto/provenance.h"
@@ -72,6 +73,12 @@ class LessonCatalog {
 
   // NOT_FOUND or INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::Lesson> Get(absl::string_view id) const;
+
+  // What happened to the lesson on this node (newest first, at most kMaxHistoryEvents), the peers
+  // its copy came from and the peers it was sent to. NOT_FOUND when this node never stored it;
+  // INVALID_ARGUMENT for a malformed id.
+  absl::StatusOr<v1::LessonHistory> History(absl::string_view id) const;
+  static constexpr size_t kMaxHistoryEvents = 100;
 
   // One page of the lessons matching `query`, in id order. A page ends when it holds page_size
   // lessons or kMaxPageBytes, or after kMaxScan lessons were examined; so a page may be short, even

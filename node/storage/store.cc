@@ -37,12 +37,13 @@ enum ColumnFamily : size_t {
   kReplication,
   kSearchDocs,
   kSearchPostings,
+  kLessonHistory,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "default", "lessons", "changes",     "peers",       "policies",       "audit",
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
-    "search_postings"};
+    "search_postings", "lesson_history"};
 
 // Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
 // postings block become one operand, so larger writes mean fewer operands to merge.
@@ -141,6 +142,11 @@ std::string PolicyPrefix(absl::string_view peer_org) {
 
 std::string PairKey(absl::string_view first, absl::string_view second) {
   return absl::StrCat(first, absl::string_view("\0", 1), second);
+}
+
+// Lesson id, NUL, change-log sequence number: a lesson's events in the order they happened.
+std::string HistoryKey(absl::string_view lesson_id, uint64_t sequence) {
+  return absl::StrCat(lesson_id, absl::string_view("\0", 1), SequenceKey(sequence));
 }
 
 std::string PolicyKey(absl::string_view peer_org, uint64_t version) {
@@ -468,7 +474,12 @@ absl::StatusOr<std::vector<uint64_t>> Store::Commit(const StoreBatch& batch) {
       lesson.SerializeToString(&encoded);
       write.Put(handles_[kLessons], ToSlice(lesson.id()), encoded);
     }
-    write.Put(handles_[kChanges], SequenceKey(sequence), change.SerializeAsString());
+    std::string encoded_change = change.SerializeAsString();
+    // A new route is not something that happened to the lesson.
+    if (!route) {
+      write.Put(handles_[kLessonHistory], HistoryKey(lesson.id(), sequence), encoded_change);
+    }
+    write.Put(handles_[kChanges], SequenceKey(sequence), encoded_change);
     sequences.push_back(sequence);
   }
   for (const v1::Peer& peer : batch.peers_) {
@@ -604,6 +615,25 @@ absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> Store::List
   }
   CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading holders"));
   return holders;
+}
+
+absl::StatusOr<std::vector<v1::Change>> Store::LessonHistory(absl::string_view lesson_id,
+                                                             size_t max, bool* more) const {
+  std::vector<v1::Change> events;
+  *more = false;
+  std::string prefix = HistoryKey(lesson_id, 0).substr(0, lesson_id.size() + 1);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kLessonHistory]));
+  for (it->SeekForPrev(HistoryKey(lesson_id, UINT64_MAX));
+       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    if (events.size() == max) {
+      *more = true;
+      break;
+    }
+    CAIRN_ASSIGN_OR_RETURN(v1::Change change, ParseStored<v1::Change>(it->value(), "history"));
+    events.push_back(std::move(change));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading a lesson's history"));
+  return events;
 }
 
 absl::Status Store::ScanHeldFrom(

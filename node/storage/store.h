@@ -187,6 +187,8 @@ class LessonIndexer {
 //   replication  "pull/" or "send/" + peer -> v1::PullState or v1::SendState
 //   search_docs      lesson id -> the search index's record of it (node/search)
 //   search_postings  term, NUL, block number -> DocBlock of postings (merged, see doc_block.h)
+//   lesson_history   lesson id, NUL, sequence number -> v1::Change: the change log by lesson, for
+//                    people reading a lesson's history; kept when the change log is trimmed
 // Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so
 // once a write returns OK it survives a crash, and the change log never disagrees with the
 // lessons; audit events are written in the batch of the change they record. Thread-safe: reads
@@ -281,6 +283,10 @@ class Store {
   // Every source that supplied this copy, as (source org, entry).
   absl::StatusOr<std::vector<std::pair<std::string, v1::HolderEntry>>> ListHolders(
       absl::string_view lesson_id) const;
+  // Up to `max` of the lesson's change-log entries (routes left out), newest first; `more` says
+  // whether older ones were left out. Empty for a lesson this node never stored.
+  absl::StatusOr<std::vector<v1::Change>> LessonHistory(absl::string_view lesson_id, size_t max,
+                                                        bool* more) const;
   // Every copy `source` supplied, as (lesson id, entry), until `visit` returns false.
   absl::Status ScanHeldFrom(
       absl::string_view source,

@@ -81,6 +81,18 @@ TEST_F(ConsoleApiTest, AUserGetsPagesAndTheJsonApiIsTheGrpcApi) {
   EXPECT_EQ(fetched.version(), 1u);
   EXPECT_EQ(fetched.provenance().signature(), read->provenance().signature());
 
+  // The lesson's history, read by the console and by gRPC alike.
+  HttpReply history = As("bob").Call("cairn.v1.LessonService/GetLessonHistory",
+                                     absl::StrCat(R"({"id":")", lesson.id(), R"("})"));
+  ASSERT_EQ(history.status, 200) << history.body;
+  v1::LessonHistory events = FromJson<v1::LessonHistory>(history.body);
+  ASSERT_EQ(events.events_size(), 1);
+  EXPECT_EQ(events.events(0).version(), 1u);
+  EXPECT_EQ(events.events(0).kind(), v1::Change::UPSERT);
+  auto by_grpc = federation_.node("leeds-council").ClientFor("bob")->History(lesson.id());
+  ASSERT_TRUE(by_grpc.ok()) << by_grpc.status();
+  EXPECT_EQ(by_grpc->SerializeAsString(), events.SerializeAsString());
+
   HttpReply session = As("bob").Call("console/Session", "{}");
   ASSERT_EQ(session.status, 200) << session.body;
   v1::ConsoleSession who = FromJson<v1::ConsoleSession>(session.body);

@@ -3,6 +3,7 @@
 #include <functional>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "node/audit/audit_log.h"
@@ -298,9 +299,83 @@ TEST_F(CatalogTest, EveryChangeIsAuditedWithItsActorAndVersions) {
   EXPECT_TRUE(ListAudit(*store_, later)->events.empty());
 }
 
+TEST_F(CatalogTest, HistoryTellsEveryVersionNewestFirstAndKeepsItAfterTheLogIsTrimmed) {
+  v1::Lesson lesson = MustCreate(Draft("Batteries"));
+  v1::Lesson other = MustCreate(Draft("Unrelated"));
+  lesson.set_summary("edited once");
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(catalog_->Update(kActor, lesson).ok());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(catalog_->Retract(kActor, lesson.id(), "superseded").ok());
+  // A new route to a copy is not an event in the lesson's history.
+  LessonWrite route{*catalog_->Get(other.id()), 1, v1::Change::ROUTE};
+  ASSERT_TRUE(store_->Commit({route}).ok());
+  ASSERT_TRUE(store_->TrimChangeLog(1).ok());
+
+  auto history = catalog_->History(lesson.id());
+  ASSERT_TRUE(history.ok()) << history.status();
+  std::vector<std::pair<uint64_t, v1::Change::Kind>> events;
+  for (const auto& event : history->events()) events.emplace_back(event.version(), event.kind());
+  EXPECT_THAT(events, ::testing::ElementsAre(std::pair{3ul, v1::Change::RETRACT},
+                                             std::pair{2ul, v1::Change::UPSERT},
+                                             std::pair{1ul, v1::Change::UPSERT}));
+  EXPECT_EQ(history->events(0).at().seconds(), absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_LT(history->events(2).at().seconds(), history->events(1).at().seconds());
+  EXPECT_FALSE(history->more_events());
+  EXPECT_TRUE(history->sources().empty());
+  EXPECT_TRUE(history->sent_to().empty());
+  EXPECT_EQ(catalog_->History(other.id())->events_size(), 1);
+}
+
+TEST_F(CatalogTest, HistoryNamesWhereACopyCameFromAndWhereALessonWent) {
+  v1::Lesson copy = StoreForeignCopy();
+  v1::Lesson own = MustCreate(Draft("Ours"));
+  v1::Peer peer;
+  peer.set_org_id("leeds-nhs");
+  StoreBatch batch;
+  batch.PutPeer(peer);
+  batch.PutLedger("leeds-nhs", own.id(), 1);
+  v1::HolderEntry holder;
+  holder.set_version(4);
+  holder.add_path("west-police");
+  batch.PutHolder(copy.id(), "west-police", holder);
+  ASSERT_TRUE(store_->Commit(batch).ok());
+
+  auto copy_history = catalog_->History(copy.id());
+  ASSERT_TRUE(copy_history.ok()) << copy_history.status();
+  ASSERT_EQ(copy_history->sources_size(), 1);
+  EXPECT_EQ(copy_history->sources(0).org(), "west-police");
+  EXPECT_EQ(copy_history->sources(0).version(), 4u);
+  EXPECT_THAT(copy_history->sources(0).path(), ::testing::ElementsAre("west-police"));
+  EXPECT_TRUE(copy_history->sent_to().empty());
+  auto own_history = catalog_->History(own.id());
+  ASSERT_TRUE(own_history.ok());
+  ASSERT_EQ(own_history->sent_to_size(), 1);
+  EXPECT_EQ(own_history->sent_to(0).org(), "leeds-nhs");
+  EXPECT_EQ(own_history->sent_to(0).version(), 1u);
+}
+
+TEST_F(CatalogTest, HistoryOfALongLivedLessonIsCapped) {
+  v1::Lesson lesson = MustCreate(Draft("Edited often"));
+  for (size_t i = 0; i < LessonCatalog::kMaxHistoryEvents + 5; ++i) {
+    lesson.set_summary(absl::StrCat("edit ", i));
+    auto updated = catalog_->Update(kActor, lesson);
+    ASSERT_TRUE(updated.ok()) << updated.status();
+    lesson = *updated;
+  }
+  auto history = catalog_->History(lesson.id());
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->events_size(), static_cast<int>(LessonCatalog::kMaxHistoryEvents));
+  EXPECT_EQ(history->events(0).version(), lesson.version());
+  EXPECT_TRUE(history->more_events());
+}
+
 TEST_F(CatalogTest, MalformedIdIsInvalidNotMissing) {
   EXPECT_EQ(catalog_->Get("nonsense").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(catalog_->Get("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(catalog_->History("nonsense").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(catalog_->History("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV").status().code(),
             absl::StatusCode::kNotFound);
 }
 
