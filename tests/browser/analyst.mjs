@@ -68,10 +68,17 @@ flow(async () => {
   assert.match(lesson, /policing/);
   assert.match(lesson, /Terminals left on overnight/);
   assert.doesNotMatch(lesson, /\bEdit\b|\bRetract\b/, 'an analyst is offered no edit');
+  // Provenance: the copy came from the police force; its history here is the version received.
+  assert.match(await textOf(page, '#held-by'), new RegExp(`This node \\(${flowData.council}\\)[\\s\\S]*${flowData.police}, which sent this node version 1`));
+  assert.match(await textOf(page, '#lesson-history'), /Version 1 received/);
   await checkAccessibility(page, 'lesson page');
   await screenshot(page, 'lesson');
 
   // No editor or admin controls anywhere; the API refuses them regardless.
+  await open(page, '/record');
+  assert.match(await textOf(page, 'h1'), /You cannot record lessons/);
+  assert.match(await textOf(page, 'main'), /Only editors can record lessons/);
+  await checkAccessibility(page, 'record page, refused');
   await open(page, '/');
   assert.doesNotMatch(await textOf(page, 'header'), /Record a lesson|Admin/);
   const refused = await page.evaluate(async () => {

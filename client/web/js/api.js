@@ -127,6 +127,11 @@ export function getLesson(id) {
   return call('cairn.v1.LessonService/GetLesson', { id });
 }
 
+// {events: [{version, kind, at}], moreEvents, sources: [{org, version, path}], sentTo: [...]}
+export function getLessonHistory(id) {
+  return call('cairn.v1.LessonService/GetLessonHistory', { id });
+}
+
 export function createLesson(lesson) {
   return call('cairn.v1.LessonService/CreateLesson', { lesson });
 }

@@ -8,6 +8,7 @@ import {
   byId, fill, filterTerm, formatDate, formatDateTime, h, kClassifications, kPolarities,
   markingTag, markingText, paragraphs, statusTag, statusText,
 } from './dom.js';
+import { heldBy, historySection } from './lesson-history.js';
 import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
 
@@ -106,7 +107,18 @@ function retractionBanner(lesson) {
     h('p', { class: 'govuk-body' }, 'Do not act on it without checking with its organisation.')));
 }
 
-function render(lesson, who) {
+// The lesson's history, or {failed: ApiError} when the node would not give it: the lesson is
+// still worth showing without.
+async function historyOf(lessonId) {
+  try {
+    return await api.getLessonHistory(lessonId);
+  } catch (error) {
+    if (!(error instanceof api.ApiError)) throw error;
+    return { failed: error };
+  }
+}
+
+function render(lesson, who, history) {
   const title = hasText(lesson.title) ? lesson.title : 'Untitled lesson';
   document.title = `${title} - Cairn`;
   const retracted = lesson.status === 'RETRACTED';
@@ -166,8 +178,11 @@ function render(lesson, who) {
         ? `${lesson.originOrg ?? 'its origin'}, with ${provenance.algorithm || 'an unnamed algorithm'}`
         : 'Not signed'),
       provenance.signedAt ? row('Signed at', formatDateTime(provenance.signedAt)) : null,
-      row('Held by', `This node (${who.orgId})`),
+      history.failed ? null : row('Held by', heldBy(history, who)),
     ]),
+    history.failed
+      ? h('p', { class: 'govuk-body' }, `The lesson's history could not be read: ${history.failed.message}`)
+      : historySection(history, lesson, who),
     lesson.local ? section('Only on this node', [
       textRow('Contact', lesson.local.contact),
       textRow('Internal notes', lesson.local.internalNotes),
@@ -181,7 +196,7 @@ function render(lesson, who) {
 async function run() {
   const who = await startPage('');
   const lesson = await loadLesson(main, id, 'show');
-  if (lesson) render(lesson, who);
+  if (lesson) render(lesson, who, await historyOf(lesson.id ?? id));
 }
 
 run();
