@@ -126,5 +126,18 @@ TEST_F(ConsoleInBrowserTest, HostileLessonTextFromAPeerIsShownAsText) {
   RunFlow("hostile_text", "bob", FlowData({{"hostileLesson", absl::StrCat("\"", police_ids_[1], "\"")}}));
 }
 
+// The council's policy for the police allows GREEN lessons (version 1), though the police may not
+// pull yet; ada, its admin, works from there.
+TEST_F(ConsoleInBrowserTest, AnAdminAddsAPeerSetsAPolicyExplainsPreviewsAndReadsTheAudit) {
+  ASSERT_TRUE(
+      federation_.Admin(kCouncil)->SetPolicyText(kPolice, "export { markings: [TLP_GREEN] }").ok());
+  RunFlow("admin", "ada", FlowData());
+}
+
+TEST_F(ConsoleInBrowserTest, AnAnalystOrEditorCannotAdministerTheNode) {
+  RunFlow("admin_refused", "bob", FlowData({{"user", "\"bob\""}, {"role", "\"analyst\""}}));
+  RunFlow("admin_refused", "alice", FlowData({{"user", "\"alice\""}, {"role", "\"editor\""}}));
+}
+
 }  // namespace
 }  // namespace cairn

@@ -102,8 +102,8 @@ function renderEvents(events) {
     h('tbody', { class: 'govuk-table__body' }, events.map((event) => h('tr', { class: 'govuk-table__row' },
       h('td', { class: 'govuk-table__cell' }, formatDateTime(event.at)),
       h('td', { class: 'govuk-table__cell' }, event.actor ?? ''),
-      h('td', { class: 'govuk-table__cell' }, h('code', { class: 'cairn-code' }, event.action ?? '')),
-      h('td', { class: 'govuk-table__cell' }, targetOf(event)),
+      h('td', { class: 'govuk-table__cell' }, h('code', { class: 'cairn-code cairn-nowrap' }, event.action ?? '')),
+      h('td', { class: 'govuk-table__cell cairn-nowrap' }, targetOf(event)),
       h('td', { class: 'govuk-table__cell' }, versions(event)),
       h('td', { class: 'govuk-table__cell' }, event.detail ?? '')))));
 }

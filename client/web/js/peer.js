@@ -63,9 +63,10 @@ function renderPeer() {
 
 function policyState(policy) {
   if (!policy) return `${org} has no policy: it receives nothing from this node.`;
-  const text = policyText(policy);
+  // With no markings allowed, nothing goes (default deny).
+  const none = (policy.export?.markings ?? []).length === 0;
   return `Version ${policy.version ?? '?'}, set ${formatDateTime(policy.updatedAt)} by ` +
-    `${policy.updatedBy ?? 'unknown'}.${/export/.test(text) ? '' : ' It allows nothing: the peer receives nothing.'}`;
+    `${policy.updatedBy ?? 'unknown'}.${none ? ' It allows no marking: the peer receives nothing.' : ''}`;
 }
 
 function renderPolicy(policy) {
@@ -119,7 +120,7 @@ function showPolicyError(error, doing) {
   showErrors(errors, [{ id: 'policy_text', message: policyMessage(error, doing) }]);
 }
 
-function renderPreview(preview, draft) {
+function renderPreview(preview) {
   const sample = preview.sample ?? [];
   return [
     h('h3', { class: 'govuk-heading-s', id: 'preview-heading', tabindex: '-1' },
@@ -142,9 +143,7 @@ function renderPreview(preview, draft) {
             (lesson.topics ?? []).map((topic) => h('strong', { class: 'govuk-tag govuk-tag--grey' }, topic))),
           h('p', { class: 'govuk-body cairn-pre-line' }, lesson.summary ?? '')))),
     ],
-    h('p', { class: 'govuk-body' }, draft
-      ? 'Nothing has changed yet: save the policy to apply it.'
-      : ''),
+    h('p', { class: 'govuk-body' }, 'Nothing has changed yet: save the policy to apply it.'),
   ];
 }
 
@@ -243,7 +242,7 @@ function showPeerView(policy) {
     clearSuccess(top);
     const preview = await admin.previewPolicyText(org, byId('policy_text').value, 5);
     clearErrors(errors);
-    fill(byId('preview-result'), renderPreview(preview, true));
+    fill(byId('preview-result'), renderPreview(preview));
     byId('preview-heading').focus();
   }, (error) => {
     fill(byId('preview-result'));

@@ -1,5 +1,9 @@
 // The admin page (/admin): this node's peers, how replication from each is going, and a form to
 // add one. js/admin.js runs it.
+//
+// Buttons of forms resubmitted after an error have no data-prevent-double-click: the script
+// ignores a submit while one is in flight, and GOV.UK's one-second lock would swallow a quick
+// resubmit.
 
 import { peerFields } from './peer-fields.mjs';
 
@@ -17,7 +21,7 @@ export function body() {
 <h2 class="govuk-heading-m" id="add-heading">Add a peer</h2>
 <form id="add-form" novalidate aria-labelledby="add-heading">
 ${peerFields({ withOrg: true })}
-<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Add peer</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">Add peer</button>
 </form>
 </div>
 </div>

@@ -1,6 +1,10 @@
 // The peer page (/peer?org=ORG): change a peer, edit its sharing policy as text, preview a draft,
 // explain why a lesson would or would not reach it, read the policy's history, remove it (after a
 // confirmation step, /peer?org=ORG&step=remove). js/peer.js runs it.
+//
+// Buttons of forms resubmitted after an error have no data-prevent-double-click: the script
+// ignores a submit while one is in flight, and GOV.UK's one-second lock would swallow a quick
+// resubmit.
 
 import { input } from './fields.mjs';
 import { peerFields } from './peer-fields.mjs';
@@ -19,7 +23,7 @@ export function body() {
 <h2 class="govuk-heading-m" id="change-heading">Change this peer</h2>
 <form id="peer-form" novalidate aria-labelledby="change-heading">
 ${peerFields({ withOrg: false })}
-<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Save changes</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">Save changes</button>
 </form>
 
 <h2 class="govuk-heading-m" id="policy-heading">Sharing policy</h2>
@@ -27,7 +31,7 @@ ${peerFields({ withOrg: false })}
 <form id="policy-form" novalidate aria-labelledby="policy-heading">
 <div class="govuk-form-group" id="policy_text-group">
 <label class="govuk-label govuk-label--s" for="policy_text">Policy, in protobuf text format</label>
-<div class="govuk-hint" id="policy_text-hint">What leaves this node for this peer. With no markings it receives nothing. For example: export { markings: [TLP_GREEN, TLP_CLEAR] include_topics: ["battery"] }</div>
+<div class="govuk-hint" id="policy_text-hint">What leaves this node for this peer. With no markings it receives nothing. For example: <code class="cairn-code">export { markings: [TLP_GREEN, TLP_CLEAR] include_topics: ["battery"] }</code></div>
 <textarea class="govuk-textarea cairn-policy-text" id="policy_text" name="policy_text" rows="10" spellcheck="false" autocomplete="off" autocapitalize="off" aria-describedby="policy_text-hint"></textarea>
 </div>
 <details class="govuk-details">
@@ -45,7 +49,7 @@ ${peerFields({ withOrg: false })}
 </div>
 </details>
 <div class="govuk-button-group">
-<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Save policy</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">Save policy</button>
 <button type="button" class="govuk-button govuk-button--secondary" data-module="govuk-button" id="preview-button">Preview this draft</button>
 </div>
 </form>
