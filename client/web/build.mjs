@@ -33,7 +33,9 @@ const kPages = [
   { name: 'audit', title: 'Audit log', body: 'audit.mjs', script: 'audit.js' },
 ];
 
-function layout(page, body) {
+// `modules`: the URLs of the modules the page's script imports, directly or not. Preloading them
+// fetches them all at once, rather than a level of imports at a time.
+function layout(page, body, modules) {
   return `<!DOCTYPE html>
 <html lang="en" class="govuk-template">
 <head>
@@ -47,6 +49,7 @@ function layout(page, body) {
 <link rel="manifest" href="/assets/manifest.json">
 <link rel="stylesheet" href="/assets/cairn.css">
 <script type="module" src="/assets/js/${page.script}"></script>
+${modules.map((url) => `<link rel="modulepreload" href="${url}">`).join('\n')}
 </head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link" data-module="govuk-skip-link">Skip to main content</a>
@@ -149,8 +152,11 @@ export async function build(outdir) {
     const body = page.body.endsWith('.mjs')
       ? (await import(pathToFileURL(source).href)).body(page)
       : fs.readFileSync(source, 'utf8');
-    write(path.join(outdir, `${page.name}.html`), layout(page, body));
-    const scripts = moduleGraph(path.join(assets, 'js', page.script));
+    const main = path.join(assets, 'js', page.script);
+    const scripts = moduleGraph(main);
+    const imported = [...scripts].filter((file) => file !== main)
+      .map((file) => `/assets/${path.relative(assets, file).split(path.sep).join('/')}`).sort();
+    write(path.join(outdir, `${page.name}.html`), layout(page, body, imported));
     let js = 0;
     for (const file of scripts) js += fs.statSync(file).size;
     sizes.push({ page: page.name, js, css: Buffer.byteLength(css) });

@@ -165,6 +165,31 @@ TEST_F(ConsoleApiTest, FederatedSearchStreamsEachAnswerThenTheMergedResult) {
   EXPECT_THAT(error_lines[0], HasSubstr(R"("code":"INVALID_ARGUMENT")"));
 }
 
+TEST_F(ConsoleApiTest, AssetsAreRevalidatedNotResentAndNothingOutsideThemIsServed) {
+  ConsoleClient bob = As("bob");
+  HttpReply css = bob.Get("/assets/cairn.css");
+  ASSERT_EQ(css.status, 200) << css.error;
+  EXPECT_THAT(css.headers["content-type"], StartsWith("text/css"));
+  EXPECT_EQ(css.headers["cache-control"], "no-cache");
+  const std::string etag = css.headers["etag"];
+  ASSERT_FALSE(etag.empty());
+  HttpReply current = bob.Get("/assets/cairn.css", {{"If-None-Match", etag}});
+  EXPECT_EQ(current.status, 304);
+  EXPECT_TRUE(current.body.empty());
+  EXPECT_EQ(bob.Get("/assets/cairn.css", {{"If-None-Match", "\"0-0\""}}).status, 200);
+  EXPECT_THAT(bob.Get("/assets/js/search.js").headers["content-type"],
+              StartsWith("text/javascript"));
+  // Nothing outside the assets, nor anything but the console's kinds of file.
+  for (const char* path : {"/assets/../search.html", "/assets/%2e%2e/search.html",
+                           "/assets/js/../../search.html", "/assets//etc/passwd",
+                           "/assets/no-such.js", "/assets/js"}) {
+    EXPECT_EQ(bob.Get(path).status, 404) << path;
+  }
+  // And no one else gets them.
+  ConsoleClient stranger(url(), {}, pki_.ca_file());
+  EXPECT_EQ(stranger.Get("/assets/cairn.css").status, 0);
+}
+
 TEST_F(ConsoleApiTest, EveryResponseCarriesAStrictContentSecurityPolicy) {
   ConsoleClient bob = As("bob");
   for (const HttpReply& reply :

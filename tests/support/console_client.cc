@@ -51,7 +51,9 @@ HttpReply ReplyOf(const httplib::Result& result) {
 
 }  // namespace
 
-HttpReply ConsoleClient::Get(const std::string& path) { return ReplyOf(impl_->client->Get(path)); }
+HttpReply ConsoleClient::Get(const std::string& path, const Headers& headers) {
+  return ReplyOf(impl_->client->Get(path, httplib::Headers(headers.begin(), headers.end())));
+}
 
 HttpReply ConsoleClient::Post(const std::string& path, const std::string& body,
                               const Headers& headers) {

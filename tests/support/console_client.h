@@ -26,7 +26,7 @@ class ConsoleClient {
   ConsoleClient(const std::string& url, const CertPaths& user, const std::string& ca_file);
   ~ConsoleClient();
 
-  HttpReply Get(const std::string& path);
+  HttpReply Get(const std::string& path, const Headers& headers = {});
   HttpReply Post(const std::string& path, const std::string& body, const Headers& headers);
   // A call of the JSON API as the console's own pages make it: POST /api/<method> with the
   // console's header and JSON.
