@@ -46,6 +46,17 @@ function titleOf(item) {
   return typeof item?.lesson?.title === 'string' ? item.lesson.title : '';
 }
 
+// The node's refusal of a request of one line, said of that line: "request body: not a
+// cairn.v1.ImportLessonsRequest in JSON: (items[0].lesson.marking): invalid value ..." becomes
+// "This line is not a lesson Cairn can read: marking: invalid value ...".
+function lineProblem(message) {
+  const detail = message.replace(/^request body: not a \S+ in JSON: /, '');
+  if (detail === message) return message;
+  return `This line is not a lesson Cairn can read: ${detail
+    .replace(/\(?items\[0\]\.lesson\.([\w.[\]]+)\)?/g, '$1')
+    .replace(/type\.googleapis\.com\//g, '')}`;
+}
+
 // Sends one batch; resolves to the failures among its items and the number imported.
 async function sendBatch(batch) {
   let answer;
@@ -75,7 +86,7 @@ async function sendBatch(batch) {
           title: titleOf(item),
           problem: unsure
             ? `The node did not confirm this line (${error.message}). Check whether it was imported before trying it again.`
-            : error.message,
+            : lineProblem(error.message),
         })),
       };
     }
