@@ -126,6 +126,16 @@ TEST_F(ConsoleInBrowserTest, HostileLessonTextFromAPeerIsShownAsText) {
   RunFlow("hostile_text", "bob", FlowData({{"hostileLesson", absl::StrCat("\"", police_ids_[1], "\"")}}));
 }
 
+TEST_F(ConsoleInBrowserTest, AnEditorRecordsEditsRetractsAndImportsLessons) {
+  RunFlow("editor", "alice", FlowData());
+}
+
+// alice's browser presents her certificate to whatever page sends it there; the console's CSRF
+// and framing defences are what stop another site acting as her.
+TEST_F(ConsoleInBrowserTest, AnotherSiteCannotActAsTheSignedInEditor) {
+  RunFlow("cross_site", "alice", FlowData());
+}
+
 // The council's policy for the police allows GREEN lessons (version 1), though the police may not
 // pull yet; ada, its admin, works from there.
 TEST_F(ConsoleInBrowserTest, AnAdminAddsAPeerSetsAPolicyExplainsPreviewsAndReadsTheAudit) {

@@ -13,7 +13,9 @@ sudo=""
 case "${1:-}" in
   install)
     $sudo mkdir -p "$dir"
-    # Each test's browser profile holds one user certificate, so any certificate will do.
+    # Each test's browser profile holds one user certificate, so any certificate will do. The
+    # pattern is matched against the server's URL, not the page's, so Chromium presents it to
+    # the console whichever site's page sends the request: cross_site.mjs relies on that.
     echo '{"AutoSelectCertificateForUrls": ["{\"pattern\":\"https://127.0.0.1:*\",\"filter\":{}}"]}' |
       $sudo tee "$file" >/dev/null
     ;;

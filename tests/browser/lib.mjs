@@ -53,11 +53,13 @@ function makeHome(certFile, keyFile, caFile) {
 
 const homes = [];  // removed when the flow ends
 
-// A browser as the user whose certificate the harness named (or the one given).
+// A browser as the user whose certificate the harness named (or the one given), with `args`
+// added to Chromium's command line.
 export async function launchAs({
   cert = process.env.CAIRN_USER_CERT,
   key = process.env.CAIRN_USER_KEY,
   ca = process.env.CAIRN_CA,
+  args = [],
 } = {}) {
   const home = makeHome(cert, key, ca);
   const browser = await puppeteer.launch({
@@ -66,7 +68,7 @@ export async function launchAs({
     // This machine's network is closed: without these Chromium keeps trying to reach Google.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-dev-shm-usage', `--user-data-dir=${path.join(home, 'profile')}`],
+      '--disable-dev-shm-usage', `--user-data-dir=${path.join(home, 'profile')}`, ...args],
     env: { ...process.env, HOME: home },
     protocolTimeout: 120000,
   });
