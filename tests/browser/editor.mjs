@@ -74,6 +74,10 @@ flow(async () => {
   await open(page, '/record');
   assert.match(await page.title(), /Record a lesson - Cairn/);
   assert.match(await textOf(page, 'header'), /Signed in as alice, editor/i);
+  // The node's defaults are shown as chosen: a new lesson is an observation, and OFFICIAL.
+  assert.deepEqual(await page.$$eval('#lesson-form input[type=radio]:checked',
+    (radios) => radios.map((radio) => `${radio.name}=${radio.value}`)),
+  ['status=OBSERVATION', 'classification=OFFICIAL']);
   await checkAccessibility(page, 'record page, empty');
   await screenshot(page, 'editor-record-empty');
   await page.type('#summary', 'Volunteers could not open the booking form on shared library PCs.');
@@ -119,12 +123,17 @@ flow(async () => {
   await checkAccessibility(page, 'edit page');
   await page.$eval('#summary', (area) => { area.value = ''; });
   await page.type('#summary', 'The booking form needs a browser the library PCs do not have.');
+  assert.equal(await page.$eval('input[name="classification"]:checked', (radio) => radio.value),
+    'OFFICIAL');
+  await page.click('input[name="classification"][value="OFFICIAL_SENSITIVE"]');
   await page.click('#lesson-form button[type=submit]');
   await landsOn(page, 'edited');
   assert.equal(lessonIdOf(page), id);
   assert.match(await textOf(page, '.govuk-notification-banner--success'),
     /Your changes have been saved/);
-  assert.match(await textOf(page, 'main'), /needs a browser the library PCs do not have/);
+  const edited = await textOf(page, 'main');
+  assert.match(edited, /needs a browser the library PCs do not have/);
+  assert.match(edited, /Classification\s+OFFICIAL-SENSITIVE/);
   await checkAccessibility(page, 'lesson page, edited banner');
   assertNoProblems(page, [/status of 400/]);
 

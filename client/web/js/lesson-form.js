@@ -237,6 +237,8 @@ async function run() {
       return;
     }
     setRadio('status', 'OBSERVATION');
+    // What the node records when none is chosen; a lesson always has a classification.
+    setRadio('classification', 'OFFICIAL');
   }
 
   let busy = false;

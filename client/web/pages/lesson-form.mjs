@@ -48,10 +48,9 @@ ${radios({ id: 'status', legend: 'Status', options: kStatuses })}
 <h2 class="govuk-heading-m">Who may see it</h2>
 ${radios({ id: 'marking', legend: 'Marking (Traffic Light Protocol)', hint: 'Your sharing policy for each peer applies too: a lesson goes to a peer only when both allow it.', options: kMarkings })}
 ${input({ id: 'communities', label: 'Sharing communities (optional)', hint: 'Separate community names with commas, for example: mobile-working.' })}
-${radios({ id: 'classification', legend: 'Government security classification (optional)', options: [
+${radios({ id: 'classification', legend: 'Government security classification', hint: 'The node records a lesson as OFFICIAL unless you choose otherwise.', options: [
     { value: 'OFFICIAL', text: 'OFFICIAL' },
     { value: 'OFFICIAL_SENSITIVE', text: 'OFFICIAL-SENSITIVE' },
-    { value: '', text: 'Not stated' },
   ] })}
 <h2 class="govuk-heading-m">Only for your organisation</h2>
 <p class="govuk-body">These never leave this node.</p>
