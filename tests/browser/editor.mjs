@@ -137,24 +137,21 @@ flow(async () => {
   await checkAccessibility(page, 'lesson page, edited banner');
   assertNoProblems(page, [/status of 400/]);
 
-  // Two tabs edit the same version; the second to save is told why, not shown a raw error.
-  const other = await newPage(browser);
+  // Two windows edit the same version; the second to save is told why, not shown a raw error.
+  const other = await newPage(browser, { type: 'window' });
   await open(page, `/edit?id=${encodeURIComponent(id)}`);
   await open(other, `/edit?id=${encodeURIComponent(id)}`);
   await page.waitForSelector('#lesson-form:not([hidden])');
   await other.waitForSelector('#lesson-form:not([hidden])');
-  // As a person switches tabs: a background tab's rendering is paused.
-  await page.bringToFront();
   await page.type('#lesson-text', 'Check the browser the public PCs run before launch.');
   await page.click('#lesson-form button[type=submit]');
   await landsOn(page, 'edited');
-  await other.bringToFront();
   await other.type('#tags', 'libraries');
   await other.click('#lesson-form button[type=submit]');
   const conflict = await errorSummary(other, /Someone edited this lesson meanwhile \(now version 3\)/);
   assert.match(conflict, /Your changes have not been saved/);
   assert.doesNotMatch(conflict, /FAILED_PRECONDITION|stored version|lesson\.version/, conflict);
-  assert.match(other.url(), /\/edit\?id=/, 'the tab stays on the form, keeping what was typed');
+  assert.match(other.url(), /\/edit\?id=/, 'the window stays on the form, keeping what was typed');
   assert.equal(await other.$eval('#tags', (input) => input.value), 'libraries');
   await checkAccessibility(other, 'edit page, version conflict');
   await screenshot(other, 'editor-conflict');
@@ -166,9 +163,15 @@ flow(async () => {
   assert.match(await textOf(other, '#form-caption'), /version 3\b/);
   assertNoProblems(other, [/status of 412/]);
   await other.close();
-  await page.bringToFront();
 
-  // Retract: a reason is needed, then the lesson says it is retracted and why.
+  // Retract: a reason is needed, then the lesson says it is retracted and why. Two more windows,
+  // one editing it and one about to retract it too, find out after.
+  const editing = await newPage(browser, { type: 'window' });
+  await open(editing, `/edit?id=${encodeURIComponent(id)}`);
+  await editing.waitForSelector('#lesson-form:not([hidden])');
+  const retracting = await newPage(browser, { type: 'window' });
+  await open(retracting, `/retract?id=${encodeURIComponent(id)}`);
+  await retracting.waitForSelector('#retract-form:not([hidden])');
   await open(page, `/retract?id=${encodeURIComponent(id)}`);
   await page.waitForSelector('#retract-form:not([hidden])');
   assert.match(await textOf(page, '#form-caption'), /Shared library PCs block the booking form/);
@@ -192,6 +195,23 @@ flow(async () => {
   await screenshot(page, 'lesson-retracted');
   await open(page, `/edit?id=${encodeURIComponent(id)}`);
   assert.match(await textOf(page, 'h1'), /This lesson cannot be edited/);
+  await editing.type('#tags', 'late');
+  await editing.click('#lesson-form button[type=submit]');
+  await errorSummary(editing,
+    /This lesson was retracted meanwhile\. Your changes have not been saved\.\s+See the lesson/);
+  assert.ok(await editing.$('.govuk-error-summary a[href^="/lesson?id="]'), 'a link to the lesson');
+  await checkAccessibility(editing, 'edit page, retracted meanwhile');
+  assertNoProblems(editing, [/status of 412/]);
+  await editing.close();
+  await retracting.type('#reason', 'Duplicate of another lesson.');
+  await retracting.click('#retract-form button[type=submit]');
+  const again = await errorSummary(retracting,
+    /Someone retracted this lesson meanwhile, so it was not retracted again\.\s+See the lesson and their reason/);
+  assert.doesNotMatch(again, /FAILED_PRECONDITION|is retracted/, again);
+  await checkAccessibility(retracting, 'retract page, retracted meanwhile');
+  await screenshot(retracting, 'editor-retract-meanwhile');
+  assertNoProblems(retracting, [/status of 412/]);
+  await retracting.close();
 
   // Import a file of four lines, the third of which the node cannot read.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-import-'));

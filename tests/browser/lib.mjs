@@ -76,9 +76,11 @@ export async function launchAs({
   return browser;
 }
 
-// A new page that records script errors, failed loads and CSP violations.
-export async function newPage(browser) {
-  const page = await browser.newPage();
+// A new page that records script errors, failed loads and CSP violations. `options` are
+// puppeteer's: {type: 'window'} for a page in a window of its own, which keeps rendering while
+// another page is in front (a background tab's does not, and clicks on it never finish).
+export async function newPage(browser, options = undefined) {
+  const page = await browser.newPage(options);
   page.setDefaultTimeout(kTimeoutMs);
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`script error: ${error.message}`));

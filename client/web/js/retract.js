@@ -55,6 +55,16 @@ async function run() {
       window.location.assign(`${lessonHref(id)}&done=retracted`);
     } catch (error) {
       if (!(error instanceof api.ApiError)) throw error;
+      if (error.code === 'FAILED_PRECONDITION' && /retracted/.test(error.message)) {
+        // Someone else retracted it after this page opened: nothing is left to do.
+        showErrors(errors, [{
+          id: '',
+          message: 'Someone retracted this lesson meanwhile, so it was not retracted again.',
+          extra: [' ', h('a', { class: 'govuk-link', href: lessonHref(id) },
+            'See the lesson and their reason')],
+        }]);
+        return;
+      }
       const field = fieldIdOf(error.field, { reason: 'reason' });
       showErrors(errors, [{
         id: field,
