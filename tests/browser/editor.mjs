@@ -94,9 +94,7 @@ flow(async () => {
   await page.click('.govuk-error-summary a[href="#title"]');
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'title');
 
-  // At a person's pace: GOV.UK's button ignores a second submission within a second of the
-  // first (a double click), and a script typing at full speed gets there sooner.
-  await page.keyboard.type('Shared library PCs block the booking form', { delay: 50 });
+  await page.keyboard.type('Shared library PCs block the booking form');
   await page.keyboard.press('Enter');
   await landsOn(page, 'recorded');
   const id = lessonIdOf(page);
@@ -181,8 +179,7 @@ flow(async () => {
   await inlineError(page, 'reason', /Enter why you are retracting this lesson/);
   await checkAccessibility(page, 'retract page, reason missing');
   await screenshot(page, 'editor-retract-errors');
-  await page.type('#reason', 'Recorded against the wrong service; see the libraries team.',
-    { delay: 25 });  // a person's pace, as for the title
+  await page.type('#reason', 'Recorded against the wrong service; see the libraries team.');
   await page.click('#retract-form button[type=submit]');
   await landsOn(page, 'retracted');
   assert.match(await textOf(page, '.govuk-notification-banner--success'), /Lesson retracted/);

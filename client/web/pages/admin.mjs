@@ -1,9 +1,5 @@
 // The admin page (/admin): this node's peers, how replication from each is going, and a form to
 // add one. js/admin.js runs it.
-//
-// Buttons of forms resubmitted after an error have no data-prevent-double-click: the script
-// ignores a submit while one is in flight, and GOV.UK's one-second lock would swallow a quick
-// resubmit.
 
 import { peerFields } from './peer-fields.mjs';
 

@@ -57,7 +57,7 @@ ${radios({ id: 'classification', legend: 'Government security classification', h
 ${input({ id: 'contact', label: 'Who to ask about it (optional)', autocomplete: 'off' })}
 ${textarea({ id: 'internal-notes', label: 'Internal notes (optional)' })}
 <div class="govuk-button-group">
-<button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">${editing ? 'Save changes' : 'Record lesson'}</button>
+<button type="submit" class="govuk-button" data-module="govuk-button">${editing ? 'Save changes' : 'Record lesson'}</button>
 <a class="govuk-link" id="form-cancel" href="/">Cancel</a>
 </div>
 </form>

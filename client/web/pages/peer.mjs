@@ -1,10 +1,7 @@
 // The peer page (/peer?org=ORG): change a peer, edit its sharing policy as text, preview a draft,
 // explain why a lesson would or would not reach it, read the policy's history, remove it (after a
-// confirmation step, /peer?org=ORG&step=remove). js/peer.js runs it.
-//
-// Buttons of forms resubmitted after an error have no data-prevent-double-click: the script
-// ignores a submit while one is in flight, and GOV.UK's one-second lock would swallow a quick
-// resubmit.
+// confirmation step, /peer?org=ORG&step=remove). js/peer.js runs it. Forms sent again after an
+// error have no data-prevent-double-click (see ../README.md).
 
 import { input } from './fields.mjs';
 import { peerFields } from './peer-fields.mjs';

@@ -16,7 +16,7 @@ You cannot undo this. Every peer that holds a copy will be told to delete it, an
 </div>
 ${textarea({ id: 'reason', label: 'Why are you retracting it?', hint: 'People who open the lesson on this node will see this reason.', rows: 4 })}
 <div class="govuk-button-group">
-<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button" data-prevent-double-click="true">Retract lesson</button>
+<button type="submit" class="govuk-button govuk-button--warning" data-module="govuk-button">Retract lesson</button>
 <a class="govuk-link" id="form-cancel" href="/">Cancel</a>
 </div>
 </form>
