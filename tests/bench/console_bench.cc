@@ -14,11 +14,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "client/lesson_import.h"
-#include "client/llis.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "tests/bench/bench_util.h"
+#include "tests/bench/llis_node.h"
 #include "tests/bench/llis_queries.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
@@ -43,26 +42,10 @@ int Run(int argc, char** argv) {
   std::optional<std::string> llis = LlisOrSkip();
   if (!llis) return 0;
   const std::string data = testing::ReadFileToString(*llis);
-  std::vector<v1::Lesson> lessons;
-  std::istringstream lines(data);
-  for (std::string line; std::getline(lines, line);) {
-    lessons.push_back(*client::LessonFromLlisJson(line, v1::TLP_CLEAR));
-  }
-
+  const std::vector<v1::Lesson> lessons = LlisLessons(data);
   testing::CairndProcess node{testing::NodeSpec()};
   node.EnableConsole();
-  if (absl::Status started = node.Start(); !started.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(started.message()).c_str());
-    return 1;
-  }
-  std::istringstream in(data);
-  client::ImportOptions options;
-  options.format = client::ImportFormat::kLlis;
-  auto imported = client::ImportJsonLines(*node.ClientFor("alice"), in, options);
-  if (!imported.ok() || !imported->failures.empty()) {
-    std::fprintf(stderr, "importing the LLIS lessons failed\n");
-    return 1;
-  }
+  if (!StartWithLlis(node, data)) return 1;
   auto some_lesson = node.ClientFor("bob")->List({});
   if (!some_lesson.ok() || some_lesson->lessons().empty()) return 1;
 

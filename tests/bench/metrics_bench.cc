@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "client/lesson_import.h"
-#include "client/llis.h"
 #include "tests/bench/bench_util.h"
+#include "tests/bench/llis_node.h"
 #include "tests/bench/llis_queries.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
@@ -25,22 +24,6 @@
 namespace cairn::bench {
 namespace {
 
-bool Load(testing::CairndProcess& node, const std::string& data) {
-  if (absl::Status started = node.Start(); !started.ok()) {
-    std::fprintf(stderr, "%s\n", std::string(started.message()).c_str());
-    return false;
-  }
-  std::istringstream in(data);
-  client::ImportOptions options;
-  options.format = client::ImportFormat::kLlis;
-  auto summary = client::ImportJsonLines(*node.ClientFor("alice"), in, options);
-  if (!summary.ok() || !summary->failures.empty()) {
-    std::fprintf(stderr, "import failed\n");
-    return false;
-  }
-  return true;
-}
-
 int Run(int argc, char** argv) {
   int query_count = 2000;
   int rounds = 3;
@@ -48,11 +31,7 @@ int Run(int argc, char** argv) {
   std::optional<std::string> llis = LlisOrSkip();
   if (!llis) return 0;
   const std::string data = testing::ReadFileToString(*llis);
-  std::vector<v1::Lesson> lessons;
-  std::istringstream lines(data);
-  for (std::string line; std::getline(lines, line);) {
-    lessons.push_back(*client::LessonFromLlisJson(line, v1::TLP_CLEAR));
-  }
+  const std::vector<v1::Lesson> lessons = LlisLessons(data);
   const std::vector<BenchQuery> queries = MakeQueries(lessons, query_count);
 
   testing::NodeSpec plain_spec;
@@ -61,7 +40,7 @@ int Run(int argc, char** argv) {
   testing::CairndProcess plain(plain_spec);
   testing::CairndProcess metered(metered_spec);
   metered.EnableMetrics();
-  if (!Load(plain, data) || !Load(metered, data)) return 1;
+  if (!StartWithLlis(plain, data) || !StartWithLlis(metered, data)) return 1;
   auto plain_client = plain.ClientFor("bob");
   auto metered_client = metered.ClientFor("bob");
 

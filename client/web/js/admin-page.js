@@ -62,8 +62,24 @@ export function linkTags(peer) {
 }
 
 // A comma- or line-separated list as its trimmed, non-empty entries.
-export function listOf(text) {
+function listOf(text) {
   return String(text ?? '').split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry);
+}
+
+// The Peer the form of pages/peer-fields.mjs describes, for the organisation `orgId`. An empty
+// address or sector is left out, as the node expects of an unset field.
+export function peerFromForm(orgId) {
+  const peer = {
+    orgId,
+    address: byId('address').value.trim(),
+    sector: byId('sector').value.trim(),
+    communities: listOf(byId('communities').value),
+    pullFrom: byId('pull_from').checked,
+    mayPull: byId('may_pull').checked,
+    mayQuery: byId('may_query').checked,
+  };
+  for (const name of ['address', 'sector']) if (!peer[name]) delete peer[name];
+  return peer;
 }
 
 // The fields of a policy whose JSON strings are enum names, written bare in protobuf text.

@@ -10,7 +10,7 @@ import {
   byId, failed, fill, formatDateTime, formatNumber, h, plural,
 } from './dom.js';
 import {
-  clearSuccess, linkTags, listOf, peerHref, showSuccess, startAdminPage,
+  clearSuccess, linkTags, peerFromForm, peerHref, showSuccess, startAdminPage,
 } from './admin-page.js';
 import { clearErrors, fieldIdOf, showErrors } from './form.js';
 
@@ -125,21 +125,6 @@ async function load() {
   fill(byId('replication'), renderReplication(report));
 }
 
-function peerOfForm() {
-  const value = (id) => byId(id).value.trim();
-  const peer = {
-    orgId: value('org_id'),
-    address: value('address'),
-    sector: value('sector'),
-    communities: listOf(byId('communities').value),
-    pullFrom: byId('pull_from').checked,
-    mayPull: byId('may_pull').checked,
-    mayQuery: byId('may_query').checked,
-  };
-  for (const name of ['address', 'sector']) if (!peer[name]) delete peer[name];
-  return peer;
-}
-
 async function run() {
   const who = await startAdminPage();
   if (!who) return;
@@ -162,7 +147,7 @@ async function run() {
     if (busy) return;
     busy = true;
     clearSuccess(top);
-    const peer = peerOfForm();
+    const peer = peerFromForm(byId('org_id').value.trim());
     if (known.has(peer.orgId)) {
       showErrors(errors, [{
         id: 'org_id',

@@ -13,7 +13,7 @@ import {
   byId, failed, fill, formatDateTime, h, lessonHref, markingTag, plural,
 } from './dom.js';
 import {
-  clearSuccess, linkTags, listOf, peerHref, policyText, showSuccess, startAdminPage,
+  clearSuccess, linkTags, peerFromForm, peerHref, policyText, showSuccess, startAdminPage,
 } from './admin-page.js';
 import { clearErrors, fieldIdOf, showErrors } from './form.js';
 
@@ -160,20 +160,6 @@ function renderDecision(lessonId, decision) {
   ];
 }
 
-function peerOfForm() {
-  const changed = {
-    orgId: org,
-    address: byId('address').value.trim(),
-    sector: byId('sector').value.trim(),
-    communities: listOf(byId('communities').value),
-    pullFrom: byId('pull_from').checked,
-    mayPull: byId('may_pull').checked,
-    mayQuery: byId('may_query').checked,
-  };
-  for (const name of ['address', 'sector']) if (!changed[name]) delete changed[name];
-  return changed;
-}
-
 // Runs `work` for one form at a time; ApiErrors go to `onError`.
 function guarded(work, onError) {
   let busy = false;
@@ -214,7 +200,7 @@ function showPeerView(policy) {
 
   byId('peer-form').addEventListener('submit', guarded(async () => {
     clearSuccess(top);
-    peer = await admin.putPeer(peerOfForm());
+    peer = await admin.putPeer(peerFromForm(org));
     clearErrors(errors);
     renderPeer();
     showSuccess(top, `${org} was saved`, `Its record is now at version ${peer.version ?? '?'}.`);
