@@ -68,6 +68,8 @@ flow(async () => {
   assert.match(lesson, /policing/);
   assert.match(lesson, /Terminals left on overnight/);
   assert.doesNotMatch(lesson, /\bEdit\b|\bRetract\b/, 'an analyst is offered no edit');
+  // The police kept a contact on their own node: it never left it.
+  assert.doesNotMatch(lesson, /Only on this node|Fleet desk/);
   // Provenance: the copy came from the police force; its history here is the version received.
   assert.match(await textOf(page, '#held-by'), new RegExp(`This node \\(${flowData.council}\\)[\\s\\S]*${flowData.police}, which sent this node version 1`));
   assert.match(await textOf(page, '#lesson-history'), /Version 1 received/);

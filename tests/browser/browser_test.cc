@@ -63,10 +63,12 @@ class ConsoleInBrowserTest : public ::testing::Test {
          Lesson("Shared tablets need wiping between users",
                 "Tablets passed between carers kept the last user's session open.",
                 {"mobile-working", "data-protection"})}));
+    v1::Lesson terminals = Lesson("Mobile data terminals drain vehicle batteries",
+                                  "Terminals left on overnight flattened patrol car batteries.",
+                                  {"mobile-working", "battery"});
+    terminals.mutable_local()->set_contact("Fleet desk, extension 2210");  // stays at the police
     police_ids_ = Ids(federation_.Import(
-        kPolice, {Lesson("Mobile data terminals drain vehicle batteries",
-                         "Terminals left on overnight flattened patrol car batteries.",
-                         {"mobile-working", "battery"}),
+        kPolice, {terminals,
                   Lesson(kHostileTitle, kHostileSummary, {kHostileTopic})}));
     nhs_ids_ = Ids(federation_.Import(
         kNhs, {Lesson("Handheld devices run flat during night rounds",

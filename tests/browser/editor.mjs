@@ -83,6 +83,7 @@ flow(async () => {
   await page.type('#summary', 'Volunteers could not open the booking form on shared library PCs.');
   await page.click('input[name="marking"][value="TLP_GREEN"]');
   await page.type('#topics', 'mobile working, booking');
+  await page.type('#contact', 'Libraries IT desk, extension 4471');
   await page.click('#lesson-form button[type=submit]');
   const summary = await errorSummary(page, /Title is empty; every lesson needs a title/);
   assert.doesNotMatch(summary, /lesson\.title/, 'the field is named by its label');
@@ -109,6 +110,8 @@ flow(async () => {
   assert.match(recorded, /TLP:GREEN/);
   assert.match(recorded, /Observation/);
   assert.match(recorded, new RegExp(flowData.council));
+  // The local-only contact shows on the origin node, under its own heading.
+  assert.match(recorded, /Only on this node[\s\S]*Libraries IT desk, extension 4471/);
   await checkAccessibility(page, 'lesson page, recorded banner');
   await screenshot(page, 'editor-recorded');
 
