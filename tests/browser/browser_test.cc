@@ -151,5 +151,11 @@ TEST_F(ConsoleInBrowserTest, AnAnalystOrEditorCannotAdministerTheNode) {
   RunFlow("admin_refused", "alice", FlowData({{"user", "\"alice\""}, {"role", "\"editor\""}}));
 }
 
+// Every node up: the NHS trust's lesson, which the council may search but does not hold, comes
+// back from the federated search without a link to a lesson page the council cannot show.
+TEST_F(ConsoleInBrowserTest, AFederatedHitOnlyAPeerHoldsIsShownWithoutALink) {
+  RunFlow("federated_hits", "bob", FlowData());
+}
+
 }  // namespace
 }  // namespace cairn

@@ -83,22 +83,31 @@ function renderFacets(facets) {
       })))));
 }
 
-function renderHit(hit, holders, index) {
+// One result. `holders` are the nodes that returned a federated hit (null for this node's own
+// search); `ownOrg` is this node's organisation. The lesson page reads this node only, so a hit
+// only peers hold is shown as the peer sent it, without a link that would end on "Page not found".
+function renderHit(hit, holders, index, ownOrg = '') {
   const title = hit.title?.trim() ? hit.title : `Untitled lesson ${hit.lessonId ?? ''}`;
   const origin = [hit.originOrg, hit.originSector ? `(${hit.originSector})` : null]
     .filter(Boolean).join(' ');
   const meta = [origin ? `From ${origin}` : 'Origin not known'];
   if (hit.occurredAt) meta.push(`happened ${formatDate(hit.occurredAt)}`);
+  const heldHere = !holders || holders.includes(ownOrg);
+  const heldBy = holders?.length ? holders.join(', ') : 'no node named';
   return h('li', { class: 'cairn-result', id: `result-${index + 1}` },
-    h('h3', { class: 'govuk-heading-s cairn-result__title' },
-      h('a', { class: 'govuk-link', href: lessonHref(hit.lessonId ?? '') }, title)),
+    h('h3', { class: 'govuk-heading-s cairn-result__title' }, heldHere
+      ? h('a', { class: 'govuk-link', href: lessonHref(hit.lessonId ?? '') }, title)
+      : title),
     h('p', { class: 'cairn-result__meta' }, meta.join(', ')),
     h('p', { class: 'cairn-tags' }, markingTag(hit.marking), ' ', statusTag(hit.status)),
     hit.snippet
       ? h('p', { class: 'govuk-body cairn-snippet' }, highlighted(hit.snippet, hit.highlights))
       : null,
-    holders ? h('p', { class: 'govuk-body-s cairn-result__meta' },
-      `Held by ${holders.length ? holders.join(', ') : 'no node named'}`) : null);
+    !holders ? null : heldHere
+      ? h('p', { class: 'govuk-body-s cairn-result__meta' }, `Held by ${heldBy}`)
+      : h('p', { class: 'govuk-body-s cairn-result__meta cairn-result__remote' },
+        h('strong', {}, 'Not held by this node:'), ` held by ${heldBy}. `,
+        'What is shown here is all its holder sent; ask them for the full lesson.'));
 }
 
 function renderNoResults() {
@@ -292,7 +301,7 @@ async function searchFederation(who) {
         h('p', { class: 'govuk-body-s' }, `Best first, merged from every node that answered. ${
           plural(total, 'match', 'matches')} in all (a lesson held by two nodes counts twice).`),
         h('ol', { class: 'cairn-results' },
-          hits.map((entry, i) => renderHit(entry.hit ?? {}, entry.holders ?? [], i))),
+          hits.map((entry, i) => renderHit(entry.hit ?? {}, entry.holders ?? [], i, who.orgId))),
         more ? h('p', { class: 'govuk-body' }, h('a', {
           class: 'govuk-link',
           href: `${searchHref({ size: Math.min(kFederatedMax, state.size + kFederatedStep) })}#result-${
@@ -305,7 +314,13 @@ async function searchFederation(who) {
 function focusFragment() {
   const target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
   const link = target?.querySelector('a');
-  if (link) link.focus();
+  if (link) {
+    link.focus();
+  } else if (target) {  // a hit only peers hold has no link: its title takes the focus
+    const title = target.querySelector('h3') ?? target;
+    title.setAttribute('tabindex', '-1');
+    title.focus();
+  }
 }
 
 async function run() {
