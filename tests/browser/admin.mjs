@@ -191,6 +191,12 @@ flow(async () => {
   assert.doesNotMatch(await textOf(page, '#peers'), new RegExp(kNewPeer));
   await checkAccessibility(page, 'peers page, a peer removed');
   await screenshot(page, 'admin-peer-removed');
+  // A link claiming a peer still listed was removed shows no banner.
+  await open(page, `/admin?removed=${flowData.police}`);
+  await page.waitForSelector('#peers table');
+  assert.match(await textOf(page, '#peers'), new RegExp(flowData.police));
+  assert.equal(await page.$$eval('.govuk-notification-banner', (found) => found.length), 0,
+    'no banner for a peer that is still there');
   await open(page, `/peer?org=${kNewPeer}`);
   await waitForText(page, 'h1', /Page not found/);
 

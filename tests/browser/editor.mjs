@@ -136,6 +136,13 @@ flow(async () => {
   assert.match(edited, /needs a browser the library PCs do not have/);
   assert.match(edited, /Classification\s+OFFICIAL-SENSITIVE/);
   await checkAccessibility(page, 'lesson page, edited banner');
+  // A banner is only a claim in the URL: a forged one on a live lesson at version 2 shows nothing.
+  for (const forged of ['retracted', 'recorded']) {
+    await open(page, `/lesson?id=${encodeURIComponent(id)}&done=${forged}`);
+    await page.waitForSelector('h1');
+    assert.equal(await page.$$eval('.govuk-notification-banner', (found) => found.length), 0,
+      `no banner for a forged done=${forged}`);
+  }
   assertNoProblems(page, [/status of 400/]);
 
   // Two windows edit the same version; the second to save is told why, not shown a raw error.

@@ -128,17 +128,19 @@ async function load() {
 async function run() {
   const who = await startAdminPage();
   if (!who) return;
-  const removed = new URLSearchParams(window.location.search).get('removed');
-  if (removed) {
-    showSuccess(top, `${removed} was removed`,
-      'Its policy is now deny-all: adding it again starts from nothing.');
-  }
   try {
     await load();
   } catch (error) {
     if (!(error instanceof api.ApiError)) throw error;
     failed(main, error, 'Listing the peers');
     return;
+  }
+  // The banner after removing a peer on its page; a link could claim any name, so a peer still
+  // listed was not removed.
+  const removed = new URLSearchParams(window.location.search).get('removed');
+  if (removed && !known.has(removed)) {
+    showSuccess(top, `${removed} was removed`,
+      'Its policy is now deny-all: adding it again starts from nothing.');
   }
 
   let busy = false;

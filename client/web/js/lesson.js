@@ -24,11 +24,12 @@ const kKnownFields = new Set([
   'marking', 'communities', 'classification', 'local', 'provenance',
 ]);
 
-// What an editor just did, as the confirmation banner says it (?done= after a redirect).
+// What an editor just did, as the confirmation banner says it (?done= after a redirect), and
+// whether the lesson as read now bears it out: the URL is only a claim, which anyone can link to.
 const kDone = {
-  recorded: 'Lesson recorded',
-  edited: 'Your changes have been saved',
-  retracted: 'Lesson retracted',
+  recorded: { heading: 'Lesson recorded', shows: (lesson) => Number(lesson.version) === 1 },
+  edited: { heading: 'Your changes have been saved', shows: (lesson) => Number(lesson.version) > 1 },
+  retracted: { heading: 'Lesson retracted', shows: (lesson) => lesson.status === 'RETRACTED' },
 };
 
 function row(key, ...value) {
@@ -73,9 +74,10 @@ function otherValue(value) {
   return JSON.stringify(value, null, 1);
 }
 
-function confirmation(done) {
-  const heading = kDone[done];
-  if (!heading) return null;
+function confirmation(done, lesson) {
+  const claim = Object.hasOwn(kDone, done) ? kDone[done] : null;
+  if (!claim?.shows(lesson)) return null;
+  const { heading } = claim;
   return h('div', {
     class: 'govuk-notification-banner govuk-notification-banner--success',
     role: 'alert',
@@ -130,7 +132,7 @@ function render(lesson, who, history) {
   const others = Object.keys(lesson).filter((key) => !kKnownFields.has(key)).sort();
 
   fill(main,
-    confirmation(params.get('done')),
+    confirmation(params.get('done'), lesson),
     retracted ? retractionBanner(lesson) : null,
     origin ? h('span', { class: 'govuk-caption-l' }, `From ${origin}`) : null,
     h('h1', { class: 'govuk-heading-l' }, title),
