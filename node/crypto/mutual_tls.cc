@@ -63,8 +63,11 @@ absl::StatusOr<std::unique_ptr<MutualTlsServer>> MutualTlsServer::Configure(
 }
 
 int MutualTlsServer::PresentCertificate(SSL* ssl, void* self) {
-  std::shared_ptr<const crypto::KeyPair> pair =
-      static_cast<MutualTlsServer*>(self)->key_pair_.Current();
+  MutualTlsServer* server = static_cast<MutualTlsServer*>(self);
+  // The CAs a browser may pick a certificate from, as the bundle is now: a CA added while the
+  // node runs is offered from the next connection on.
+  SSL_set_client_CA_list(ssl, AcceptableIssuers(server->trust_->Current()->store()));
+  std::shared_ptr<const crypto::KeyPair> pair = server->key_pair_.Current();
   if (SSL_use_certificate(ssl, pair->chain[0].get()) != 1 ||
       SSL_use_PrivateKey(ssl, pair->key.get()) != 1 || SSL_clear_chain_certs(ssl) != 1) {
     return 0;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/test_pki.h"
 
@@ -36,6 +37,10 @@ class ConsoleClient {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The names of the CAs the console at `url` asks a client certificate from (what a browser
+// offers its user to choose among), as one-line subjects. Empty when there was no handshake.
+std::vector<std::string> AdvertisedIssuers(const std::string& url);
 
 }  // namespace cairn::testing
 
