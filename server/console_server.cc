@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -9,12 +11,14 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "cairn/v1/console.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/crypto/mutual_tls.h"
@@ -31,8 +35,17 @@ constexpr size_t kMaxBodyBytes = 4 * 1024 * 1024;
 // Requests served at once; a browser keeps a few connections open, and a federated search holds
 // one for up to its deadline.
 constexpr size_t kThreads = 8;
-constexpr time_t kTimeoutSeconds = 10;
-constexpr time_t kKeepAliveSeconds = 5;
+// Connections accepted and waiting for a thread; beyond it, new ones wait in the kernel's backlog
+// rather than each holding one of cairnd's file descriptors.
+constexpr size_t kMaxWaitingConnections = 64;
+// Federated searches streaming at once: each holds a thread for up to its deadline, so they may
+// take only half of them.
+constexpr int kMaxFederatedStreams = kThreads / 2;
+// Each read, the TLS handshake's included: how long a connection that sends nothing holds a
+// thread.
+constexpr time_t kReadTimeoutSeconds = 5;
+constexpr time_t kWriteTimeoutSeconds = 10;
+constexpr time_t kKeepAliveSeconds = 2;
 constexpr char kCsrfHeader[] = "X-Cairn-Console";
 constexpr char kApiPrefix[] = "/api/";
 
@@ -125,6 +138,62 @@ absl::Status FromJson(const std::string& body, google::protobuf::Message* messag
                    parsed.message().as_string()));
 }
 
+// httplib's thread pool, with a bound on the connections waiting for a thread: at the bound, the
+// thread that accepts connections waits for room.
+class BoundedThreadPool final : public httplib::TaskQueue {
+ public:
+  BoundedThreadPool(size_t threads, size_t max_waiting) : max_waiting_(max_waiting) {
+    for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Work(); });
+  }
+  ~BoundedThreadPool() override { shutdown(); }
+
+  void enqueue(std::function<void()> job) override {
+    absl::MutexLock lock(&mu_);
+    // At shutdown the job still runs: it is what closes the connection's socket.
+    mu_.Await(absl::Condition(
+        +[](BoundedThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+          return pool->stopping_ || pool->jobs_.size() < pool->max_waiting_;
+        },
+        this));
+    jobs_.push_back(std::move(job));
+  }
+
+  void shutdown() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  void Work() {
+    while (true) {
+      std::function<void()> job;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](BoundedThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
+              return pool->stopping_ || !pool->jobs_.empty();
+            },
+            this));
+        if (jobs_.empty()) return;  // stopping, with nothing left to do
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  const size_t max_waiting_;
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;
+};
+
 // One API method: the caller, the request body, and the response to fill.
 using ApiMethod = std::function<void(const PresentedIdentity&, const std::string&,
                                      httplib::Response&)>;
@@ -147,16 +216,28 @@ ApiMethod Unary(Service* service, absl::Status (Service::*method)(const Presente
   };
 }
 
-// FederatedSearch: each event a JSON line as it comes; a failure, as a line {"error": ...}.
+// FederatedSearch: each event a JSON line as it comes; a failure, as a line {"error": ...}. At
+// most kMaxFederatedStreams at once.
 ApiMethod StreamedFederatedSearch(SearchServiceImpl* service) {
-  return [service](const PresentedIdentity& caller, const std::string& body,
-                   httplib::Response& http) {
+  auto streams = std::make_shared<std::atomic<int>>(0);
+  return [service, streams](const PresentedIdentity& caller, const std::string& body,
+                            httplib::Response& http) {
     auto request = std::make_shared<v1::FederatedSearchRequest>();
     if (absl::Status parsed = FromJson(body, request.get()); !parsed.ok()) {
       return ReplyError(parsed, http);
     }
+    if (streams->fetch_add(1) >= kMaxFederatedStreams) {
+      streams->fetch_sub(1);
+      return ReplyError(absl::ResourceExhaustedError(absl::StrCat(
+                            "the console is already answering ", kMaxFederatedStreams,
+                            " federated searches; try again in a moment")),
+                        http);
+    }
+    // Held by the stream's writer, which httplib destroys whether or not it ran.
+    std::shared_ptr<void> slot(nullptr, [streams](void*) { streams->fetch_sub(1); });
     http.set_chunked_content_provider(
-        "application/x-ndjson", [service, caller, request](size_t, httplib::DataSink& sink) {
+        "application/x-ndjson",
+        [service, caller, request, slot](size_t, httplib::DataSink& sink) {
           auto write_line = [&sink](std::string line) {
             line += '\n';
             sink.write(line.data(), line.size());
@@ -268,6 +349,11 @@ struct ConsoleServer::Impl {
 
 httplib::Server::HandlerResponse ConsoleServer::Impl::Admit(const httplib::Request& request,
                                                             httplib::Response& response) const {
+  if (absl::StartsWith(request.path, kApiPrefix)) {
+    // Answers hold lessons from other organisations: not to be kept in the browser's disk cache.
+    response.headers.erase("Cache-Control");
+    response.set_header("Cache-Control", "no-store");
+  }
   absl::StatusOr<Principal> caller = authenticator->Authenticate(ClientIdentity(request.ssl));
   absl::Status admitted = caller.status();
   if (caller.ok() && caller->kind != Principal::Kind::kUser) {
@@ -329,10 +415,10 @@ void ConsoleServer::Impl::ServeAsset(const httplib::Request& request,
 
 void ConsoleServer::Impl::Route() {
   httplib::SSLServer& server = *http;
-  server.new_task_queue = [] { return new httplib::ThreadPool(kThreads); };
+  server.new_task_queue = [] { return new BoundedThreadPool(kThreads, kMaxWaitingConnections); };
   server.set_payload_max_length(kMaxBodyBytes);
-  server.set_read_timeout(kTimeoutSeconds);
-  server.set_write_timeout(kTimeoutSeconds);
+  server.set_read_timeout(kReadTimeoutSeconds);
+  server.set_write_timeout(kWriteTimeoutSeconds);
   server.set_keep_alive_timeout(kKeepAliveSeconds);
   // A response goes out in several TLS records: with Nagle's algorithm each waited on the
   // browser's delayed ACK, and a page's CSS took 200 ms to arrive over loopback.

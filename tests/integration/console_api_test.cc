@@ -1,5 +1,6 @@
 // The web console's HTTPS side against a real cairnd: who gets a page, the JSON API being the
 // gRPC API (same rules, same errors), and the defences a browser needs (CSP, CSRF).
+#include <filesystem>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,8 @@
 #include "tests/support/cairnd_process.h"
 #include "tests/support/console_client.h"
 #include "tests/support/federation.h"
+#include "tests/support/files.h"
+#include "tests/support/temp_dir.h"
 
 namespace cairn {
 namespace {
@@ -19,6 +22,7 @@ namespace {
 using testing::ConsoleClient;
 using testing::Federation;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::HttpReply;
 using ::testing::StartsWith;
 using testing::TestPki;
@@ -165,7 +169,7 @@ TEST_F(ConsoleApiTest, FederatedSearchStreamsEachAnswerThenTheMergedResult) {
   EXPECT_THAT(error_lines[0], HasSubstr(R"("code":"INVALID_ARGUMENT")"));
 }
 
-TEST_F(ConsoleApiTest, AssetsAreRevalidatedNotResentAndNothingOutsideThemIsServed) {
+TEST_F(ConsoleApiTest, AssetsAreRevalidatedNotResent) {
   ConsoleClient bob = As("bob");
   HttpReply css = bob.Get("/assets/cairn.css");
   ASSERT_EQ(css.status, 200) << css.error;
@@ -179,15 +183,38 @@ TEST_F(ConsoleApiTest, AssetsAreRevalidatedNotResentAndNothingOutsideThemIsServe
   EXPECT_EQ(bob.Get("/assets/cairn.css", {{"If-None-Match", "\"0-0\""}}).status, 200);
   EXPECT_THAT(bob.Get("/assets/js/search.js").headers["content-type"],
               StartsWith("text/javascript"));
-  // Nothing outside the assets, nor anything but the console's kinds of file.
-  for (const char* path : {"/assets/../search.html", "/assets/%2e%2e/search.html",
-                           "/assets/js/../../search.html", "/assets//etc/passwd",
-                           "/assets/no-such.js", "/assets/js"}) {
-    EXPECT_EQ(bob.Get(path).status, 404) << path;
-  }
-  // And no one else gets them.
+  // What the API answers is lessons: never kept in the browser's cache.
+  EXPECT_EQ(bob.Call("console/Session", "{}").headers["cache-control"], "no-store");
+  // No one else gets them.
   ConsoleClient stranger(url(), {}, pki_.ca_file());
   EXPECT_EQ(stranger.Get("/assets/cairn.css").status, 0);
+}
+
+// A console whose assets are a copy, beside a file the console must never serve.
+TEST(ConsoleAssetsTest, NothingOutsideTheAssetsIsServed) {
+  TestPki pki;
+  testing::TempDir dir;
+  std::filesystem::copy(CAIRN_CONSOLE_DIR, dir.path() + "/console",
+                        std::filesystem::copy_options::recursive);
+  testing::ReplaceFile(dir.path() + "/outside.css", "body { --secret: outside; }");
+  testing::ReplaceFile(dir.path() + "/console/outside.css", "body { --secret: beside; }");
+  Federation federation({"leeds-council"}, &pki, [&dir](v1::NodeConfig* config) {
+    WithConsole(config);
+    config->mutable_console()->set_assets_dir(dir.path() + "/console");
+  });
+  ConsoleClient bob(federation.node("leeds-council").console_url(),
+                    pki.User("leeds-council", "bob"), pki.ca_file());
+  ASSERT_EQ(bob.Get("/assets/cairn.css").status, 200);
+  for (const std::string& path :
+       {std::string("/assets/../outside.css"), std::string("/assets/../../outside.css"),
+        std::string("/assets/%2e%2e/outside.css"), std::string("/assets/js/../../outside.css"),
+        std::string("/assets/%2e%2e/%2e%2e/outside.css"), "/assets/" + dir.path() + "/outside.css",
+        "/assets/%2f" + dir.path().substr(1) + "/outside.css", std::string("/assets/no-such.js"),
+        std::string("/assets/js")}) {
+    HttpReply reply = bob.Get(path);
+    EXPECT_NE(reply.status, 200) << path;
+    EXPECT_THAT(reply.body, Not(HasSubstr("--secret"))) << path;
+  }
 }
 
 TEST_F(ConsoleApiTest, EveryResponseCarriesAStrictContentSecurityPolicy) {
@@ -242,7 +269,12 @@ TEST_F(ConsoleApiTest, OnlyUsersOfThisOrganisationGetAnything) {
   ConsoleClient anonymous(url(), {}, pki_.ca_file());
   HttpReply none = anonymous.Get("/");
   EXPECT_EQ(none.status, 0) << none.body;
-  // A peer node's certificate, and another organisation's user: no page, no asset, no API.
+  // A peer node's certificate (of a configured peer, which gRPC admits), and another
+  // organisation's user: no page, no asset, no API.
+  v1::Peer police;
+  police.set_org_id("west-police");
+  police.set_may_query(true);
+  ASSERT_TRUE(federation_.Admin("leeds-council")->PutPeer(police).ok());
   ConsoleClient police_node(url(), pki_.Node("west-police"), pki_.ca_file());
   ConsoleClient police_user(url(), pki_.User("west-police", "pc-jones"), pki_.ca_file());
   for (ConsoleClient* outsider : {&police_node, &police_user}) {
@@ -250,6 +282,8 @@ TEST_F(ConsoleApiTest, OnlyUsersOfThisOrganisationGetAnything) {
     EXPECT_EQ(outsider->Get("/assets/cairn.css").status, 403);
     EXPECT_EQ(outsider->Call(kCreate, kDraftJson).status, 403);
   }
+  EXPECT_THAT(police_node.Get("/").body,
+              HasSubstr("the console is for the users of leeds-council, not peer west-police"));
   // A user of the council not in its config.
   EXPECT_EQ(As("mallory").Get("/").status, 403);
   // A certificate from a CA outside the federation's bundle: the handshake fails.
@@ -257,6 +291,30 @@ TEST_F(ConsoleApiTest, OnlyUsersOfThisOrganisationGetAnything) {
   ConsoleClient forged(url(), stranger.User("leeds-council", "alice"), pki_.ca_file());
   EXPECT_EQ(forged.Get("/").status, 0);
   EXPECT_EQ(LessonCount(), 0);
+}
+
+TEST(ConsoleTrustTest, ACaAddedToTheBundleIsOfferedToBrowsersWithoutARestart) {
+  TestPki pki;
+  TestPki health_ca(pki.federation());  // the council's users move to a second CA
+  testing::TempDir dir;
+  const std::string bundle = dir.path() + "/bundle.pem";
+  testing::ReplaceFile(bundle, testing::ReadFileToString(pki.ca_file()));
+  Federation federation({"leeds-council"}, &pki, [&bundle](v1::NodeConfig* config) {
+    WithConsole(config);
+    config->mutable_tls()->set_trust_bundle_file(bundle);
+  });
+  const std::string url = federation.node("leeds-council").console_url();
+  ASSERT_EQ(testing::AdvertisedIssuers(url).size(), 1u);
+  testing::ReplaceFile(bundle, testing::ReadFileToString(pki.ca_file()) +
+                                   testing::ReadFileToString(health_ca.ca_file()));
+  // A browser offers only certificates from the CAs the server names: the new one must be named.
+  absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < give_up && testing::AdvertisedIssuers(url).size() != 2) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(testing::AdvertisedIssuers(url).size(), 2u);
+  ConsoleClient moved(url, health_ca.User("leeds-council", "alice"), pki.ca_file());
+  EXPECT_EQ(moved.Get("/").status, 200);
 }
 
 TEST(ConsoleRevocationTest, ARevokedUserGetsNoPageWithoutARestart) {
