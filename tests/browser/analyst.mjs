@@ -56,6 +56,27 @@ flow(async () => {
   await checkAccessibility(page, 'search page, federated results');
   await screenshot(page, 'search-federated');
 
+  // A query the node cannot parse: the error goes beside the search box, as GOV.UK forms show it.
+  await open(page, `/?q=${encodeURIComponent('"unclosed quote')}&scope=local`);
+  await page.waitForSelector('#q-error');
+  assert.match(await textOf(page, '#q-error'), /Error:/);
+  assert.ok(await page.$eval('#q-group', (group) =>
+    group.classList.contains('govuk-form-group--error')), 'the search box shows the error');
+  assert.match(await page.$eval('#q', (input) => input.getAttribute('aria-describedby')), /\bq-error\b/);
+  assert.match(await textOf(page, '.govuk-error-summary'), /There is a problem/);
+  assert.equal(await page.$eval('.govuk-error-summary a', (a) => a.getAttribute('href')), '#q');
+  assert.match(await page.title(), /^Error: /);
+  await checkAccessibility(page, 'search page, query error');
+  await screenshot(page, 'search-query-error');
+
+  // A well-formed id of a lesson this node does not hold: "Page not found".
+  await open(page, `/lesson?id=${encodeURIComponent(`${flowData.council}:01ARZ3NDEKTSV4RRFFQ69G5FAV`)}`);
+  await page.waitForFunction(() => /Page not found/.test(document.querySelector('h1')?.innerText ?? ''));
+  assert.match(await page.title(), /^Page not found - Cairn$/);
+  assert.match(await textOf(page, 'main'), /This node holds no lesson with the id/);
+  await checkAccessibility(page, 'lesson page, not found');
+  await screenshot(page, 'lesson-not-found');
+
   // Open a lesson from the results.
   await open(page, '/?q=terminals');
   await page.waitForSelector('#search-results .cairn-result a');
@@ -100,7 +121,7 @@ flow(async () => {
   })).status);
   assert.equal(admin, 403);
 
-  assertNoProblems(page, [/status of 403/]);
+  assertNoProblems(page, [/status of 400/, /status of 403/, /status of 404/]);
   await browser.close();
   console.log(`analyst flow passed against ${consoleUrl}`);
 });
