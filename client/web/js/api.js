@@ -19,6 +19,7 @@ const kCodeOfStatus = {
   404: 'NOT_FOUND',
   409: 'ABORTED',
   412: 'FAILED_PRECONDITION',
+  413: 'RESOURCE_EXHAUSTED',  // the request body is over the node's limit (4 MiB), as gRPC says it
   429: 'RESOURCE_EXHAUSTED',
   503: 'UNAVAILABLE',
   504: 'DEADLINE_EXCEEDED',
@@ -71,7 +72,9 @@ async function errorOf(response) {
   const fallback = {
     status: response.status,
     code: kCodeOfStatus[response.status] ?? (response.status >= 500 ? 'INTERNAL' : 'UNKNOWN'),
-    message: `The node answered ${response.status} ${response.statusText}`.trim(),
+    message: response.status === 413
+      ? 'The request was too large: the node takes at most 4 MiB at once'
+      : `The node answered ${response.status} ${response.statusText}`.trim(),
   };
   try {
     const body = await response.json();

@@ -1,5 +1,5 @@
 // The import page (/import): reads a JSON Lines file of lessons in the browser and sends them to
-// the node 100 at a time, one ImportLessons call each. The node stores each batch as one durable
+// the node in batches of at most 100 lessons and 3 MiB, one ImportLessons call each. The node stores each batch as one durable
 // write and answers every item's outcome, so one bad line never stops the rest. Progress is
 // announced politely; the lines not imported are listed at the end with the node's reason.
 
@@ -9,6 +9,9 @@ import { clearErrors, showErrors } from './form.js';
 import { startPage } from './page.js';
 
 const kBatch = 100;
+// The node refuses a request body over 4 MiB (HTTP 413) and a lesson may be 256 KiB encoded, more
+// as JSON: 100 large lessons would be refused whole, so a batch also stops short of 3 MiB of JSON.
+const kBatchBytes = 3 * 1024 * 1024;
 const kRetries = 3;  // for RESOURCE_EXHAUSTED: the node refused the batch before doing anything
 
 const form = byId('import-form');
@@ -42,6 +45,27 @@ function parse(text) {
   return { items, failures };
 }
 
+// `items` cut into batches of at most kBatch items and, unless one item alone is larger,
+// kBatchBytes of JSON (UTF-8).
+function batchesOf(items) {
+  const encoder = new TextEncoder();
+  const batches = [];
+  let batch = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = encoder.encode(JSON.stringify(item)).length + 1;  // and its comma
+    if (batch.length > 0 && (batch.length >= kBatch || bytes + size > kBatchBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(item);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 function titleOf(item) {
   return typeof item?.lesson?.title === 'string' ? item.lesson.title : '';
 }
@@ -66,7 +90,12 @@ async function sendBatch(batch) {
       break;
     } catch (error) {
       if (!(error instanceof api.ApiError)) throw error;
-      if (error.code === 'RESOURCE_EXHAUSTED' && attempt < kRetries) {
+      if (error.status === 413 && batch.length > 1) {
+        // Still too large for the node (lines far bigger than a lesson may be): send the lines one
+        // by one so only those too large alone fail. Waiting would not help, so no retry.
+        return sendOneByOne(batch);
+      }
+      if (error.code === 'RESOURCE_EXHAUSTED' && error.status !== 413 && attempt < kRetries) {
         await sleep(1000 * 2 ** attempt);
         continue;
       }
@@ -86,7 +115,9 @@ async function sendBatch(batch) {
           title: titleOf(item),
           problem: unsure
             ? `The node did not confirm this line (${error.message}). Check whether it was imported before trying it again.`
-            : lineProblem(error.message),
+            : error.status === 413
+              ? 'This line is too large to send: the node takes at most 4 MiB at once'
+              : lineProblem(error.message),
         })),
       };
     }
@@ -187,8 +218,8 @@ async function run() {
       let imported = 0;
       let stopped = false;
       say(imported, total, failures.length);
-      for (let start = 0; start < items.length; start += kBatch) {
-        const batch = items.slice(start, start + kBatch);
+      const batches = batchesOf(items);
+      for (const [index, batch] of batches.entries()) {
         try {
           const outcome = await sendBatch(batch);
           imported += outcome.imported;
@@ -196,7 +227,7 @@ async function run() {
         } catch (error) {
           if (!(error instanceof api.ApiError)) throw error;
           showErrors(errors, [{ id: '', message: `The import stopped: ${error.message}` }]);
-          for (const item of items.slice(start)) {
+          for (const item of batches.slice(index).flat()) {
             failures.push({ line: Number(item.clientRef), title: titleOf(item), problem: 'Not sent: the import stopped' });
           }
           stopped = true;

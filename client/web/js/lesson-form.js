@@ -183,7 +183,8 @@ async function report(error, original) {
     showErrors(errors, [{ id, message: sayWithLabel(error, id) }]);
     return;
   }
-  const prefix = {
+  // 413 (too large) shares RESOURCE_EXHAUSTED with 429 (busy), but waiting does not help it.
+  const prefix = error.status === 413 ? 'The lesson was not saved: ' : {
     PERMISSION_DENIED: 'You cannot change this lesson: ',
     UNAVAILABLE: 'The lesson was not saved. ',
     RESOURCE_EXHAUSTED: 'The node is busy and did not save the lesson. Try again in a moment. ',
