@@ -2,6 +2,8 @@
 // gRPC API (same rules, same errors), and the defences a browser needs (CSP, CSRF).
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -12,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/console_client.h"
+#include "tests/support/fake_peer.h"
 #include "tests/support/federation.h"
 #include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
@@ -215,6 +218,46 @@ TEST(ConsoleAssetsTest, NothingOutsideTheAssetsIsServed) {
     EXPECT_NE(reply.status, 200) << path;
     EXPECT_THAT(reply.body, Not(HasSubstr("--secret"))) << path;
   }
+}
+
+// Federated searches hold a console thread until every node answers or the deadline passes: a
+// stalled peer must not let them take every thread.
+TEST_F(ConsoleApiTest, FederatedSearchesTakeAtMostHalfTheConsolesThreads) {
+  testing::StalledPeer stalled;
+  testing::FakePeer stalled_server = testing::StartFakePeer("slow-coastguard", &stalled, pki_);
+  ASSERT_NE(stalled_server.server, nullptr);
+  v1::Peer coastguard;
+  coastguard.set_org_id("slow-coastguard");
+  coastguard.set_address(stalled_server.address);
+  ASSERT_TRUE(federation_.Admin("leeds-council")->PutPeer(coastguard).ok());
+  constexpr char kSlowSearch[] = R"({"query":"battery","deadlineMs":20000})";
+  constexpr int kHeld = 4;  // half the console's 8 threads
+  std::vector<ConsoleClient> browsers;  // made here: TestPki is for one thread
+  for (int i = 0; i < kHeld; ++i) browsers.push_back(As("bob"));
+  std::vector<std::thread> searches;
+  std::vector<int> statuses(kHeld);
+  for (int i = 0; i < kHeld; ++i) {
+    searches.emplace_back([&, i] {
+      statuses[i] =
+          browsers[i].Call("cairn.v1.SearchService/FederatedSearch", kSlowSearch).status;
+    });
+  }
+  absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < give_up && stalled.queries() < kHeld) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(stalled.queries(), kHeld);
+  HttpReply refused = As("bob").Call("cairn.v1.SearchService/FederatedSearch", kSlowSearch);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_THAT(refused.body, HasSubstr("already answering 4 federated searches"));
+  // The rest of the console still serves.
+  EXPECT_EQ(As("bob").Call("cairn.v1.SearchService/Search", R"({"query":"battery"})").status,
+            200);
+  stalled.Release();
+  for (std::thread& search : searches) search.join();
+  EXPECT_THAT(statuses, ::testing::Each(200));
+  // Each finished search gave its place back.
+  EXPECT_EQ(As("bob").Call("cairn.v1.SearchService/FederatedSearch", kSlowSearch).status, 200);
 }
 
 TEST_F(ConsoleApiTest, EveryResponseCarriesAStrictContentSecurityPolicy) {

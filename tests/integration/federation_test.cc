@@ -25,17 +25,6 @@ using ::testing::UnorderedElementsAreArray;
 
 constexpr char kAsker[] = "leeds-council";
 
-// A peer that never answers in time: it waits until the asker gives up.
-class StalledPeer final : public v1::FederationService::Service {
- public:
-  grpc::Status Query(grpc::ServerContext* context, const v1::PeerQueryRequest*,
-                     v1::PeerQueryResponse*) override {
-    absl::Time give_up = absl::Now() + absl::Seconds(20);
-    while (!context->IsCancelled() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
-    return grpc::Status(grpc::StatusCode::CANCELLED, "gave up");
-  }
-};
-
 v1::Lesson Draft(const std::string& title, v1::TlpMarking marking, const std::string& lesson = "") {
   v1::Lesson draft;
   draft.set_title(title);
@@ -94,7 +83,7 @@ TEST(FederationTest, EachPeerAnswersWithWhatItAllowsAndEveryOutcomeIsReported) {
   federation.Introduce(kAsker, "west-ambulance");  // which never lets the council query it
   federation.Introduce(kAsker, "york-fire");       // which will be down
   // A peer that stalls past the deadline.
-  StalledPeer stalled;
+  testing::StalledPeer stalled;
   testing::FakePeer stalled_server = testing::StartFakePeer("slow-coastguard", &stalled);
   ASSERT_NE(stalled_server.server, nullptr);
   v1::Peer coastguard;

@@ -46,6 +46,7 @@ ConsoleClient::ConsoleClient(const std::string& url, const CertPaths& user,
 }
 
 ConsoleClient::~ConsoleClient() = default;
+ConsoleClient::ConsoleClient(ConsoleClient&&) = default;
 
 namespace {
 

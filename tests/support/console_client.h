@@ -26,6 +26,7 @@ class ConsoleClient {
   // `url` as CairndProcess::console_url(); `user`: the certificate to present (empty: none).
   ConsoleClient(const std::string& url, const CertPaths& user, const std::string& ca_file);
   ~ConsoleClient();
+  ConsoleClient(ConsoleClient&&);
 
   HttpReply Get(const std::string& path, const Headers& headers = {});
   HttpReply Post(const std::string& path, const std::string& body, const Headers& headers);

@@ -4,9 +4,12 @@
 #ifndef CAIRN_TESTS_SUPPORT_FAKE_PEER_H_
 #define CAIRN_TESTS_SUPPORT_FAKE_PEER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "cairn/v1/federation.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "server/security.h"
 #include "tests/support/test_pki.h"
@@ -16,6 +19,29 @@ namespace cairn::testing {
 struct FakePeer {
   std::unique_ptr<grpc::Server> server;  // null when it could not start
   std::string address;
+};
+
+// A peer whose answers to federated searches never come in time: each query waits until the
+// asker gives up (or 20 s pass, or Release()).
+class StalledPeer final : public v1::FederationService::Service {
+ public:
+  grpc::Status Query(grpc::ServerContext* context, const v1::PeerQueryRequest*,
+                     v1::PeerQueryResponse*) override {
+    ++queries_;
+    absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (!context->IsCancelled() && !released_ && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return grpc::Status(grpc::StatusCode::CANCELLED, "gave up");
+  }
+  // Queries received so far, answered or not.
+  int queries() const { return queries_; }
+  // Lets every waiting query, and every later one, end at once.
+  void Release() { released_ = true; }
+
+ private:
+  std::atomic<int> queries_ = 0;
+  std::atomic<bool> released_ = false;
 };
 
 // The TLS settings of `org`'s node certificate from `pki`.
