@@ -20,6 +20,7 @@
 #include "node/search/posting.h"
 #include "node/policy/sharing.h"
 #include "node/search/query.h"
+#include "node/search/ranking.h"
 #include "node/storage/doc_block.h"
 
 namespace cairn::search {

@@ -29,6 +29,7 @@
 #include "node/search/lesson_text.h"
 #include "node/search/peer_view.h"
 #include "node/search/query.h"
+#include "node/search/ranking.h"
 #include "node/storage/store.h"
 
 namespace cairn::search {
