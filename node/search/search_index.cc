@@ -31,21 +31,10 @@ namespace {
 constexpr absl::string_view kFormatKey = "search/format";
 constexpr absl::string_view kFormat = "4";
 
-constexpr int kBlockShift = 10;           // 1,024 document numbers a postings block
 constexpr size_t kDefaultPageSize = 10;
 constexpr size_t kFacetValues = 10;
 constexpr size_t kMaxCheckProblems = 20;
 constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
-
-// Sets `key` (reused, to spare allocations) to the key of `term`'s block holding `doc`.
-void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
-  key->assign(term.data(), term.size());
-  key->push_back('\0');
-  uint32_t block = doc >> kBlockShift;
-  for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>(block >> shift));
-}
-
-std::string TermPrefix(absl::string_view term) { return absl::StrCat(term, absl::string_view("\0", 1)); }
 
 // FNV-1a: a fingerprint of the query that is the same in every process, for page tokens.
 uint64_t Fingerprint(absl::string_view text) {
