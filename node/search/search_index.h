@@ -98,6 +98,7 @@ class SearchIndex : public LessonIndexer {
   void Reset() override;
 
  private:
+  // Defined across files, one job each; search_index_internal.h lists them.
   struct Doc;       // the in-memory form of a v1::IndexedDoc
   struct Postings;  // one term's postings, as a query reads them
   struct Matches;   // documents matching part of a query, with scores
