@@ -2,8 +2,6 @@
 // policy lets it see (its view decided as queries need it, the postings read through the view);
 // this node's own (AnswerHere) over everything it holds, with the statistics the merge needs. The
 // class's other jobs are in the files search_index_internal.h lists.
-#include "node/search/search_index.h"
-
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -19,6 +17,7 @@
 #include "node/search/posting.h"
 #include "node/search/query.h"
 #include "node/search/ranking.h"
+#include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 
 namespace cairn::search {
@@ -27,16 +26,16 @@ namespace {
 absl::StatusOr<size_t> MaxResults(const v1::PeerQueryRequest& request) {
   size_t max_results = request.has_max_results() ? request.max_results() : kDefaultPageSize;
   if (max_results == 0 || max_results > SearchIndex::kMaxPageSize) {
-    return absl::InvalidArgumentError(absl::StrCat("max_results: must be 1 to ",
-                                                   SearchIndex::kMaxPageSize, ", not ", max_results));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_results: must be 1 to ", SearchIndex::kMaxPageSize, ", not ", max_results));
   }
   return max_results;
 }
 
 }  // namespace
 
-absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(
-    const v1::PeerQueryRequest& request, QueryStatistics* statistics) const {
+absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(const v1::PeerQueryRequest& request,
+                                                              QueryStatistics* statistics) const {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
   CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
   CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
@@ -152,9 +151,9 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
     if (view->peer_version != audience.peer.version() || view->policy_version != policy_version ||
         resets_ != resets) {
       if (attempt < 3) continue;
-      return absl::UnavailableError(absl::StrCat("the record or policy of peer ",
-                                                 audience.peer.org_id(),
-                                                 " or the index changed during the query; ask again"));
+      return absl::UnavailableError(
+          absl::StrCat("the record or policy of peer ", audience.peer.org_id(),
+                       " or the index changed during the query; ask again"));
     }
     SeeThrough(*view, &postings);
     const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};

@@ -1,8 +1,6 @@
 // SearchIndex, checking: the index, on disk and in memory, compared with what indexing every
 // stored lesson afresh gives. The class's other jobs are in the files search_index_internal.h
 // lists.
-#include "node/search/search_index.h"
-
 #include <cstdint>
 #include <map>
 #include <string>
@@ -12,6 +10,7 @@
 #include "node/common/status_macros.h"
 #include "node/search/analyzer.h"
 #include "node/search/lesson_match.h"
+#include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 #include "node/storage/doc_block.h"
 
@@ -76,7 +75,8 @@ absl::StatusOr<IndexCheck> SearchIndex::Check() const {
       }
     }
   }
-  CAIRN_RETURN_IF_ERROR(store_->ScanPostings("", [&](absl::string_view key, absl::string_view block) {
+  CAIRN_RETURN_IF_ERROR(store_->ScanPostings("", [&](absl::string_view key,
+                                                     absl::string_view block) {
     size_t nul = key.find('\0');
     std::string term(key.substr(0, nul));
     DocBlockReader reader(block);

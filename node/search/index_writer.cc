@@ -1,8 +1,6 @@
 // SearchIndex, writing: a lesson's analysis (Prepare), its postings and record written in the
 // batch that writes the lesson (Index), and the in-memory table updated once that batch is written
 // (Finish). The class's other jobs are in the files search_index_internal.h lists.
-#include "node/search/search_index.h"
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +9,7 @@
 #include "node/search/analyzer.h"
 #include "node/search/lesson_match.h"
 #include "node/search/posting.h"
+#include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 
 namespace cairn::search {

@@ -1,7 +1,5 @@
 // SearchIndex, local search: a page of results for this node's own analysts, with page tokens,
 // facets and snippets. The class's other jobs are in the files search_index_internal.h lists.
-#include "node/search/search_index.h"
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "node/common/status_macros.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
+#include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 
 namespace cairn::search {
@@ -44,8 +43,9 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
     }
   }
   if (offset > kMaxResultOffset - page_size) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "page_token: results beyond the first ", kMaxResultOffset, " are not served; refine the query"));
+    return absl::InvalidArgumentError(absl::StrCat("page_token: results beyond the first ",
+                                                   kMaxResultOffset,
+                                                   " are not served; refine the query"));
   }
 
   v1::SearchResponse response;

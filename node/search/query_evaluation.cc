@@ -2,8 +2,6 @@
 // matches (words, phrases, alternatives, exclusions, filters), their BM25F scores (ranking.h)
 // against the index as stored or as a peer sees it, their facet counts, and the best first. The
 // class's other jobs are in the files search_index_internal.h lists.
-#include "node/search/search_index.h"
-
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -19,6 +17,7 @@
 #include "node/search/posting.h"
 #include "node/search/query.h"
 #include "node/search/ranking.h"
+#include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 #include "node/storage/doc_block.h"
 
@@ -30,12 +29,18 @@ constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
 
 absl::string_view StatusName(v1::LessonStatus status) {
   switch (status) {
-    case v1::OBSERVATION: return "observation";
-    case v1::LESSON_IDENTIFIED: return "identified";
-    case v1::LESSON_LEARNED: return "learned";
-    case v1::SUPERSEDED: return "superseded";
-    case v1::RETRACTED: return "retracted";
-    default: return "unspecified";
+    case v1::OBSERVATION:
+      return "observation";
+    case v1::LESSON_IDENTIFIED:
+      return "identified";
+    case v1::LESSON_LEARNED:
+      return "learned";
+    case v1::SUPERSEDED:
+      return "superseded";
+    case v1::RETRACTED:
+      return "retracted";
+    default:
+      return "unspecified";
   }
 }
 
@@ -88,27 +93,27 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
                                                                 bool with_positions) const {
   Postings postings;
   bool corrupt = false;
-  CAIRN_RETURN_IF_ERROR(store_->ScanPostings(TermPrefix(term), [&](absl::string_view,
-                                                                   absl::string_view block) {
-    DocBlockReader reader(block);
-    DocEntry entry;
-    while (reader.Next(&entry)) {
-      absl::string_view payload = entry.payload;
-      std::array<uint32_t, kFields> counts;
-      if (!DecodeCounts(&payload, &counts)) {
-        corrupt = true;
-        return false;
-      }
-      postings.docs.push_back(entry.doc);
-      postings.counts.push_back(counts);
-      if (with_positions) {
-        postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
-        postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
-      }
-    }
-    corrupt |= reader.corrupt();
-    return !corrupt;
-  }));
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
+        DocBlockReader reader(block);
+        DocEntry entry;
+        while (reader.Next(&entry)) {
+          absl::string_view payload = entry.payload;
+          std::array<uint32_t, kFields> counts;
+          if (!DecodeCounts(&payload, &counts)) {
+            corrupt = true;
+            return false;
+          }
+          postings.docs.push_back(entry.doc);
+          postings.counts.push_back(counts);
+          if (with_positions) {
+            postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
+            postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
+          }
+        }
+        corrupt |= reader.corrupt();
+        return !corrupt;
+      }));
   if (corrupt) {
     return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
                                             "' are corrupt; run `cairn index rebuild`"));
@@ -145,22 +150,28 @@ SearchIndex::Corpus SearchIndex::Stored() const {
   return Corpus{CorpusStats{static_cast<double>(live_docs_), total_words_}, nullptr};
 }
 
-absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
-    const std::vector<std::string>& terms, const std::vector<uint32_t>& offsets,
-    bool needs_positions, std::map<std::string, Postings>* cache, const Corpus& corpus) const {
+absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const std::vector<std::string>& terms,
+                                                            const std::vector<uint32_t>& offsets,
+                                                            bool needs_positions,
+                                                            std::map<std::string, Postings>* cache,
+                                                            const Corpus& corpus) const {
   std::vector<const Postings*> lists;
   for (const std::string& term : terms) {
     // Cached by term and by whether positions were read.
     std::string key = absl::StrCat(needs_positions ? "p" : "c", term);
     auto it = cache->find(key);
-    if (it == cache->end()) return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
+    if (it == cache->end()) {
+      return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
+    }
     Admit(&it->second, corpus);
     lists.push_back(&it->second);
   }
   Matches matches;
   if (lists.size() == 1 && !needs_positions) {
     matches.docs = lists[0]->docs;
-    for (size_t i = 0; i < lists[0]->docs.size(); ++i) matches.scores.push_back(Score(*lists[0], i, corpus));
+    for (size_t i = 0; i < lists[0]->docs.size(); ++i) {
+      matches.scores.push_back(Score(*lists[0], i, corpus));
+    }
     return matches;
   }
   // A phrase: every term in one field, at the same distances as in the query.
@@ -178,7 +189,8 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(
     at[0] = first;
     for (size_t j = 0; j < lists.size(); ++j) {
       if (!DecodePositions(lists[j]->payload(at[j]), &positions[j])) {
-        return absl::DataLossError("the search index's positions are corrupt; run `cairn index rebuild`");
+        return absl::DataLossError(
+            "the search index's positions are corrupt; run `cairn index rebuild`");
       }
     }
     bool found = false;
