@@ -13,18 +13,9 @@
 #include "node/search/query.h"
 #include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
+#include "node/search/stable_hash.h"
 
 namespace cairn::search {
-namespace {
-
-// FNV-1a: a fingerprint of the query that is the same in every process, for page tokens.
-uint64_t Fingerprint(absl::string_view text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
-}
-
-}  // namespace
 
 absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request) const {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
@@ -33,7 +24,8 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1 to ", kMaxPageSize, ", not ", page_size));
   }
-  const std::string fingerprint = absl::StrCat(Fingerprint(request.query()));
+  // A page token names its query by a fingerprint that any process of this node would compute.
+  const std::string fingerprint = absl::StrCat(StableHash(request.query()));
   size_t offset = 0;
   if (!request.page_token().empty()) {
     CAIRN_ASSIGN_OR_RETURN(std::string position, DecodePageToken("search", request.page_token()));
