@@ -27,23 +27,6 @@ namespace {
 constexpr size_t kFacetValues = 10;
 constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
 
-absl::string_view StatusName(v1::LessonStatus status) {
-  switch (status) {
-    case v1::OBSERVATION:
-      return "observation";
-    case v1::LESSON_IDENTIFIED:
-      return "identified";
-    case v1::LESSON_LEARNED:
-      return "learned";
-    case v1::SUPERSEDED:
-      return "superseded";
-    case v1::RETRACTED:
-      return "retracted";
-    default:
-      return "unspecified";
-  }
-}
-
 // Documents in both, scores added.
 void Intersect(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_scores,
                const std::vector<uint32_t>& b_docs, const std::vector<double>& b_scores,
