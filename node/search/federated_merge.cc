@@ -11,6 +11,7 @@
 #include "node/policy/sharing.h"
 #include "node/search/analyzer.h"
 #include "node/search/lesson_match.h"
+#include "node/search/lesson_text.h"
 
 namespace cairn::search {
 namespace {

@@ -11,8 +11,8 @@
 #include "cairn/v1/search_service.pb.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/sharing.h"
-#include "node/search/lesson_text.h"
 #include "node/search/query.h"
+#include "node/search/ranking.h"
 
 namespace cairn::search {
 

@@ -1,15 +1,11 @@
 #include "node/search/lesson_text.h"
 
-#include <cmath>
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace cairn::search {
 namespace {
 
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
 // Positions between the parts of a field: more than any query spans, so no phrase matches across.
 constexpr uint32_t kPartGap = 1024;
 constexpr size_t kSnippetBytes = 220;
@@ -95,23 +91,6 @@ std::string SearchableText(const v1::Lesson& lesson) {
     for (absl::string_view part : parts) absl::StrAppend(&text, part, "\n");
   }
   return text;
-}
-
-double Idf(double documents, double containing) {
-  return std::log(1 + (documents - containing + 0.5) / (containing + 0.5));
-}
-
-double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
-             const std::array<uint32_t, kFields>& words, const CorpusStats& corpus) {
-  double weighted = 0;
-  for (int field = 0; field < kFields; ++field) {
-    if (counts[field] == 0) continue;
-    double average = corpus.words[field] > 0 && corpus.documents > 0
-                         ? corpus.words[field] / corpus.documents
-                         : 1;
-    weighted += kFieldWeights[field] * counts[field] / (1 - kB + kB * words[field] / average);
-  }
-  return idf * weighted * (kK1 + 1) / (weighted + kK1);
 }
 
 void SummarizeHit(const v1::Lesson& lesson, v1::SearchHit* hit) {

@@ -1,5 +1,6 @@
-// How search reads a lesson: three weighted fields, their terms, BM25F scores and snippets. Used
-// by the index and by the merging of federated answers, so both score alike. SPEC section 6.
+// How search reads a lesson: its three fields, their terms, and the snippet a hit shows. Used by
+// the index and by the merging of federated answers, so both read lessons alike (ranking.h scores
+// them). SPEC section 6.
 #ifndef CAIRN_NODE_SEARCH_LESSON_TEXT_H_
 #define CAIRN_NODE_SEARCH_LESSON_TEXT_H_
 
@@ -19,7 +20,6 @@ namespace cairn::search {
 // Title, summary, and the body: every other text field (driving event, lesson, recommendations,
 // evidence, project, lifecycle phase, topics, tags), in parts no phrase spans.
 inline constexpr int kFields = 3;
-inline constexpr std::array<double, kFields> kFieldWeights = {3.0, 2.0, 1.0};
 
 // A term's word positions in each field of one lesson (most terms occur a few times: inline).
 using Occurrences = std::array<absl::InlinedVector<uint32_t, 4>, kFields>;
@@ -38,26 +38,6 @@ std::string SearchableText(const v1::Lesson& lesson);
 using TermCounts = absl::flat_hash_map<std::string, std::array<uint32_t, kFields>>;
 TermCounts CountTerms(const v1::Lesson& lesson, const std::vector<std::string>& wanted,
                       Analyzer* analyzer, std::array<uint32_t, kFields>* words);
-
-// What BM25 needs to know of the collection a score is relative to.
-struct CorpusStats {
-  double documents = 0;
-  std::array<double, kFields> words = {0, 0, 0};  // summed over the documents
-};
-
-// A collection's statistics for the terms of one query: how many documents hold each term.
-struct QueryStatistics {
-  CorpusStats corpus;
-  absl::flat_hash_map<std::string, double> containing;  // by analysed term
-};
-
-// The inverse document frequency of a term that `containing` of `documents` hold.
-double Idf(double documents, double containing);
-
-// The BM25F score of one term: `counts` occurrences in each field of a document with `words`
-// words in each field.
-double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
-             const std::array<uint32_t, kFields>& words, const CorpusStats& corpus);
 
 // Fills `hit` from `lesson`: id, title, origin, version, marking, status, topics, when it occurred.
 void SummarizeHit(const v1::Lesson& lesson, v1::SearchHit* hit);

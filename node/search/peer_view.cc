@@ -5,24 +5,17 @@
 #include "node/policy/sharing.h"
 #include "node/search/analyzer.h"
 #include "node/search/posting.h"
+#include "node/search/stable_hash.h"
 
 namespace cairn::search {
 namespace {
-
-// FNV-1a: a term's key in an AlteredText (64 bits: a collision between two terms of one lesson
-// is not a practical worry).
-uint64_t TermHash(absl::string_view term) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : term) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
-}
 
 std::shared_ptr<const AlteredText> Analyse(const v1::Lesson& view, Analyzer* analyzer) {
   auto text = std::make_shared<AlteredText>();
   TermOccurrences terms = AnalyzeLesson(view, analyzer, &text->words);
   text->postings.reserve(terms.size());
   for (const auto& [term, occurrences] : terms) {
-    text->postings.emplace_back(TermHash(term), EncodePosting(occurrences));
+    text->postings.emplace_back(StableHash(term), EncodePosting(occurrences));
   }
   std::sort(text->postings.begin(), text->postings.end());
   return text;
@@ -37,7 +30,7 @@ struct Decision {
 }  // namespace
 
 const std::string* AlteredText::Find(absl::string_view term) const {
-  uint64_t hash = TermHash(term);
+  uint64_t hash = StableHash(term);
   auto it = std::lower_bound(postings.begin(), postings.end(), hash,
                              [](const auto& entry, uint64_t key) { return entry.first < key; });
   return it != postings.end() && it->first == hash ? &it->second : nullptr;

@@ -35,7 +35,9 @@ struct Audience {
 // An export view's text, analysed as the index analyses a lesson.
 struct AlteredText {
   std::array<uint32_t, kFields> words{};
-  std::vector<std::pair<uint64_t, std::string>> postings;  // (TermHash, payload), by hash
+  // (StableHash of the term, payload), by hash: 64 bits, so a collision between two terms of one
+  // lesson is not a practical worry.
+  std::vector<std::pair<uint64_t, std::string>> postings;
 
   // The payload of `term` (posting.h), or null when the view does not hold it.
   const std::string* Find(absl::string_view term) const;

@@ -1,8 +1,25 @@
 #include "node/search/posting.h"
 
+#include "absl/strings/str_cat.h"
 #include "node/storage/doc_block.h"
 
 namespace cairn::search {
+namespace {
+
+constexpr int kBlockShift = 10;  // 1,024 document numbers a postings block
+
+}  // namespace
+
+void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
+  key->assign(term.data(), term.size());
+  key->push_back('\0');
+  uint32_t block = doc >> kBlockShift;
+  for (int shift = 24; shift >= 0; shift -= 8) key->push_back(static_cast<char>(block >> shift));
+}
+
+std::string TermPrefix(absl::string_view term) {
+  return absl::StrCat(term, absl::string_view("\0", 1));
+}
 
 std::string EncodePosting(const Occurrences& occurrences) {
   std::string payload;

@@ -407,4 +407,11 @@ absl::StatusOr<Query> ParseQuery(absl::string_view text) {
   return Parser(text).Parse();
 }
 
+absl::string_view StatusName(v1::LessonStatus status) {
+  for (const auto& [name, value] : kStatuses) {
+    if (value == status) return name;
+  }
+  return "unspecified";
+}
+
 }  // namespace cairn::search

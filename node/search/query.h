@@ -70,6 +70,10 @@ struct Query {
 // neither text nor filters. Never more than linear work in the length of `text`.
 absl::StatusOr<Query> ParseQuery(absl::string_view text);
 
+// The name `status:` takes for `status` ("learned"), which the status facet reports too, so a
+// facet value is a filter; "unspecified" for a status the language has no name for.
+absl::string_view StatusName(v1::LessonStatus status);
+
 }  // namespace cairn::search
 
 #endif  // CAIRN_NODE_SEARCH_QUERY_H_

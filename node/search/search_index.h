@@ -29,6 +29,7 @@
 #include "node/search/lesson_text.h"
 #include "node/search/peer_view.h"
 #include "node/search/query.h"
+#include "node/search/ranking.h"
 #include "node/storage/store.h"
 
 namespace cairn::search {
@@ -97,6 +98,7 @@ class SearchIndex : public LessonIndexer {
   void Reset() override;
 
  private:
+  // Defined across files, one job each; search_index_internal.h lists them.
   struct Doc;       // the in-memory form of a v1::IndexedDoc
   struct Postings;  // one term's postings, as a query reads them
   struct Matches;   // documents matching part of a query, with scores

@@ -1,0 +1,74 @@
+// SearchIndex, local search: a page of results for this node's own analysts, with page tokens,
+// facets and snippets. The class's other jobs are in the files search_index_internal.h lists.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "node/common/page_token.h"
+#include "node/common/status_macros.h"
+#include "node/search/lesson_text.h"
+#include "node/search/query.h"
+#include "node/search/search_index.h"
+#include "node/search/search_index_internal.h"
+#include "node/search/stable_hash.h"
+
+namespace cairn::search {
+
+absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request) const {
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
+  if (page_size == 0 || page_size > kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: must be 1 to ", kMaxPageSize, ", not ", page_size));
+  }
+  // A page token names its query by a fingerprint that any process of this node would compute.
+  const std::string fingerprint = absl::StrCat(StableHash(request.query()));
+  size_t offset = 0;
+  if (!request.page_token().empty()) {
+    CAIRN_ASSIGN_OR_RETURN(std::string position, DecodePageToken("search", request.page_token()));
+    std::pair<std::string, std::string> parts = absl::StrSplit(position, absl::MaxSplits('/', 1));
+    if (parts.first != fingerprint || !absl::SimpleAtoi(parts.second, &offset)) {
+      return absl::InvalidArgumentError("page_token: it belongs to a different query");
+    }
+  }
+  if (offset > kMaxResultOffset - page_size) {
+    return absl::InvalidArgumentError(absl::StrCat("page_token: results beyond the first ",
+                                                   kMaxResultOffset,
+                                                   " are not served; refine the query"));
+  }
+
+  v1::SearchResponse response;
+  Evaluation evaluation;
+  // Postings are read before taking the lock, so a slow read never holds up writers.
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, Stored(), &evaluation));
+    if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
+    std::vector<size_t> order = evaluation.BestFirst(offset + page_size);
+    for (size_t i = offset; i < order.size(); ++i) {
+      v1::SearchHit* hit = response.add_hits();
+      hit->set_lesson_id(docs_[evaluation.docs[order[i]]]->id);
+      hit->set_score(evaluation.scores[order[i]]);
+    }
+  }
+  response.set_total_hits(evaluation.docs.size());
+  if (offset + page_size < evaluation.docs.size()) {
+    response.set_next_page_token(
+        EncodePageToken("search", absl::StrCat(fingerprint, "/", offset + page_size)));
+  }
+  if (!request.skip_snippets()) {
+    for (v1::SearchHit& hit : *response.mutable_hits()) {
+      absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit.lesson_id());
+      if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
+      CAIRN_RETURN_IF_ERROR(lesson.status());
+      DescribeHit(*lesson, evaluation.terms, &hit);
+    }
+  }
+  return response;
+}
+
+}  // namespace cairn::search
