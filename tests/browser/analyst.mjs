@@ -102,6 +102,11 @@ flow(async () => {
   assert.match(await textOf(page, 'h1'), /You cannot record lessons/);
   assert.match(await textOf(page, 'main'), /Only editors can record lessons/);
   await checkAccessibility(page, 'record page, refused');
+  await open(page, '/import');
+  assert.match(await textOf(page, 'h1'), /You cannot import lessons/);
+  assert.match(await page.title(), /^You cannot import lessons - Cairn$/);
+  assert.match(await textOf(page, 'main'), /Only editors can import lessons, and your role is analyst\.\s+Search for lessons/);
+  assert.equal(await page.$('#import-form'), null, 'no import form');
   await open(page, '/');
   assert.doesNotMatch(await textOf(page, 'header'), /Record a lesson|Admin/);
   const refused = await page.evaluate(async () => {

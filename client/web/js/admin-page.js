@@ -3,7 +3,7 @@
 // form an admin edits and the node parses, so its syntax errors name the line).
 
 import * as api from './api.js';
-import { byId, fill, h } from './dom.js';
+import { byId, h, refusal } from './dom.js';
 import { startPage } from './page.js';
 
 // Starts an admin page and resolves to the caller's session, or to null after replacing `main`
@@ -13,15 +13,11 @@ export async function startAdminPage() {
   const who = await startPage('admin');
   if (api.isAdmin(who)) return who;
   const role = { ANALYST: 'analyst', EDITOR: 'editor' }[who.role] ?? 'not set';
-  document.title = 'You cannot administer this node - Cairn';
-  fill(byId('main-content'),
-    h('h1', { class: 'govuk-heading-l' }, 'You cannot administer this node'),
-    h('p', { class: 'govuk-body' },
-      `Only admins of ${who.orgId ?? 'this organisation'} can manage its peers, their sharing ` +
-      `policies and read its audit log. Your role is ${role}.`),
-    h('p', { class: 'govuk-body' },
-      'If you need to change what this node shares, ask one of its admins.'),
-    h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/' }, 'Search for lessons')));
+  refusal(byId('main-content'), 'You cannot administer this node', [
+    `Only admins of ${who.orgId ?? 'this organisation'} can manage its peers, their sharing ` +
+      `policies and read its audit log. Your role is ${role}.`,
+    'If you need to change what this node shares, ask one of its admins.',
+  ], { href: '/', text: 'Search for lessons' });
   return null;
 }
 

@@ -7,12 +7,12 @@
 import * as api from './api.js';
 import * as admin from './admin-api.js';
 import {
-  byId, failed, fill, formatDateTime, formatNumber, h, plural,
+  byId, failed, fill, formatDateTime, formatNumber, h, plural, summaryRow,
 } from './dom.js';
 import {
   clearSuccess, linkTags, peerFromForm, peerHref, showSuccess, startAdminPage,
 } from './admin-page.js';
-import { clearErrors, fieldIdOf, showErrors } from './form.js';
+import { clearErrors, fieldIdOf, showErrors, withoutField } from './form.js';
 
 const main = byId('main-content');
 const top = byId('page-top');
@@ -42,12 +42,6 @@ function pullTag(status) {
   return status.connected
     ? h('strong', { class: 'govuk-tag govuk-tag--green' }, 'Connected')
     : h('strong', { class: 'govuk-tag govuk-tag--red' }, 'Not connected');
-}
-
-function summaryRow(key, ...value) {
-  return h('div', { class: 'govuk-summary-list__row' },
-    h('dt', { class: 'govuk-summary-list__key' }, key),
-    h('dd', { class: 'govuk-summary-list__value' }, value));
 }
 
 function renderPeers(peers, statusOf) {
@@ -106,7 +100,7 @@ function renderReplication(report) {
 
 // The node's "peer.org_id: 'X' must start..." as "The organisation ID 'X' must start...".
 function fieldMessage(name, message) {
-  const rest = message.slice(message.indexOf(': ') + 2);
+  const rest = withoutField(message);
   return /^('|is |may |must )/.test(rest) ? `${name} ${rest}` : `${name}: ${rest}`;
 }
 

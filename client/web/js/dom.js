@@ -203,6 +203,23 @@ export function failed(main, error, doing) {
     h('p', { class: 'govuk-body' }, 'Try again later. If it keeps happening, tell your node\'s operator.'));
 }
 
+// The page a user gets instead of one they may not use: `heading` ("You cannot ..."), the reason
+// (a string, or an array of strings, one paragraph each), and a way back (`back`: {href, text}).
+export function refusal(main, heading, why, back) {
+  document.title = `${heading} - Cairn`;
+  fill(main,
+    h('h1', { class: 'govuk-heading-l' }, heading),
+    [why].flat().map((text) => h('p', { class: 'govuk-body' }, text)),
+    h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: back.href }, back.text)));
+}
+
+// A row of a GOV.UK summary list: `key`, and the value's parts (text, nodes, arrays or null).
+export function summaryRow(key, ...value) {
+  return h('div', { class: 'govuk-summary-list__row' },
+    h('dt', { class: 'govuk-summary-list__key' }, key),
+    h('dd', { class: 'govuk-summary-list__value' }, value));
+}
+
 const kSvgNs = 'http://www.w3.org/2000/svg';
 
 // The arrow of a GOV.UK pagination link.

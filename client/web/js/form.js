@@ -66,6 +66,13 @@ export function showErrors(summaryContainer, errors) {
   showErrorSummary(summaryContainer, entries);
 }
 
+// The node's message without the field path it starts with: "peer.address: must be host:port"
+// is "must be host:port". A message naming no field comes back whole.
+export function withoutField(message) {
+  const cut = message.indexOf(': ');
+  return cut < 0 ? message : message.slice(cut + 2);
+}
+
 // The form control id for a field path the node named, or '' for none. `ids` maps paths in
 // snake_case after `prefix` ("driving_event", "local.contact") to control ids; indexes and
 // sub-fields are dropped: "lesson.topics[2]" is "topics", "lesson.occurred_at.seconds" is

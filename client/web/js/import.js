@@ -4,7 +4,7 @@
 // announced politely; the lines not imported are listed at the end with the node's reason.
 
 import * as api from './api.js';
-import { byId, fill, filterTerm, formatNumber, h } from './dom.js';
+import { byId, fill, filterTerm, formatNumber, h, refusal } from './dom.js';
 import { clearErrors, showErrors } from './form.js';
 import { startPage } from './page.js';
 
@@ -188,11 +188,9 @@ function report(imported, total, failures, stopped, orgId) {
 async function run() {
   const who = await startPage('import');
   if (!api.isEditor(who)) {
-    document.title = 'You cannot import lessons - Cairn';
-    fill(byId('main-content'),
-      h('h1', { class: 'govuk-heading-l' }, 'You cannot import lessons'),
-      h('p', { class: 'govuk-body' }, 'Only editors can import lessons, and your role is analyst.'),
-      h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/' }, 'Search for lessons')));
+    refusal(byId('main-content'), 'You cannot import lessons',
+      'Only editors can import lessons, and your role is analyst.',
+      { href: '/', text: 'Search for lessons' });
     return;
   }
   let busy = false;

@@ -3,7 +3,7 @@
 // beside the field it names. It checks only what it must to build the request (a real date).
 
 import * as api from './api.js';
-import { byId, fill, h, lessonHref } from './dom.js';
+import { byId, h, lessonHref, refusal } from './dom.js';
 import { clearErrors, fieldIdOf, showErrors } from './form.js';
 import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
@@ -192,26 +192,18 @@ async function report(error, original) {
   showErrors(errors, [{ id: '', message: `${prefix}${error.message}` }]);
 }
 
-function refuse(heading, why, back) {
-  document.title = `${heading} - Cairn`;
-  fill(main,
-    h('h1', { class: 'govuk-heading-l' }, heading),
-    h('p', { class: 'govuk-body' }, why),
-    h('p', { class: 'govuk-body' }, back));
-}
-
 // The lesson to edit, or null when the page explained why there is none to edit.
 async function loadForEdit(who) {
   const id = params.get('id') ?? '';
   const lesson = await loadLesson(main, id, 'edit');
   if (!lesson) return null;
-  const back = h('a', { class: 'govuk-link', href: lessonHref(id) }, 'Back to the lesson');
+  const back = { href: lessonHref(id), text: 'Back to the lesson' };
   if (lesson.status === 'RETRACTED') {
-    refuse('This lesson cannot be edited', 'It has been retracted.', back);
+    refusal(main, 'This lesson cannot be edited', 'It has been retracted.', back);
     return null;
   }
   if (!api.mayChange(who, lesson)) {
-    refuse('You cannot edit this lesson', api.isEditor(who)
+    refusal(main, 'You cannot edit this lesson', api.isEditor(who)
       ? `Only editors of ${lesson.originOrg ?? 'its organisation'} can change it.`
       : 'Only editors can change lessons, and your role is analyst.', back);
     return null;
@@ -233,8 +225,9 @@ async function run() {
     form.hidden = false;
   } else {
     if (!api.isEditor(who)) {
-      refuse('You cannot record lessons', 'Only editors can record lessons, and your role is analyst.',
-        h('a', { class: 'govuk-link', href: '/' }, 'Search for lessons'));
+      refusal(main, 'You cannot record lessons',
+        'Only editors can record lessons, and your role is analyst.',
+        { href: '/', text: 'Search for lessons' });
       return;
     }
     setRadio('status', 'OBSERVATION');

@@ -6,7 +6,7 @@
 import * as api from './api.js';
 import {
   byId, fill, filterTerm, formatDate, formatDateTime, h, kClassifications, kPolarities,
-  markingTag, markingText, paragraphs, statusTag, statusText,
+  markingTag, markingText, paragraphs, statusTag, statusText, summaryRow,
 } from './dom.js';
 import { heldBy, historySection } from './lesson-history.js';
 import { loadLesson } from './lesson-load.js';
@@ -32,12 +32,6 @@ const kDone = {
   retracted: { heading: 'Lesson retracted', shows: (lesson) => lesson.status === 'RETRACTED' },
 };
 
-function row(key, ...value) {
-  return h('div', { class: 'govuk-summary-list__row' },
-    h('dt', { class: 'govuk-summary-list__key' }, key),
-    h('dd', { class: 'govuk-summary-list__value' }, value));
-}
-
 function hasText(value) {
   return typeof value === 'string' && value.trim() !== '';
 }
@@ -53,13 +47,13 @@ function section(title, rows) {
 }
 
 function textRow(key, value) {
-  return hasText(value) ? row(key, paragraphs(value)) : null;
+  return hasText(value) ? summaryRow(key, paragraphs(value)) : null;
 }
 
 function listRow(key, values, render = (value) => value) {
   const present = (values ?? []).filter(hasText);
   if (present.length === 0) return null;
-  return row(key, h('ul', { class: 'govuk-list' }, present.map((value) => h('li', {}, render(value)))));
+  return summaryRow(key, h('ul', { class: 'govuk-list' }, present.map((value) => h('li', {}, render(value)))));
 }
 
 function topicLink(topic) {
@@ -147,40 +141,40 @@ function render(lesson, who, history) {
       textRow('What happened', lesson.drivingEvent),
       textRow('What was learned', lesson.lesson),
       (lesson.recommendations ?? []).some(hasText)
-        ? row('Recommendations', h('ol', { class: 'govuk-list govuk-list--number' },
+        ? summaryRow('Recommendations', h('ol', { class: 'govuk-list govuk-list--number' },
           lesson.recommendations.filter(hasText).map((text) =>
             h('li', { class: 'cairn-pre-line' }, text))))
         : null,
       textRow('Evidence or outcome', lesson.evidence),
-      kPolarities[lesson.polarity] ? row('Kind', kPolarities[lesson.polarity]) : null,
+      kPolarities[lesson.polarity] ? summaryRow('Kind', kPolarities[lesson.polarity]) : null,
       textRow('Project or programme', lesson.project),
       textRow('Lifecycle phase', lesson.lifecyclePhase),
       listRow('Topics', lesson.topics, topicLink),
       listRow('Tags', lesson.tags),
-      lesson.occurredAt ? row('Happened on', formatDate(lesson.occurredAt)) : null,
+      lesson.occurredAt ? summaryRow('Happened on', formatDate(lesson.occurredAt)) : null,
       textRow('Reference in the system it came from', lesson.externalRef),
     ]),
     section('Handling', [
-      row('Marking', markingText(lesson.marking)),
+      summaryRow('Marking', markingText(lesson.marking)),
       kClassifications[lesson.classification]
-        ? row('Classification', kClassifications[lesson.classification]) : null,
+        ? summaryRow('Classification', kClassifications[lesson.classification]) : null,
       listRow('Communities', lesson.communities),
-      row('Status', statusText(lesson.status)),
-      retracted ? row('Reason for retraction',
+      summaryRow('Status', statusText(lesson.status)),
+      retracted ? summaryRow('Reason for retraction',
         hasText(lesson.retractionReason) ? lesson.retractionReason : 'None given') : null,
     ]),
     section('Provenance', [
-      row('Lesson id', lesson.id ?? id),
-      lesson.version ? row('Version', String(lesson.version)) : null,
-      lesson.originOrg ? row('Origin organisation', lesson.originOrg) : null,
-      hasText(lesson.originSector) ? row('Origin sector', lesson.originSector) : null,
-      lesson.createdAt ? row('Recorded', formatDateTime(lesson.createdAt)) : null,
-      lesson.updatedAt ? row('Last changed', formatDateTime(lesson.updatedAt)) : null,
-      row('Signed by', signed
+      summaryRow('Lesson id', lesson.id ?? id),
+      lesson.version ? summaryRow('Version', String(lesson.version)) : null,
+      lesson.originOrg ? summaryRow('Origin organisation', lesson.originOrg) : null,
+      hasText(lesson.originSector) ? summaryRow('Origin sector', lesson.originSector) : null,
+      lesson.createdAt ? summaryRow('Recorded', formatDateTime(lesson.createdAt)) : null,
+      lesson.updatedAt ? summaryRow('Last changed', formatDateTime(lesson.updatedAt)) : null,
+      summaryRow('Signed by', signed
         ? `${lesson.originOrg ?? 'its origin'}, with ${provenance.algorithm || 'an unnamed algorithm'}`
         : 'Not signed'),
-      provenance.signedAt ? row('Signed at', formatDateTime(provenance.signedAt)) : null,
-      history.failed ? null : row('Held by', heldBy(history, who)),
+      provenance.signedAt ? summaryRow('Signed at', formatDateTime(provenance.signedAt)) : null,
+      history.failed ? null : summaryRow('Held by', heldBy(history, who)),
     ]),
     history.failed
       ? h('p', { class: 'govuk-body' }, `The lesson's history could not be read: ${history.failed.message}`)
@@ -190,7 +184,7 @@ function render(lesson, who, history) {
       textRow('Internal notes', lesson.local.internalNotes),
     ]) : null,
     others.length ? section('Other fields', others.map((key) =>
-      row(key, h('span', { class: 'cairn-pre-line' }, otherValue(lesson[key]))))) : null,
+      summaryRow(key, h('span', { class: 'cairn-pre-line' }, otherValue(lesson[key]))))) : null,
     h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/' }, 'Search for lessons')));
   main.querySelector('.govuk-notification-banner--success')?.focus();
 }

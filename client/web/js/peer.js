@@ -10,12 +10,12 @@
 import * as api from './api.js';
 import * as admin from './admin-api.js';
 import {
-  byId, failed, fill, formatDateTime, h, lessonHref, markingTag, plural,
+  byId, failed, fill, formatDateTime, h, lessonHref, markingTag, plural, summaryRow,
 } from './dom.js';
 import {
   clearSuccess, linkTags, peerFromForm, peerHref, policyText, showSuccess, startAdminPage,
 } from './admin-page.js';
-import { clearErrors, fieldIdOf, showErrors } from './form.js';
+import { clearErrors, fieldIdOf, showErrors, withoutField } from './form.js';
 
 const params = new URLSearchParams(window.location.search);
 const org = params.get('org') ?? '';
@@ -36,12 +36,6 @@ function noSuchPeer() {
       ? `This node has no peer called ${org}.`
       : 'The link does not say which peer to show.'),
     h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: '/admin' }, 'See all peers')));
-}
-
-function summaryRow(key, ...value) {
-  return h('div', { class: 'govuk-summary-list__row' },
-    h('dt', { class: 'govuk-summary-list__key' }, key),
-    h('dd', { class: 'govuk-summary-list__value' }, value));
 }
 
 function renderPeer() {
@@ -206,10 +200,10 @@ function showPeerView(policy) {
     showSuccess(top, `${org} was saved`, `Its record is now at version ${peer.version ?? '?'}.`);
   }, (error) => {
     const field = fieldIdOf(error.field, kPeerFieldIds, 'peer.');
-    const rest = error.message.slice(error.message.indexOf(': ') + 2);
     showErrors(errors, [{
       id: field,
-      message: field ? `${kPeerFieldNames[field]}: ${rest}` : `${org} was not saved: ${error.message}`,
+      message: field ? `${kPeerFieldNames[field]}: ${withoutField(error.message)}`
+        : `${org} was not saved: ${error.message}`,
     }]);
   }));
 

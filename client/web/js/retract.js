@@ -2,8 +2,8 @@
 // marks it RETRACTED and tells every peer holding a copy to delete it.
 
 import * as api from './api.js';
-import { byId, fill, h, lessonHref } from './dom.js';
-import { fieldIdOf, showErrors } from './form.js';
+import { byId, h, lessonHref, refusal } from './dom.js';
+import { fieldIdOf, showErrors, withoutField } from './form.js';
 import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
 
@@ -13,11 +13,7 @@ const main = byId('main-content');
 const id = new URLSearchParams(window.location.search).get('id') ?? '';
 
 function refuse(heading, why) {
-  document.title = `${heading} - Cairn`;
-  fill(main,
-    h('h1', { class: 'govuk-heading-l' }, heading),
-    h('p', { class: 'govuk-body' }, why),
-    h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: lessonHref(id) }, 'Back to the lesson')));
+  refusal(main, heading, why, { href: lessonHref(id), text: 'Back to the lesson' });
 }
 
 async function run() {
@@ -68,7 +64,7 @@ async function run() {
       const field = fieldIdOf(error.field, { reason: 'reason' });
       showErrors(errors, [{
         id: field,
-        message: field ? `The reason ${error.message.slice(error.message.indexOf(': ') + 2)}`
+        message: field ? `The reason ${withoutField(error.message)}`
           : `The lesson was not retracted: ${error.message}`,
       }]);
     } finally {
