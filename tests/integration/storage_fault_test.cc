@@ -90,12 +90,12 @@ std::set<std::string> Listed(client::LessonClient& client) {
   return ids;
 }
 
-// A node whose data directory is on a small tmpfs, filled by an import. 4 MiB of the 10 MiB are
+// A node whose data directory is on a small tmpfs, filled by an import. 10 MiB of the 16 MiB are
 // a file the test removes to make room, so the space freed does not depend on RocksDB.
 class DiskFullTest : public ::testing::Test {
  protected:
-  static constexpr uint64_t kDiskBytes = 10 << 20;
-  static constexpr uint64_t kFillerBytes = 4 << 20;
+  static constexpr uint64_t kDiskBytes = 16 << 20;
+  static constexpr uint64_t kFillerBytes = 10 << 20;
 
   DiskFullTest() : disk_(kDiskBytes) {}
 
