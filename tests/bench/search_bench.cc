@@ -13,7 +13,6 @@
 //           transaction; queries ORDER BY bm25 with the same field weights (3, 2, 1; topics 0)
 //           LIMIT 10.
 // Both run in-process (no RPC), one query at a time, after one warm-up pass.
-#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +41,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/bench/llis_queries.h"
 #include "tests/bench/bench_util.h"
+#include "tests/bench/fts5_index.h"
 
 namespace cairn::bench {
 namespace {
@@ -69,17 +69,6 @@ v1::Lesson CorpusLesson(const std::vector<v1::Lesson>& llis, int i) {
                                     kTeams[round % 7], " in ", kPlaces[(round + i) % 11], "."));
   }
   return lesson;
-}
-
-std::string Body(const v1::Lesson& lesson) {
-  std::vector<std::string> parts = {lesson.driving_event(), lesson.lesson()};
-  for (const std::string& text : lesson.recommendations()) parts.push_back(text);
-  for (const std::string& text : {lesson.evidence(), lesson.project(), lesson.lifecycle_phase()}) {
-    parts.push_back(text);
-  }
-  for (const std::string& text : lesson.topics()) parts.push_back(text);
-  for (const std::string& text : lesson.tags()) parts.push_back(text);
-  return absl::StrJoin(parts, "\n");
 }
 
 struct Figures {
@@ -205,62 +194,21 @@ Figures RunCairn(const std::vector<v1::Lesson>& llis, int count,
 Figures RunFts5(const std::vector<v1::Lesson>& llis, int count,
                 const std::vector<BenchQuery>& queries) {
   testing::TempDir dir;
-  std::string path = dir.path() + "/fts5.db";
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) std::exit(1);
-  auto exec = [db](const char* sql) {
-    char* error = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-      std::fprintf(stderr, "sqlite: %s: %s\n", sql, error);
-      std::exit(1);
-    }
-  };
+  const std::string path = dir.path() + "/fts5.db";
   Figures figures;
   absl::Time start = absl::Now();
-  exec("CREATE VIRTUAL TABLE lessons USING fts5(title, summary, body, topics, content='', "
-       "tokenize='porter unicode61')");
-  exec("BEGIN");
-  sqlite3_stmt* insert = nullptr;
-  sqlite3_prepare_v2(db, "INSERT INTO lessons(rowid, title, summary, body, topics) VALUES (?,?,?,?,?)",
-                     -1, &insert, nullptr);
-  for (int i = 0; i < count; ++i) {
-    v1::Lesson lesson = CorpusLesson(llis, i);
-    std::string body = Body(lesson);
-    std::string topics = absl::StrJoin(lesson.topics(), "\n");
-    sqlite3_bind_int64(insert, 1, i);
-    sqlite3_bind_text(insert, 2, lesson.title().data(), lesson.title().size(), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 3, lesson.summary().data(), lesson.summary().size(), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 4, body.data(), body.size(), SQLITE_TRANSIENT);
-    sqlite3_bind_text(insert, 5, topics.data(), topics.size(), SQLITE_TRANSIENT);
-    if (sqlite3_step(insert) != SQLITE_DONE) std::exit(1);
-    sqlite3_reset(insert);
-  }
-  sqlite3_finalize(insert);
-  exec("COMMIT");
-  exec("INSERT INTO lessons(lessons) VALUES('optimize')");  // merge segments, as our rebuild compacts
+  Fts5Index fts5(path);
+  fts5.Begin();
+  for (int i = 0; i < count; ++i) fts5.Add(i, CorpusLesson(llis, i));
+  fts5.Commit();
+  fts5.Optimize();
   figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
   figures.index_mb = testing::ReadFileToString(path).size() / 1e6;
-  sqlite3_stmt* select = nullptr;
-  sqlite3_prepare_v2(db,
-                     "SELECT rowid FROM lessons WHERE lessons MATCH ? "
-                     "ORDER BY bm25(lessons, 3.0, 2.0, 1.0, 0.0) LIMIT 10",
-                     -1, &select, nullptr);
   TimeQueries(queries, &figures, [&](const BenchQuery& query) {
-    sqlite3_bind_text(select, 1, query.fts5.data(), query.fts5.size(), SQLITE_TRANSIENT);
     std::vector<std::string> ids;
-    int step;
-    while ((step = sqlite3_step(select)) == SQLITE_ROW) {
-      ids.push_back(CorpusId(sqlite3_column_int64(select, 0)));
-    }
-    if (step != SQLITE_DONE) {
-      std::fprintf(stderr, "fts5: %s: %s\n", query.fts5.c_str(), sqlite3_errmsg(db));
-      std::exit(1);
-    }
-    sqlite3_reset(select);
+    for (int64_t rowid : fts5.Search(query.fts5, kTopK)) ids.push_back(CorpusId(rowid));
     return ids;
   });
-  sqlite3_finalize(select);
-  sqlite3_close(db);
   return figures;
 }
 
