@@ -440,8 +440,9 @@ absl::StatusOr<v1::PeerPolicy> ParsePolicyText(absl::string_view text) {
                                                    PolicyLimits::kPolicyBytes, " bytes"));
   }
   v1::PeerPolicy policy;
-  CAIRN_RETURN_IF_ERROR(ParseTextProto(text, "policy", &policy));
-  CAIRN_RETURN_IF_ERROR(ValidatePolicy(policy));
+  TextLocations locations;
+  CAIRN_RETURN_IF_ERROR(ParseTextProto(text, "policy", &policy, &locations));
+  if (absl::Status valid = ValidatePolicy(policy); !valid.ok()) return locations.Locate(valid);
   return policy;
 }
 

@@ -91,7 +91,8 @@ bool IsRedactableField(absl::string_view name);
 absl::Status ValidatePolicy(const v1::PeerPolicy& policy);
 
 // Parses a policy written in protobuf text format; INVALID_ARGUMENT naming the line and column of
-// a syntax error, unknown field or unknown enum value, then ValidatePolicy.
+// a syntax error, unknown field or unknown enum value, then ValidatePolicy, whose errors name the
+// line and column where the field they name was written, too.
 absl::StatusOr<v1::PeerPolicy> ParsePolicyText(absl::string_view text);
 
 }  // namespace cairn

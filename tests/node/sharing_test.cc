@@ -598,6 +598,32 @@ TEST(SharingPolicyTextTest, BadTextIsRefusedWithLineAndField) {
   ExpectInvalid(ParsePolicyText("export { markings: TLP_GREEN ").status(), "line");
 }
 
+// A rule broken in a policy that parsed is shown at the line that broke it, as a syntax error is.
+TEST(SharingPolicyTextTest, RulesBrokenAfterParsingNameTheirLine) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  for (const Case& c : {
+           Case{"export {\n  markings: [TLP_GREEN, TLP_RED]\n}\n",
+                "policy: line 2, column 3: policy.export.markings[1]: TLP_RED"},
+           Case{"export {\n  markings: TLP_GREEN\n  markings: TLP_RED\n}\n",
+                "policy: line 3, column 3: policy.export.markings[1]"},
+           Case{"export { markings: TLP_GREEN }\nimport {\n  max_lesson_bytes: 0\n}\n",
+                "policy: line 3, column 3: policy.import.max_lesson_bytes: must be 1 to"},
+           Case{"export {\n  markings: TLP_GREEN\n  classification_ceiling: "
+                "CLASSIFICATION_UNSPECIFIED\n}\n",
+                "policy: line 3, column 3: policy.export.classification_ceiling: name OFFICIAL"},
+           Case{"export {\n  markings: TLP_GREEN\n  redact_fields: [\"summary\", \"title\"]\n}",
+                "policy: line 3, column 3: policy.export.redact_fields[1]: 'title'"},
+       }) {
+    const absl::StatusOr<v1::PeerPolicy> parsed = ParsePolicyText(c.text);
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(parsed.status().message()), ::testing::StartsWith(c.error)) << c.text;
+  }
+}
+
 TEST(SharingValidatePolicyTest, RefusesRedAndUnredactableFields) {
   v1::PeerPolicy red = OpenPolicy(kPeer);
   red.mutable_export_()->add_markings(v1::TLP_RED);
