@@ -46,6 +46,7 @@ constexpr int kMaxFederatedStreams = kThreads / 2;
 constexpr time_t kReadTimeoutSeconds = 5;
 constexpr time_t kWriteTimeoutSeconds = 10;
 constexpr time_t kKeepAliveSeconds = 2;
+constexpr size_t kRequestsPerConnection = 100;
 constexpr char kCsrfHeader[] = "X-Cairn-Console";
 constexpr char kApiPrefix[] = "/api/";
 
@@ -420,6 +421,9 @@ void ConsoleServer::Impl::Route() {
   server.set_read_timeout(kReadTimeoutSeconds);
   server.set_write_timeout(kWriteTimeoutSeconds);
   server.set_keep_alive_timeout(kKeepAliveSeconds);
+  // A page load makes a dozen requests; httplib's default of 5 a connection made browsers
+  // open new connections, each a full TLS handshake, in the middle of loading a page.
+  server.set_keep_alive_max_count(kRequestsPerConnection);
   // A response goes out in several TLS records: with Nagle's algorithm each waited on the
   // browser's delayed ACK, and a page's CSS took 200 ms to arrive over loopback.
   server.set_tcp_nodelay(true);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -60,24 +61,27 @@ absl::Status TextLocations::Locate(const absl::Status& status) const {
     absl::string_view name = steps[i];
     int index = -1;
     if (const size_t bracket = name.find('['); bracket != absl::string_view::npos) {
-      if (!absl::SimpleAtoi(name.substr(bracket + 1, name.size() - bracket - 2), &index)) {
+      if (!absl::EndsWith(name, "]") ||
+          !absl::SimpleAtoi(name.substr(bracket + 1, name.size() - bracket - 2), &index) ||
+          index < 0) {
         return status;
       }
       name = name.substr(0, bracket);
     }
     const google::protobuf::FieldDescriptor* field =
         descriptor == nullptr ? nullptr : descriptor->FindFieldByName(std::string(name));
-    if (field == nullptr) return status;
-    if (field->is_repeated() && index < 0) index = 0;  // the list as a whole: its first entry
+    if (field == nullptr || (index >= 0 && !field->is_repeated())) return status;
     if (i + 1 == steps.size()) {
-      google::protobuf::TextFormat::ParseLocation at = tree->GetLocation(field, index);
-      // An element of a list written as [a, b]: the parser records only where the list began.
-      if (at.line < 0 && index > 0) at = tree->GetLocation(field, 0);
+      // The parser records where each "field:" was written, not each element of a list written
+      // [a, b]: an element is shown where its field was first written.
+      const google::protobuf::TextFormat::ParseLocation at =
+          tree->GetLocation(field, field->is_repeated() ? 0 : -1);
       if (at.line < 0) return status;
       return absl::Status(status.code(), absl::StrCat(source_, ": line ", at.line + 1, ", column ",
                                                       at.column + 1, ": ", message));
     }
-    tree = tree->GetTreeForNested(field, field->is_repeated() ? index : -1);
+    // As for locations, a message in a list is looked for where its field was first written.
+    tree = tree->GetTreeForNested(field, field->is_repeated() ? 0 : -1);
     if (tree == nullptr) return status;
     descriptor = field->message_type();
   }

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "node/common/text_proto.h"
 #include "node/lessons/validation.h"
 #include "node/policy/peer_directory.h"  // ValidatePeer
 
@@ -598,6 +599,31 @@ TEST(SharingPolicyTextTest, BadTextIsRefusedWithLineAndField) {
   ExpectInvalid(ParsePolicyText("export { markings: TLP_GREEN ").status(), "line");
 }
 
+// Any message may reach Locate: one whose path does not fit the text comes back as it was.
+TEST(SharingPolicyTextTest, LocatingLeavesMessagesThatNameNoWrittenFieldAsTheyWere) {
+  v1::PeerPolicy policy;
+  TextLocations locations;
+  ASSERT_TRUE(ParseTextProto("export {\n  markings: TLP_GREEN\n}\nimport { max_lesson_bytes: 9 }\n",
+                             "policy", &policy, &locations)
+                  .ok());
+  for (const char* message :
+       {"policy.import.max_lesson_bytes[2]: an index on a single field",
+        "policy.export.markings[1: no closing bracket", "policy.export.markings[-1]: negative",
+        "policy.export.markings[x]: not a number", "policy.export.no_such_field: unknown",
+        "policy.export.markings.deeper: into a scalar", "policy.import.accepted_topics: not written",
+        "policy: the whole policy", "policy.: empty", "config.export: another source", "no colon",
+        ""}) {
+    const absl::Status status = absl::InvalidArgumentError(message);
+    EXPECT_EQ(locations.Locate(status), status) << message;
+  }
+  EXPECT_EQ(locations.Locate(absl::InvalidArgumentError("policy.export: x")).message(),
+            "policy: line 1, column 1: policy.export: x");
+  EXPECT_EQ(locations.Locate(absl::InvalidArgumentError("policy.import.max_lesson_bytes: x"))
+                .message(),
+            "policy: line 4, column 10: policy.import.max_lesson_bytes: x");
+  EXPECT_TRUE(locations.Locate(absl::OkStatus()).ok());
+}
+
 // A rule broken in a policy that parsed is shown at the line that broke it, as a syntax error is.
 TEST(SharingPolicyTextTest, RulesBrokenAfterParsingNameTheirLine) {
   struct Case {
@@ -605,10 +631,11 @@ TEST(SharingPolicyTextTest, RulesBrokenAfterParsingNameTheirLine) {
     const char* error;
   };
   for (const Case& c : {
+           // The same list written twice: shown where it was first written.
+           Case{"export {\n  markings: [TLP_GREEN, TLP_CLEAR]\n  markings: TLP_RED\n}\n",
+                "policy: line 2, column 3: policy.export.markings[2]: TLP_RED"},
            Case{"export {\n  markings: [TLP_GREEN, TLP_RED]\n}\n",
                 "policy: line 2, column 3: policy.export.markings[1]: TLP_RED"},
-           Case{"export {\n  markings: TLP_GREEN\n  markings: TLP_RED\n}\n",
-                "policy: line 3, column 3: policy.export.markings[1]"},
            Case{"export { markings: TLP_GREEN }\nimport {\n  max_lesson_bytes: 0\n}\n",
                 "policy: line 3, column 3: policy.import.max_lesson_bytes: must be 1 to"},
            Case{"export {\n  markings: TLP_GREEN\n  classification_ceiling: "
