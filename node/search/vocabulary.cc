@@ -5,8 +5,10 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "node/search/analyzer.h"
 
@@ -42,12 +44,13 @@ absl::StatusOr<Vocabulary> Vocabulary::Parse(absl::string_view text, absl::strin
       for (Token& token : tokens) parsed.stems.push_back(std::move(token.term));
       bool seen = false;
       for (const Term& earlier : group) seen = seen || earlier.stems == parsed.stems;
-      if (!seen) group.push_back(std::move(parsed));
+      if (seen) continue;
+      if (group.size() == kMaxGroupTerms) {
+        return refuse(absl::StrCat("a group of more than ", kMaxGroupTerms, " terms"));
+      }
+      group.push_back(std::move(parsed));
     }
     if (group.size() < 2) return refuse("a group needs two or more different terms");
-    if (group.size() > kMaxGroupTerms) {
-      return refuse(absl::StrCat("a group of more than ", kMaxGroupTerms, " terms"));
-    }
     vocabulary.Add(std::move(group));
   }
   return vocabulary;
@@ -101,15 +104,14 @@ std::vector<Vocabulary::Widening> Vocabulary::Widen(const std::vector<std::strin
     }
     Widening widening{first, length, {}};
     const std::vector<std::string> typed(stems.begin() + first, stems.begin() + first + length);
-    std::vector<const std::vector<std::string>*> added;  // the stems of each equivalent
+    absl::flat_hash_set<std::string> added = {absl::StrJoin(typed, " ")};  // stems, joined
     for (const auto& [group, term] : starting->second) {
       if (groups_[group][term].stems != typed) continue;
       for (const Term& other : groups_[group]) {
-        bool known = other.stems == typed;
-        for (const auto* stems_added : added) known = known || *stems_added == other.stems;
-        if (known) continue;
-        added.push_back(&other.stems);
-        widening.equivalents.push_back(other.text);
+        if (widening.equivalents.size() == kMaxEquivalents) break;
+        if (added.insert(absl::StrJoin(other.stems, " ")).second) {
+          widening.equivalents.push_back(other.text);
+        }
       }
     }
     widenings.push_back(std::move(widening));

@@ -26,6 +26,8 @@ class Analyzer;
 inline constexpr size_t kMaxVocabularyGroups = 10'000;
 inline constexpr size_t kMaxGroupTerms = 16;
 inline constexpr size_t kMaxTermWords = 6;
+// Equivalents one run of a query's words widens to, however many groups its term is in.
+inline constexpr size_t kMaxEquivalents = 32;
 
 // Immutable once built; thread-safe to read.
 class Vocabulary {
@@ -52,7 +54,8 @@ class Vocabulary {
   // Cairn's own cross-sector vocabulary, built into cairnd.
   static const Vocabulary& Shipped();
 
-  // This vocabulary with `other`'s groups added.
+  // This vocabulary with `other`'s groups added (each parsed within the limits, so the two
+  // together hold at most twice kMaxVocabularyGroups).
   Vocabulary MergedWith(const Vocabulary& other) const;
 
   // The query's runs of words that are terms of some group, longest first at each word and not

@@ -73,6 +73,15 @@ TEST(VocabularyTest, MergedGroupsWidenToo) {
   EXPECT_EQ(merged.Widen(StemsOf("tablet")).size(), 1u);
 }
 
+TEST(VocabularyTest, ATermInManyGroupsWidensToABoundedNumberOfEquivalents) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) absl::StrAppend(&text, "station, depot", i, ", base", i, "\n");
+  Vocabulary vocabulary = MustParse(text);
+  auto widened = vocabulary.Widen(StemsOf("station"));
+  ASSERT_EQ(widened.size(), 1u);
+  EXPECT_EQ(widened[0].equivalents.size(), kMaxEquivalents);
+}
+
 TEST(VocabularyTest, BadGroupsAreRefusedNamingTheLine) {
   struct Case {
     const char* text;
