@@ -3,22 +3,22 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "cairn/v1/console.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/crypto/mutual_tls.h"
@@ -149,21 +149,21 @@ class BoundedThreadPool final : public httplib::TaskQueue {
   ~BoundedThreadPool() override { shutdown(); }
 
   void enqueue(std::function<void()> job) override {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     // At shutdown the job still runs: it is what closes the connection's socket.
-    mu_.Await(absl::Condition(
-        +[](BoundedThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
-          return pool->stopping_ || pool->jobs_.size() < pool->max_waiting_;
-        },
-        this));
+    room_.wait(lock, [this] { return stopping_ || jobs_.size() < max_waiting_; });
     jobs_.push_back(std::move(job));
+    lock.unlock();
+    job_ready_.notify_one();
   }
 
   void shutdown() override {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       stopping_ = true;
     }
+    job_ready_.notify_all();
+    room_.notify_all();
     for (std::thread& thread : threads_) {
       if (thread.joinable()) thread.join();
     }
@@ -174,24 +174,23 @@ class BoundedThreadPool final : public httplib::TaskQueue {
     while (true) {
       std::function<void()> job;
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(
-            +[](BoundedThreadPool* pool) ABSL_EXCLUSIVE_LOCKS_REQUIRED(pool->mu_) {
-              return pool->stopping_ || !pool->jobs_.empty();
-            },
-            this));
+        std::unique_lock<std::mutex> lock(mu_);
+        job_ready_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
         if (jobs_.empty()) return;  // stopping, with nothing left to do
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
+      room_.notify_one();
       job();
     }
   }
 
   const size_t max_waiting_;
-  absl::Mutex mu_;
-  std::deque<std::function<void()>> jobs_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable job_ready_;
+  std::condition_variable room_;
+  std::deque<std::function<void()>> jobs_;  // guarded by mu_
+  bool stopping_ = false;                   // guarded by mu_
   std::vector<std::thread> threads_;
 };
 
