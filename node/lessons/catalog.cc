@@ -194,7 +194,7 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Get(absl::string_view id) const {
 }
 
 absl::StatusOr<v1::LessonHistory> LessonCatalog::History(absl::string_view id) const {
-  CAIRN_RETURN_IF_ERROR(ParseLessonId("id", id).status());
+  CAIRN_ASSIGN_OR_RETURN(LessonIdParts parts, ParseLessonId("id", id));
   v1::LessonHistory history;
   bool more = false;
   CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Change> events,
@@ -215,6 +215,9 @@ absl::StatusOr<v1::LessonHistory> LessonCatalog::History(absl::string_view id) c
     if (change.has_at()) *event->mutable_at() = change.at();
     event->set_sequence(change.sequence());
   }
+  // Our own lesson's history starts at version 1: one that starts later began before this node
+  // kept histories, so its older events are missing too.
+  if (parts.org_id == identity_.org_id && history.events().rbegin()->version() > 1) more = true;
   history.set_more_events(more);
   CAIRN_ASSIGN_OR_RETURN(auto holders, store_->ListHolders(id));
   for (auto& [org, entry] : holders) {

@@ -327,6 +327,23 @@ TEST_F(CatalogTest, HistoryTellsEveryVersionNewestFirstAndKeepsItAfterTheLogIsTr
   EXPECT_EQ(catalog_->History(other.id())->events_size(), 1);
 }
 
+TEST_F(CatalogTest, AnOwnLessonWhoseHistoryBeganLateSaysOlderEventsAreMissing) {
+  // Our own lesson first stored here at version 3, as a node that kept no histories before would
+  // have held it: versions 1 and 2 are not in its history.
+  v1::Lesson lesson = Draft("Batteries");
+  lesson.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  lesson.set_origin_org("leeds-council");
+  lesson.set_version(3);
+  ASSERT_TRUE(store_->Commit({{lesson, 0}}).ok());
+  auto history = catalog_->History(lesson.id());
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->events_size(), 1);
+  EXPECT_TRUE(history->more_events());
+  // One recorded here from version 1 has its whole history; a copy's may start at any version.
+  EXPECT_FALSE(catalog_->History(MustCreate(Draft("Radios")).id())->more_events());
+  EXPECT_FALSE(catalog_->History(StoreForeignCopy().id())->more_events());
+}
+
 TEST_F(CatalogTest, HistoryNamesWhereACopyCameFromAndWhereALessonWent) {
   v1::Lesson copy = StoreForeignCopy();
   v1::Lesson own = MustCreate(Draft("Ours"));

@@ -39,7 +39,7 @@ export function historySection(history, lesson, who) {
           h('td', { class: 'govuk-table__cell' }, eventText(event, isOrigin)),
           h('td', { class: 'govuk-table__cell' }, event.at ? formatDateTime(event.at) : 'Not recorded'))))),
     history.moreEvents
-      ? h('p', { class: 'govuk-body-s' }, `Only the latest ${events.length} events are shown.`)
+      ? h('p', { class: 'govuk-body-s' }, 'Earlier events are not listed here.')
       : null,
   ];
 }
