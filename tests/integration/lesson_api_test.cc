@@ -236,6 +236,10 @@ TEST(LessonApiSecurityTest, CertificatesOfOtherOrganisationsAreRefused) {
   auto peer = as(pki.Node("west-police"))->List({});
   EXPECT_EQ(peer.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(peer.status().message(), HasSubstr("peer west-police is a peer node"));
+  // Nor may it learn a lesson's history: which other peers it was sent to.
+  auto history = as(pki.Node("west-police"))->History("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  EXPECT_EQ(history.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(history.status().message(), HasSubstr("peer west-police is a peer node"));
   auto unlisted_user = as(pki.User("leeds-council", "mallory"))->List({});
   EXPECT_EQ(unlisted_user.status().code(), absl::StatusCode::kPermissionDenied);
 }
