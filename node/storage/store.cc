@@ -951,6 +951,19 @@ absl::Status Store::ScanPostings(
   return FromRocks(it->status(), "reading the search index");
 }
 
+absl::Status Store::SkipThroughPostingsKeys(
+    absl::string_view from,
+    const std::function<std::string(absl::string_view key)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_[kSearchPostings]));
+  for (it->Seek(ToSlice(from)); it->Valid();) {
+    std::string next = visit(absl::string_view(it->key().data(), it->key().size()));
+    if (next.empty()) break;
+    it->Seek(ToSlice(next));
+  }
+  return FromRocks(it->status(), "reading the search index");
+}
+
 uint64_t Store::LastSequence() const {
   absl::MutexLock lock(&write_mu_);
   return last_sequence_;

@@ -344,6 +344,12 @@ class Store {
   absl::Status ScanSearchDocs(
       const std::function<bool(absl::string_view lesson_id, absl::string_view record)>& visit)
       const;
+  // Skips through the postings' keys: visits the first key at or after `from`, then the first at
+  // or after the key `visit` returns, until it returns an empty string or the keys end. One seek
+  // a visit, so reading one key of each term costs one seek a term, not a read of every block.
+  absl::Status SkipThroughPostingsKeys(
+      absl::string_view from,
+      const std::function<std::string(absl::string_view key)>& visit) const;
   // The postings blocks whose keys start with `prefix`, in key order, until `visit` returns false.
   absl::Status ScanPostings(
       absl::string_view prefix,
