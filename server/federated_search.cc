@@ -8,7 +8,10 @@
 #include "cairn/v1/federation.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "node/audit/audit_log.h"
+#include "node/search/analyzer.h"
 #include "node/search/federated_merge.h"
+#include "node/search/query_plan.h"
+#include "node/search/vocabulary.h"
 #include "node/search/lesson_text.h"
 #include "server/security.h"
 
@@ -103,10 +106,18 @@ absl::Status FederatedSearcher::Audit(const std::string& peer,
 }
 
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
-    const v1::FederatedSearchRequest& request, absl::Time deadline,
+    const v1::FederatedSearchRequest& request, const search::Vocabulary& vocabulary,
+    absl::Time deadline,
     const std::function<void(const v1::PeerAnswered&)>& on_answer) {
   absl::StatusOr<search::Query> query = search::ParseQuery(request.query());
   if (!query.ok()) return query.status();
+  // This node widens the query by its vocabulary, and every node asked answers that plan.
+  search::Analyzer& analyzer = search::Analyzer::ForThisThread();
+  std::vector<v1::Equivalent> equivalents =
+      search::Widen(*query, request.all_words(), vocabulary, &analyzer);
+  absl::StatusOr<search::QueryPlan> plan =
+      search::PlanQuery(*query, request.all_words(), equivalents, &analyzer);
+  if (!plan.ok()) return plan.status();
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
   if (page_size == 0 || page_size > search::SearchIndex::kMaxPageSize) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -123,6 +134,8 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   v1::PeerQueryRequest asked;
   asked.set_query(request.query());
   asked.set_max_results(static_cast<uint32_t>(page_size));
+  asked.set_all_words(request.all_words());
+  for (v1::Equivalent& equivalent : equivalents) *asked.add_equivalents() = std::move(equivalent);
 
   // Every peer is asked at once on gRPC's callback API: no thread waits on a peer. Callbacks
   // only record the status; this thread checks and reports each answer.
@@ -193,7 +206,8 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     for (PeerCall* call : ready) {
       ++reported;
       v1::PeerAnswered answered;
-      search::NodeAnswer answer = Believe(*query, page_size, sectors, call, answered.mutable_outcome());
+      search::NodeAnswer answer =
+          Believe(*plan, page_size, sectors, call, answered.mutable_outcome());
       AddHits(answer, &answered);
       if (answered.outcome().state() == v1::PeerOutcome::OK) answers.push_back(std::move(answer));
       on_answer(answered);
@@ -226,13 +240,16 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     for (const v1::Lesson& lesson : answer.lessons) returned.push_back(lesson.id());
   }
   v1::FederatedSearchResult result = search::MergeAnswers(
-      *query, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
+      *plan, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
+  absl::StatusOr<v1::QueryInterpretation> interpretation = index_->Interpret(*query, *plan);
+  if (!interpretation.ok()) return interpretation.status();
+  *result.mutable_interpretation() = *std::move(interpretation);
   // Every node asked, this one first, then in the order they answered.
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;
 }
 
-search::NodeAnswer FederatedSearcher::Believe(const search::Query& query, size_t page_size,
+search::NodeAnswer FederatedSearcher::Believe(const search::QueryPlan& plan, size_t page_size,
                                               const KnownSectors& sectors, PeerCall* call,
                                               v1::PeerOutcome* outcome) {
   const std::string& org = call->peer.org_id();
@@ -252,7 +269,7 @@ search::NodeAnswer FederatedSearcher::Believe(const search::Query& query, size_t
     return search::NodeAnswer();
   }
   search::CheckedAnswer checked = search::CheckPeerAnswer(
-      query, org, page_size, std::move(call->response), sectors, *verifier_);
+      plan, org, page_size, std::move(call->response), sectors, *verifier_);
   outcome->set_hits(checked.answer.total_hits);
   outcome->set_rejected(static_cast<uint32_t>(checked.rejected));
   for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {

@@ -42,13 +42,14 @@ class FederatedSearcher {
                     const PresentedCertificateCheck* certificates = nullptr);
   ~FederatedSearcher();
 
-  // Runs `request` until `deadline` at the latest (or the request's own, if sooner). Calls
+  // Runs `request`, widened by `vocabulary`, until `deadline` at the latest (or the request's
+  // own, if sooner). Calls
   // `on_answer` from this thread as each node answers or fails, then returns the merged result,
   // whose `peers` hold every outcome (calls still running at the deadline are cancelled and
   // reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
   absl::StatusOr<v1::FederatedSearchResult> Search(
-      const v1::FederatedSearchRequest& request, absl::Time deadline,
-      const std::function<void(const v1::PeerAnswered&)>& on_answer);
+      const v1::FederatedSearchRequest& request, const search::Vocabulary& vocabulary,
+      absl::Time deadline, const std::function<void(const v1::PeerAnswered&)>& on_answer);
 
  private:
   struct PeerCall;  // one peer asked
@@ -56,7 +57,7 @@ class FederatedSearcher {
   std::shared_ptr<grpc::Channel> ChannelTo(const v1::Peer& peer);
   // What of `call`'s answer may be believed (CheckPeerAnswer), with its outcome; audits what was
   // rejected.
-  search::NodeAnswer Believe(const search::Query& query, size_t page_size,
+  search::NodeAnswer Believe(const search::QueryPlan& plan, size_t page_size,
                              const KnownSectors& sectors, PeerCall* call,
                              v1::PeerOutcome* outcome);
   // Records in the audit log each lesson dropped from `peer`'s answer.

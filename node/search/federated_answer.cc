@@ -13,9 +13,11 @@
 #include "node/common/status_macros.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/sharing.h"
+#include "node/search/analyzer.h"
 #include "node/search/peer_view.h"
 #include "node/search/posting.h"
 #include "node/search/query.h"
+#include "node/search/query_plan.h"
 #include "node/search/ranking.h"
 #include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
@@ -32,29 +34,37 @@ absl::StatusOr<size_t> MaxResults(const v1::PeerQueryRequest& request) {
   return max_results;
 }
 
+// The plan of a federated query, as the asker widened it.
+absl::StatusOr<QueryPlan> PlanOf(const v1::PeerQueryRequest& request) {
+  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  return PlanQuery(query, request.all_words(),
+                   {request.equivalents().begin(), request.equivalents().end()},
+                   &Analyzer::ForThisThread());
+}
+
 }  // namespace
 
 absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(const v1::PeerQueryRequest& request,
                                                               QueryStatistics* statistics) const {
-  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  CAIRN_ASSIGN_OR_RETURN(QueryPlan plan, PlanOf(request));
   CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
-  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
   v1::PeerQueryResponse response;
   std::vector<std::pair<std::string, double>> best;  // (lesson id, score), best first
   {
     absl::ReaderMutexLock lock(&mu_);
     const Corpus corpus = Stored();
     Evaluation evaluation;
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, corpus, &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, corpus, &evaluation));
     statistics->corpus = corpus.stats;
-    for (const auto& [term, docs] : evaluation.term_docs) {
-      statistics->containing[term] = static_cast<double>(docs.size());
+    for (const auto& [term, containing] : evaluation.containing) {
+      statistics->containing[term] = static_cast<double>(containing);
     }
     response.set_total_hits(evaluation.docs.size());
     AddFacets(evaluation.docs, response.mutable_facets());
-    for (size_t i : evaluation.BestFirst(max_results)) {
-      best.emplace_back(docs_[evaluation.docs[i]]->id, evaluation.scores[i]);
-    }
+    CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                           Best(plan, postings, max_results, &evaluation));
+    for (size_t i : order) best.emplace_back(docs_[evaluation.docs[i]]->id, evaluation.scores[i]);
   }
   for (const auto& [id, score] : best) {
     absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
@@ -93,10 +103,10 @@ void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
   altered.reserve(view.altered.size());
   for (const auto& [doc, text] : view.altered) altered.emplace_back(doc, text.get());
   std::sort(altered.begin(), altered.end());
-  for (auto& [key, stored] : *cache) {
-    const bool positions = key[0] == 'p';
-    const absl::string_view term = absl::string_view(key).substr(1);
+  for (auto& [term, stored] : *cache) {
+    const bool positions = stored.positions;
     Postings seen;
+    seen.positions = positions;
     auto add = [&](uint32_t doc, const std::array<uint32_t, kFields>& counts,
                    absl::string_view payload) {
       seen.docs.push_back(doc);
@@ -130,7 +140,7 @@ void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
 
 absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryRequest& request,
                                                           const Audience& audience) const {
-  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  CAIRN_ASSIGN_OR_RETURN(QueryPlan plan, PlanOf(request));
   CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
   PeerView* view = views_.For(audience.peer.org_id());
   const uint64_t policy_version = audience.policy ? audience.policy->version() : 0;
@@ -145,7 +155,7 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
       absl::ReaderMutexLock lock(&mu_);
       resets = resets_;
     }
-    CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+    CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
     absl::ReaderMutexLock lock(&mu_);
     absl::MutexLock view_lock(&view->mu);
     if (view->peer_version != audience.peer.version() || view->policy_version != policy_version ||
@@ -158,7 +168,7 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
     SeeThrough(*view, &postings);
     const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};
     Evaluation evaluation;
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, corpus, &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, corpus, &evaluation));
     Evaluation shown;  // a query of filters alone matched every document: keep the visible
     for (size_t i = 0; i < evaluation.docs.size(); ++i) {
       const uint32_t doc = evaluation.docs[i];
@@ -171,9 +181,8 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
     }
     response.set_total_hits(shown.docs.size());
     AddFacets(shown.docs, response.mutable_facets());
-    for (size_t i : shown.BestFirst(max_results)) {
-      best.emplace_back(docs_[shown.docs[i]]->id, shown.scores[i]);
-    }
+    CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order, Best(plan, postings, max_results, &shown));
+    for (size_t i : order) best.emplace_back(docs_[shown.docs[i]]->id, shown.scores[i]);
     break;
   }
   const v1::PeerPolicy* policy = audience.policy ? &*audience.policy : nullptr;

@@ -21,23 +21,8 @@ constexpr size_t kMaxFacetValueBytes = 128;
 constexpr size_t kMaxLessonIdBytes = 128;  // an org id (63) and a ULID (26) fit well within it  // a topic's limit; sectors and orgs are shorter
 constexpr const char* kFacetFields[] = {"sector", "org", "topic", "status"};
 
-// The distinct terms of the query's clauses that are not exclusions.
-std::vector<std::string> QueryTerms(const Query& query, Analyzer* analyzer) {
-  std::vector<std::string> terms;
-  absl::flat_hash_set<std::string> seen;
-  for (const Clause& clause : query.clauses) {
-    if (clause.excluded) continue;
-    for (const TextTerm& alternative : clause.alternatives) {
-      for (Token& token : analyzer->Analyze(alternative.text)) {
-        if (seen.insert(token.term).second) terms.push_back(std::move(token.term));
-      }
-    }
-  }
-  return terms;
-}
-
 // Why `lesson` from `peer`'s answer may not be believed; empty when it may.
-std::string WhyNotBelieved(const Query& query, const std::string& peer, const v1::Lesson& lesson,
+std::string WhyNotBelieved(const QueryPlan& plan, const std::string& peer, const v1::Lesson& lesson,
                            const KnownSectors& sectors, const LessonVerifier& verifier,
                            Analyzer* analyzer) {
   if (absl::Status offered = CheckOfferedLesson(lesson, peer, sectors); !offered.ok()) {
@@ -46,7 +31,7 @@ std::string WhyNotBelieved(const Query& query, const std::string& peer, const v1
   if (absl::Status signature = verifier.Verify(lesson); !signature.ok()) {
     return std::string(signature.message());  // names the lesson
   }
-  if (!MatchesQuery(query, lesson, analyzer)) {
+  if (!MatchesQuery(plan, lesson, analyzer)) {
     return absl::StrCat("lesson ", lesson.id(), ": does not match the query");
   }
   return "";
@@ -103,7 +88,7 @@ void MergeFacets(const std::vector<NodeAnswer>& answers, v1::FederatedSearchResu
 
 }  // namespace
 
-CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_t max_results,
+CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, size_t max_results,
                               v1::PeerQueryResponse response, const KnownSectors& sectors,
                               const LessonVerifier& verifier) {
   CheckedAnswer checked;
@@ -124,7 +109,7 @@ CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_
     }
     std::string why = seen.contains(lesson.id())
                           ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
-                          : WhyNotBelieved(query, peer, lesson, sectors, verifier, &analyzer);
+                          : WhyNotBelieved(plan, peer, lesson, sectors, verifier, &analyzer);
     if (!why.empty()) {
       checked.rejections.push_back({lesson.id(), lesson.version(), std::move(why)});
       continue;
@@ -158,7 +143,7 @@ NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response) {
   return answer;
 }
 
-v1::FederatedSearchResult MergeAnswers(const Query& query, const std::string& self_org,
+v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string& self_org,
                                        const QueryStatistics& here,
                                        const HeldVersions& held_here,
                                        const std::vector<NodeAnswer>& answers, size_t page_size) {
@@ -194,35 +179,23 @@ v1::FederatedSearchResult MergeAnswers(const Query& query, const std::string& se
   v1::FederatedSearchResult result;
   result.set_total_hits(total);
   Analyzer& analyzer = Analyzer::ForThisThread();
-  std::vector<std::string> terms = QueryTerms(query, &analyzer);
+  const std::vector<std::string> terms = plan.Terms();
 
   // The statistics every hit is scored by: ours, and each lesson brought that we do not hold.
   QueryStatistics statistics = here;
-  struct Counted {
-    std::array<uint32_t, kFields> words{};
-    TermCounts counts;
-  };
-  std::map<std::string, Counted> counted;
+  std::map<std::string, LessonMatch> matches;
   for (auto& [id, entry] : lessons) {
-    Counted& lesson = counted[id];
-    lesson.counts = CountTerms(*entry.best, terms, &analyzer, &lesson.words);
+    LessonMatch& match = matches[id] = MatchLesson(plan, *entry.best, &analyzer);
     if (held_here.contains(id)) continue;
     statistics.corpus.documents += 1;
-    for (int field = 0; field < kFields; ++field) statistics.corpus.words[field] += lesson.words[field];
-    for (const std::string& term : terms) {
-      if (lesson.counts[term] != std::array<uint32_t, kFields>{0, 0, 0}) statistics.containing[term] += 1;
+    for (int field = 0; field < kFields; ++field) {
+      statistics.corpus.words[field] += match.words[field];
     }
+    for (const auto& [term, counts] : match.counts) statistics.containing[term] += 1;
   }
   std::vector<std::pair<double, v1::FederatedHit>> scored;
   for (auto& [id, entry] : lessons) {
-    Counted& lesson = counted[id];
-    double score = 0;
-    for (const std::string& term : terms) {  // in query order, so every node's sums agree
-      const std::array<uint32_t, kFields>& in_fields = lesson.counts[term];
-      if (in_fields == std::array<uint32_t, kFields>{0, 0, 0}) continue;
-      score += Bm25f(Idf(statistics.corpus.documents, statistics.containing[term]), in_fields,
-                     lesson.words, statistics.corpus);
-    }
+    double score = ScoreLesson(plan, matches[id], statistics);
     v1::FederatedHit hit;
     hit.mutable_hit()->set_lesson_id(id);
     hit.mutable_hit()->set_score(score);
@@ -235,7 +208,11 @@ v1::FederatedSearchResult MergeAnswers(const Query& query, const std::string& se
   });
   for (size_t i = 0; i < shown; ++i) {
     v1::FederatedHit& hit = scored[i].second;
-    DescribeHit(*lessons[hit.hit().lesson_id()].best, terms, hit.mutable_hit());
+    const std::string& id = hit.hit().lesson_id();
+    DescribeHit(*lessons[id].best, terms, hit.mutable_hit());
+    for (v1::Equivalent& via : ViaVocabulary(plan, matches[id])) {
+      *hit.mutable_hit()->add_via_vocabulary() = std::move(via);
+    }
     *result.add_hits() = std::move(hit);
   }
   MergeFacets(answers, &result);

@@ -11,7 +11,7 @@
 #include "cairn/v1/search_service.pb.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/sharing.h"
-#include "node/search/query.h"
+#include "node/search/query_plan.h"
 #include "node/search/ranking.h"
 
 namespace cairn::search {
@@ -43,16 +43,16 @@ struct CheckedAnswer {
   uint64_t rejected = 0;  // lessons dropped, including any beyond max_results
 };
 
-// What of `response`, the answer `peer` gave to `query` (asked for at most `max_results`), may be
+// What of `response`, the answer `peer` gave to the query of `plan` (asked for at most `max_results`), may be
 // shown, merged or counted. A lesson stays only if it appears once, it passes what every
 // receiver checks (CheckOfferedLesson: content rules, id, its origin's sector as `sectors`
 // records it, marking), `verifier` proves its origin signed exactly this content, and it matches
-// the query (MatchesQuery); lessons beyond max_results are
+// the plan (MatchesQuery); lessons beyond max_results are
 // dropped unread. Scores that are not finite or negative become 0. total_hits loses the rejected
 // lessons and is bounded by kMaxReportedHits (and at least the lessons kept); facets keep only
 // the four known fields, at most 10 values each of valid UTF-8 up to 128 bytes, each count at
 // most total_hits.
-CheckedAnswer CheckPeerAnswer(const Query& query, const std::string& peer, size_t max_results,
+CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, size_t max_results,
                               v1::PeerQueryResponse response, const KnownSectors& sectors,
                               const LessonVerifier& verifier);
 
@@ -66,12 +66,12 @@ NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response);
 // origin's own answer, then this node's (`self_org`), then any other; every node that returned
 // the lesson is a holder. Every hit is scored here, by BM25F over one set of statistics: this
 // node's own index (`here`) plus each lesson the answers brought that this node does not hold
-// (`held_here` lists those it does, with their versions). So scores compare across nodes, and a
+// (`held_here` lists those it does, with their versions), combined as the plan says (ScoreLesson). So scores compare across nodes, and a
 // peer's influence on the ranking of what others returned is the lessons it returned and proved,
 // nothing it merely claims. A lesson this node holds at a higher version than any answer returned
 // (so its own answer did not match it) is left out: the answers' copies are out of date. Best first (ties by lesson id), at most `page_size`, with snippets. Facet counts and
 // totals are summed.
-v1::FederatedSearchResult MergeAnswers(const Query& query, const std::string& self_org,
+v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string& self_org,
                                        const QueryStatistics& here,
                                        const HeldVersions& held_here,
                                        const std::vector<NodeAnswer>& answers, size_t page_size);

@@ -11,12 +11,12 @@ namespace {
 
 using OccurrencesByTerm = absl::flat_hash_map<std::string, const Occurrences*>;
 
-// Whether the analysed words of one alternative occur in the lesson: a single term anywhere, a
-// phrase with its words at the query's distances in one field.
-bool HoldsAlternative(const std::vector<Token>& tokens, const OccurrencesByTerm& lesson) {
+// Whether `text`'s words occur in the lesson: a single term anywhere, a phrase with its words at
+// the query's distances in one field.
+bool HoldsText(const PlannedText& text, const OccurrencesByTerm& lesson) {
   std::vector<const Occurrences*> lists;
-  for (const Token& token : tokens) {
-    auto it = lesson.find(token.term);
+  for (const std::string& term : text.terms) {
+    auto it = lesson.find(term);
     if (it == lesson.end()) return false;
     lists.push_back(it->second);
   }
@@ -27,7 +27,7 @@ bool HoldsAlternative(const std::vector<Token>& tokens, const OccurrencesByTerm&
       for (size_t j = 1; j < lists.size() && all; ++j) {
         const auto& positions = (*lists[j])[field];
         all = std::binary_search(positions.begin(), positions.end(),
-                                 start + tokens[j].position - tokens[0].position);
+                                 start + text.offsets[j] - text.offsets[0]);
       }
       if (all) return true;
     }
@@ -53,12 +53,6 @@ v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
   return record;
 }
 
-bool HasFilters(const Filters& filters) {
-  return !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
-         !filters.statuses.empty() || !filters.markings.empty() || !filters.polarities.empty() ||
-         filters.after != absl::InfinitePast() || filters.before != absl::InfiniteFuture();
-}
-
 bool PassesFilters(const Filters& filters, const v1::IndexedDoc& doc) {
   auto listed = [](const auto& allowed, const auto& value) {
     return allowed.empty() || std::find(allowed.begin(), allowed.end(), value) != allowed.end();
@@ -77,34 +71,73 @@ bool PassesFilters(const Filters& filters, const v1::IndexedDoc& doc) {
          listed(filters.polarities, doc.polarity()) && date_ok;
 }
 
-bool MatchesQuery(const Query& query, const v1::Lesson& lesson, Analyzer* analyzer) {
-  std::array<uint32_t, kFields> words;
-  TermOccurrences analysed = AnalyzeLesson(lesson, analyzer, &words);
+LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {
+  LessonMatch match;
+  TermOccurrences analysed = AnalyzeLesson(lesson, analyzer, &match.words);
   OccurrencesByTerm occurrences;
   for (const auto& [term, positions] : analysed) occurrences.emplace(term, &positions);
-  bool required_terms = false;  // some clause that must match had words
-  bool text_asked = false;
-  for (const Clause& clause : query.clauses) {
-    bool has_terms = false;
-    bool matched = false;
-    for (const TextTerm& alternative : clause.alternatives) {
-      std::vector<Token> tokens = analyzer->Analyze(alternative.text);
-      if (tokens.empty()) continue;  // stop words only
-      has_terms = true;
-      matched = matched || HoldsAlternative(tokens, occurrences);
-    }
-    text_asked |= !clause.excluded;
-    if (!has_terms) continue;
-    if (clause.excluded) {
-      if (matched) return false;
-    } else {
-      required_terms = true;
-      if (!matched) return false;
+  for (const std::string& term : plan.Terms()) {
+    auto it = occurrences.find(term);
+    if (it == occurrences.end()) continue;
+    std::array<uint32_t, kFields>& counts = match.counts[term];
+    for (int field = 0; field < kFields; ++field) counts[field] = (*it->second)[field].size();
+  }
+  match.matched.assign(plan.clauses.size(), false);
+  match.held.resize(plan.clauses.size());
+  for (size_t c = 0; c < plan.clauses.size(); ++c) {
+    for (const PlannedText& text : plan.clauses[c].alternatives) {
+      match.held[c].push_back(HoldsText(text, occurrences));
+      if (!match.held[c].back()) continue;
+      match.matched[c] = true;
+      if (text.equivalent >= 0) match.equivalents.push_back(text.equivalent);
     }
   }
-  // Text of stop words alone matches nothing, unless filters decide.
-  if (!required_terms && text_asked && !HasFilters(query.filters)) return false;
-  return PassesFilters(query.filters, RecordOf(lesson, 0, words));
+  match.proximity = Proximity(plan.ProximityPairs(), [&](const std::string& term) {
+    auto it = occurrences.find(term);
+    return it == occurrences.end() ? nullptr : it->second;
+  });
+  match.matches = plan.Matches(match.matched) &&
+                  PassesFilters(plan.filters, RecordOf(lesson, 0, match.words));
+  return match;
+}
+
+std::vector<v1::Equivalent> ViaVocabulary(const QueryPlan& plan, const LessonMatch& match) {
+  std::vector<v1::Equivalent> via;
+  for (int e : match.equivalents) {
+    const PlannedClause* clause = nullptr;
+    for (const PlannedClause& candidate : plan.clauses) {
+      for (const PlannedText& text : candidate.alternatives) {
+        if (text.equivalent == e) clause = &candidate;
+      }
+    }
+    bool holds_typed = clause != nullptr &&
+                       std::all_of(clause->covers.begin(), clause->covers.end(),
+                                   [&](size_t c) { return match.matched[c]; });
+    if (!holds_typed) via.push_back(plan.equivalents[e]);
+  }
+  return via;
+}
+
+double ScoreLesson(const QueryPlan& plan, const LessonMatch& match,
+                   const QueryStatistics& statistics) {
+  auto idf = [&statistics](const std::string& term) {
+    auto it = statistics.containing.find(term);
+    return Idf(statistics.corpus.documents, it == statistics.containing.end() ? 0 : it->second);
+  };
+  std::vector<double> clause_scores(plan.clauses.size(), 0);
+  for (size_t c = 0; c < plan.clauses.size(); ++c) {
+    // Every alternative the lesson holds adds, as the index unites them.
+    for (size_t a = 0; a < plan.clauses[c].alternatives.size(); ++a) {
+      if (!match.held[c][a]) continue;
+      const PlannedText& text = plan.clauses[c].alternatives[a];
+      double score = 0;
+      for (const std::string& term : text.terms) {
+        score += Bm25f(idf(term), match.counts.at(term), match.words, statistics.corpus);
+      }
+      clause_scores[c] += text.weight * score;
+    }
+  }
+  return plan.Combine(clause_scores, match.matched, match.proximity);
 }
 
 }  // namespace cairn::search

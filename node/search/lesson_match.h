@@ -6,12 +6,15 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/storage.pb.h"
 #include "node/search/analyzer.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
+#include "node/search/query_plan.h"
+#include "node/search/ranking.h"
 
 namespace cairn::search {
 
@@ -23,13 +26,33 @@ v1::IndexedDoc RecordOf(const v1::Lesson& lesson, uint32_t doc,
 // Whether a lesson with `record` passes `filters`; with no status filter, retracted lessons do not.
 bool PassesFilters(const Filters& filters, const v1::IndexedDoc& record);
 
-// Whether the query has any filter.
-bool HasFilters(const Filters& filters);
+// How one lesson meets a query's plan.
+struct LessonMatch {
+  std::array<uint32_t, kFields> words{};  // in each field
+  TermCounts counts;                       // of each of the plan's terms the lesson holds
+  std::vector<bool> matched;               // by clause: an alternative's words are in the lesson
+  std::vector<std::vector<bool>> held;     // by clause and alternative: its words are
+  std::vector<int> equivalents;            // of the plan's equivalents, those the lesson holds
+  double proximity = 0;                    // Proximity() of the plan's word pairs
+  bool matches = false;                    // QueryPlan::Matches and the filters pass
+};
 
-// Whether `lesson` is among what `query` matches: every clause that is not an exclusion has an
-// alternative whose words it holds (a phrase's words adjacent, in order, in one field), no
-// exclusion matches, and the filters pass. Exactly what the index answers for the same lesson.
-bool MatchesQuery(const Query& query, const v1::Lesson& lesson, Analyzer* analyzer);
+// Analyses `lesson` against `plan`: a clause matches when the lesson holds an alternative's words
+// (a phrase's adjacent, in order, in one field). Exactly what the index decides for the lesson.
+LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer);
+
+// Whether `lesson` is among what `plan` matches.
+inline bool MatchesQuery(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {
+  return MatchLesson(plan, lesson, analyzer).matches;
+}
+
+// The equivalents through which `match` met words it does not hold itself: for each clause of
+// equivalents it matched whose words it does not all hold, the equivalents it holds.
+std::vector<v1::Equivalent> ViaVocabulary(const QueryPlan& plan, const LessonMatch& match);
+
+// The score of a lesson, as QueryPlan::Combine gives it from BM25F by `statistics`.
+double ScoreLesson(const QueryPlan& plan, const LessonMatch& match,
+                   const QueryStatistics& statistics);
 
 }  // namespace cairn::search
 

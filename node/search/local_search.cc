@@ -9,23 +9,34 @@
 #include "absl/strings/str_split.h"
 #include "node/common/page_token.h"
 #include "node/common/status_macros.h"
+#include "node/search/analyzer.h"
+#include "node/search/lesson_match.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
+#include "node/search/query_plan.h"
 #include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
 #include "node/search/stable_hash.h"
 
 namespace cairn::search {
 
-absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request) const {
+absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request,
+                                                       const Vocabulary& vocabulary) const {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  Analyzer& analyzer = Analyzer::ForThisThread();
+  CAIRN_ASSIGN_OR_RETURN(
+      QueryPlan plan,
+      PlanQuery(query, request.all_words(),
+                Widen(query, request.all_words(), vocabulary, &analyzer), &analyzer));
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
   if (page_size == 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
         absl::StrCat("page_size: must be 1 to ", kMaxPageSize, ", not ", page_size));
   }
-  // A page token names its query by a fingerprint that any process of this node would compute.
-  const std::string fingerprint = absl::StrCat(StableHash(request.query()));
+  // A page token names its query (and how its words match) by a fingerprint that any process of
+  // this node would compute.
+  const std::string fingerprint =
+      absl::StrCat(StableHash(absl::StrCat(request.all_words() ? "all:" : "", request.query())));
   size_t offset = 0;
   if (!request.page_token().empty()) {
     CAIRN_ASSIGN_OR_RETURN(std::string position, DecodePageToken("search", request.page_token()));
@@ -43,12 +54,13 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   v1::SearchResponse response;
   Evaluation evaluation;
   // Postings are read before taking the lock, so a slow read never holds up writers.
-  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(query));
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(query, &postings, Stored(), &evaluation));
+    CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, Stored(), &evaluation));
     if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
-    std::vector<size_t> order = evaluation.BestFirst(offset + page_size);
+    CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                           Best(plan, postings, offset + page_size, &evaluation));
     for (size_t i = offset; i < order.size(); ++i) {
       v1::SearchHit* hit = response.add_hits();
       hit->set_lesson_id(docs_[evaluation.docs[order[i]]]->id);
@@ -61,13 +73,19 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
         EncodePageToken("search", absl::StrCat(fingerprint, "/", offset + page_size)));
   }
   if (!request.skip_snippets()) {
+    const std::vector<std::string> terms = plan.Terms();
     for (v1::SearchHit& hit : *response.mutable_hits()) {
       absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(hit.lesson_id());
       if (absl::IsNotFound(lesson.status())) continue;  // deleted a moment ago
       CAIRN_RETURN_IF_ERROR(lesson.status());
-      DescribeHit(*lesson, evaluation.terms, &hit);
+      DescribeHit(*lesson, terms, &hit);
+      if (plan.equivalents.empty()) continue;
+      for (v1::Equivalent& via : ViaVocabulary(plan, MatchLesson(plan, *lesson, &analyzer))) {
+        *hit.add_via_vocabulary() = std::move(via);
+      }
     }
   }
+  CAIRN_ASSIGN_OR_RETURN(*response.mutable_interpretation(), Interpret(query, plan));
   return response;
 }
 

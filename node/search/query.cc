@@ -194,6 +194,7 @@ class Parser {
       if (!status.ok()) return status;
     }
     if (last_ == Item::kOr) return ErrorAt(or_position_, "OR needs a word or phrase after it");
+    if (last_ == Item::kAnd) return ErrorAt(and_position_, "AND needs a word or phrase after it");
     if (last_ == Item::kNone) {
       return absl::InvalidArgumentError("query: is empty; give words, phrases or filters");
     }
@@ -202,7 +203,7 @@ class Parser {
 
  private:
   // What the previous item was, so OR can check both of its neighbours in one pass.
-  enum class Item { kNone, kText, kExcluded, kFilter, kOr };
+  enum class Item { kNone, kText, kExcluded, kFilter, kOr, kAnd };
 
   bool AtEnd() const { return pos_ >= text_.size(); }
 
@@ -234,6 +235,17 @@ class Parser {
   absl::Status ParseItem() {
     const size_t start = pos_;
     bool excluded = false;
+    bool plus = false;
+    if (text_[pos_] == '+') {
+      plus = true;
+      ++pos_;
+      if (AtEnd() || IsSpace(text_[pos_])) {
+        return ErrorAt(start + 1, "a lone \"+\" requires nothing; write +word or +\"phrase\"");
+      }
+      if (text_[pos_] == '-') {
+        return ErrorAt(start + 1, "a clause cannot be both required (+) and excluded (-)");
+      }
+    }
     if (text_[pos_] == '-') {
       excluded = true;
       ++pos_;
@@ -246,14 +258,18 @@ class Parser {
       absl::StatusOr<absl::string_view> phrase = ScanQuoted();
       if (!phrase.ok()) return phrase.status();
       if (CountWords(*phrase) == 0) return ErrorAt(quote + 1, "empty phrase");
-      return AddText(TextTerm{std::string(*phrase), true, quote + 1}, excluded, start);
+      return AddText(TextTerm{std::string(*phrase), true, quote + 1}, excluded, true, start);
     }
     const size_t word_start = pos_;
     absl::string_view word = ScanWord();
-    // Only the bare upper-case token is the operator: "or", "Or" and "-OR" are words.
-    if (!excluded && word == "OR") return AddOr(start);
-    if (IsFilter(word)) return ParseFilter(word, word_start, excluded, start);
-    return AddText(TextTerm{std::string(word), false, word_start + 1}, excluded, start);
+    // Only the bare upper-case token is an operator: "or", "And", "-OR" and "+AND" are words.
+    if (!excluded && !plus && word == "OR") return AddOr(start);
+    if (!excluded && !plus && word == "AND") return AddAnd(start);
+    if (IsFilter(word)) {
+      if (plus) return ErrorAt(start + 1, "a filter always applies; leave out the \"+\"");
+      return ParseFilter(word, word_start, excluded, start);
+    }
+    return AddText(TextTerm{std::string(word), false, word_start + 1}, excluded, plus, start);
   }
 
   bool QuoteFollows() const { return !AtEnd() && text_[pos_] == '"'; }
@@ -304,6 +320,8 @@ class Parser {
         return ErrorAt(position, "OR needs a word or phrase before it");
       case Item::kOr:
         return ErrorAt(position, "OR cannot follow another OR");
+      case Item::kAnd:
+        return ErrorAt(position, "OR cannot follow AND");
       case Item::kExcluded:
         return ErrorAt(position, "OR cannot join an excluded word or phrase");
       case Item::kFilter:
@@ -316,8 +334,31 @@ class Parser {
     return absl::OkStatus();
   }
 
-  // `start` is where the clause begins, at its "-" if it has one.
-  absl::Status AddText(TextTerm term, bool excluded, size_t start) {
+  // AND makes the clause before it required, and the one after it (AddText).
+  absl::Status AddAnd(size_t start) {
+    const size_t position = start + 1;
+    switch (last_) {
+      case Item::kNone:
+        return ErrorAt(position, "AND needs a word or phrase before it");
+      case Item::kOr:
+        return ErrorAt(position, "AND cannot follow OR");
+      case Item::kAnd:
+        return ErrorAt(position, "AND cannot follow another AND");
+      case Item::kExcluded:
+        return ErrorAt(position, "AND cannot join an excluded word or phrase; it is left out anyway");
+      case Item::kFilter:
+        return ErrorAt(position, "AND cannot join a filter; a filter always applies");
+      case Item::kText:
+        break;
+    }
+    query_.clauses.back().required = true;
+    last_ = Item::kAnd;
+    and_position_ = position;
+    return absl::OkStatus();
+  }
+
+  // `start` is where the clause begins, at its "-" or "+" if it has one.
+  absl::Status AddText(TextTerm term, bool excluded, bool required, size_t start) {
     if (++text_terms_ > kMaxClauses) {
       return ErrorAt(start + 1,
                      absl::StrCat("too many words and phrases; the limit is ", kMaxClauses));
@@ -326,15 +367,21 @@ class Parser {
       if (last_ == Item::kOr) {
         return ErrorAt(or_position_, "OR cannot join an excluded word or phrase");
       }
-      query_.clauses.push_back(Clause{{std::move(term)}, true});
+      if (last_ == Item::kAnd) {
+        return ErrorAt(and_position_,
+                       "AND cannot join an excluded word or phrase; it is left out anyway");
+      }
+      query_.clauses.push_back(Clause{{std::move(term)}, true, false});
       last_ = Item::kExcluded;
-    } else if (last_ == Item::kOr) {
-      query_.clauses.back().alternatives.push_back(std::move(term));
-      last_ = Item::kText;
-    } else {
-      query_.clauses.push_back(Clause{{std::move(term)}, false});
-      last_ = Item::kText;
+      return absl::OkStatus();
     }
+    if (last_ == Item::kOr) {
+      query_.clauses.back().alternatives.push_back(std::move(term));
+      query_.clauses.back().required |= required;
+    } else {
+      query_.clauses.push_back(Clause{{std::move(term)}, false, required || last_ == Item::kAnd});
+    }
+    last_ = Item::kText;
     return absl::OkStatus();
   }
 
@@ -343,6 +390,9 @@ class Parser {
     if (last_ == Item::kOr) {
       return ErrorAt(or_position_,
                      "OR cannot join a filter; filters on one field are already ORed");
+    }
+    if (last_ == Item::kAnd) {
+      return ErrorAt(and_position_, "AND cannot join a filter; a filter always applies");
     }
     if (++filters_ > kMaxFilters) {
       return ErrorAt(field_position, absl::StrCat("too many filters; the limit is ", kMaxFilters));
@@ -389,7 +439,8 @@ class Parser {
   size_t pos_ = 0;  // 0-based index of the next unread byte
   Query query_;
   Item last_ = Item::kNone;
-  size_t or_position_ = 0;  // 1-based, of the last OR, meaningful while last_ == kOr
+  size_t or_position_ = 0;   // 1-based, of the last OR, meaningful while last_ == kOr
+  size_t and_position_ = 0;  // 1-based, of the last AND, meaningful while last_ == kAnd
   size_t text_terms_ = 0;
   size_t filters_ = 0;
 };
@@ -404,7 +455,15 @@ absl::StatusOr<Query> ParseQuery(absl::string_view text) {
   // Checked up front so the scanner can split on ASCII bytes without ever cutting a character.
   absl::Status utf8 = CheckUtf8(text);
   if (!utf8.ok()) return utf8;
-  return Parser(text).Parse();
+  absl::StatusOr<Query> query = Parser(text).Parse();
+  if (query.ok()) query->text = std::string(text);
+  return query;
+}
+
+bool HasFilters(const Filters& filters) {
+  return !filters.sectors.empty() || !filters.orgs.empty() || !filters.topics.empty() ||
+         !filters.statuses.empty() || !filters.markings.empty() || !filters.polarities.empty() ||
+         filters.after != absl::InfinitePast() || filters.before != absl::InfiniteFuture();
 }
 
 absl::string_view StatusName(v1::LessonStatus status) {

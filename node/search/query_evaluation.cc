@@ -1,9 +1,12 @@
-// SearchIndex, query evaluation: the postings a query needs (read off the lock), the documents it
-// matches (words, phrases, alternatives, exclusions, filters), their BM25F scores (ranking.h)
-// against the index as stored or as a peer sees it, their facet counts, and the best first. The
+// SearchIndex, query evaluation: the postings a query's plan needs (read off the lock), the
+// documents it matches (query_plan.h: required, optional and excluded clauses, filters), their
+// scores (BM25F, ranking.h, combined by the plan) against the index as stored or as a peer sees
+// it, their facet counts, and the best first with the proximity bonus. The
 // class's other jobs are in the files search_index_internal.h lists.
 #include <algorithm>
 #include <array>
+#include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +19,7 @@
 #include "node/search/lesson_match.h"
 #include "node/search/posting.h"
 #include "node/search/query.h"
+#include "node/search/query_plan.h"
 #include "node/search/ranking.h"
 #include "node/search/search_index.h"
 #include "node/search/search_index_internal.h"
@@ -25,26 +29,6 @@ namespace cairn::search {
 namespace {
 
 constexpr size_t kFacetValues = 10;
-constexpr size_t kMaxQueryTerms = 64;  // terms of a query after analysis
-
-// Documents in both, scores added.
-void Intersect(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_scores,
-               const std::vector<uint32_t>& b_docs, const std::vector<double>& b_scores,
-               std::vector<uint32_t>* docs, std::vector<double>* scores) {
-  size_t i = 0, j = 0;
-  while (i < a_docs.size() && j < b_docs.size()) {
-    if (a_docs[i] < b_docs[j]) {
-      ++i;
-    } else if (b_docs[j] < a_docs[i]) {
-      ++j;
-    } else {
-      docs->push_back(a_docs[i]);
-      scores->push_back(a_scores[i] + b_scores[j]);
-      ++i;
-      ++j;
-    }
-  }
-}
 
 // Documents in either, scores added.
 void Unite(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_scores,
@@ -75,6 +59,7 @@ struct SearchIndex::Matches {
 absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::string& term,
                                                                 bool with_positions) const {
   Postings postings;
+  postings.positions = with_positions;
   bool corrupt = false;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
@@ -114,7 +99,7 @@ void SearchIndex::Admit(Postings* postings, const Corpus& corpus) const {
     if (doc >= docs_.size() || docs_[doc] == nullptr) continue;
     postings->docs[kept] = doc;
     postings->counts[kept] = postings->counts[i];
-    if (!postings->payload_ends.empty()) postings->kept_payloads.push_back(i);
+    if (postings->positions) postings->kept_payloads.push_back(i);
     ++kept;
   }
   postings->docs.resize(kept);
@@ -133,27 +118,23 @@ SearchIndex::Corpus SearchIndex::Stored() const {
   return Corpus{CorpusStats{static_cast<double>(live_docs_), total_words_}, nullptr};
 }
 
-absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const std::vector<std::string>& terms,
-                                                            const std::vector<uint32_t>& offsets,
-                                                            bool needs_positions,
-                                                            std::map<std::string, Postings>* cache,
+absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const PlannedText& text,
+                                                            PostingsCache* cache,
                                                             const Corpus& corpus) const {
   std::vector<const Postings*> lists;
-  for (const std::string& term : terms) {
-    // Cached by term and by whether positions were read.
-    std::string key = absl::StrCat(needs_positions ? "p" : "c", term);
-    auto it = cache->find(key);
-    if (it == cache->end()) {
+  for (const std::string& term : text.terms) {
+    auto it = cache->find(term);
+    if (it == cache->end() || (text.phrase() && !it->second.positions)) {
       return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
     }
     Admit(&it->second, corpus);
     lists.push_back(&it->second);
   }
   Matches matches;
-  if (lists.size() == 1 && !needs_positions) {
+  if (!text.phrase()) {
     matches.docs = lists[0]->docs;
     for (size_t i = 0; i < lists[0]->docs.size(); ++i) {
-      matches.scores.push_back(Score(*lists[0], i, corpus));
+      matches.scores.push_back(text.weight * Score(*lists[0], i, corpus));
     }
     return matches;
   }
@@ -183,7 +164,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const std::vector<st
         for (size_t j = 1; j < lists.size() && all; ++j) {
           const auto& field_positions = positions[j][field];
           all = std::binary_search(field_positions.begin(), field_positions.end(),
-                                   start + offsets[j] - offsets[0]);
+                                   start + text.offsets[j] - text.offsets[0]);
         }
         if (all) {
           found = true;
@@ -195,100 +176,170 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const std::vector<st
     double score = 0;
     for (size_t j = 0; j < lists.size(); ++j) score += Score(*lists[j], at[j], corpus);
     matches.docs.push_back(doc);
-    matches.scores.push_back(score);
+    matches.scores.push_back(text.weight * score);
   }
   return matches;
 }
 
 absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
-    const Query& query) const {
-  Analyzer& analyzer = Analyzer::ForThisThread();
+    const QueryPlan& plan) const {
+  // Positions only where they are read: a phrase's terms, and the words whose closeness counts.
+  absl::flat_hash_set<std::string> positioned;
+  for (const PlannedClause& clause : plan.clauses) {
+    for (const PlannedText& text : clause.alternatives) {
+      if (text.phrase()) positioned.insert(text.terms.begin(), text.terms.end());
+    }
+  }
+  for (const auto& [first, second] : plan.ProximityPairs()) {
+    positioned.insert(first);
+    positioned.insert(second);
+  }
   PostingsCache cache;
-  size_t analysed_terms = 0;
-  for (const Clause& clause : query.clauses) {
-    for (const TextTerm& alternative : clause.alternatives) {
-      std::vector<Token> tokens = analyzer.Analyze(alternative.text);
-      analysed_terms += tokens.size();
-      if (analysed_terms > kMaxQueryTerms) {
-        // "wi-fi-…" is one word to the parser but many terms, each a postings scan.
-        return absl::InvalidArgumentError(absl::StrCat(
-            "query position ", alternative.position, ": the query has over ", kMaxQueryTerms,
-            " words once split at hyphens and other punctuation (the limit)"));
-      }
-      bool phrase = tokens.size() > 1;
-      for (const Token& token : tokens) {
-        std::string key = absl::StrCat(phrase ? "p" : "c", token.term);
-        if (cache.contains(key)) continue;
-        CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(token.term, phrase));
-        cache.emplace(std::move(key), std::move(postings));
+  for (const PlannedClause& clause : plan.clauses) {
+    for (const PlannedText& text : clause.alternatives) {
+      for (const std::string& term : text.terms) {
+        if (cache.contains(term)) continue;
+        CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term, positioned.contains(term)));
+        cache.emplace(term, std::move(postings));
       }
     }
   }
   return cache;
 }
 
-absl::Status SearchIndex::Evaluate(const Query& query, PostingsCache* cache, const Corpus& corpus,
-                                   Evaluation* out) const {
-  Analyzer& analyzer = Analyzer::ForThisThread();
-  std::optional<Matches> required;
-  std::vector<Matches> excluded;
-  bool text_asked = false;
-  for (const Clause& clause : query.clauses) {
-    Matches any;
-    bool has_terms = false;
-    for (const TextTerm& alternative : clause.alternatives) {
-      std::vector<Token> tokens = analyzer.Analyze(alternative.text);
-      if (tokens.empty()) continue;  // stop words only
-      has_terms = true;
-      std::vector<std::string> terms;
-      std::vector<uint32_t> offsets;
-      for (Token& token : tokens) {
-        if (!clause.excluded) out->terms.push_back(token.term);
-        terms.push_back(std::move(token.term));
-        offsets.push_back(token.position);
-      }
-      CAIRN_ASSIGN_OR_RETURN(Matches matches,
-                             MatchText(terms, offsets, terms.size() > 1, cache, corpus));
+absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
+                                   const Corpus& corpus, Evaluation* out) const {
+  const size_t clauses = plan.clauses.size();
+  std::vector<Matches> matches(clauses);
+  for (size_t c = 0; c < clauses; ++c) {
+    for (const PlannedText& text : plan.clauses[c].alternatives) {
+      CAIRN_ASSIGN_OR_RETURN(Matches one, MatchText(text, cache, corpus));
       Matches united;
-      Unite(any.docs, any.scores, matches.docs, matches.scores, &united.docs, &united.scores);
-      any = std::move(united);
-    }
-    text_asked |= !clause.excluded;  // even if only stop words: then it matches nothing
-    if (!has_terms) continue;
-    if (clause.excluded) {
-      excluded.push_back(std::move(any));
-    } else if (!required) {
-      required = std::move(any);
-    } else {
-      Matches both;
-      Intersect(required->docs, required->scores, any.docs, any.scores, &both.docs, &both.scores);
-      required = std::move(both);
+      Unite(matches[c].docs, matches[c].scores, one.docs, one.scores, &united.docs,
+            &united.scores);
+      matches[c] = std::move(united);
     }
   }
-  for (auto& [key, postings] : *cache) {
+  for (auto& [term, postings] : *cache) {
     Admit(&postings, corpus);
-    out->term_docs[key.substr(1)] = std::move(postings.docs);
+    out->containing[term] = postings.docs.size();
   }
-  if (!required && text_asked && !HasFilters(query.filters)) {
-    required.emplace();  // stop words alone match nothing
+
+  // The documents that may match: those holding every required clause; without one, those
+  // holding any optional clause; without either (filters, exclusions), every document.
+  std::vector<uint32_t> candidates;
+  bool any_optional = false;
+  for (const PlannedClause& clause : plan.clauses) {
+    any_optional |= clause.role == PlannedClause::Role::kOptional;
   }
-  if (!required) {
-    required.emplace();
+  if (plan.matches_nothing) {
+    return absl::OkStatus();
+  } else if (plan.has_required) {
+    bool first = true;
+    for (size_t c = 0; c < clauses; ++c) {
+      if (plan.clauses[c].role != PlannedClause::Role::kRequired) continue;
+      if (first) {
+        candidates = matches[c].docs;
+        first = false;
+        continue;
+      }
+      std::vector<uint32_t> both;
+      std::set_intersection(candidates.begin(), candidates.end(), matches[c].docs.begin(),
+                            matches[c].docs.end(), std::back_inserter(both));
+      candidates = std::move(both);
+    }
+  } else if (any_optional) {
+    std::vector<uint64_t> held((docs_.size() + 63) / 64, 0);
+    for (size_t c = 0; c < clauses; ++c) {
+      if (plan.clauses[c].role != PlannedClause::Role::kOptional) continue;
+      for (uint32_t doc : matches[c].docs) held[doc / 64] |= uint64_t{1} << (doc % 64);
+    }
+    for (size_t word = 0; word < held.size(); ++word) {
+      for (uint64_t bits = held[word]; bits != 0; bits &= bits - 1) {
+        candidates.push_back(static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits)));
+      }
+    }
+  } else {
     for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
-      if (docs_[doc] == nullptr) continue;
-      required->docs.push_back(doc);
-      required->scores.push_back(0);
+      if (docs_[doc] != nullptr) candidates.push_back(doc);
     }
   }
-  absl::flat_hash_set<uint32_t> left_out;
-  for (const Matches& matches : excluded) left_out.insert(matches.docs.begin(), matches.docs.end());
-  for (size_t i = 0; i < required->docs.size(); ++i) {
-    uint32_t number = required->docs[i];
-    if (left_out.contains(number) || !PassesFilters(query.filters, docs_[number]->record)) continue;
-    out->docs.push_back(number);
-    out->scores.push_back(required->scores[i]);
+
+  // Each candidate against every clause, walking the clauses' lists alongside.
+  std::vector<size_t> at(clauses, 0);
+  std::vector<bool> matched(clauses);
+  std::vector<double> scores(clauses);
+  for (uint32_t doc : candidates) {
+    for (size_t c = 0; c < clauses; ++c) {
+      const std::vector<uint32_t>& docs = matches[c].docs;
+      while (at[c] < docs.size() && docs[at[c]] < doc) ++at[c];
+      matched[c] = at[c] < docs.size() && docs[at[c]] == doc;
+      scores[c] = matched[c] ? matches[c].scores[at[c]] : 0;
+    }
+    if (!plan.Matches(matched) || !PassesFilters(plan.filters, docs_[doc]->record)) continue;
+    out->docs.push_back(doc);
+    out->scores.push_back(plan.Combine(scores, matched, 0));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<size_t>> SearchIndex::Best(const QueryPlan& plan,
+                                                      const PostingsCache& postings, size_t count,
+                                                      Evaluation* evaluation) const {
+  const std::vector<uint32_t>& docs = evaluation->docs;
+  std::vector<double>& scores = evaluation->scores;
+  // Best first; among equals, the most recently indexed.
+  auto better = [&](size_t a, size_t b) {
+    return scores[a] != scores[b] ? scores[a] > scores[b] : docs[a] > docs[b];
+  };
+  std::vector<size_t> order(docs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  count = std::min(count, order.size());
+  if (count == 0) return std::vector<size_t>();
+  const std::vector<std::pair<std::string, std::string>> pairs = plan.ProximityPairs();
+  if (pairs.empty()) {
+    std::partial_sort(order.begin(), order.begin() + count, order.end(), better);
+    order.resize(count);
+    return order;
+  }
+  // The proximity bonus, for documents in order of their score without it, until no document
+  // left could reach the best `count` even with the whole bonus.
+  auto worse_first = [&](size_t a, size_t b) { return better(b, a); };
+  std::make_heap(order.begin(), order.end(), worse_first);
+  std::vector<size_t> best;  // a heap, the worst of the best on top
+  std::map<std::string, Occurrences> held;  // pointers into it must outlive insertions
+  bool corrupt = false;
+  for (auto end = order.end(); end != order.begin(); --end) {
+    std::pop_heap(order.begin(), end, worse_first);
+    const size_t next = *(end - 1);
+    if (best.size() == count && plan.WithProximity(scores[next], 1) < scores[best.front()]) {
+      break;
+    }
+    held.clear();
+    double proximity = Proximity(pairs, [&](const std::string& term) -> const Occurrences* {
+      auto list = postings.find(term);
+      if (list == postings.end() || !list->second.positions) return nullptr;
+      const std::vector<uint32_t>& holding = list->second.docs;
+      auto it = std::lower_bound(holding.begin(), holding.end(), docs[next]);
+      if (it == holding.end() || *it != docs[next]) return nullptr;
+      Occurrences& occurrences = held[term];
+      corrupt |= !DecodePositions(list->second.payload(it - holding.begin()), &occurrences);
+      return &occurrences;
+    });
+    if (corrupt) {
+      return absl::DataLossError(
+          "the search index's positions are corrupt; run `cairn index rebuild`");
+    }
+    scores[next] = plan.WithProximity(scores[next], proximity);
+    best.push_back(next);
+    std::push_heap(best.begin(), best.end(), better);
+    if (best.size() > count) {
+      std::pop_heap(best.begin(), best.end(), better);
+      best.pop_back();
+    }
+  }
+  std::sort(best.begin(), best.end(), better);
+  return best;
 }
 
 void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
@@ -319,18 +370,6 @@ void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
       value->set_count(values[i].second);
     }
   }
-}
-
-std::vector<size_t> SearchIndex::Evaluation::BestFirst(size_t count) const {
-  std::vector<size_t> order(docs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  count = std::min(count, order.size());
-  // Best first; among equals, the most recently indexed.
-  std::partial_sort(order.begin(), order.begin() + count, order.end(), [&](size_t a, size_t b) {
-    return scores[a] != scores[b] ? scores[a] > scores[b] : docs[a] > docs[b];
-  });
-  order.resize(count);
-  return order;
 }
 
 }  // namespace cairn::search

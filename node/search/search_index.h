@@ -29,7 +29,9 @@
 #include "node/search/lesson_text.h"
 #include "node/search/peer_view.h"
 #include "node/search/query.h"
+#include "node/search/query_plan.h"
 #include "node/search/ranking.h"
+#include "node/search/vocabulary.h"
 #include "node/storage/store.h"
 
 namespace cairn::search {
@@ -55,10 +57,19 @@ class SearchIndex : public LessonIndexer {
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
 
-  // The page of results for `request`. INVALID_ARGUMENT for a malformed query ("query position
+  // The page of results for `request`, its words widened by `vocabulary` (query_plan.h), with
+  // what it searched for (Interpret). INVALID_ARGUMENT for a malformed query ("query position
   // N: ..."), a page_size over kMaxPageSize, a page token from another query, or a page beyond
   // kMaxResultOffset.
-  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request) const;
+  absl::StatusOr<v1::SearchResponse> Search(
+      const v1::SearchRequest& request,
+      const Vocabulary& vocabulary = Vocabulary::Shipped()) const;
+
+  // What `query`, planned as `plan`, searched for: its words, those ignored as stop words, the
+  // equivalents, the words no lesson here holds, and a respelling of those from this index's own
+  // words ("did you mean").
+  absl::StatusOr<v1::QueryInterpretation> Interpret(const Query& query,
+                                                    const QueryPlan& plan) const;
 
   using Audience = search::Audience;
 
@@ -106,16 +117,15 @@ class SearchIndex : public LessonIndexer {
 
   // What a query matched.
   struct Evaluation {
-    std::vector<uint32_t> docs;      // the matching documents, filters applied
-    std::vector<double> scores;      // theirs, by this index's statistics
-    std::vector<std::string> terms;  // the query's terms (not the excluded ones), to highlight
-    absl::flat_hash_map<std::string, std::vector<uint32_t>> term_docs;  // every doc with the term
-    // Indexes into docs of the best `count`, best first.
-    std::vector<size_t> BestFirst(size_t count) const;
+    std::vector<uint32_t> docs;  // the matching documents, filters applied
+    // Theirs, by this index's statistics; without the proximity bonus except for those Best
+    // ranked.
+    std::vector<double> scores;
+    absl::flat_hash_map<std::string, size_t> containing;  // documents holding each term
   };
 
-  // Postings by "c" or "p" (with positions, for phrases) and the term; pointers into it stay
-  // valid as it grows.
+  // Postings by term, with positions where the plan needs them (phrases, proximity); pointers
+  // into it stay valid as it grows.
   using PostingsCache = std::map<std::string, Postings>;
 
   explicit SearchIndex(Store* store);
@@ -133,11 +143,15 @@ class SearchIndex : public LessonIndexer {
   // whose export view was altered, the view's own postings.
   void SeeThrough(const PeerView& view, PostingsCache* cache) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_) ABSL_EXCLUSIVE_LOCKS_REQUIRED(view.mu);
-  // Every postings list `query` needs, read without the lock. INVALID_ARGUMENT when the query
-  // has over 64 terms once analysed.
-  absl::StatusOr<PostingsCache> ReadQueryPostings(const Query& query) const;
-  absl::Status Evaluate(const Query& query, PostingsCache* postings, const Corpus& corpus,
+  // Every postings list `plan` needs, read without the lock.
+  absl::StatusOr<PostingsCache> ReadQueryPostings(const QueryPlan& plan) const;
+  absl::Status Evaluate(const QueryPlan& plan, PostingsCache* postings, const Corpus& corpus,
                         Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Indexes into `evaluation`'s docs of the best `count`, best first (the proximity bonus
+  // applied to those, and to as many others as could have been among them).
+  absl::StatusOr<std::vector<size_t>> Best(const QueryPlan& plan, const PostingsCache& postings,
+                                           size_t count, Evaluation* evaluation) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Facet counts over `docs`, added to `facets`.
   void AddFacets(const std::vector<uint32_t>& docs,
                  google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
@@ -146,16 +160,22 @@ class SearchIndex : public LessonIndexer {
   absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const;
   // Drops postings of documents the table does not know yet, and sets the idf; once.
   void Admit(Postings* postings, const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // The documents matching a word or phrase (its analysed terms), scored.
-  absl::StatusOr<Matches> MatchText(const std::vector<std::string>& terms,
-                                    const std::vector<uint32_t>& offsets, bool needs_positions,
-                                    PostingsCache* cache, const Corpus& corpus) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The documents matching a word or phrase, scored (its weight applied).
+  absl::StatusOr<Matches> MatchText(const PlannedText& text, PostingsCache* cache,
+                                    const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   double Score(const Postings& postings, size_t i, const Corpus& corpus) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The in-memory table: add a record (replacing none), or drop a lesson's.
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Whether any lesson holds `term`.
+  absl::StatusOr<bool> HoldsTerm(const std::string& term) const;
+  // Every term of the index, sorted, read afresh when over a minute old.
+  absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> KnownTerms() const
+      ABSL_LOCKS_EXCLUDED(terms_mu_);
+  // A word as some lesson writes it whose stem is `term`, lower-cased; `term` if none is found.
+  absl::StatusOr<std::string> WordAsWritten(const std::string& term) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // A lesson changed: every peer's view decides it again.
   void Forget(uint32_t doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -177,6 +197,9 @@ class SearchIndex : public LessonIndexer {
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
   uint32_t next_doc_ = 0;                                               // under the store's lock
   std::unique_ptr<Analyzer> indexing_analyzer_;                         // under the store's lock
+  mutable absl::Mutex terms_mu_;
+  mutable std::shared_ptr<const std::vector<std::string>> known_terms_ ABSL_GUARDED_BY(terms_mu_);
+  mutable absl::Time terms_read_ ABSL_GUARDED_BY(terms_mu_);
 };
 
 }  // namespace cairn::search

@@ -1,6 +1,7 @@
 // The parts of SearchIndex (search_index.h) that the files defining it share and nothing else
 // reads. Include only from those files, which split the class by job:
 //   search_index.cc      opening the index; the in-memory table of document records
+//   interpretation.cc    what a query searched for, and "did you mean" from the index's words
 //   index_writer.cc      analysing a lesson and writing its postings and record in its commit
 //   query_evaluation.cc  which documents a query matches, scored (ranking.h), and facet counts
 //   local_search.cc      a page of results for this node's analysts, with snippets
@@ -35,12 +36,13 @@ struct SearchIndex::Doc {
 };
 
 struct SearchIndex::Postings {
-  bool admitted = false;  // filtered by the document table, idf set (see Admit)
+  bool positions = false;  // whether the payloads were read
+  bool admitted = false;   // filtered by the document table, idf set (see Admit)
   double idf = 0;
   std::vector<uint32_t> docs;
   std::vector<std::array<uint32_t, kFields>> counts;
-  // Every posting's payload as read, one after another, when positions were asked for, and for
-  // each posting kept by Admit, the index of its payload.
+  // Every posting's payload as read, one after another, when positions were read, and for each
+  // posting kept by Admit, the index of its payload.
   std::string payload_bytes;
   std::vector<uint32_t> payload_ends;  // where each ends in payload_bytes
   std::vector<size_t> kept_payloads;

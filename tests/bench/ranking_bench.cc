@@ -127,7 +127,7 @@ void Report(const char* engine, const Quality& quality) {
               100.0 * quality.zero_results / std::max(quality.counted_for_zero, 1));
 }
 
-int Run() {
+int Run(const std::string& explain, bool per_question, bool pool) {
   std::optional<std::string> llis_path = LlisOrSkip();
   if (!llis_path) return 0;
   const std::vector<v1::Lesson> llis = LlisLessons(testing::ReadFileToString(*llis_path));
@@ -161,12 +161,13 @@ int Run() {
   if (!index.ok()) return 1;
 
   int refused = 0;
-  Quality cairn = Measure(queries, [&](const JudgedQuery& query) {
+  auto cairn_ranking = [&](const std::string& text, bool all_words) {
     v1::SearchRequest request;
-    request.set_query(query.text);
+    request.set_query(text);
     request.set_page_size(kDepth);
     request.set_skip_facets(true);
     request.set_skip_snippets(true);
+    request.set_all_words(all_words);
     std::vector<int64_t> ranked;
     absl::StatusOr<v1::SearchResponse> response = (*index)->Search(request);
     if (!response.ok()) {
@@ -180,6 +181,32 @@ int Run() {
       }
     }
     return ranked;
+  };
+  if (!explain.empty()) {
+    // One query's ranking, each hit with its grade where the judged set grades it.
+    const JudgedQuery* judged = nullptr;
+    for (const JudgedQuery& query : queries) {
+      if (query.text == explain) judged = &query;
+    }
+    std::map<int64_t, const v1::Lesson*> by_number;
+    for (const v1::Lesson& lesson : llis) by_number[number_of(lesson)] = &lesson;
+    std::vector<int64_t> ranked = cairn_ranking(explain, false);
+    for (size_t i = 0; i < ranked.size(); ++i) {
+      std::string grade = "-";
+      if (judged != nullptr && judged->grades.contains(ranked[i])) {
+        grade = absl::StrCat(judged->grades.at(ranked[i]));
+      }
+      std::printf("%2zu. [%s] %6lld %s\n", i + 1, grade.c_str(), static_cast<long long>(ranked[i]),
+                  by_number[ranked[i]]->title().c_str());
+    }
+    if (judged != nullptr) std::printf("nDCG@10 %.3f\n", Ndcg(ranked, judged->grades));
+    return 0;
+  }
+  Quality cairn = Measure(queries, [&](const JudgedQuery& query) {
+    return cairn_ranking(query.text, false);
+  });
+  Quality cairn_strict = Measure(queries, [&](const JudgedQuery& query) {
+    return cairn_ranking(query.text, true);
   });
   Quality fts5_and = Measure(queries, [&](const JudgedQuery& query) {
     return fts5.Search(Fts5Words(query.text, " "), kDepth);
@@ -188,9 +215,36 @@ int Run() {
     return fts5.Search(Fts5Words(query.text, " OR "), kDepth);
   });
 
+  if (pool) {
+    // Lessons in some engine's top 10 that the judged set does not grade yet: what judging must
+    // read next so that no engine is measured on lessons only another engine's pool brought.
+    for (const JudgedQuery& query : queries) {
+      std::set<int64_t> unjudged;
+      for (const std::vector<int64_t>& ranked :
+           {cairn_ranking(query.text, false), cairn_ranking(query.text, true),
+            fts5.Search(Fts5Words(query.text, " "), kDepth),
+            fts5.Search(Fts5Words(query.text, " OR "), kDepth)}) {
+        for (int64_t number : ranked) {
+          if (!query.grades.contains(number)) unjudged.insert(number);
+        }
+      }
+      for (int64_t number : unjudged) {
+        std::printf("%s\t%lld\n", query.id.c_str(), static_cast<long long>(number));
+      }
+    }
+    return 0;
+  }
+  if (per_question) {
+    for (const JudgedQuery& query : queries) {
+      std::printf("%-60s Cairn %.3f  FTS5 OR %.3f\n", query.text.c_str(),
+                  Ndcg(cairn_ranking(query.text, false), query.grades),
+                  Ndcg(fts5.Search(Fts5Words(query.text, " OR "), kDepth), query.grades));
+    }
+  }
   std::printf("ranking quality: %zu judged questions over %zu LLIS lessons, top %d, as typed\n",
               queries.size(), llis.size(), kDepth);
-  Report("Cairn", cairn);
+  Report("Cairn (natural, the default)", cairn);
+  Report("Cairn (every word: all_words)", cairn_strict);
   Report("SQLite FTS5 bm25 (every word)", fts5_and);
   Report("SQLite FTS5 bm25 (words joined by OR)", fts5_or);
   std::printf("  Cairn - FTS5: nDCG@10 %+.3f (every word), %+.3f (OR); goal: at least +0.05\n",
@@ -202,4 +256,13 @@ int Run() {
 }  // namespace
 }  // namespace cairn::bench
 
-int main() { return cairn::bench::Run(); }
+// ranking_bench [--per-question | --pool | --explain "a judged question"]: the figures (with each
+// question's, side by side with FTS5's), the lessons to judge next (question id, LLIS number), or
+// one question's ranking with its grades.
+int main(int argc, char** argv) {
+  std::string explain;
+  if (argc == 3 && std::string(argv[1]) == "--explain") explain = argv[2];
+  const bool per_question = argc == 2 && std::string(argv[1]) == "--per-question";
+  const bool pool = argc == 2 && std::string(argv[1]) == "--pool";
+  return cairn::bench::Run(explain, per_question, pool);
+}

@@ -1,13 +1,17 @@
-// MatchesQuery decides of one lesson exactly what the index decides of all: the asking node of a
-// federated search relies on it to refuse lessons a peer passes off as answers.
+// MatchesQuery decides of one lesson exactly what the index decides of all, and ScoreLesson scores
+// it as the index does: the asking node of a federated search relies on the first to refuse
+// lessons a peer passes off as answers, and on the second to rank what the answers bring.
 #include "node/search/lesson_match.h"
 
+#include <map>
 #include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "node/search/query_plan.h"
 #include "node/search/search_index.h"
+#include "node/search/vocabulary.h"
 #include "tests/support/temp_dir.h"
 
 namespace cairn::search {
@@ -44,12 +48,16 @@ v1::Lesson RandomLesson(std::mt19937& random, int n) {
 
 std::string RandomQuery(std::mt19937& random) {
   std::string query;
-  int clauses = random() % 4;
+  int clauses = random() % 5;
   for (int i = 0; i < clauses; ++i) {
-    if (!query.empty()) absl::StrAppend(&query, random() % 3 == 0 ? " OR " : " ");
-    switch (random() % 4) {
+    if (!query.empty()) {
+      int join = random() % 6;
+      absl::StrAppend(&query, join == 0 ? " OR " : join == 1 ? " AND " : " ");
+    }
+    switch (random() % 6) {
       case 0: absl::StrAppend(&query, "\"", Words(random, 2), "\""); break;
       case 1: absl::StrAppend(&query, "-", Words(random, 1)); break;
+      case 2: absl::StrAppend(&query, "+", Words(random, 1)); break;
       default: absl::StrAppend(&query, Words(random, 1)); break;
     }
   }
@@ -73,28 +81,61 @@ TEST(LessonMatchTest, AgreesWithTheIndexOnRandomLessonsAndQueries) {
     lessons.push_back(RandomLesson(random, n));
     ASSERT_TRUE(store->Commit({LessonWrite{lessons.back(), 0}}).ok());
   }
+  // Equivalents of the lessons' own words, so that some lessons match only through them.
+  absl::StatusOr<Vocabulary> vocabulary = Vocabulary::Parse(
+      "tablet, wireless charger, handset\nradio, shift\nbattery, charger\n", "test");
+  ASSERT_TRUE(vocabulary.ok()) << vocabulary.status();
   Analyzer analyzer;
-  int queries = 0, nonempty = 0;
-  while (queries < 600) {
+  int queries = 0, nonempty = 0, widened = 0, natural_beyond_strict = 0;
+  while (queries < 800) {
     std::string text = RandomQuery(random);
     absl::StatusOr<Query> query = ParseQuery(text);
     if (!query.ok()) continue;  // e.g. OR next to an exclusion
     ++queries;
+    const bool all_words = random() % 3 == 0;
     v1::SearchRequest request;
     request.set_query(text);
     request.set_page_size(100);
     request.set_skip_snippets(true);
-    absl::StatusOr<v1::SearchResponse> response = index->Search(request);
+    request.set_all_words(all_words);
+    absl::StatusOr<v1::SearchResponse> response = index->Search(request, *vocabulary);
     ASSERT_TRUE(response.ok()) << text << ": " << response.status();
-    std::set<std::string> by_index, by_lesson;
-    for (const v1::SearchHit& hit : response->hits()) by_index.insert(hit.lesson_id());
+    absl::StatusOr<QueryPlan> plan =
+        PlanQuery(*query, all_words, Widen(*query, all_words, *vocabulary, &analyzer), &analyzer);
+    ASSERT_TRUE(plan.ok()) << text << ": " << plan.status();
+    widened += !plan->equivalents.empty();
+
+    // The statistics the index scored by, as a federated answer reports them.
+    v1::PeerQueryRequest asked;
+    asked.set_query(text);
+    asked.set_max_results(100);
+    asked.set_all_words(all_words);
+    for (const v1::Equivalent& equivalent : plan->equivalents) *asked.add_equivalents() = equivalent;
+    QueryStatistics statistics;
+    ASSERT_TRUE(index->AnswerHere(asked, &statistics).ok()) << text;
+
+    std::map<std::string, double> by_index, by_lesson;
+    for (const v1::SearchHit& hit : response->hits()) by_index[hit.lesson_id()] = hit.score();
     for (const v1::Lesson& lesson : lessons) {
-      if (MatchesQuery(*query, lesson, &analyzer)) by_lesson.insert(lesson.id());
+      LessonMatch match = MatchLesson(*plan, lesson, &analyzer);
+      if (match.matches) by_lesson[lesson.id()] = ScoreLesson(*plan, match, statistics);
     }
-    ASSERT_EQ(by_index, by_lesson) << text;
+    ASSERT_EQ(by_index.size(), by_lesson.size()) << text << (all_words ? " (all words)" : "");
+    for (const auto& [id, score] : by_index) {
+      ASSERT_TRUE(by_lesson.contains(id)) << text << ": " << id;
+      EXPECT_NEAR(score, by_lesson[id], 1e-9 * std::max(1.0, score)) << text << ": " << id;
+    }
     nonempty += !by_index.empty();
+    if (!all_words && !by_index.empty()) {
+      request.set_all_words(true);
+      absl::StatusOr<v1::SearchResponse> strict = index->Search(request, *vocabulary);
+      ASSERT_TRUE(strict.ok()) << text;
+      natural_beyond_strict += strict->total_hits() < response->total_hits();
+    }
   }
-  EXPECT_GT(nonempty, 200) << "the queries must match something often enough to test anything";
+  EXPECT_GT(nonempty, 250) << "the queries must match something often enough to test anything";
+  EXPECT_GT(widened, 100) << "the vocabulary must widen queries often enough to test it";
+  EXPECT_GT(natural_beyond_strict, 50) << "natural queries must often find more than strict ones";
 }
 
 }  // namespace

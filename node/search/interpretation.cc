@@ -1,0 +1,150 @@
+// SearchIndex, interpretation: what a query searched for, told to this node's analysts, with
+// the words no lesson here holds and the spellings this index suggests for them. Suggestions
+// come from this node's own index, never a peer's: a peer's words would tell of lessons the
+// asker may not see. The class's other jobs are in the files search_index_internal.h lists.
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "node/common/status_macros.h"
+#include "node/search/analyzer.h"
+#include "node/search/lesson_text.h"
+#include "node/search/posting.h"
+#include "node/search/query_plan.h"
+#include "node/search/search_index.h"
+#include "node/search/search_index_internal.h"
+#include "node/search/spelling.h"
+#include "node/storage/doc_block.h"
+
+namespace cairn::search {
+namespace {
+
+// How long the index's list of its terms is used before it is read again: suggestions may miss
+// a word first written within that time.
+constexpr absl::Duration kTermsLifetime = absl::Minutes(1);
+
+}  // namespace
+
+absl::StatusOr<bool> SearchIndex::HoldsTerm(const std::string& term) const {
+  bool held = false;
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
+        DocBlockReader reader(block);
+        DocEntry entry;
+        held = reader.Next(&entry);
+        return !held;  // an emptied block says nothing; the next may
+      }));
+  return held;
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> SearchIndex::KnownTerms() const {
+  {
+    absl::MutexLock lock(&terms_mu_);
+    if (known_terms_ != nullptr && absl::Now() - terms_read_ < kTermsLifetime) return known_terms_;
+  }
+  auto terms = std::make_shared<std::vector<std::string>>();
+  CAIRN_RETURN_IF_ERROR(store_->SkipThroughPostingsKeys("", [&](absl::string_view key) {
+    absl::string_view term = key.substr(0, key.find('\0'));
+    terms->emplace_back(term);
+    return absl::StrCat(term, std::string(1, '\1'));  // past every block of this term
+  }));
+  absl::MutexLock lock(&terms_mu_);
+  known_terms_ = std::move(terms);
+  terms_read_ = absl::Now();
+  return known_terms_;
+}
+
+absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) const {
+  uint32_t doc = 0;
+  bool found = false;
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
+        DocBlockReader reader(block);
+        DocEntry entry;
+        found = reader.Next(&entry);
+        doc = entry.doc;
+        return !found;
+      }));
+  std::string id;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (!found || doc >= docs_.size() || docs_[doc] == nullptr) return term;
+    id = docs_[doc]->id;
+  }
+  absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
+  if (absl::IsNotFound(lesson.status())) return term;  // deleted a moment ago
+  CAIRN_RETURN_IF_ERROR(lesson.status());
+  const std::string text = SearchableText(*lesson);
+  std::string written = term;
+  bool seen = false;
+  Analyzer& analyzer = Analyzer::ForThisThread();
+  analyzer.ForEachToken(text, 0, [&](absl::string_view stem, uint32_t, uint32_t begin,
+                                     uint32_t end) {
+    if (seen || stem != term) return;
+    seen = true;
+    written = absl::AsciiStrToLower(absl::string_view(text).substr(begin, end - begin));
+  });
+  return written;
+}
+
+absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& query,
+                                                               const QueryPlan& plan) const {
+  v1::QueryInterpretation interpretation;
+  interpretation.set_all_words(plan.all_words);
+  for (const v1::Equivalent& equivalent : plan.equivalents) {
+    *interpretation.add_equivalents() = equivalent;
+  }
+  Analyzer& analyzer = Analyzer::ForThisThread();
+  std::string did_you_mean(query.text);
+  bool suggested = false;
+  // Replaced from the end, so the positions of earlier words stay true.
+  struct Replacement {
+    size_t position;
+    size_t length;
+    std::string with;
+  };
+  std::vector<Replacement> replacements;
+  for (const Clause& clause : query.clauses) {
+    if (clause.excluded) continue;
+    for (const TextTerm& typed : clause.alternatives) {
+      std::vector<Token> tokens = analyzer.Analyze(typed.text);
+      if (tokens.empty()) {
+        interpretation.add_ignored(typed.text);
+        continue;
+      }
+      interpretation.add_words(typed.text);
+      bool unknown = false;
+      for (const Token& token : tokens) {
+        CAIRN_ASSIGN_OR_RETURN(bool held, HoldsTerm(token.term));
+        unknown |= !held;
+      }
+      if (!unknown) continue;
+      interpretation.add_unknown(typed.text);
+      if (typed.quoted || tokens.size() != 1) continue;  // only a single word is respelt
+      CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<std::string>> known, KnownTerms());
+      std::vector<std::string> nearest = NearestWords(tokens[0].term, *known);
+      // Of several as near, the one most lessons hold.
+      std::string best;
+      size_t most = 0;
+      for (const std::string& candidate : nearest) {
+        CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(candidate, false));
+        if (postings.docs.size() > most) {
+          most = postings.docs.size();
+          best = candidate;
+        }
+      }
+      if (best.empty()) continue;
+      CAIRN_ASSIGN_OR_RETURN(std::string written, WordAsWritten(best));
+      replacements.push_back({typed.position - 1, typed.text.size(), std::move(written)});
+    }
+  }
+  for (auto it = replacements.rbegin(); it != replacements.rend(); ++it) {
+    did_you_mean.replace(it->position, it->length, it->with);
+    suggested = true;
+  }
+  if (suggested) interpretation.set_did_you_mean(did_you_mean);
+  return interpretation;
+}
+
+}  // namespace cairn::search
