@@ -11,6 +11,8 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "node/search/node_vocabulary.h"
+#include "node/storage/store.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/console_client.h"
 #include "tests/support/run_command.h"
@@ -162,6 +164,33 @@ TEST_F(VocabularyAdminTest, EachSetIsAuditedWithTheAdminAsActor) {
   EXPECT_EQ(events[1].actor(), "user ada");
   EXPECT_EQ(events[1].detail(), absl::StrCat("2 groups, ", sizeof(kGroups) - 1, " bytes"));
   EXPECT_EQ(admin_->GetVocabulary()->admin_group_count(), 0u);
+}
+
+TEST_F(VocabularyAdminTest, StoredGroupsALaterCairndRefusesLeaveItServingAndSayWhy) {
+  admin_.reset();
+  ASSERT_TRUE(node_.Stop().ok()) << node_.log();
+  {
+    // As a cairnd with looser limits might have stored them.
+    auto store = Store::Open(node_.data_dir());
+    ASSERT_TRUE(store.ok()) << store.status();
+    StoreBatch batch;
+    batch.PutMeta(std::string(search::kVocabularyMetaKey), "jesip, joint working\nlonely\n");
+    ASSERT_TRUE((*store)->Commit(batch).ok());
+  }
+  ASSERT_TRUE(node_.Start().ok()) << node_.log();
+  EXPECT_THAT(node_.log(), HasSubstr("level=warning msg=\"the stored vocabulary no longer parses"));
+  admin_ = Admin("ada");
+  auto got = admin_->GetVocabulary();
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_THAT(got->problem(), HasSubstr("vocabulary line 2: a group needs two or more"));
+  EXPECT_EQ(got->admin_text(), "jesip, joint working\nlonely\n");
+  EXPECT_EQ(got->admin_group_count(), 0u);
+  auto warned = Cairn("ada", {"vocabulary", "get"});
+  ASSERT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_THAT(warned.err, HasSubstr("cairn: warning: the stored vocabulary no longer parses"));
+  // Setting good groups clears it.
+  ASSERT_TRUE(admin_->SetVocabulary("jesip, joint working\n").ok());
+  EXPECT_FALSE(admin_->GetVocabulary()->has_problem());
 }
 
 TEST_F(VocabularyAdminTest, TheConsoleApiIsTheGrpcApi) {
