@@ -144,6 +144,18 @@ absl::StatusOr<v1::CheckSearchIndexResponse> AdminClient::CheckSearchIndex(
       stub_->service.get(), &Service::CheckSearchIndex, v1::CheckSearchIndexRequest(), timeout);
 }
 
+absl::StatusOr<v1::GetVocabularyResponse> AdminClient::GetVocabulary() {
+  return UnaryCall<v1::GetVocabularyResponse>(stub_->service.get(), &Service::GetVocabulary,
+                                              v1::GetVocabularyRequest(), options_.timeout);
+}
+
+absl::StatusOr<v1::SetVocabularyResponse> AdminClient::SetVocabulary(const std::string& text) {
+  v1::SetVocabularyRequest request;
+  request.set_text(text);
+  return UnaryCall<v1::SetVocabularyResponse>(stub_->service.get(), &Service::SetVocabulary,
+                                              request, options_.timeout);
+}
+
 absl::StatusOr<v1::BackupNodeResponse> AdminClient::BackupNode(const std::string& dir,
                                                                absl::Duration timeout) {
   v1::BackupNodeRequest request;

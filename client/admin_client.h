@@ -44,6 +44,10 @@ class AdminClient {
   absl::StatusOr<v1::TrimChangeLogResponse> TrimChangeLog(uint64_t keep);
   absl::StatusOr<v1::RebuildSearchIndexResponse> RebuildSearchIndex(absl::Duration timeout);
   absl::StatusOr<v1::CheckSearchIndexResponse> CheckSearchIndex(absl::Duration timeout);
+  // The node's cross-sector vocabulary: its admins' groups and the shipped ones.
+  absl::StatusOr<v1::GetVocabularyResponse> GetVocabulary();
+  // Replaces the admins' groups with those of `text` (the format of cross_sector.txt).
+  absl::StatusOr<v1::SetVocabularyResponse> SetVocabulary(const std::string& text);
   // `dir`: an absolute path on the node's host (see BackupNodeRequest).
   absl::StatusOr<v1::BackupNodeResponse> BackupNode(const std::string& dir, absl::Duration timeout);
   absl::StatusOr<v1::TestPeerLinkResponse> TestPeerLink(const std::string& peer_org,

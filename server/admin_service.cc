@@ -57,6 +57,10 @@ CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, RebuildSearchIndex, v1::RebuildSearchInd
                       v1::RebuildSearchIndexResponse)
 CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, CheckSearchIndex, v1::CheckSearchIndexRequest,
                       v1::CheckSearchIndexResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, GetVocabulary, v1::GetVocabularyRequest,
+                      v1::GetVocabularyResponse)
+CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, SetVocabulary, v1::SetVocabularyRequest,
+                      v1::SetVocabularyResponse)
 CAIRN_UNARY_OVER_GRPC(AdminServiceImpl, BackupNode, v1::BackupNodeRequest, v1::BackupNodeResponse)
 
 absl::StatusOr<Principal> AdminServiceImpl::Admit(const PresentedIdentity& presented,
@@ -289,6 +293,30 @@ absl::Status AdminServiceImpl::CheckSearchIndex(const PresentedIdentity& present
   response->set_lessons(check->lessons);
   response->set_postings(check->postings);
   for (std::string& problem : check->problems) response->add_problems(std::move(problem));
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::GetVocabulary(const PresentedIdentity& presented,
+                                             const v1::GetVocabularyRequest& request,
+                                             v1::GetVocabularyResponse* response) {
+  CAIRN_RETURN_IF_ERROR(Admit(presented, "reading the vocabulary", request).status());
+  response->set_admin_text(vocabulary_->AdminText());
+  response->set_admin_group_count(vocabulary_->AdminGroupCount());
+  response->set_shipped_text(std::string(search::NodeVocabulary::ShippedText()));
+  response->set_shipped_group_count(search::NodeVocabulary::ShippedGroupCount());
+  if (std::string problem = vocabulary_->Problem(); !problem.empty()) {
+    response->set_problem(std::move(problem));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AdminServiceImpl::SetVocabulary(const PresentedIdentity& presented,
+                                             const v1::SetVocabularyRequest& request,
+                                             v1::SetVocabularyResponse* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "setting the vocabulary", request));
+  CAIRN_RETURN_IF_ERROR(vocabulary_->Set(request.text(), caller.Describe()));
+  response->set_admin_group_count(vocabulary_->AdminGroupCount());
+  response->set_shipped_group_count(search::NodeVocabulary::ShippedGroupCount());
   return absl::OkStatus();
 }
 

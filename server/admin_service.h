@@ -7,6 +7,7 @@
 #include "node/lessons/catalog.h"
 #include "node/policy/peer_directory.h"
 #include "node/replication/replica_applier.h"
+#include "node/search/node_vocabulary.h"
 #include "node/search/search_index.h"
 #include "node/storage/store.h"
 #include "server/peer_puller.h"
@@ -14,18 +15,21 @@
 namespace cairn::server {
 
 // Thin: checks that the caller is an admin, translates requests, calls the peer directory, the
-// catalog or the audit log. Everything it uses must outlive it. Thread-safe.
+// catalog, the search index, the node's vocabulary or the audit log. Everything it uses must
+// outlive it. Thread-safe.
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(PeerDirectory* directory, const LessonCatalog* catalog, Store* store,
                    const ReplicaApplier* applier, const PullerPool* pullers,
-                   search::SearchIndex* index, const Authenticator* authenticator)
+                   search::SearchIndex* index, search::NodeVocabulary* vocabulary,
+                   const Authenticator* authenticator)
       : directory_(directory),
         catalog_(catalog),
         store_(store),
         applier_(applier),
         pullers_(pullers),
         index_(index),
+        vocabulary_(vocabulary),
         authenticator_(authenticator) {}
 
   grpc::Status PutPeer(grpc::ServerContext* context, const v1::PutPeerRequest* request,
@@ -66,6 +70,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status CheckSearchIndex(grpc::ServerContext* context,
                                 const v1::CheckSearchIndexRequest* request,
                                 v1::CheckSearchIndexResponse* response) override;
+  grpc::Status GetVocabulary(grpc::ServerContext* context, const v1::GetVocabularyRequest* request,
+                             v1::GetVocabularyResponse* response) override;
+  grpc::Status SetVocabulary(grpc::ServerContext* context, const v1::SetVocabularyRequest* request,
+                             v1::SetVocabularyResponse* response) override;
   grpc::Status BackupNode(grpc::ServerContext* context, const v1::BackupNodeRequest* request,
                           v1::BackupNodeResponse* response) override;
 
@@ -112,6 +120,12 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   absl::Status CheckSearchIndex(const PresentedIdentity& presented,
                                 const v1::CheckSearchIndexRequest& request,
                                 v1::CheckSearchIndexResponse* response);
+  absl::Status GetVocabulary(const PresentedIdentity& presented,
+                             const v1::GetVocabularyRequest& request,
+                             v1::GetVocabularyResponse* response);
+  absl::Status SetVocabulary(const PresentedIdentity& presented,
+                             const v1::SetVocabularyRequest& request,
+                             v1::SetVocabularyResponse* response);
   absl::Status BackupNode(const PresentedIdentity& presented, const v1::BackupNodeRequest& request,
                           v1::BackupNodeResponse* response);
 
@@ -126,6 +140,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   const ReplicaApplier* const applier_;
   const PullerPool* const pullers_;
   search::SearchIndex* const index_;
+  search::NodeVocabulary* const vocabulary_;
   const Authenticator* const authenticator_;
 };
 

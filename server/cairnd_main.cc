@@ -35,6 +35,7 @@
 #include "grpcpp/support/server_interceptor.h"
 #include "node/config/config.h"
 #include "node/lessons/catalog.h"
+#include "node/search/node_vocabulary.h"
 #include "node/storage/restore.h"
 #include "node/storage/store.h"
 #include "node/audit/audit_log.h"
@@ -226,6 +227,12 @@ int Run(int argc, char** argv) {
   // Before anything writes a lesson, so the index sees every write.
   absl::StatusOr<std::unique_ptr<search::SearchIndex>> index = search::SearchIndex::Open(store->get());
   if (!index.ok()) return Fail(index.status());
+  absl::StatusOr<std::unique_ptr<search::NodeVocabulary>> vocabulary =
+      search::NodeVocabulary::Open(store->get());
+  if (!vocabulary.ok()) return Fail(vocabulary.status());
+  if (std::string problem = (*vocabulary)->Problem(); !problem.empty()) {
+    Log("warning", problem, "fix=\"cairn vocabulary get, then cairn vocabulary set FILE\"");
+  }
   absl::StatusOr<std::unique_ptr<PeerDirectory>> directory =
       PeerDirectory::Open(store->get(), config->org_id(), Clock::Real());
   if (!directory.ok()) return Fail(directory.status());
@@ -330,11 +337,12 @@ int Run(int argc, char** argv) {
 
   LessonServiceImpl lesson_service(&catalog, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
-                                 index->get(), &authenticator);
-  FederatedSearcher federated(index->get(), directory->get(), verifier.get(), store->get(),
-                              config->tls(), config->org_id(), config->federation(),
-                              trust->get());
-  SearchServiceImpl search_service(index->get(), &federated, &authenticator, metrics.get());
+                                 index->get(), vocabulary->get(), &authenticator);
+  FederatedSearcher federated(index->get(), vocabulary->get(), directory->get(), verifier.get(),
+                              store->get(), config->tls(), config->org_id(),
+                              config->federation(), trust->get());
+  SearchServiceImpl search_service(index->get(), vocabulary->get(), &federated, &authenticator,
+                                   metrics.get());
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
                                            &authenticator, signer->get(), config->org_id());
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),

@@ -282,6 +282,8 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
       {admin + "/GetReplicationStatus", Unary(a, &AdminServiceImpl::GetReplicationStatus)},
       {admin + "/TestPeerLink", Unary(a, &AdminServiceImpl::TestPeerLink)},
       {admin + "/CheckSearchIndex", Unary(a, &AdminServiceImpl::CheckSearchIndex)},
+      {admin + "/GetVocabulary", Unary(a, &AdminServiceImpl::GetVocabulary)},
+      {admin + "/SetVocabulary", Unary(a, &AdminServiceImpl::SetVocabulary)},
   };
 }
 

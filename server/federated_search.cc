@@ -62,11 +62,13 @@ struct FederatedSearcher::PeerCall {
 };
 
 FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
+                                     const search::NodeVocabulary* vocabulary,
                                      const PeerDirectory* directory, const LessonVerifier* verifier,
                                      Store* audit_store, const v1::TlsConfig& tls,
                                      std::string self_org, std::string federation,
                                      const PresentedCertificateCheck* certificates)
     : index_(index),
+      vocabulary_(vocabulary),
       directory_(directory),
       verifier_(verifier),
       audit_store_(audit_store),

@@ -16,6 +16,7 @@
 #include "node/crypto/provenance.h"
 #include "node/policy/peer_directory.h"
 #include "node/search/federated_merge.h"
+#include "node/search/node_vocabulary.h"
 #include "node/search/search_index.h"
 #include "node/storage/store.h"
 
@@ -36,9 +37,10 @@ class FederatedSearcher {
   static constexpr absl::Duration kDefaultDeadline = absl::Seconds(2);
   static constexpr absl::Duration kMaxDeadline = absl::Seconds(30);
 
-  FederatedSearcher(const search::SearchIndex* index, const PeerDirectory* directory,
-                    const LessonVerifier* verifier, Store* audit_store, const v1::TlsConfig& tls,
-                    std::string self_org, std::string federation,
+  FederatedSearcher(const search::SearchIndex* index, const search::NodeVocabulary* vocabulary,
+                    const PeerDirectory* directory, const LessonVerifier* verifier,
+                    Store* audit_store, const v1::TlsConfig& tls, std::string self_org,
+                    std::string federation,
                     const PresentedCertificateCheck* certificates = nullptr);
   ~FederatedSearcher();
 
@@ -64,6 +66,8 @@ class FederatedSearcher {
   absl::Status Audit(const std::string& peer, const std::vector<search::Rejection>& rejections);
 
   const search::SearchIndex* const index_;
+  // The node's vocabulary (shipped and admins' groups), for widening queries.
+  const search::NodeVocabulary* const vocabulary_;
   const PeerDirectory* const directory_;
   const LessonVerifier* const verifier_;
   Store* const audit_store_;

@@ -7,6 +7,7 @@
 #include "absl/time/time.h"
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "node/identity/principal.h"
+#include "node/search/node_vocabulary.h"
 #include "node/search/search_index.h"
 #include "server/federated_search.h"
 #include "server/metrics.h"
@@ -19,9 +20,14 @@ namespace cairn::server {
 // Everything it uses must outlive it. Thread-safe.
 class SearchServiceImpl final : public v1::SearchService::Service {
  public:
-  SearchServiceImpl(const search::SearchIndex* index, FederatedSearcher* federated,
-                    const Authenticator* authenticator, Metrics* metrics = nullptr)
-      : index_(index), federated_(federated), authenticator_(authenticator), metrics_(metrics) {}
+  SearchServiceImpl(const search::SearchIndex* index, const search::NodeVocabulary* vocabulary,
+                    FederatedSearcher* federated, const Authenticator* authenticator,
+                    Metrics* metrics = nullptr)
+      : index_(index),
+        vocabulary_(vocabulary),
+        federated_(federated),
+        authenticator_(authenticator),
+        metrics_(metrics) {}
 
   grpc::Status Search(grpc::ServerContext* context, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override;
@@ -38,6 +44,8 @@ class SearchServiceImpl final : public v1::SearchService::Service {
 
  private:
   const search::SearchIndex* const index_;
+  // The node's vocabulary (shipped and admins' groups), for widening queries.
+  const search::NodeVocabulary* const vocabulary_;
   FederatedSearcher* const federated_;
   const Authenticator* const authenticator_;
   Metrics* const metrics_;  // null: not timed

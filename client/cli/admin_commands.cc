@@ -1,4 +1,5 @@
-// The `cairn peer ...`, `cairn policy ...` and `cairn audit` commands, for admins.
+// The `cairn peer ...`, `cairn policy ...`, `cairn vocabulary ...` and `cairn audit` commands, for
+// admins.
 #include <iostream>
 
 #include "absl/strings/ascii.h"
@@ -242,6 +243,44 @@ int IndexCheck(const Args& args) {
   return check.consistent() ? 0 : 1;
 }
 
+int VocabularyGet(const Args& args) {
+  if (!args.positional().empty()) Usage("'vocabulary get' takes only flags");
+  v1::GetVocabularyResponse vocabulary = OrDie(Connect(args)->GetVocabulary());
+  if (args.Has("json")) {
+    std::cout << ToJson(vocabulary) << "\n";
+    return 0;
+  }
+  if (vocabulary.has_problem()) std::cerr << "cairn: warning: " << vocabulary.problem() << "\n";
+  // Standard output is exactly the text, a file to edit and set again (set stores what it is
+  // given, so a summary there would pile up); the counts go to standard error.
+  bool shipped = args.Has("shipped");
+  const std::string& text = shipped ? vocabulary.shipped_text() : vocabulary.admin_text();
+  if (shipped) {
+    std::cerr << "cairn: the shipped vocabulary: " << vocabulary.shipped_group_count()
+              << " groups, built into cairnd\n";
+  } else {
+    std::cerr << "cairn: " << vocabulary.admin_group_count()
+              << " groups added by this node's admins, searched with the "
+              << vocabulary.shipped_group_count()
+              << " shipped ones (cairn vocabulary get --shipped)\n";
+  }
+  std::cout << text << (text.empty() || text.back() == '\n' ? "" : "\n");
+  return 0;
+}
+
+int VocabularySet(const Args& args) {
+  std::string file = OnlyPositional(args, "vocabulary set", "file of groups (- for stdin)");
+  v1::SetVocabularyResponse set = OrDie(Connect(args)->SetVocabulary(ReadFileOrDie(file)));
+  if (args.Has("json")) {
+    std::cout << ToJson(set) << "\n";
+  } else {
+    std::cout << "the vocabulary now has " << set.admin_group_count()
+              << " groups added by this node's admins, and " << set.shipped_group_count()
+              << " shipped\n";
+  }
+  return 0;
+}
+
 int PolicyShow(const Args& args) {
   uint64_t version = args.Has("version") ? ParseCount("version", args.Get("version")) : 0;
   v1::PeerPolicy policy = OrDie(Connect(args)->GetPolicy(PeerOf(args), version));
@@ -396,6 +435,8 @@ std::vector<Command> AdminCommands() {
       {"policy", "explain", PolicyExplain, {"peer"}, {}},
       {"policy", "preview", PolicyPreview, {"peer", "file", "sample"}, {}},
       {"policy", "view", PolicyView, {"peer", "limit"}, {"all"}},
+      {"vocabulary", "get", VocabularyGet, {}, {"shipped"}},
+      {"vocabulary", "set", VocabularySet, {}, {}},
       {"audit", "", Audit, {"actor", "action", "since", "until", "limit"}, {"all"}},
   };
 }

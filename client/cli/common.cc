@@ -60,6 +60,10 @@ Peers and sharing policy (admins):
   backup DIR                                     copy the whole database, while the node serves,
                                                  to DIR on the node's host (absolute, new, outside
                                                  data_dir); restore: cairnd --restore-from DIR
+  vocabulary get [--shipped]                     the groups of equivalent terms this node's admins
+                                                 added to search (--shipped: those built in)
+  vocabulary set FILE                            replaces the admins' groups (- for stdin; an
+                                                 empty file removes them)
   audit [--actor "user jo"] [--action policy.set|lesson.] [--since T] [--until T] [--limit N] [--all]
         (times as 2026-11-26 or 2026-11-26T10:00:00Z)
 
@@ -178,6 +182,9 @@ void PrintLessonTable(const std::vector<v1::Lesson>& lessons) {
 }
 
 std::string ReadFileOrDie(const std::string& path) {
+  if (path == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
   std::ifstream in(path);
   if (!in) Die(absl::NotFoundError(absl::StrCat("cannot read ", path)));
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

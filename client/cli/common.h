@@ -70,7 +70,7 @@ std::string Clip(absl::string_view text, size_t width);
 void PrintLessonTable(const std::vector<v1::Lesson>& lessons);
 // Prints rows as aligned columns; the first row is the header.
 void PrintColumns(const std::vector<std::vector<std::string>>& rows);
-// Reads a whole file, or dies saying it cannot.
+// Reads a whole file (`-`: standard input), or dies saying it cannot.
 std::string ReadFileOrDie(const std::string& path);
 
 // A whole number given to --`flag`, or Usage().
