@@ -11,7 +11,6 @@
 #include "node/search/analyzer.h"
 #include "node/search/federated_merge.h"
 #include "node/search/query_plan.h"
-#include "node/search/vocabulary.h"
 #include "node/search/lesson_text.h"
 #include "server/security.h"
 
@@ -108,15 +107,14 @@ absl::Status FederatedSearcher::Audit(const std::string& peer,
 }
 
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
-    const v1::FederatedSearchRequest& request, const search::Vocabulary& vocabulary,
-    absl::Time deadline,
+    const v1::FederatedSearchRequest& request, absl::Time deadline,
     const std::function<void(const v1::PeerAnswered&)>& on_answer) {
   absl::StatusOr<search::Query> query = search::ParseQuery(request.query());
   if (!query.ok()) return query.status();
   // This node widens the query by its vocabulary, and every node asked answers that plan.
   search::Analyzer& analyzer = search::Analyzer::ForThisThread();
   std::vector<v1::Equivalent> equivalents =
-      search::Widen(*query, request.all_words(), vocabulary, &analyzer);
+      search::Widen(*query, request.all_words(), *vocabulary_->Current(), &analyzer);
   absl::StatusOr<search::QueryPlan> plan =
       search::PlanQuery(*query, request.all_words(), equivalents, &analyzer);
   if (!plan.ok()) return plan.status();

@@ -44,14 +44,13 @@ class FederatedSearcher {
                     const PresentedCertificateCheck* certificates = nullptr);
   ~FederatedSearcher();
 
-  // Runs `request`, widened by `vocabulary`, until `deadline` at the latest (or the request's
-  // own, if sooner). Calls
-  // `on_answer` from this thread as each node answers or fails, then returns the merged result,
-  // whose `peers` hold every outcome (calls still running at the deadline are cancelled and
-  // reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
+  // Runs `request`, widened by the node's vocabulary as it is now, until `deadline` at the latest
+  // (or the request's own, if sooner). Calls `on_answer` from this thread as each node answers
+  // or fails, then returns the merged result, whose `peers` hold every outcome (calls still
+  // running at the deadline are cancelled and reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
   absl::StatusOr<v1::FederatedSearchResult> Search(
-      const v1::FederatedSearchRequest& request, const search::Vocabulary& vocabulary,
-      absl::Time deadline, const std::function<void(const v1::PeerAnswered&)>& on_answer);
+      const v1::FederatedSearchRequest& request, absl::Time deadline,
+      const std::function<void(const v1::PeerAnswered&)>& on_answer);
 
  private:
   struct PeerCall;  // one peer asked

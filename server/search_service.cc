@@ -3,7 +3,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "node/common/status_macros.h"
-#include "node/search/vocabulary.h"
 #include "server/security.h"
 #include "server/status.h"
 
@@ -17,7 +16,7 @@ absl::Status SearchServiceImpl::Search(const PresentedIdentity& presented,
   CAIRN_RETURN_IF_ERROR(
       AdmitUser(presented, *authenticator_, v1::ANALYST, "searching", request).status());
   const absl::Time start = absl::Now();
-  absl::StatusOr<v1::SearchResponse> found = index_->Search(request, search::Vocabulary::Shipped());
+  absl::StatusOr<v1::SearchResponse> found = index_->Search(request, *vocabulary_->Current());
   if (metrics_ != nullptr) metrics_->ObserveSearch(absl::Now() - start);
   return Fill(std::move(found), response);
 }
@@ -38,7 +37,7 @@ absl::Status SearchServiceImpl::FederatedSearch(
           .status());
   const absl::Time start = absl::Now();
   absl::StatusOr<v1::FederatedSearchResult> result =
-      federated_->Search(request, search::Vocabulary::Shipped(), deadline, [&emit](const v1::PeerAnswered& answer) {
+      federated_->Search(request, deadline, [&emit](const v1::PeerAnswered& answer) {
         v1::FederatedSearchEvent event;
         *event.mutable_peer() = answer;
         emit(event);

@@ -33,10 +33,13 @@ Lesson flags: --title --summary --driving-event --lesson --recommendation (repea
 
 Search (analysts):
   search QUERY [--sector S] [--org ORG] [--topic T] [--status S] [--marking M] [--polarity P]
-               [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T]
-     QUERY: words (all must match), "a phrase", either OR other, -excluded, and the same filters
-     written as field:value, e.g.  cairn search '"battery management" mobile -drone sector:police'
-  search --federated QUERY [filter flags] [--limit N] [--deadline-ms MS]
+               [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T] [--all-words]
+     QUERY: words in your own words (lessons with more of them first, close together first; the
+     vocabulary also finds other sectors' terms), "a phrase" and +word (must match), a AND b
+     (both must match), either OR other, -excluded, and the same filters written as
+     field:value, e.g.  cairn search '"battery management" mobile -drone sector:police'
+     --all-words: every word must match, and no other sector's terms are tried
+  search --federated QUERY [filter flags] [--limit N] [--deadline-ms MS] [--all-words]
      asks this node and every peer at once (default deadline 2,000 ms): a line per node as it
      answers (ok, timed_out, unreachable, refused), then one merged ranking
 

@@ -54,6 +54,8 @@ std::string MarkedSnippet(const v1::SearchHit& hit, bool terminal) {
   return out;
 }
 
+std::string EquivalentsText(const google::protobuf::RepeatedPtrField<v1::Equivalent>& equivalents);
+
 std::string OutcomeText(const v1::PeerOutcome& outcome) {
   std::string state = absl::AsciiStrToLower(v1::PeerOutcome::State_Name(outcome.state()));
   std::string line = absl::StrFormat("  %-24s %-11s %7.1f ms", outcome.org(), state, outcome.latency_ms());
@@ -80,6 +82,46 @@ void PrintHit(int rank, const v1::SearchHit& hit, bool terminal) {
   if (!hit.snippet().empty()) {
     std::cout << "    " << hit.snippet_field() << ": " << MarkedSnippet(hit, terminal) << "\n";
   }
+  if (!hit.via_vocabulary().empty()) {
+    std::cout << "    through the vocabulary: " << EquivalentsText(hit.via_vocabulary()) << "\n";
+  }
+}
+
+// "tablet as mobile data terminal, handheld device".
+std::string EquivalentsText(const google::protobuf::RepeatedPtrField<v1::Equivalent>& equivalents) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> by_words;
+  for (const v1::Equivalent& equivalent : equivalents) {
+    if (by_words.empty() || by_words.back().first != equivalent.words()) {
+      by_words.push_back({equivalent.words(), {}});
+    }
+    by_words.back().second.push_back(equivalent.phrase());
+  }
+  std::vector<std::string> parts;
+  for (const auto& [words, phrases] : by_words) {
+    parts.push_back(absl::StrCat(words, " as ", absl::StrJoin(phrases, ", ")));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+// "Did you mean", and when nothing matched, what the search tried, so the analyst can rephrase.
+void PrintInterpretation(const v1::QueryInterpretation& interpretation, uint64_t hits) {
+  if (!interpretation.did_you_mean().empty()) {
+    std::cout << "\ndid you mean: " << interpretation.did_you_mean() << "\n";
+  }
+  if (hits > 0) return;
+  std::cout << "\nsearched for " << (interpretation.all_words() ? "every one of: " : "any of: ")
+            << absl::StrJoin(interpretation.words(), ", ") << "\n";
+  if (!interpretation.ignored().empty()) {
+    std::cout << "ignored as too common: " << absl::StrJoin(interpretation.ignored(), ", ") << "\n";
+  }
+  if (!interpretation.equivalents().empty()) {
+    std::cout << "also tried, from the vocabulary: "
+              << EquivalentsText(interpretation.equivalents()) << "\n";
+  }
+  if (!interpretation.unknown().empty()) {
+    std::cout << "no lesson here holds: " << absl::StrJoin(interpretation.unknown(), ", ") << "\n";
+  }
+  if (interpretation.all_words()) std::cout << "without --all-words, fewer words need to match\n";
 }
 
 void PrintFacets(const google::protobuf::RepeatedPtrField<v1::Facet>& facets) {
@@ -96,6 +138,7 @@ void PrintFacets(const google::protobuf::RepeatedPtrField<v1::Facet>& facets) {
 int FederatedSearch(const Args& args) {
   v1::FederatedSearchRequest request;
   request.set_query(QueryFrom(args));
+  request.set_all_words(args.Has("all-words"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -125,6 +168,7 @@ int FederatedSearch(const Args& args) {
       std::cout << "    held by " << absl::StrJoin(hit.holders(), ", ") << "\n";
     }
     PrintFacets(result.facets());
+    PrintInterpretation(result.interpretation(), result.hits_size());
   });
   if (!finished.ok()) Die(finished);
   return 0;
@@ -135,6 +179,7 @@ int Search(const Args& args) {
   if (args.Has("deadline-ms")) Usage("--deadline-ms goes with --federated");
   v1::SearchRequest request;
   request.set_query(QueryFrom(args));
+  request.set_all_words(args.Has("all-words"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -146,10 +191,12 @@ int Search(const Args& args) {
     return 0;
   }
   std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
-            << " match " << request.query() << "\n";
+            << " match " << request.query() << (request.all_words() ? " (every word)" : "")
+            << "\n";
   bool terminal = isatty(STDOUT_FILENO);
   for (int i = 0; i < response.hits_size(); ++i) PrintHit(i + 1, response.hits(i), terminal);
   PrintFacets(response.facets());
+  PrintInterpretation(response.interpretation(), response.total_hits());
   if (!response.next_page_token().empty()) {
     std::cout << "\nmore: --page-token " << response.next_page_token() << "\n";
   }
@@ -161,7 +208,7 @@ int Search(const Args& args) {
 std::vector<Command> SearchCommands() {
   std::set<std::string> flags = {"limit", "page-token", "deadline-ms"};
   flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
-  return {{"search", "", Search, flags, {"federated"}}};
+  return {{"search", "", Search, flags, {"federated", "all-words"}}};
 }
 
 }  // namespace cairn::cli

@@ -123,7 +123,8 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
       interpretation.add_unknown(typed.text);
       if (typed.quoted || tokens.size() != 1) continue;  // only a single word is respelt
       CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<std::string>> known, KnownTerms());
-      std::vector<std::string> nearest = NearestWords(tokens[0].term, *known);
+      std::vector<std::string> nearest =
+          NearestWords({absl::AsciiStrToLower(typed.text), tokens[0].term}, *known);
       // Of several as near, the one most lessons hold.
       std::string best;
       size_t most = 0;

@@ -189,21 +189,21 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
   size_t equivalent_terms = 0;
   for (size_t e = 0; e < plan.equivalents.size(); ++e) {
     const v1::Equivalent& equivalent = plan.equivalents[e];
-    auto invalid = [&](absl::string_view why) {
-      return absl::InvalidArgumentError(absl::StrCat("equivalents[", e, "]: ", why));
+    auto invalid = [&](absl::string_view field, absl::string_view why) {
+      return absl::InvalidArgumentError(absl::StrCat("equivalents[", e, "]", field, ": ", why));
     };
     if (equivalent.phrase().size() > kMaxEquivalentBytes ||
         equivalent.words().size() > kMaxEquivalentBytes) {
-      return invalid(absl::StrCat("over ", kMaxEquivalentBytes, " bytes"));
+      return invalid("", absl::StrCat("over ", kMaxEquivalentBytes, " bytes"));
     }
     std::vector<Token> phrase = analyzer->Analyze(equivalent.phrase());
     if (phrase.empty() || phrase.size() > kMaxTermWords) {
-      return invalid(absl::StrCat("phrase: must have 1 to ", kMaxTermWords,
+      return invalid(".phrase", absl::StrCat("must have 1 to ", kMaxTermWords,
                                   " words that are not stop words"));
     }
     equivalent_terms += phrase.size();
     if (equivalent_terms > kMaxEquivalentTerms) {
-      return invalid(absl::StrCat("the equivalents have over ", kMaxEquivalentTerms,
+      return invalid("", absl::StrCat("the equivalents have over ", kMaxEquivalentTerms,
                                   " words together (the limit)"));
     }
     std::vector<std::string> words;
@@ -216,7 +216,7 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
       if (!spelt) continue;
       for (size_t k = 0; k < words.size(); ++k) run.push_back(plain[first + k].second);
     }
-    if (run.empty()) return invalid("words: not a run of the query's plain words");
+    if (run.empty()) return invalid(".words", "not a run of the query's plain words");
     auto [it, added] = clause_of_run.emplace(run, plan.clauses.size());
     if (added) {
       PlannedClause clause;
@@ -226,7 +226,10 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
       plan.clauses.push_back(std::move(clause));
     }
     PlannedText text = Plan(phrase);
-    text.weight = kVocabularyWeight;
+    // Scaled by the words it stands for over its own, so that "mobile data terminal" for
+    // "tablet" weighs like one word, at kVocabularyWeight.
+    text.weight = kVocabularyWeight * static_cast<double>(run.size()) /
+                  static_cast<double>(text.terms.size());
     text.equivalent = static_cast<int>(e);
     plan.clauses[it->second].alternatives.push_back(std::move(text));
   }

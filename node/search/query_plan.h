@@ -30,7 +30,7 @@ namespace cairn::search {
 class Analyzer;
 class Vocabulary;
 
-// An equivalent ranks at this share of the words typed.
+// An equivalent ranks at this share of the words typed (per word it stands for).
 inline constexpr double kVocabularyWeight = 0.5;
 // Terms of a query once analysed: the words typed, and apart from those the equivalents' (a peer
 // is asked with them, so they are bounded too). Each is a postings list to read.
@@ -47,7 +47,7 @@ inline constexpr double kProximityBonus = 0.25;
 struct PlannedText {
   std::vector<std::string> terms;  // stems in order
   std::vector<uint32_t> offsets;   // each term's word number relative to the first
-  double weight = 1;               // kVocabularyWeight for an equivalent
+  double weight = 1;               // lower for an equivalent (kVocabularyWeight)
   int equivalent = -1;             // for an equivalent, its index in QueryPlan::equivalents
   bool phrase() const { return terms.size() > 1; }
 };

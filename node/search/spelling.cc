@@ -1,7 +1,7 @@
 #include "node/search/spelling.h"
 
 #include <algorithm>
-#include <limits>
+#include <cstdint>
 
 namespace cairn::search {
 
@@ -43,16 +43,21 @@ size_t EditDistance(absl::string_view a, absl::string_view b, size_t limit) {
 
 size_t EditsAllowed(size_t length) { return length <= 5 ? 1 : 2; }
 
-std::vector<std::string> NearestWords(absl::string_view word,
+std::vector<std::string> NearestWords(const std::vector<std::string>& forms,
                                       const std::vector<std::string>& known) {
-  const size_t allowed = EditsAllowed(word.size());
-  size_t nearest = allowed + 1;
+  size_t nearest = SIZE_MAX;
   std::vector<std::string> found;
   for (const std::string& candidate : known) {
-    const size_t length = candidate.size();
-    if (length + allowed < word.size() || length > word.size() + allowed) continue;
-    size_t distance = EditDistance(word, candidate, std::min(allowed, nearest));
-    if (distance == 0 || distance > allowed || distance > nearest) continue;
+    size_t distance = SIZE_MAX;
+    for (const std::string& form : forms) {
+      const size_t allowed = EditsAllowed(form.size());
+      if (candidate.size() + allowed < form.size() || candidate.size() > form.size() + allowed) {
+        continue;
+      }
+      size_t edits = EditDistance(form, candidate, std::min(allowed, nearest));
+      if (edits <= allowed) distance = std::min(distance, edits);
+    }
+    if (distance == 0 || distance == SIZE_MAX || distance > nearest) continue;
     if (distance < nearest) {
       nearest = distance;
       found.clear();

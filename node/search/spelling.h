@@ -19,9 +19,11 @@ size_t EditDistance(absl::string_view a, absl::string_view b, size_t limit);
 // 2 beyond (short words are a few edits from too many others).
 size_t EditsAllowed(size_t length);
 
-// The words of `known` (sorted, distinct) nearest `word` by EditDistance within EditsAllowed,
-// every one at that nearest distance; empty when none is that near.
-std::vector<std::string> NearestWords(absl::string_view word, const std::vector<std::string>& known);
+// The words of `known` nearest any of `forms` (a word as typed, lower-cased, and its stem) by
+// EditDistance within EditsAllowed of that form's length, every one at that nearest distance;
+// empty when none is that near. A form that is itself known is no misspelling and finds nothing.
+std::vector<std::string> NearestWords(const std::vector<std::string>& forms,
+                                      const std::vector<std::string>& known);
 
 }  // namespace cairn::search
 

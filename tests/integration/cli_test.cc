@@ -203,5 +203,37 @@ TEST_F(CliTest, AnalystSearchesWithFlagsAndSeesSnippetsAndFacets) {
   EXPECT_THAT(refused.err, HasSubstr("permission denied"));
 }
 
+// An analyst asks in their own words: the vocabulary bridges sectors' terms, the CLI says when it
+// did, and a misspelt or strict query is explained rather than left empty.
+TEST_F(CliTest, AnalystAsksInOwnWordsAndIsToldHowTheQueryWasRead) {
+  CommandResult added = Cairn(
+      "alice", {"lesson", "add", "--quiet", "--title",
+                "Lock down wireless on mobile data terminals before rollout", "--summary",
+                "Officers' terminals joined open cafe Wi-Fi; we enforced an always-on VPN.",
+                "--marking", "green"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+
+  CommandResult natural = Cairn("bob", {"search", "tablet security"});
+  ASSERT_EQ(natural.exit_code, 0) << natural.err;
+  EXPECT_THAT(natural.out, HasSubstr("1 lesson match tablet security"));
+  EXPECT_THAT(natural.out, HasSubstr("Lock down wireless on mobile data terminals"));
+  EXPECT_THAT(natural.out,
+              HasSubstr("through the vocabulary: tablet as mobile data terminal"));
+
+  CommandResult strict = Cairn("bob", {"search", "tablet", "--all-words"});
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  EXPECT_THAT(strict.out, HasSubstr("0 lessons match tablet (every word)"));
+  EXPECT_THAT(strict.out, HasSubstr("searched for every one of: tablet"));
+  EXPECT_THAT(strict.out, HasSubstr("no lesson here holds: tablet"));
+  EXPECT_THAT(strict.out, HasSubstr("without --all-words, fewer words need to match"));
+
+  CommandResult misspelt = Cairn("bob", {"search", "the wireles rolout"});
+  ASSERT_EQ(misspelt.exit_code, 0) << misspelt.err;
+  EXPECT_THAT(misspelt.out, HasSubstr("0 lessons match the wireles rolout"));
+  EXPECT_THAT(misspelt.out, HasSubstr("did you mean: the wireless rollout"));
+  EXPECT_THAT(misspelt.out, HasSubstr("searched for any of: wireles, rolout"));
+  EXPECT_THAT(misspelt.out, HasSubstr("ignored as too common: the"));
+}
+
 }  // namespace
 }  // namespace cairn

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "cairn/v1/federation.grpc.pb.h"
 #include "client/admin_client.h"
 #include "gmock/gmock.h"
@@ -313,14 +314,31 @@ TEST(HostileAskerTest, WordsOnlyInHiddenTextAreAnsweredAsWordsFoundNowhere) {
                   "scrub_personal_data: true }");
 
   auto stub = QueryAsHostile(federation.node(kAsker).address());
-  auto ask = [&](const std::string& query) {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // Strict, natural, or natural with the hidden word as the vocabulary's equivalent of "radio".
+  auto ask = [&](const std::string& query, bool all_words = true,
+                 const std::string& equivalent_of_radio = "") {
     v1::PeerQueryRequest request;
     request.set_query(query);
     request.set_max_results(10);
+    request.set_all_words(all_words);
+    if (!equivalent_of_radio.empty()) {
+      v1::Equivalent* equivalent = request.add_equivalents();
+      equivalent->set_words("radio");
+      equivalent->set_phrase(equivalent_of_radio);
+    }
     v1::PeerQueryResponse response;
-    grpc::Status status = stub->Query(&context, request, &response);
+    // So many questions outrun the node's limit of queries a second: wait for its allowance.
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    grpc::Status status;
+    do {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      response.Clear();
+      status = stub->Query(&context, request, &response);
+      if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        absl::SleepFor(absl::Milliseconds(50));
+      }
+    } while (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && absl::Now() < give_up);
     EXPECT_TRUE(status.ok()) << query << ": " << status.error_message();
     for (v1::Lesson& lesson : *response.mutable_lessons()) {
       lesson.mutable_provenance()->clear_signature();  // fresh randomness and time each answer
@@ -328,20 +346,84 @@ TEST(HostileAskerTest, WordsOnlyInHiddenTextAreAnsweredAsWordsFoundNowhere) {
     }
     return response;
   };
-  for (const char* shape : {"%s", "radio %s", "radio OR %s", "radio -%s", "\"radio %s\"",
-                            "%s OR handset", "tablet OR radio OR %s"}) {
-    v1::PeerQueryResponse nowhere = ask(absl::StrReplaceAll(shape, {{"%s", "nowherex"}}));
-    for (const char* hidden : {"zebracorn", "quirkium", "jane", "doe", "leeds"}) {
-      v1::PeerQueryResponse answer = ask(absl::StrReplaceAll(shape, {{"%s", hidden}}));
-      EXPECT_EQ(answer.SerializeAsString(), nowhere.SerializeAsString())
-          << absl::StrReplaceAll(shape, {{"%s", hidden}}) << ":\n" << answer.ShortDebugString()
-          << "\nnowhere:\n" << nowhere.ShortDebugString();
+  for (bool all_words : {true, false}) {
+    for (const char* shape : {"%s", "radio %s", "radio OR %s", "radio -%s", "\"radio %s\"",
+                              "%s OR handset", "tablet OR radio OR %s", "+radio %s",
+                              "radio AND %s"}) {
+      v1::PeerQueryResponse nowhere =
+          ask(absl::StrReplaceAll(shape, {{"%s", "nowherex"}}), all_words);
+      for (const char* hidden : {"zebracorn", "quirkium", "jane", "doe", "leeds"}) {
+        const std::string query = absl::StrReplaceAll(shape, {{"%s", hidden}});
+        v1::PeerQueryResponse answer = ask(query, all_words);
+        EXPECT_EQ(answer.SerializeAsString(), nowhere.SerializeAsString())
+            << query << (all_words ? "" : " (natural)") << ":\n" << answer.ShortDebugString()
+            << "\nnowhere:\n" << nowhere.ShortDebugString();
+      }
     }
+  }
+  // Nor does a hidden word asked as the vocabulary's equivalent of a word.
+  v1::PeerQueryResponse nowhere = ask("radio mast", false, "nowherex");
+  for (const char* hidden : {"zebracorn", "quirkium", "jane doe"}) {
+    v1::PeerQueryResponse answer = ask("radio mast", false, hidden);
+    EXPECT_EQ(answer.SerializeAsString(), nowhere.SerializeAsString())
+        << hidden << ":\n" << answer.ShortDebugString() << "\nnowhere:\n"
+        << nowhere.ShortDebugString();
   }
   // The police still find what they may see.
   v1::PeerQueryResponse radio = ask("radio");
   EXPECT_EQ(radio.total_hits(), 4u);
   EXPECT_EQ(radio.lessons_size(), 4);
+}
+
+// Equivalents come from the asker, so their cost is bounded by the answerer, and they must widen
+// the query's own words: an asker cannot smuggle in a second query through them.
+TEST(HostileAskerTest, EquivalentsAreBoundedAndMustWidenTheQuerysWords) {
+  Federation federation({kAsker});
+  ASSERT_TRUE(federation.Editor(kAsker)->Create(Draft("Radio battery swaps", v1::TLP_GREEN)).ok());
+  LetHostileQuery(federation, kAsker, "export { markings: [TLP_GREEN] }");
+  auto stub = QueryAsHostile(federation.node(kAsker).address());
+  auto ask = [&](const v1::PeerQueryRequest& request) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::PeerQueryResponse response;
+    return stub->Query(&context, request, &response);
+  };
+  v1::PeerQueryRequest request;
+  request.set_query("tablet charging");
+  request.set_all_words(false);
+  // Each equivalent a phrase of six words: eleven of them are over the 64 words all may have.
+  for (int i = 0; i < 11; ++i) {
+    v1::Equivalent* equivalent = request.add_equivalents();
+    equivalent->set_words("tablet");
+    equivalent->set_phrase(absl::StrCat("radio battery swap mast handset x", i));
+  }
+  grpc::Status status = ask(request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("equivalents[10]: the equivalents have "
+                                                           "over 64 words together"));
+
+  v1::PeerQueryRequest smuggled;
+  smuggled.set_query("tablet charging");
+  smuggled.set_all_words(false);
+  v1::Equivalent* equivalent = smuggled.add_equivalents();
+  equivalent->set_words("radio");  // not a word of the query
+  equivalent->set_phrase("battery");
+  status = ask(smuggled);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("equivalents[0].words: not a run of the query's plain words"));
+
+  v1::PeerQueryRequest too_many;
+  too_many.set_query("tablet");
+  too_many.set_all_words(false);
+  for (int i = 0; i < 33; ++i) {
+    v1::Equivalent* more = too_many.add_equivalents();
+    more->set_words("tablet");
+    more->set_phrase(absl::StrCat("pad", i));
+  }
+  status = ask(too_many);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("equivalents: 33 given; the limit is 32"));
 }
 
 }  // namespace
