@@ -99,7 +99,7 @@ step "Editors record what they learned about mobile working"
 as west-yorkshire-police dan lesson add --marking green --community mobile-working \
   --status learned --polarity good-practice \
   --title "Lock down wireless on mobile data terminals before rollout" \
-  --summary "Officers' tablets joined open café and hotel Wi-Fi; we enforced an always-on VPN and certificate-based Wi-Fi." \
+  --summary "Officers' terminals joined open café and hotel Wi-Fi; we enforced an always-on VPN and certificate-based Wi-Fi." \
   --lesson "The VPN build is documented; ask pc.jones@example.police.uk or call 0113 496 0000 for a copy" \
   --recommendation "Issue devices with an always-on VPN and WPA2-Enterprise profiles; block open networks" \
   --topic wireless-security --topic mobile-working --contact "force-it-security@example.police.uk" >/dev/null
@@ -119,7 +119,7 @@ as leeds-council amira lesson add --marking red --status observation \
   --notes "Teams: north-east children's services" >/dev/null
 as leeds-nhs-trust priya lesson add --marking clear --status learned --polarity good-practice \
   --title "Community nurses keep kit working with a weekly device check" \
-  --summary "A five-minute weekly check (charge, updates, case, screen) cut device faults by a third." \
+  --summary "A five-minute weekly check of each handheld device (charge, updates, case, screen) cut faults by a third." \
   --recommendation "Add a weekly device check to community nursing team huddles" \
   --topic device-care --topic battery-management --topic mobile-working >/dev/null
 echo "  5 lessons recorded (markings RED to CLEAR)"
@@ -213,6 +213,9 @@ as leeds-council jo peer status
 step "tom searches the council node: its own lessons and the police copies, in one ranked list"
 as leeds-council tom search 'tablets OR devices -cars' --topic mobile-working
 
+step "tom asks in the council's own words; the police wrote \"mobile data terminal\""
+as leeds-council tom search 'tablet wifi'
+
 step "The NHS trust lets the council ask it questions too (GREEN and CLEAR lessons only)"
 as leeds-nhs-trust ellen peer add leeds-council --may-query yes >/dev/null
 cat > "$demo/nhs-to-council.textproto" <<'POLICY'
@@ -223,6 +226,9 @@ as leeds-council jo peer add leeds-nhs-trust --address "127.0.0.1:${port[leeds-n
 
 step "tom asks the whole federation about batteries: a line per node as it answers, then one ranking"
 as leeds-council tom search --federated battery
+
+step "tom asks the federation about tablets: the NHS trust says \"handheld device\""
+as leeds-council tom search --federated tablet
 
 step "raj tightens the council's policy to GREEN only: the AMBER copy is withdrawn from the council"
 cat > "$demo/police-to-council-green.textproto" <<'POLICY'
