@@ -69,6 +69,41 @@ flow(async () => {
   await checkAccessibility(page, 'search page, query error');
   await screenshot(page, 'search-query-error');
 
+  // In the analyst's own words: the council's "tablet" finds the police's "mobile data
+  // terminals" through the vocabulary, and the result says so; every word must match only when
+  // asked, and then the police's lesson is not found.
+  await open(page, '/?q=tablet&scope=local');
+  await page.waitForSelector('#search-results .cairn-result');
+  const widened = await page.$$eval('#search-results .cairn-result', (items) =>
+    items.map((item) => item.innerText));
+  assert.ok(widened.some((text) => /Mobile data terminals/.test(text) &&
+    /Found through the vocabulary: “tablet” as “mobile data terminal”/.test(text)), widened.join('\n'));
+  assert.ok(widened.some((text) => /Tablets lose charge/.test(text) &&
+    !/through the vocabulary/.test(text)), widened.join('\n'));
+  await checkAccessibility(page, 'search page, results through the vocabulary');
+  await page.click('#all-words');
+  await Promise.all([page.waitForNavigation(), page.click('#search-form button[type=submit]')]);
+  assert.match(page.url(), /all=1/);
+  await page.waitForSelector('#search-results .cairn-result');
+  assert.ok(await page.$eval('#all-words', (box) => box.checked), 'the box stays ticked');
+  const strict = await textOf(page, '#search-results');
+  assert.match(strict, /Tablets lose charge/);
+  assert.doesNotMatch(strict, /Mobile data terminals/);
+
+  // A misspelt question finds nothing, says what it tried, and offers the node's own spelling.
+  await open(page, `/?q=${encodeURIComponent('the baterys')}&scope=local`);
+  await page.waitForSelector('#did-you-mean a');
+  assert.match(await textOf(page, '#did-you-mean'), /Did you mean the batter(y|ies)\?/);
+  const tried = await textOf(page, '#search-tried');
+  assert.match(tried, /Lessons with any of\s+baterys/);
+  assert.match(tried, /Left out as too common\s+the/);
+  assert.match(tried, /No lesson here holds\s+baterys/);
+  await checkAccessibility(page, 'search page, nothing found, did you mean');
+  await screenshot(page, 'search-did-you-mean');
+  await Promise.all([page.waitForNavigation(), page.click('#did-you-mean a')]);
+  await page.waitForSelector('#search-results .cairn-result');
+  assert.match(await textOf(page, '#search-results'), /Tablets lose charge/);
+
   // A well-formed id of a lesson this node does not hold: "Page not found".
   await open(page, `/lesson?id=${encodeURIComponent(`${flowData.council}:01ARZ3NDEKTSV4RRFFQ69G5FAV`)}`);
   await page.waitForFunction(() => /Page not found/.test(document.querySelector('h1')?.innerText ?? ''));

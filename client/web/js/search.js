@@ -4,6 +4,7 @@
 //
 // URL parameters:
 //   q       the query, in the node's query language
+//   all     "1": every word must match (the strict mode); otherwise words are natural
 //   scope   "federation" for every node that lets us search it; anything else is this node only
 //   token   local: the page token of the page shown ('' or absent for the first)
 //   prev    local: the tokens of the pages before it, oldest first (the stack for "Previous")
@@ -30,6 +31,7 @@ const kStatusOfFacet = {
 const params = new URLSearchParams(window.location.search);
 const state = {
   query: (params.get('q') ?? '').trim(),
+  allWords: params.get('all') === '1',
   federation: params.get('scope') === 'federation',
   token: params.get('token') ?? '',
   previous: params.getAll('prev'),
@@ -45,6 +47,7 @@ function searchHref(changes) {
   const next = { ...state, ...changes };
   const out = new URLSearchParams();
   out.set('q', next.query);
+  if (next.allWords) out.set('all', '1');
   if (next.federation) {
     out.set('scope', 'federation');
     if (next.size !== kFederatedFirst) out.set('size', String(next.size));
@@ -103,6 +106,10 @@ function renderHit(hit, holders, index, ownOrg = '') {
     hit.snippet
       ? h('p', { class: 'govuk-body cairn-snippet' }, highlighted(hit.snippet, hit.highlights))
       : null,
+    hit.viaVocabulary?.length
+      ? h('p', { class: 'govuk-body-s cairn-result__meta' },
+        'Found through the vocabulary: ', equivalentsText(hit.viaVocabulary), '.')
+      : null,
     !holders ? null : heldHere
       ? h('p', { class: 'govuk-body-s cairn-result__meta' }, `Held by ${heldBy}`)
       : h('p', { class: 'govuk-body-s cairn-result__meta cairn-result__remote' },
@@ -110,14 +117,58 @@ function renderHit(hit, holders, index, ownOrg = '') {
         'What is shown here is all its holder sent; ask them for the full lesson.'));
 }
 
-function renderNoResults() {
+// "“tablet” as “mobile data terminal” or “handheld device”", one clause for each run of words.
+function equivalentsText(equivalents) {
+  const byWords = new Map();
+  for (const { words = '', phrase = '' } of equivalents) {
+    byWords.set(words, [...(byWords.get(words) ?? []), `“${phrase}”`]);
+  }
+  return [...byWords].map(([words, phrases]) => `“${words}” as ${phrases.join(' or ')}`).join('; ');
+}
+
+// "Did you mean", as a link to the search with the respelt words.
+function renderDidYouMean(interpretation) {
+  const respelt = interpretation?.didYouMean;
+  if (!respelt) return null;
+  return h('p', { class: 'govuk-body', id: 'did-you-mean' }, 'Did you mean ',
+    h('a', { class: 'govuk-link', href: searchHref({ query: respelt, token: '', previous: [] }) },
+      respelt), '?');
+}
+
+// What the search tried, so a search that found nothing can be rephrased knowingly.
+function renderTried(interpretation) {
+  if (!interpretation) return null;
+  const rows = [];
+  const row = (key, value) => rows.push(h('div', { class: 'govuk-summary-list__row' },
+    h('dt', { class: 'govuk-summary-list__key' }, key),
+    h('dd', { class: 'govuk-summary-list__value' }, value)));
+  if (interpretation.words?.length) {
+    row(interpretation.allWords ? 'Lessons with every one of' : 'Lessons with any of',
+      interpretation.words.join(', '));
+  }
+  if (interpretation.ignored?.length) row('Left out as too common', interpretation.ignored.join(', '));
+  if (interpretation.equivalents?.length) {
+    row('Also tried, from the vocabulary', equivalentsText(interpretation.equivalents));
+  }
+  if (interpretation.unknown?.length) row('No lesson here holds', interpretation.unknown.join(', '));
+  if (rows.length === 0) return null;
+  return [h('h3', { class: 'govuk-heading-s' }, 'What was searched for'),
+    h('dl', { class: 'govuk-summary-list', id: 'search-tried' }, rows)];
+}
+
+function renderNoResults(interpretation) {
   return [
     h('h2', { class: 'govuk-heading-m' }, 'There are no matching results'),
+    renderDidYouMean(interpretation),
+    renderTried(interpretation),
     h('p', { class: 'govuk-body' }, 'Improve your search results by:'),
     h('ul', { class: 'govuk-list govuk-list--bullet' },
       h('li', {}, 'using fewer words, or different words with the same meaning'),
       h('li', {}, 'checking your spelling'),
       h('li', {}, 'removing filters such as sector: or topic:'),
+      state.allWords ? h('li', {},
+        h('a', { class: 'govuk-link', href: searchHref({ allWords: false, token: '', previous: [] }) },
+          'letting lessons match fewer of your words')) : null,
       state.federation ? null : h('li', {},
         h('a', { class: 'govuk-link', href: searchHref({ federation: true }) },
           'searching the whole federation'), ', not just this node')),
@@ -173,13 +224,14 @@ async function searchLocal() {
     query: state.query,
     pageSize: kLocalPageSize,
     pageToken: state.token || undefined,
+    allWords: state.allWords,
   });
   const hits = answer.hits ?? [];
   const total = Number(answer.totalHits ?? 0);
   const first = state.previous.length * kLocalPageSize + 1;
   if (hits.length === 0 && state.previous.length === 0) {
     progress.textContent = 'No results on this node.';
-    layoutResults(answer.facets, renderNoResults());
+    layoutResults(answer.facets, renderNoResults(answer.interpretation));
     return;
   }
   const last = first + hits.length - 1;
@@ -198,6 +250,7 @@ async function searchLocal() {
     ? searchHref({ token: answer.nextPageToken, previous: [...state.previous, state.token] })
     : null;
   layoutResults(answer.facets,
+    renderDidYouMean(answer.interpretation),
     h('h2', { class: 'govuk-heading-m' }, plural(total, 'result')),
     total > hits.length || state.previous.length
       ? h('p', { class: 'govuk-body-s' },
@@ -270,7 +323,8 @@ async function searchFederation(who) {
   progress.textContent = 'Asking the nodes of the federation…';
   let answered = 0;
   let result = null;
-  await api.federatedSearch({ query: state.query, pageSize: state.size }, (event) => {
+  const request = { query: state.query, pageSize: state.size, allWords: state.allWords };
+  await api.federatedSearch(request, (event) => {
     if (event.peer) {
       answered += 1;
       const said = table.update(event.peer.outcome ?? {});
@@ -296,7 +350,8 @@ async function searchFederation(who) {
     side ? h('div', { class: 'govuk-grid-column-one-third' }, side) : null,
     h('div', { class: side ? 'govuk-grid-column-two-thirds' : 'govuk-grid-column-full' },
       table.element,
-      hits.length === 0 ? renderNoResults() : [
+      hits.length === 0 ? renderNoResults(result.interpretation) : [
+        renderDidYouMean(result.interpretation),
         h('h2', { class: 'govuk-heading-m' }, plural(hits.length, 'lesson')),
         h('p', { class: 'govuk-body-s' }, `Best first, merged from every node that answered. ${
           plural(total, 'match', 'matches')} in all (a lesson held by two nodes counts twice).`),
@@ -327,6 +382,7 @@ async function run() {
   const who = await startPage('search');
   byId('q').value = state.query;
   byId(state.federation ? 'scope-federation' : 'scope-local').checked = true;
+  byId('all-words').checked = state.allWords;
   if (!state.query) return;
   document.title = `${state.query} - Search - Cairn`;
   try {
