@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "node/common/status_macros.h"
 #include "node/lessons/validation.h"
 
 namespace cairn::search {
@@ -313,47 +314,42 @@ class Parser {
     return AddFilter(*field, value, word_start + 1, value_position);
   }
 
-  absl::Status AddOr(size_t start) {
-    const size_t position = start + 1;
+  // What may stand before OR or AND (`name`, at 1-based `position`): a word or phrase.
+  absl::Status CheckJoin(absl::string_view name, size_t position) const {
     switch (last_) {
       case Item::kNone:
-        return ErrorAt(position, "OR needs a word or phrase before it");
+        return ErrorAt(position, absl::StrCat(name, " needs a word or phrase before it"));
       case Item::kOr:
-        return ErrorAt(position, "OR cannot follow another OR");
-      case Item::kAnd:
-        return ErrorAt(position, "OR cannot follow AND");
+      case Item::kAnd: {
+        absl::string_view before = last_ == Item::kOr ? "OR" : "AND";
+        return ErrorAt(position, absl::StrCat(name, " cannot follow ",
+                                              before == name ? "another " : "", before));
+      }
       case Item::kExcluded:
-        return ErrorAt(position, "OR cannot join an excluded word or phrase");
+        return ErrorAt(position, absl::StrCat(name, " cannot join an excluded word or phrase"));
       case Item::kFilter:
-        return ErrorAt(position, "OR cannot join a filter; filters on one field are already ORed");
+        return ErrorAt(position, absl::StrCat(name, " cannot join a filter; ",
+                                              name == "OR" ? "filters on one field are already ORed"
+                                                           : "a filter always applies"));
       case Item::kText:
         break;
     }
+    return absl::OkStatus();
+  }
+
+  absl::Status AddOr(size_t start) {
+    CAIRN_RETURN_IF_ERROR(CheckJoin("OR", start + 1));
     last_ = Item::kOr;
-    or_position_ = position;
+    or_position_ = start + 1;
     return absl::OkStatus();
   }
 
   // AND makes the clause before it required, and the one after it (AddText).
   absl::Status AddAnd(size_t start) {
-    const size_t position = start + 1;
-    switch (last_) {
-      case Item::kNone:
-        return ErrorAt(position, "AND needs a word or phrase before it");
-      case Item::kOr:
-        return ErrorAt(position, "AND cannot follow OR");
-      case Item::kAnd:
-        return ErrorAt(position, "AND cannot follow another AND");
-      case Item::kExcluded:
-        return ErrorAt(position, "AND cannot join an excluded word or phrase; it is left out anyway");
-      case Item::kFilter:
-        return ErrorAt(position, "AND cannot join a filter; a filter always applies");
-      case Item::kText:
-        break;
-    }
+    CAIRN_RETURN_IF_ERROR(CheckJoin("AND", start + 1));
     query_.clauses.back().required = true;
     last_ = Item::kAnd;
-    and_position_ = position;
+    and_position_ = start + 1;
     return absl::OkStatus();
   }
 
@@ -368,8 +364,7 @@ class Parser {
         return ErrorAt(or_position_, "OR cannot join an excluded word or phrase");
       }
       if (last_ == Item::kAnd) {
-        return ErrorAt(and_position_,
-                       "AND cannot join an excluded word or phrase; it is left out anyway");
+        return ErrorAt(and_position_, "AND cannot join an excluded word or phrase");
       }
       query_.clauses.push_back(Clause{{std::move(term)}, true, false});
       last_ = Item::kExcluded;

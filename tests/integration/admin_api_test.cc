@@ -246,13 +246,7 @@ TEST_F(AdminApiTest, RemovedPeerIsRefusedAndStaysRemovedAcrossRestarts) {
 
 TEST_F(AdminApiTest, CliShowsPolicyErrorsExplanationsAndAudit) {
   testing::TempDir dir;
-  client::ConnectionOptions options = node_.ConnectionFor("ada");
-  auto cairn = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), CAIRN_CLI_PATH);
-    return testing::RunCommand(args, {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
-                                      "CAIRN_CERT=" + options.cert_file,
-                                      "CAIRN_KEY=" + options.key_file});
-  };
+  auto cairn = [&](std::vector<std::string> args) { return node_.RunCli("ada", std::move(args)); };
   auto added = cairn({"peer", "add", "west-police", "--may-pull", "yes", "--sector", "policing"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_THAT(added.out, HasSubstr("it may pull from us: yes"));

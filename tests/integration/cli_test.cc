@@ -21,15 +21,10 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(node_.Start().ok()) << node_.log(); }
 
-  // Runs `cairn` as `user`, with connection settings from the environment.
-  CommandResult Cairn(const std::string& user, std::vector<std::string> args,
-                      const std::string& stdin_file = "") {
-    client::ConnectionOptions options = node_.ConnectionFor(user);
-    args.insert(args.begin(), CAIRN_CLI_PATH);
-    return testing::RunCommand(args,
-                               {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
-                                "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file},
-                               stdin_file);
+  // Runs `cairn` as `user`, with `stdin_file` (if any) as its standard input.
+  testing::CommandResult Cairn(const std::string& user, std::vector<std::string> args,
+                               const std::string& stdin_file = "") {
+    return node_.RunCli(user, std::move(args), stdin_file);
   }
 
   v1::Lesson ParseLesson(const std::string& json) {

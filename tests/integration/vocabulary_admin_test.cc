@@ -50,15 +50,10 @@ class VocabularyAdminTest : public ::testing::Test {
     return *std::move(admin);
   }
 
-  // Runs the cairn CLI as `user`, with `stdin_file` (if any) as its standard input.
+  // Runs `cairn` as `user`, with `stdin_file` (if any) as its standard input.
   testing::CommandResult Cairn(const std::string& user, std::vector<std::string> args,
                                const std::string& stdin_file = "") {
-    client::ConnectionOptions options = node_.ConnectionFor(user);
-    args.insert(args.begin(), CAIRN_CLI_PATH);
-    return testing::RunCommand(args,
-                               {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
-                                "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file},
-                               stdin_file);
+    return node_.RunCli(user, std::move(args), stdin_file);
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {

@@ -151,6 +151,16 @@ absl::Status CairndProcess::Stop() {
 
 std::string CairndProcess::log() const { return ReadFileToString(dir_.path() + "/cairnd.log"); }
 
+CommandResult CairndProcess::RunCli(const std::string& user, std::vector<std::string> args,
+                                    const std::string& stdin_file) const {
+  client::ConnectionOptions options = ConnectionFor(user);
+  args.insert(args.begin(), CAIRN_CLI_PATH);
+  return RunCommand(args,
+                    {"CAIRN_ADDR=" + options.address, "CAIRN_CA=" + options.ca_file,
+                     "CAIRN_CERT=" + options.cert_file, "CAIRN_KEY=" + options.key_file},
+                    stdin_file);
+}
+
 client::ConnectionOptions CairndProcess::ConnectionFor(const std::string& user) const {
   CertPaths paths = pki_->User(spec_.org_id, user);
   client::ConnectionOptions options;

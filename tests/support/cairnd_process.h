@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "cairn/v1/config.pb.h"
 #include "client/lesson_client.h"
+#include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_pki.h"
 
@@ -63,6 +64,10 @@ class CairndProcess {
   std::string log() const;
 
   client::ConnectionOptions ConnectionFor(const std::string& user) const;
+  // Runs the `cairn` CLI with `args` as `user` of this node (connection settings in its
+  // environment), with `stdin_file` (if any) as its standard input.
+  CommandResult RunCli(const std::string& user, std::vector<std::string> args,
+                       const std::string& stdin_file = "") const;
   std::unique_ptr<client::LessonClient> ClientFor(const std::string& user) const;
 
  private:
