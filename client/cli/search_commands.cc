@@ -111,6 +111,10 @@ void PrintInterpretation(const v1::QueryInterpretation& interpretation, uint64_t
   if (hits > 0) return;
   std::cout << "\nsearched for " << (interpretation.all_words() ? "every one of: " : "any of: ")
             << absl::StrJoin(interpretation.words(), ", ") << "\n";
+  if (!interpretation.all_words() && !interpretation.required().empty()) {
+    std::cout << "each of which had to occur: " << absl::StrJoin(interpretation.required(), ", ")
+              << "\n";
+  }
   if (!interpretation.ignored().empty()) {
     std::cout << "ignored as too common: " << absl::StrJoin(interpretation.ignored(), ", ") << "\n";
   }

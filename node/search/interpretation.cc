@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
@@ -96,6 +97,11 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
     *interpretation.add_equivalents() = equivalent;
   }
   Analyzer& analyzer = Analyzer::ForThisThread();
+  // A word the vocabulary widened is a word, even if no lesson here holds it: not respelt.
+  absl::flat_hash_set<std::string> widened;
+  for (const v1::Equivalent& equivalent : plan.equivalents) {
+    for (Token& token : analyzer.Analyze(equivalent.words())) widened.insert(token.term);
+  }
   std::string did_you_mean(query.text);
   bool suggested = false;
   // Replaced from the end, so the positions of earlier words stay true.
@@ -114,6 +120,7 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
         continue;
       }
       interpretation.add_words(typed.text);
+      if (clause.required || plan.all_words) interpretation.add_required(typed.text);
       bool unknown = false;
       for (const Token& token : tokens) {
         CAIRN_ASSIGN_OR_RETURN(bool held, HoldsTerm(token.term));
@@ -121,7 +128,8 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
       }
       if (!unknown) continue;
       interpretation.add_unknown(typed.text);
-      if (typed.quoted || tokens.size() != 1) continue;  // only a single word is respelt
+      // Only a single word is respelt.
+      if (typed.quoted || tokens.size() != 1 || widened.contains(tokens[0].term)) continue;
       CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<std::string>> known, KnownTerms());
       std::vector<std::string> nearest =
           NearestWords({absl::AsciiStrToLower(typed.text), tokens[0].term}, *known);

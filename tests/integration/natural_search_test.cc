@@ -143,7 +143,7 @@ TEST(NaturalSearchTest, PlainWordsRankByHowManyTheyHoldAndStrictFormsRequire) {
   auto editor = federation.Editor(kCouncil);
   for (const char* title :
        {"Wireless interference with radios at the depot", "Radio interference near the substation",
-        "Wireless network rollout in libraries", "Gritting routes in snow"}) {
+        "Wireless network rollout in libraries", "Gritting routes on the bus line"}) {
     ASSERT_TRUE(editor->Create(Draft(title, "What we learned.")).ok());
   }
   testing::CairndProcess& node = federation.node(kCouncil);
@@ -161,9 +161,15 @@ TEST(NaturalSearchTest, PlainWordsRankByHowManyTheyHoldAndStrictFormsRequire) {
               ::testing::ElementsAre("Radio interference near the substation"));
 
   // A word no lesson holds leaves the others to answer, and is named.
-  v1::SearchResponse unknown = Search(node, "wireless zorblax");
+  v1::SearchResponse unknown = Search(node, "+wireless zorblax");
   EXPECT_EQ(unknown.total_hits(), 2u);
   EXPECT_THAT(unknown.interpretation().unknown(), ::testing::ElementsAre("zorblax"));
+  EXPECT_THAT(unknown.interpretation().required(), ::testing::ElementsAre("wireless"));
+  // "lone" is one edit from "line", but the vocabulary knows "lone worker": it is not respelt.
+  v1::SearchResponse known = Search(node, "lone worker");
+  EXPECT_THAT(known.interpretation().unknown(), ::testing::ElementsAre("lone", "worker"));
+  EXPECT_EQ(known.interpretation().did_you_mean(), "");
+  EXPECT_EQ(Search(node, "lone").interpretation().did_you_mean(), "line");
 
   v1::SearchResponse misspelt = Search(node, "the wireles intreference");
   EXPECT_EQ(misspelt.total_hits(), 0u);

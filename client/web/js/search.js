@@ -146,6 +146,9 @@ function renderTried(interpretation) {
     row(interpretation.allWords ? 'Lessons with every one of' : 'Lessons with any of',
       interpretation.words.join(', '));
   }
+  if (!interpretation.allWords && interpretation.required?.length) {
+    row('Each of which had to occur', interpretation.required.join(', '));
+  }
   if (interpretation.ignored?.length) row('Left out as too common', interpretation.ignored.join(', '));
   if (interpretation.equivalents?.length) {
     row('Also tried, from the vocabulary', equivalentsText(interpretation.equivalents));
