@@ -241,9 +241,10 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   }
   v1::FederatedSearchResult result = search::MergeAnswers(
       *plan, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
+  // The answers have been streamed already: a failure here leaves the interpretation out
+  // rather than the result.
   absl::StatusOr<v1::QueryInterpretation> interpretation = index_->Interpret(*query, *plan);
-  if (!interpretation.ok()) return interpretation.status();
-  *result.mutable_interpretation() = *std::move(interpretation);
+  if (interpretation.ok()) *result.mutable_interpretation() = *std::move(interpretation);
   // Every node asked, this one first, then in the order they answered.
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;

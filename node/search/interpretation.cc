@@ -24,6 +24,10 @@ namespace {
 // How long the index's list of its terms is used before it is read again: suggestions may miss
 // a word first written within that time.
 constexpr absl::Duration kTermsLifetime = absl::Minutes(1);
+// Unknown words of one query respelt, and equally near candidates weighed for each: bounds on
+// what a suggestion costs.
+constexpr size_t kMaxRespelt = 3;
+constexpr size_t kMaxCandidates = 8;
 
 }  // namespace
 
@@ -40,9 +44,18 @@ absl::StatusOr<bool> SearchIndex::HoldsTerm(const std::string& term) const {
 }
 
 absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> SearchIndex::KnownTerms() const {
+  auto fresh = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(terms_mu_) {
+    return known_terms_ != nullptr && absl::Now() - terms_read_ < kTermsLifetime;
+  };
   {
     absl::MutexLock lock(&terms_mu_);
-    if (known_terms_ != nullptr && absl::Now() - terms_read_ < kTermsLifetime) return known_terms_;
+    if (fresh()) return known_terms_;
+  }
+  // One query reads the terms again; others wanting them meanwhile wait for its reading.
+  absl::MutexLock reading(&terms_reading_mu_);
+  {
+    absl::MutexLock lock(&terms_mu_);
+    if (fresh()) return known_terms_;
   }
   auto terms = std::make_shared<std::vector<std::string>>();
   CAIRN_RETURN_IF_ERROR(store_->SkipThroughPostingsKeys("", [&](absl::string_view key) {
@@ -90,7 +103,8 @@ absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) 
 }
 
 absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& query,
-                                                               const QueryPlan& plan) const {
+                                                               const QueryPlan& plan,
+                                                               bool respell) const {
   v1::QueryInterpretation interpretation;
   interpretation.set_all_words(plan.all_words);
   for (const v1::Equivalent& equivalent : plan.equivalents) {
@@ -111,6 +125,7 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
     std::string with;
   };
   std::vector<Replacement> replacements;
+  size_t attempts = 0;  // unknown words respelt, or tried
   for (const Clause& clause : query.clauses) {
     if (clause.excluded) continue;
     for (const TextTerm& typed : clause.alternatives) {
@@ -129,13 +144,18 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
       if (!unknown) continue;
       interpretation.add_unknown(typed.text);
       // Only a single word is respelt.
-      if (typed.quoted || tokens.size() != 1 || widened.contains(tokens[0].term)) continue;
+      if (!respell || attempts >= kMaxRespelt || typed.quoted ||
+          tokens.size() != 1 || widened.contains(tokens[0].term)) {
+        continue;
+      }
+      ++attempts;
       CAIRN_ASSIGN_OR_RETURN(std::shared_ptr<const std::vector<std::string>> known, KnownTerms());
       std::vector<std::string> nearest =
           NearestWords({absl::AsciiStrToLower(typed.text), tokens[0].term}, *known);
       // Of several as near, the one most lessons hold.
       std::string best;
       size_t most = 0;
+      if (nearest.size() > kMaxCandidates) nearest.resize(kMaxCandidates);
       for (const std::string& candidate : nearest) {
         CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(candidate, false));
         if (postings.docs.size() > most) {

@@ -85,7 +85,9 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       }
     }
   }
-  CAIRN_ASSIGN_OR_RETURN(*response.mutable_interpretation(), Interpret(query, plan));
+  // Respelling reads a lesson, which "ids and scores only" promises not to.
+  CAIRN_ASSIGN_OR_RETURN(*response.mutable_interpretation(),
+                         Interpret(query, plan, !request.skip_snippets()));
   return response;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -13,8 +14,6 @@
 
 namespace cairn::search {
 namespace {
-
-constexpr size_t kMaxEquivalentBytes = 256;
 
 PlannedText Plan(const std::vector<Token>& tokens) {
   PlannedText text;
@@ -144,7 +143,8 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
   plan.all_words = all_words;
   // Each plain word's clause index by its single stem, in order, for placing equivalents.
   std::vector<std::pair<std::string, size_t>> plain;  // (stem, clause); empty stem: a break
-  bool text_asked = false;
+  bool text_asked = false;    // a clause that is not an exclusion was typed
+  bool text_planned = false;  // and one had words that are not stop words
   size_t typed_terms = 0;
   for (const Clause& clause : query.clauses) {
     PlannedClause planned;
@@ -163,6 +163,7 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
     }
     text_asked |= !clause.excluded;
     if (planned.alternatives.empty()) continue;  // stop words only
+    text_planned |= !clause.excluded;
     const size_t index = plan.clauses.size();
     planned.covers = {index};
     planned.single_word = clause.alternatives.size() == 1 && !clause.alternatives[0].quoted &&
@@ -176,7 +177,7 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
     plan.clauses.push_back(std::move(planned));
   }
   plan.typed = plan.clauses.size();
-  plan.matches_nothing = text_asked && plan.clauses.empty() && !HasFilters(query.filters);
+  plan.matches_nothing = text_asked && !text_planned && !HasFilters(query.filters);
 
   if (all_words) equivalents.clear();
   if (equivalents.size() > kMaxQueryEquivalents) {
@@ -192,9 +193,11 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
     auto invalid = [&](absl::string_view field, absl::string_view why) {
       return absl::InvalidArgumentError(absl::StrCat("equivalents[", e, "]", field, ": ", why));
     };
-    if (equivalent.phrase().size() > kMaxEquivalentBytes ||
-        equivalent.words().size() > kMaxEquivalentBytes) {
-      return invalid("", absl::StrCat("over ", kMaxEquivalentBytes, " bytes"));
+    if (equivalent.phrase().size() > kMaxEquivalentBytes) {
+      return invalid(".phrase", absl::StrCat("over ", kMaxEquivalentBytes, " bytes"));
+    }
+    if (equivalent.words().size() > kMaxEquivalentBytes) {
+      return invalid(".words", absl::StrCat("over ", kMaxEquivalentBytes, " bytes"));
     }
     std::vector<Token> phrase = analyzer->Analyze(equivalent.phrase());
     if (phrase.empty() || phrase.size() > kMaxTermWords) {
@@ -226,10 +229,11 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
       plan.clauses.push_back(std::move(clause));
     }
     PlannedText text = Plan(phrase);
-    // Scaled by the words it stands for over its own, so that "mobile data terminal" for
-    // "tablet" weighs like one word, at kVocabularyWeight.
-    text.weight = kVocabularyWeight * static_cast<double>(run.size()) /
-                  static_cast<double>(text.terms.size());
+    // Its words share kVocabularyWeight, so that "mobile data terminal" for "tablet" weighs
+    // like one word at that weight; never more, even standing for several words typed.
+    text.weight = kVocabularyWeight *
+                  std::min(1.0, static_cast<double>(run.size()) /
+                                    static_cast<double>(text.terms.size()));
     text.equivalent = static_cast<int>(e);
     plan.clauses[it->second].alternatives.push_back(std::move(text));
   }
@@ -241,6 +245,7 @@ std::vector<v1::Equivalent> Widen(const Query& query, bool all_words, const Voca
   std::vector<v1::Equivalent> equivalents;
   if (all_words) return equivalents;
   size_t terms = 0;  // in the equivalents
+  std::set<std::pair<std::string, std::string>> added;  // (words, phrase)
   // Runs of plain single words, each widened on its own; stop words do not break a run.
   std::vector<std::string> stems;
   std::vector<const TextTerm*> typed;
@@ -250,15 +255,18 @@ std::vector<v1::Equivalent> Widen(const Query& query, bool all_words, const Voca
       for (size_t k = widening.first; k < widening.first + widening.length; ++k) {
         words.push_back(typed[k]->text);
       }
+      const std::string joined = absl::StrJoin(words, " ");
       for (const std::string& phrase : widening.equivalents) {
         size_t phrase_terms = analyzer->Analyze(phrase).size();
+        // Within what PlanQuery accepts, and each once (a word typed twice widens once).
         if (equivalents.size() == kMaxQueryEquivalents ||
-            terms + phrase_terms > kMaxEquivalentTerms) {
+            terms + phrase_terms > kMaxEquivalentTerms || joined.size() > kMaxEquivalentBytes ||
+            phrase.size() > kMaxEquivalentBytes || !added.insert({joined, phrase}).second) {
           continue;
         }
         terms += phrase_terms;
         v1::Equivalent& equivalent = equivalents.emplace_back();
-        equivalent.set_words(absl::StrJoin(words, " "));
+        equivalent.set_words(joined);
         equivalent.set_phrase(phrase);
       }
     }

@@ -30,14 +30,15 @@ namespace cairn::search {
 class Analyzer;
 class Vocabulary;
 
-// An equivalent ranks at this share of the words typed (per word it stands for).
+// An equivalent's words together weigh this share of one word typed.
 inline constexpr double kVocabularyWeight = 0.5;
 // Terms of a query once analysed: the words typed, and apart from those the equivalents' (a peer
 // is asked with them, so they are bounded too). Each is a postings list to read.
 inline constexpr size_t kMaxQueryTerms = 64;
 inline constexpr size_t kMaxEquivalentTerms = 64;
-// Equivalents one query may carry.
+// Equivalents one query may carry, and the bytes of each one's words and phrase.
 inline constexpr size_t kMaxQueryEquivalents = 32;
+inline constexpr size_t kMaxEquivalentBytes = 256;
 // Two of the query's words are close when at most this many words apart in one field.
 inline constexpr uint32_t kProximityWindow = 5;
 // The score of a lesson whose every pair of consecutive query words is close is this much higher.

@@ -66,10 +66,10 @@ class SearchIndex : public LessonIndexer {
       const Vocabulary& vocabulary = Vocabulary::Shipped()) const;
 
   // What `query`, planned as `plan`, searched for: its words, those ignored as stop words, the
-  // equivalents, the words no lesson here holds, and a respelling of those from this index's own
-  // words ("did you mean").
-  absl::StatusOr<v1::QueryInterpretation> Interpret(const Query& query,
-                                                    const QueryPlan& plan) const;
+  // equivalents, the words no lesson here holds, and when `respell`, a respelling of (at most
+  // three of) those from this index's own words ("did you mean").
+  absl::StatusOr<v1::QueryInterpretation> Interpret(const Query& query, const QueryPlan& plan,
+                                                    bool respell = true) const;
 
   using Audience = search::Audience;
 
@@ -197,6 +197,7 @@ class SearchIndex : public LessonIndexer {
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
   uint32_t next_doc_ = 0;                                               // under the store's lock
   std::unique_ptr<Analyzer> indexing_analyzer_;                         // under the store's lock
+  mutable absl::Mutex terms_reading_mu_;  // held by the one query reading the terms again
   mutable absl::Mutex terms_mu_;
   mutable std::shared_ptr<const std::vector<std::string>> known_terms_ ABSL_GUARDED_BY(terms_mu_);
   mutable absl::Time terms_read_ ABSL_GUARDED_BY(terms_mu_);

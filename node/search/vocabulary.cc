@@ -35,6 +35,10 @@ absl::StatusOr<Vocabulary> Vocabulary::Parse(absl::string_view text, absl::strin
     for (absl::string_view term : absl::StrSplit(line, ',')) {
       term = absl::StripAsciiWhitespace(term);
       if (term.empty()) return refuse("an empty term (two commas in a row, or one at an end)");
+      if (term.size() > kMaxTermBytes) {
+        return refuse(absl::StrCat("a term of ", term.size(), " bytes; the limit is ",
+                                   kMaxTermBytes));
+      }
       std::vector<Token> tokens = analyzer.Analyze(term);
       if (tokens.empty()) return refuse(absl::StrCat("\"", term, "\" is only stop words"));
       if (tokens.back().position + 1 > kMaxTermWords) {

@@ -26,6 +26,7 @@ class Analyzer;
 inline constexpr size_t kMaxVocabularyGroups = 10'000;
 inline constexpr size_t kMaxGroupTerms = 16;
 inline constexpr size_t kMaxTermWords = 6;
+inline constexpr size_t kMaxTermBytes = 128;
 // Equivalents one run of a query's words widens to, however many groups its term is in.
 inline constexpr size_t kMaxEquivalents = 32;
 

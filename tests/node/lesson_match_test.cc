@@ -138,5 +138,42 @@ TEST(LessonMatchTest, AgreesWithTheIndexOnRandomLessonsAndQueries) {
   EXPECT_GT(natural_beyond_strict, 50) << "natural queries must often find more than strict ones";
 }
 
+// The best k, proximity bonus and all, are the first k of the whole ranking, for every k: Best
+// stops early only when no document left could reach them.
+TEST(LessonMatchTest, TheBestKAreTheFirstKOfTheWholeRanking) {
+  testing::TempDir dir;
+  std::unique_ptr<Store> store = *Store::Open(dir.path() + "/db");
+  std::unique_ptr<SearchIndex> index = *SearchIndex::Open(store.get());
+  std::mt19937 random(7);
+  for (int n = 0; n < 300; ++n) {
+    v1::Lesson lesson = RandomLesson(random, n);
+    lesson.set_id(absl::StrCat("leeds-council:01ARZ3NDEKTSV4RRFFQ6", 100000 + n));
+    lesson.set_summary(Words(random, 1 + random() % 8));
+    lesson.set_lesson(Words(random, random() % 12));
+    ASSERT_TRUE(store->Commit({LessonWrite{lesson, 0}}).ok());
+  }
+  int compared = 0;
+  for (int q = 0; q < 150; ++q) {
+    v1::SearchRequest whole;
+    whole.set_query(Words(random, 2 + random() % 3));
+    whole.set_page_size(100);
+    whole.set_skip_snippets(true);
+    whole.set_skip_facets(true);
+    absl::StatusOr<v1::SearchResponse> all = index->Search(whole);
+    ASSERT_TRUE(all.ok()) << all.status();
+    for (int k : {1, 2, 3, 5, 10, 20}) {
+      v1::SearchRequest some = whole;
+      some.set_page_size(k);
+      absl::StatusOr<v1::SearchResponse> top = index->Search(some);
+      ASSERT_TRUE(top.ok());
+      for (int i = 0; i < top->hits_size(); ++i, ++compared) {
+        ASSERT_EQ(top->hits(i).lesson_id(), all->hits(i).lesson_id()) << whole.query() << " k=" << k;
+        ASSERT_EQ(top->hits(i).score(), all->hits(i).score()) << whole.query() << " k=" << k;
+      }
+    }
+  }
+  EXPECT_GT(compared, 3000);
+}
+
 }  // namespace
 }  // namespace cairn::search

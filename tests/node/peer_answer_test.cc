@@ -154,22 +154,35 @@ TEST(PeerAnswerTest, AWordOnlyInHiddenTextIsAnsweredAsAWordFoundNowhere) {
     }
     SearchIndex::Audience audience{kHolder, peer, policy, signer->get()};
     for (int q = 0; q < 20; ++q) {
-      std::string shape = templates[random() % templates.size()];
-      shape = absl::StrReplaceAll(shape, {{"{v}", kWords[random() % kWords.size()]},
-                                          {"{w}", kWords[random() % kWords.size()]}});
+      const std::string& raw = templates[random() % templates.size()];
+      const std::string v = kWords[random() % kWords.size()];
+      std::string shape = absl::StrReplaceAll(raw, {{"{v}", v},
+                                                    {"{w}", kWords[random() % kWords.size()]}});
       const std::string& secret = kSecrets[random() % kSecrets.size()];
       v1::PeerQueryRequest hidden, nowhere;
       hidden.set_query(absl::StrReplaceAll(shape, {{"{s}", secret}}));
       nowhere.set_query(absl::StrReplaceAll(shape, {{"{s}", kNowhere}}));
       hidden.set_max_results(1 + random() % 20);
       nowhere.set_max_results(hidden.max_results());
+      // Strict, natural, or natural with the hidden word as an equivalent of a word asked.
+      const bool natural = random() % 3 != 0;
+      hidden.set_all_words(!natural);
+      nowhere.set_all_words(!natural);
+      const bool v_plain = raw == "{v} {s}" || raw == "{v} -{s}" || raw == "{v} {w} OR {s}";
+      if (natural && v_plain && random() % 2) {
+        for (auto [request, phrase] : {std::pair{&hidden, secret}, {&nowhere, kNowhere}}) {
+          v1::Equivalent* equivalent = request->add_equivalents();
+          equivalent->set_words(v);
+          equivalent->set_phrase(phrase);
+        }
+      }
       auto a = t.index->Answer(hidden, audience);
       auto b = t.index->Answer(nowhere, audience);
       ASSERT_TRUE(a.ok()) << a.status();
       ASSERT_TRUE(b.ok()) << b.status();
       ASSERT_EQ(Bytes(*a), Bytes(*b))
-          << "trial " << trial << ", policy " << policy.ShortDebugString() << "\nquery "
-          << hidden.query() << ":\n" << a->ShortDebugString() << "\nquery " << nowhere.query()
+          << "trial " << trial << ", policy " << policy.ShortDebugString() << "\nrequest "
+          << hidden.ShortDebugString() << ":\n" << a->ShortDebugString() << "\nquery " << nowhere.query()
           << ":\n" << b->ShortDebugString();
       ++compared;
       nonempty += a->lessons_size() > 0;
@@ -211,13 +224,14 @@ TEST(PeerAnswerTest, AnswersAsANodeHoldingOnlyThePeersViewsWould) {
                                              {"{w}", kWords[random() % kWords.size()]},
                                              {"{s}", kSecrets[random() % kSecrets.size()]}}));
       request.set_max_results(1 + random() % 30);
+      request.set_all_words(random() % 3 == 0);  // natural two times in three
       auto answer = t.index->Answer(request, audience);
       QueryStatistics statistics;
       auto expected = oracle.index->AnswerHere(request, &statistics);
       ASSERT_TRUE(answer.ok()) << answer.status();
       ASSERT_TRUE(expected.ok()) << expected.status();
       SCOPED_TRACE(absl::StrCat("trial ", trial, ", policy ", policy.ShortDebugString(),
-                                ", query ", request.query()));
+                                ", request ", request.ShortDebugString()));
       EXPECT_EQ(answer->total_hits(), expected->total_hits());
       ASSERT_EQ(answer->lessons_size(), expected->lessons_size());
       for (int i = 0; i < answer->lessons_size(); ++i) {

@@ -80,8 +80,11 @@ TEST(NaturalQueryTest, AnyOptionalWordMatchesUnlessSomeClauseIsRequired) {
   EXPECT_FALSE(required.Matches({false, true, false}));
   EXPECT_FALSE(required.Matches({true, true, true}));  // the excluded word
 
-  // Stop words alone ask for text that nothing holds; with a filter, the filter decides.
+  // Stop words alone ask for text that nothing holds, even beside an exclusion; with a filter,
+  // the filter decides.
   EXPECT_TRUE(Plan("the of").matches_nothing);
+  EXPECT_TRUE(Plan("the -radio").matches_nothing);
+  EXPECT_FALSE(Plan("-radio").matches_nothing);
   EXPECT_FALSE(Plan("the of sector:police").matches_nothing);
 }
 
@@ -144,8 +147,22 @@ TEST(NaturalQueryTest, TheVocabularyWidensPlainWordsOnly) {
   EXPECT_TRUE(plan.Matches({false, false, false, true}));
   EXPECT_EQ(plan.Combine({1, 1, 0, 1}, {true, true, false, true}, 0), 2.0);
   EXPECT_EQ(plan.Combine({0, 1, 0, 1}, {false, true, false, true}, 0), 2.0);
-  // Weighed as the two words it stands for, at half their weight.
+  // Its words together weigh half a word typed, however many words it stands for.
   EXPECT_DOUBLE_EQ(plan.clauses[3].alternatives[0].weight, kVocabularyWeight);
+  QueryPlan three = Plan("mobile data terminal", false, {Equivalent("mobile data terminal", "tablet")});
+  EXPECT_DOUBLE_EQ(three.clauses[3].alternatives[0].weight, kVocabularyWeight);
+  QueryPlan one = Plan("tablet", false, {Equivalent("tablet", "mobile data terminal")});
+  EXPECT_DOUBLE_EQ(one.clauses[1].alternatives[0].weight, kVocabularyWeight / 3);
+
+  // A word typed twice widens once, and a word too long to send is not widened: the query
+  // still works.
+  EXPECT_EQ(widened("tablet tablet"), widened("tablet"));
+  const std::string long_word = "tablet" + std::string(260, '!');
+  EXPECT_THAT(widened(long_word), ElementsAre());
+  EXPECT_TRUE(PlanQuery(*ParseQuery(long_word), false,
+                        Widen(*ParseQuery(long_word), false, Vocabulary::Shipped(), &analyzer),
+                        &analyzer)
+                  .ok());
 }
 
 TEST(NaturalQueryTest, AnAskersEquivalentsAreCheckedAndBounded) {
@@ -164,6 +181,8 @@ TEST(NaturalQueryTest, AnAskersEquivalentsAreCheckedAndBounded) {
               HasSubstr("equivalents[0].phrase: must have 1 to 6 words"));
   EXPECT_THAT(plan("tablet", {Equivalent("tablet", "b c d e f g h")}).status().message(),
               HasSubstr("equivalents[0].phrase: must have 1 to 6 words"));
+  EXPECT_THAT(plan("tablet", {Equivalent("tablet", std::string(300, 'x'))}).status().message(),
+              HasSubstr("equivalents[0].phrase: over 256 bytes"));
   // All words, the equivalents are ignored.
   absl::StatusOr<QueryPlan> strict =
       PlanQuery(*ParseQuery("tablet"), true, {Equivalent("radio", "x")}, &analyzer);

@@ -93,7 +93,10 @@ TEST(VocabularyTest, BadGroupsAreRefusedNamingTheLine) {
         Case{"kit, equipment\ntablet,, pda\n", "line 2: an empty term"},
         Case{"tablet, pda,\n", "line 1: an empty term"},
         Case{"the of, tablet\n", "\"the of\" is only stop words"},
-        Case{"one two three four five six seven, x\n", "is over 6 words"}}) {
+        Case{"one two three four five six seven, x\n", "is over 6 words"},
+        Case{"tablet, mobile                                                           "
+             "                                                                     data\n",
+             "line 1: a term of 138 bytes; the limit is 128"}}) {
     absl::StatusOr<Vocabulary> parsed = Vocabulary::Parse(c.text, "test.txt");
     ASSERT_FALSE(parsed.ok()) << c.text;
     EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument);
