@@ -10,8 +10,9 @@
 #include "node/audit/audit_log.h"
 #include "node/search/analyzer.h"
 #include "node/search/federated_merge.h"
-#include "node/search/query_plan.h"
 #include "node/search/lesson_text.h"
+#include "node/search/more_like_this.h"
+#include "node/search/query_plan.h"
 #include "server/security.h"
 
 namespace cairn::server {
@@ -109,15 +110,12 @@ absl::Status FederatedSearcher::Audit(const std::string& peer,
 absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     const v1::FederatedSearchRequest& request, absl::Time deadline,
     const std::function<void(const v1::PeerAnswered&)>& on_answer) {
-  absl::StatusOr<search::Query> query = search::ParseQuery(request.query());
-  if (!query.ok()) return query.status();
-  // This node widens the query by its vocabulary, and every node asked answers that plan.
-  search::Analyzer& analyzer = search::Analyzer::ForThisThread();
-  std::vector<v1::Equivalent> equivalents =
-      search::Widen(*query, request.all_words(), *vocabulary_->Current(), &analyzer);
-  absl::StatusOr<search::QueryPlan> plan =
-      search::PlanQuery(*query, request.all_words(), equivalents, &analyzer);
-  if (!plan.ok()) return plan.status();
+  // This node plans the query (its vocabulary widens it; for more like this, its index picks
+  // the lesson's words), and every node asked answers that plan.
+  absl::StatusOr<search::SearchIndex::PlannedSearch> planned = index_->Plan(
+      request.query(), request.all_words(), request.like_lesson_id(), *vocabulary_->Current());
+  if (!planned.ok()) return planned.status();
+  const search::QueryPlan& plan = planned->plan;
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
   if (page_size == 0 || page_size > search::SearchIndex::kMaxPageSize) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -131,19 +129,34 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
   }
   const absl::Time start = absl::Now();
   deadline = std::min(deadline, start + wait);
+  // More like this asks for one more: the lesson it starts from may be among a node's best.
+  const size_t max_results =
+      planned->like ? std::min(page_size + 1, search::SearchIndex::kMaxPageSize) : page_size;
   v1::PeerQueryRequest asked;
-  asked.set_query(request.query());
-  asked.set_max_results(static_cast<uint32_t>(page_size));
+  asked.set_query(planned->query.text);
+  asked.set_max_results(static_cast<uint32_t>(max_results));
   asked.set_all_words(request.all_words());
-  for (v1::Equivalent& equivalent : equivalents) *asked.add_equivalents() = std::move(equivalent);
+  for (const v1::Equivalent& equivalent : planned->equivalents) {
+    *asked.add_equivalents() = equivalent;
+  }
+  if (planned->like) asked.set_prefer_other_than_sector(planned->like->origin_sector());
 
   // Every peer is asked at once on gRPC's callback API: no thread waits on a peer. Callbacks
   // only record the status; this thread checks and reports each answer.
   const std::vector<v1::Peer> peers = directory_->ListPeers();
   absl::Mutex mu;
   std::vector<std::unique_ptr<PeerCall>> calls;
+  std::vector<v1::PeerOutcome> not_asked;
   for (const v1::Peer& peer : peers) {
     if (peer.address().empty() || peer.org_id() == self_org_) continue;
+    if (planned->like && !WordsMayGo(*planned->like, peer.org_id())) {
+      v1::PeerOutcome& outcome = not_asked.emplace_back();
+      outcome.set_org(peer.org_id());
+      outcome.set_state(v1::PeerOutcome::NOT_ASKED);
+      outcome.set_error(absl::StrCat("not asked: it may not see lesson ", planned->like->id(),
+                                     " as this node holds it, so its words stay here"));
+      continue;
+    }
     auto call = std::make_unique<PeerCall>();
     call->peer = peer;
     call->context.set_deadline(absl::ToChronoTime(deadline));
@@ -167,7 +180,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     v1::PeerAnswered answered;
     v1::PeerOutcome& outcome = *answered.mutable_outcome();
     outcome.set_org(self_org_);
-    absl::StatusOr<v1::PeerQueryResponse> answer = index_->AnswerHere(asked, &here);
+    absl::StatusOr<v1::PeerQueryResponse> answer = index_->AnswerHere(asked, &here, plan.leave_out);
     outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
     outcome.set_state(StateOf(static_cast<grpc::StatusCode>(answer.status().code())));
     if (answer.ok()) {
@@ -180,6 +193,12 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     }
     on_answer(answered);
     outcomes.push_back(outcome);
+  }
+  for (v1::PeerOutcome& outcome : not_asked) {
+    v1::PeerAnswered answered;
+    *answered.mutable_outcome() = outcome;
+    on_answer(answered);
+    outcomes.push_back(std::move(outcome));
   }
 
   // Each peer's outcome as it comes, until all are in or the deadline passes.
@@ -207,7 +226,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
       ++reported;
       v1::PeerAnswered answered;
       search::NodeAnswer answer =
-          Believe(*plan, page_size, sectors, call, answered.mutable_outcome());
+          Believe(plan, max_results, sectors, call, answered.mutable_outcome());
       AddHits(answer, &answered);
       if (answered.outcome().state() == v1::PeerOutcome::OK) answers.push_back(std::move(answer));
       on_answer(answered);
@@ -240,14 +259,21 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     for (const v1::Lesson& lesson : answer.lessons) returned.push_back(lesson.id());
   }
   v1::FederatedSearchResult result = search::MergeAnswers(
-      *plan, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
+      plan, self_org_, here, index_->VersionsHeld(returned), answers, page_size);
   // The answers have been streamed already: a failure here leaves the interpretation out
   // rather than the result.
-  absl::StatusOr<v1::QueryInterpretation> interpretation = index_->Interpret(*query, *plan);
+  absl::StatusOr<v1::QueryInterpretation> interpretation = index_->Interpret(*planned);
   if (interpretation.ok()) *result.mutable_interpretation() = *std::move(interpretation);
   // Every node asked, this one first, then in the order they answered.
   for (v1::PeerOutcome& outcome : outcomes) *result.add_peers() = std::move(outcome);
   return result;
+}
+
+bool FederatedSearcher::WordsMayGo(const v1::Lesson& lesson, const std::string& peer_org) const {
+  absl::StatusOr<PeerDirectory::PeerSnapshot> peer = directory_->Snapshot(peer_org);
+  if (!peer.ok()) return false;  // removed a moment ago
+  return search::WordsMayGoTo(lesson, self_org_, peer->peer,
+                              peer->policy ? &*peer->policy : nullptr);
 }
 
 search::NodeAnswer FederatedSearcher::Believe(const search::QueryPlan& plan, size_t page_size,

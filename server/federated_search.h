@@ -47,7 +47,10 @@ class FederatedSearcher {
   // Runs `request`, widened by the node's vocabulary as it is now, until `deadline` at the latest
   // (or the request's own, if sooner). Calls `on_answer` from this thread as each node answers
   // or fails, then returns the merged result, whose `peers` hold every outcome (calls still
-  // running at the deadline are cancelled and reported TIMED_OUT). INVALID_ARGUMENT for a malformed query or a bad page_size or deadline.
+  // running at the deadline are cancelled and reported TIMED_OUT). For more like this
+  // (like_lesson_id), a peer that may not see the lesson is not asked (NOT_ASKED): no word of it
+  // leaves this node for that peer. The outcomes of SearchIndex::Plan, and INVALID_ARGUMENT for
+  // a bad page_size or deadline.
   absl::StatusOr<v1::FederatedSearchResult> Search(
       const v1::FederatedSearchRequest& request, absl::Time deadline,
       const std::function<void(const v1::PeerAnswered&)>& on_answer);
@@ -61,6 +64,9 @@ class FederatedSearcher {
   search::NodeAnswer Believe(const search::QueryPlan& plan, size_t page_size,
                              const KnownSectors& sectors, PeerCall* call,
                              v1::PeerOutcome* outcome);
+  // Whether more like this from `lesson` may send its words to `peer_org` (WordsMayGoTo under
+  // its current record and policy); not to a peer removed a moment ago.
+  bool WordsMayGo(const v1::Lesson& lesson, const std::string& peer_org) const;
   // Records in the audit log each lesson dropped from `peer`'s answer.
   absl::Status Audit(const std::string& peer, const std::vector<search::Rejection>& rejections);
 

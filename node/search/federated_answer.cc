@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "node/crypto/provenance.h"
@@ -34,19 +35,31 @@ absl::StatusOr<size_t> MaxResults(const v1::PeerQueryRequest& request) {
   return max_results;
 }
 
-// The plan of a federated query, as the asker widened it.
+// Longer than any sector a node records.
+constexpr size_t kMaxSectorBytes = 128;
+
+// The plan of a federated query, as the asker widened it and with its sector preference.
 absl::StatusOr<QueryPlan> PlanOf(const v1::PeerQueryRequest& request) {
   CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
-  return PlanQuery(query, request.all_words(),
-                   {request.equivalents().begin(), request.equivalents().end()},
-                   &Analyzer::ForThisThread());
+  CAIRN_ASSIGN_OR_RETURN(QueryPlan plan,
+                         PlanQuery(query, request.all_words(),
+                                   {request.equivalents().begin(), request.equivalents().end()},
+                                   &Analyzer::ForThisThread()));
+  if (request.prefer_other_than_sector().size() > kMaxSectorBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("prefer_other_than_sector: over ", kMaxSectorBytes, " bytes"));
+  }
+  plan.other_than_sector = absl::AsciiStrToLower(request.prefer_other_than_sector());
+  return plan;
 }
 
 }  // namespace
 
 absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(const v1::PeerQueryRequest& request,
-                                                              QueryStatistics* statistics) const {
+                                                              QueryStatistics* statistics,
+                                                              const std::string& leave_out) const {
   CAIRN_ASSIGN_OR_RETURN(QueryPlan plan, PlanOf(request));
+  plan.leave_out = leave_out;
   CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
   CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
   v1::PeerQueryResponse response;

@@ -102,10 +102,17 @@ absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) 
   return written;
 }
 
-absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& query,
-                                                               const QueryPlan& plan,
+absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const PlannedSearch& search,
                                                                bool respell) const {
+  const Query& query = search.query;
+  const QueryPlan& plan = search.plan;
   v1::QueryInterpretation interpretation;
+  if (search.like) {
+    v1::LikeLesson& like = *interpretation.mutable_like();
+    like.set_lesson_id(search.like->id());
+    like.set_title(search.like->title());
+    like.set_origin_sector(search.like->origin_sector());
+  }
   interpretation.set_all_words(plan.all_words);
   for (const v1::Equivalent& equivalent : plan.equivalents) {
     *interpretation.add_equivalents() = equivalent;

@@ -96,8 +96,10 @@ LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyze
     auto it = occurrences.find(term);
     return it == occurrences.end() ? nullptr : it->second;
   });
-  match.matches = plan.Matches(match.matched) &&
-                  PassesFilters(plan.filters, RecordOf(lesson, 0, match.words));
+  const v1::IndexedDoc record = RecordOf(lesson, 0, match.words);
+  match.sector = record.sector();
+  match.matches = plan.Matches(match.matched) && PassesFilters(plan.filters, record) &&
+                  lesson.id() != plan.leave_out;
   return match;
 }
 
@@ -137,7 +139,7 @@ double ScoreLesson(const QueryPlan& plan, const LessonMatch& match,
       clause_scores[c] += text.weight * score;
     }
   }
-  return plan.Combine(clause_scores, match.matched, match.proximity);
+  return plan.Combine(clause_scores, match.matched, match.proximity, match.sector);
 }
 
 }  // namespace cairn::search

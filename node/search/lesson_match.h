@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "cairn/v1/lesson.pb.h"
@@ -34,7 +35,9 @@ struct LessonMatch {
   std::vector<std::vector<bool>> held;     // by clause and alternative: its words are
   std::vector<int> equivalents;            // of the plan's equivalents, those the lesson holds
   double proximity = 0;                    // Proximity() of the plan's word pairs
-  bool matches = false;                    // QueryPlan::Matches and the filters pass
+  std::string sector;                      // its origin sector, lower-cased
+  // QueryPlan::Matches and the filters pass, and it is not the plan's leave_out
+  bool matches = false;
 };
 
 // Analyses `lesson` against `plan`: a clause matches when the lesson holds an alternative's words

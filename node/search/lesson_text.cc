@@ -85,6 +85,18 @@ TermCounts CountTerms(const v1::Lesson& lesson, const std::vector<std::string>& 
   return counts;
 }
 
+void ForEachLessonWord(
+    const v1::Lesson& lesson, Analyzer* analyzer,
+    absl::FunctionRef<void(int field, absl::string_view term, absl::string_view word)> visit) {
+  std::array<uint32_t, kFields> words;
+  ForEachFieldPart(lesson, &words, [&](int field, absl::string_view part, uint32_t position) {
+    return analyzer->ForEachToken(
+        part, position, [&](absl::string_view term, uint32_t, uint32_t begin, uint32_t end) {
+          visit(field, term, part.substr(begin, end - begin));
+        });
+  });
+}
+
 std::string SearchableText(const v1::Lesson& lesson) {
   std::string text;
   for (const auto& parts : FieldTexts(lesson)) {

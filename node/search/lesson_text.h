@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
+#include "absl/strings/string_view.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/search/analyzer.h"
@@ -29,6 +31,12 @@ using TermOccurrences = std::vector<std::pair<std::string, Occurrences>>;
 // number of words in each field, for length normalisation.
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
                               std::array<uint32_t, kFields>* words);
+
+// Calls visit(field, term, word) for every word search reads in `lesson` but stop words, field
+// by field and in order: `word` as written (a view into `lesson`), `term` its stem.
+void ForEachLessonWord(
+    const v1::Lesson& lesson, Analyzer* analyzer,
+    absl::FunctionRef<void(int field, absl::string_view term, absl::string_view word)> visit);
 
 // Every text search reads in `lesson`, one part a line: two lessons search alike when equal.
 std::string SearchableText(const v1::Lesson& lesson);

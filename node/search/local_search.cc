@@ -22,12 +22,10 @@ namespace cairn::search {
 
 absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& request,
                                                        const Vocabulary& vocabulary) const {
-  CAIRN_ASSIGN_OR_RETURN(Query query, ParseQuery(request.query()));
+  CAIRN_ASSIGN_OR_RETURN(PlannedSearch search, Plan(request.query(), request.all_words(),
+                                                    request.like_lesson_id(), vocabulary));
+  const QueryPlan& plan = search.plan;
   Analyzer& analyzer = Analyzer::ForThisThread();
-  CAIRN_ASSIGN_OR_RETURN(
-      QueryPlan plan,
-      PlanQuery(query, request.all_words(),
-                Widen(query, request.all_words(), vocabulary, &analyzer), &analyzer));
   size_t page_size = request.has_page_size() ? request.page_size() : kDefaultPageSize;
   if (page_size == 0 || page_size > kMaxPageSize) {
     return absl::InvalidArgumentError(
@@ -35,8 +33,10 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   }
   // A page token names its query (and how its words match) by a fingerprint that any process of
   // this node would compute.
-  const std::string fingerprint =
-      absl::StrCat(StableHash(absl::StrCat(request.all_words() ? "all:" : "", request.query())));
+  const std::string fingerprint = absl::StrCat(StableHash(absl::StrCat(
+      request.all_words() ? "all:" : "",
+      request.has_like_lesson_id() ? absl::StrCat("like:", request.like_lesson_id(), ":") : "",
+      request.query())));
   size_t offset = 0;
   if (!request.page_token().empty()) {
     CAIRN_ASSIGN_OR_RETURN(std::string position, DecodePageToken("search", request.page_token()));
@@ -87,7 +87,7 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   }
   // Respelling reads a lesson, which "ids and scores only" promises not to.
   CAIRN_ASSIGN_OR_RETURN(*response.mutable_interpretation(),
-                         Interpret(query, plan, !request.skip_snippets()));
+                         Interpret(search, !request.skip_snippets()));
   return response;
 }
 

@@ -276,9 +276,13 @@ absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
       matched[c] = at[c] < docs.size() && docs[at[c]] == doc;
       scores[c] = matched[c] ? matches[c].scores[at[c]] : 0;
     }
-    if (!plan.Matches(matched) || !PassesFilters(plan.filters, docs_[doc]->record)) continue;
+    const Doc& record = *docs_[doc];
+    if (!plan.Matches(matched) || !PassesFilters(plan.filters, record.record) ||
+        record.id == plan.leave_out) {
+      continue;
+    }
     out->docs.push_back(doc);
-    out->scores.push_back(plan.Combine(scores, matched, 0));
+    out->scores.push_back(plan.Combine(scores, matched, 0, record.record.sector()));
   }
   return absl::OkStatus();
 }

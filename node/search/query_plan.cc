@@ -84,7 +84,8 @@ bool QueryPlan::Matches(const std::vector<bool>& matched) const {
 }
 
 double QueryPlan::Combine(const std::vector<double>& clause_scores,
-                          const std::vector<bool>& matched, double proximity) const {
+                          const std::vector<bool>& matched, double proximity,
+                          absl::string_view sector) const {
   double base = 0;
   for (size_t i = 0; i < clauses.size(); ++i) {
     if (!matched[i] || clauses[i].role == PlannedClause::Role::kExcluded) continue;
@@ -97,6 +98,8 @@ double QueryPlan::Combine(const std::vector<double>& clause_scores,
     }
     base += clause_scores[i];
   }
+  // A factor, so that the proximity bonus (also one) may be applied later, as Best does.
+  if (!other_than_sector.empty() && sector != other_than_sector) base *= kOtherSectorBoost;
   return WithProximity(base, proximity);
 }
 

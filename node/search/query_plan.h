@@ -10,7 +10,9 @@
 // query's words close together or in the title. Equivalents from the vocabulary stand in for the
 // words they widen, at kVocabularyWeight, only in a lesson that lacks some of those words.
 // all_words: every clause is required and nothing is widened, the strict behaviour from before
-// natural queries.
+// natural queries. More like this (more_like_this.h) is a natural query of a lesson's words that
+// leaves that lesson out and ranks lessons of other sectors than its own kOtherSectorBoost
+// higher: the plan carries both, so every node and the merge apply them alike.
 #ifndef CAIRN_NODE_SEARCH_QUERY_PLAN_H_
 #define CAIRN_NODE_SEARCH_QUERY_PLAN_H_
 
@@ -20,6 +22,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/search/lesson_text.h"
 #include "node/search/query.h"
@@ -43,6 +46,11 @@ inline constexpr size_t kMaxEquivalentBytes = 256;
 inline constexpr uint32_t kProximityWindow = 5;
 // The score of a lesson whose every pair of consecutive query words is close is this much higher.
 inline constexpr double kProximityBonus = 0.25;
+// More like this: a lesson of another sector than the one the search starts from scores this many
+// times what it would. So a lesson of another sector ranks above one of the same sector unless
+// that one's content score is over 1.5 times its own: the bridge to what other sectors learned
+// wins among the comparably related, but never lifts a barely related lesson over a close one.
+inline constexpr double kOtherSectorBoost = 1.5;
 
 // A word or phrase, analysed.
 struct PlannedText {
@@ -74,16 +82,23 @@ struct QueryPlan {
   bool has_required = false;
   // Text was asked for but every word is a stop word, and no filter decides: nothing matches.
   bool matches_nothing = false;
+  // More like this: the lesson it starts from, which never matches (empty: none).
+  std::string leave_out;
+  // More like this: lessons whose origin sector (lower-cased) is not this rank higher (empty: no
+  // preference).
+  std::string other_than_sector;
 
   // Every term of a clause that is not excluded, each once, in query order: to highlight and to
   // gather statistics for.
   std::vector<std::string> Terms() const;
-  // Whether a lesson whose clauses matched as `matched` says (by index) is a match; filters apart.
+  // Whether a lesson whose clauses matched as `matched` says (by index) is a match; filters and
+  // leave_out apart.
   bool Matches(const std::vector<bool>& matched) const;
-  // The score of a lesson from the BM25F of its clauses (`clause_scores`, weights applied,
-  // summed over its alternatives that matched), which matched, and its `proximity` (0 to 1).
+  // The score of a lesson of origin `sector` (lower-cased) from the BM25F of its clauses
+  // (`clause_scores`, weights applied, summed over its alternatives that matched), which matched,
+  // and its `proximity` (0 to 1); kOtherSectorBoost applied as other_than_sector says.
   double Combine(const std::vector<double>& clause_scores, const std::vector<bool>& matched,
-                 double proximity) const;
+                 double proximity, absl::string_view sector) const;
   // A score of Combine without proximity (0) as it is with `proximity`; never lower.
   double WithProximity(double score, double proximity) const;
   // The pairs of consecutive single-word clauses whose closeness counts, as term pairs.

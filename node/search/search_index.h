@@ -14,6 +14,7 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,18 +58,36 @@ class SearchIndex : public LessonIndexer {
   SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
 
-  // The page of results for `request`, its words widened by `vocabulary` (query_plan.h), with
-  // what it searched for (Interpret). INVALID_ARGUMENT for a malformed query ("query position
-  // N: ..."), a page_size over kMaxPageSize, a page token from another query, or a page beyond
-  // kMaxResultOffset.
+  // A search as this node plans it: the query, its widening and plan, and for more like this
+  // the lesson it starts from.
+  struct PlannedSearch {
+    Query query;
+    std::vector<v1::Equivalent> equivalents;
+    QueryPlan plan;
+    std::optional<v1::Lesson> like;
+  };
+  // `text` parsed, widened by `vocabulary` (none with all_words) and planned. With a
+  // `like_lesson_id`, more like this (more_like_this.h): `text` narrows, the lesson's
+  // DistinctiveWords (by this index's statistics) are added, and the plan leaves it out and
+  // prefers other sectors than its own. Outcomes: INVALID_ARGUMENT as ParseQuery and PlanQuery
+  // give, or "all_words: ..." with a like id; NOT_FOUND "like_lesson_id: ..." when this node
+  // holds no such lesson; FAILED_PRECONDITION when that lesson has no word to search by and
+  // `text` is empty.
+  absl::StatusOr<PlannedSearch> Plan(absl::string_view text, bool all_words,
+                                     const std::string& like_lesson_id,
+                                     const Vocabulary& vocabulary) const;
+
+  // The page of results for `request`, planned by Plan (its words widened by `vocabulary`), with
+  // what it searched for (Interpret). Outcomes of Plan, and INVALID_ARGUMENT for a page_size
+  // over kMaxPageSize, a page token from another query, or a page beyond kMaxResultOffset.
   absl::StatusOr<v1::SearchResponse> Search(
       const v1::SearchRequest& request,
       const Vocabulary& vocabulary = Vocabulary::Shipped()) const;
 
-  // What `query`, planned as `plan`, searched for: its words, those ignored as stop words, the
-  // equivalents, the words no lesson here holds, and when `respell`, a respelling of (at most
-  // three of) those from this index's own words ("did you mean").
-  absl::StatusOr<v1::QueryInterpretation> Interpret(const Query& query, const QueryPlan& plan,
+  // What `search` searched for: its words, those ignored as stop words, the equivalents, the
+  // words no lesson here holds, when `respell`, a respelling of (at most three of) those from
+  // this index's own words ("did you mean"), and the lesson more like this started from.
+  absl::StatusOr<v1::QueryInterpretation> Interpret(const PlannedSearch& search,
                                                     bool respell = true) const;
 
   using Audience = search::Audience;
@@ -87,9 +106,11 @@ class SearchIndex : public LessonIndexer {
                                                const Audience& audience) const;
 
   // The answer to a federated query from everything this node holds, for its own analysts, and
-  // (into `statistics`) this index's statistics for the query's terms.
+  // (into `statistics`) this index's statistics for the query's terms; without the lesson
+  // `leave_out` (more like this starts from it).
   absl::StatusOr<v1::PeerQueryResponse> AnswerHere(const v1::PeerQueryRequest& request,
-                                                   QueryStatistics* statistics) const;
+                                                   QueryStatistics* statistics,
+                                                   const std::string& leave_out = "") const;
 
   // The version held of each of `ids` that this index holds.
   HeldVersions VersionsHeld(const std::vector<std::string>& ids) const;

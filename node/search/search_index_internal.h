@@ -4,6 +4,7 @@
 //   interpretation.cc    what a query searched for, and "did you mean" from the index's words
 //   index_writer.cc      analysing a lesson and writing its postings and record in its commit
 //   query_evaluation.cc  which documents a query matches, scored (ranking.h), and facet counts
+//   more_like_this.cc    planning a search, more like this from a lesson among them
 //   local_search.cc      a page of results for this node's analysts, with snippets
 //   federated_answer.cc  answers to federated queries, a peer's through what it may see
 //   index_check.cc       comparing the index with what indexing every lesson afresh gives

@@ -90,8 +90,10 @@ TEST(NaturalQueryTest, AnyOptionalWordMatchesUnlessSomeClauseIsRequired) {
 
 TEST(NaturalQueryTest, MoreOfTheWordsAndCloserTogetherRankHigher) {
   QueryPlan plan = Plan("radio battery");
-  EXPECT_GT(plan.Combine({1.0, 1.0}, {true, true}, 0), plan.Combine({1.5, 0}, {true, false}, 0));
-  EXPECT_GT(plan.Combine({1.0, 1.0}, {true, true}, 1), plan.Combine({1.0, 1.0}, {true, true}, 0));
+  EXPECT_GT(plan.Combine({1.0, 1.0}, {true, true}, 0, ""),
+            plan.Combine({1.5, 0}, {true, false}, 0, ""));
+  EXPECT_GT(plan.Combine({1.0, 1.0}, {true, true}, 1, ""),
+            plan.Combine({1.0, 1.0}, {true, true}, 0, ""));
   EXPECT_DOUBLE_EQ(plan.WithProximity(2.0, 1), 2.0 * (1 + kProximityBonus));
 
   auto positions = [](std::vector<uint32_t> title, std::vector<uint32_t> body) {
@@ -145,8 +147,8 @@ TEST(NaturalQueryTest, TheVocabularyWidensPlainWordsOnly) {
   EXPECT_TRUE(plan.clauses[3].from_vocabulary);
   EXPECT_THAT(plan.clauses[3].covers, ElementsAre(0, 1));
   EXPECT_TRUE(plan.Matches({false, false, false, true}));
-  EXPECT_EQ(plan.Combine({1, 1, 0, 1}, {true, true, false, true}, 0), 2.0);
-  EXPECT_EQ(plan.Combine({0, 1, 0, 1}, {false, true, false, true}, 0), 2.0);
+  EXPECT_EQ(plan.Combine({1, 1, 0, 1}, {true, true, false, true}, 0, ""), 2.0);
+  EXPECT_EQ(plan.Combine({0, 1, 0, 1}, {false, true, false, true}, 0, ""), 2.0);
   // Its words together weigh half a word typed, however many words it stands for.
   EXPECT_DOUBLE_EQ(plan.clauses[3].alternatives[0].weight, kVocabularyWeight);
   QueryPlan three = Plan("mobile data terminal", false, {Equivalent("mobile data terminal", "tablet")});
