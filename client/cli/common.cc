@@ -42,6 +42,10 @@ Search (analysts):
   search --federated QUERY [filter flags] [--limit N] [--deadline-ms MS] [--all-words]
      asks this node and every peer at once (default deadline 2,000 ms): a line per node as it
      answers (ok, timed_out, unreachable, refused), then one merged ranking
+  search --like ID [--federated] [QUERY] [filter flags] [--limit N]
+     more like this: lessons related to lesson ID (its most distinctive words), other sectors
+     than its own first, ID itself left out; QUERY and filters narrow it. With --federated, a
+     peer is sent the words only if it may see lesson ID itself (else: not_asked)
 
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]

@@ -31,8 +31,20 @@ std::string QueryFrom(const Args& args) {
       parts.push_back(absl::StrCat(flag, ":\"", value, "\""));
     }
   }
-  if (parts.empty()) Usage("'search' needs a query, a filter flag, or both");
+  if (parts.empty() && !args.Has("like")) {
+    Usage("'search' needs a query, a filter flag, --like ID, or some of them");
+  }
   return absl::StrJoin(parts, " ");
+}
+
+// More like this: "lessons like ID (title, sector): words used a, b, c".
+void PrintLike(const v1::QueryInterpretation& interpretation) {
+  if (!interpretation.has_like()) return;
+  const v1::LikeLesson& like = interpretation.like();
+  std::cout << "lessons like " << like.lesson_id() << " (" << like.title()
+            << (like.origin_sector().empty() ? "" : ", " + like.origin_sector())
+            << "), other sectors first: words used " << absl::StrJoin(interpretation.words(), ", ")
+            << "\n";
 }
 
 // The snippet with its highlights marked: bold on a terminal, **word** otherwise.
@@ -143,6 +155,7 @@ int FederatedSearch(const Args& args) {
   v1::FederatedSearchRequest request;
   request.set_query(QueryFrom(args));
   request.set_all_words(args.Has("all-words"));
+  if (args.Has("like")) request.set_like_lesson_id(args.Get("like"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -152,7 +165,11 @@ int FederatedSearch(const Args& args) {
   std::unique_ptr<LessonClient> client = OrDie(LessonClient::Connect(ConnectionFrom(args)));
   bool json = args.Has("json");
   bool terminal = isatty(STDOUT_FILENO);
-  if (!json) std::cout << "asking the federation: " << request.query() << "\n";
+  if (!json) {
+    std::cout << "asking the federation: "
+              << (request.has_like_lesson_id() ? "like " + request.like_lesson_id() + " " : "")
+              << request.query() << "\n";
+  }
   absl::Status finished = client->FederatedSearch(request, [&](const v1::FederatedSearchEvent& event) {
     if (json) {
       std::cout << ToJson(event) << "\n";
@@ -163,9 +180,10 @@ int FederatedSearch(const Args& args) {
       return;
     }
     const v1::FederatedSearchResult& result = event.result();
-    std::cout << "\n"
-              << result.hits_size() << " lessons shown, merged from the nodes' " << result.total_hits()
-              << " hits:\n";
+    std::cout << "\n";
+    PrintLike(result.interpretation());
+    std::cout << result.hits_size() << " lessons shown, merged from the nodes' "
+              << result.total_hits() << " hits:\n";
     int rank = 0;
     for (const v1::FederatedHit& hit : result.hits()) {
       PrintHit(++rank, hit.hit(), terminal);
@@ -184,6 +202,7 @@ int Search(const Args& args) {
   v1::SearchRequest request;
   request.set_query(QueryFrom(args));
   request.set_all_words(args.Has("all-words"));
+  if (args.Has("like")) request.set_like_lesson_id(args.Get("like"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -194,9 +213,10 @@ int Search(const Args& args) {
     std::cout << ToJson(response) << "\n";
     return 0;
   }
+  PrintLike(response.interpretation());
   std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
-            << " match " << request.query() << (request.all_words() ? " (every word)" : "")
-            << "\n";
+            << (request.has_like_lesson_id() ? " related" : " match " + request.query())
+            << (request.all_words() ? " (every word)" : "") << "\n";
   bool terminal = isatty(STDOUT_FILENO);
   for (int i = 0; i < response.hits_size(); ++i) PrintHit(i + 1, response.hits(i), terminal);
   PrintFacets(response.facets());
@@ -210,7 +230,7 @@ int Search(const Args& args) {
 }  // namespace
 
 std::vector<Command> SearchCommands() {
-  std::set<std::string> flags = {"limit", "page-token", "deadline-ms"};
+  std::set<std::string> flags = {"limit", "page-token", "deadline-ms", "like"};
   flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
   return {{"search", "", Search, flags, {"federated", "all-words"}}};
 }
