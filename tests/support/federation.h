@@ -30,10 +30,11 @@ class Federation {
     for (const std::string& org : orgs) AddNode(org);
   }
 
-  // Starts one more node.
-  void AddNode(const std::string& org) {
+  // Starts one more node, of `sector` when given (NodeSpec's default otherwise).
+  void AddNode(const std::string& org, const std::string& sector = "") {
     NodeSpec spec;
     spec.org_id = org;
+    if (!sector.empty()) spec.sector = sector;
     nodes_[org] = std::make_unique<CairndProcess>(spec, pki_);
     if (edit_) nodes_[org]->EditConfig(edit_);
     EXPECT_TRUE(nodes_[org]->Start().ok()) << nodes_[org]->log();
