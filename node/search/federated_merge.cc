@@ -96,6 +96,7 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
   answer.org = peer;
   Analyzer& analyzer = Analyzer::ForThisThread();
   absl::flat_hash_set<std::string> seen;
+  uint64_t left_out = 0;  // the plan's leave_out, once at most in an honest answer
   const size_t sent = static_cast<size_t>(response.lessons_size());
   for (size_t i = 0; i < sent && i < max_results; ++i) {
     v1::Lesson& lesson = *response.mutable_lessons(static_cast<int>(i));
@@ -109,7 +110,10 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
     }
     // More like this: the lesson it starts from is no answer, and a peer holding a copy could
     // not know to leave it out (it is never told which lesson the words came from).
-    if (!plan.leave_out.empty() && lesson.id() == plan.leave_out) continue;
+    if (!plan.leave_out.empty() && lesson.id() == plan.leave_out) {
+      ++left_out;
+      continue;
+    }
     std::string why = seen.contains(lesson.id())
                           ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
                           : WhyNotBelieved(plan, peer, lesson, sectors, verifier, &analyzer);
@@ -129,7 +133,7 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
                                                       max_results, " were asked for")});
   }
   uint64_t claimed = response.total_hits();
-  uint64_t total = claimed - std::min(claimed, checked.rejected);
+  uint64_t total = claimed - std::min(claimed, checked.rejected + left_out);
   answer.total_hits = std::max<uint64_t>(std::min(total, kMaxReportedHits), answer.lessons.size());
   answer.facets = BoundedFacets(response.facets(), answer.total_hits);
   return checked;

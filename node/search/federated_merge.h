@@ -48,11 +48,10 @@ struct CheckedAnswer {
 // passes what every receiver checks (CheckOfferedLesson: content rules, id, its origin's sector as
 // `sectors` records it, marking), `verifier` proves its origin signed exactly this content, and it
 // matches the plan (MatchesQuery); the plan's leave_out is dropped without counting as a rejection;
-// lessons beyond max_results are
-// dropped unread. Scores that are not finite or negative become 0. total_hits loses the rejected
-// lessons and is bounded by kMaxReportedHits (and at least the lessons kept); facets keep only
-// the four known fields, at most 10 values each of valid UTF-8 up to 128 bytes, each count at
-// most total_hits.
+// lessons beyond max_results are dropped unread. Scores that are not finite or negative become 0.
+// total_hits loses the rejected lessons and the leave_out and is bounded by kMaxReportedHits (and
+// at least the lessons kept); facets keep only the four known fields, at most 10 values each of
+// valid UTF-8 up to 128 bytes, each count at most total_hits.
 CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, size_t max_results,
                               v1::PeerQueryResponse response, const KnownSectors& sectors,
                               const LessonVerifier& verifier);

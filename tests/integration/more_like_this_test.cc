@@ -203,14 +203,19 @@ TEST_F(MoreLikeThisTest, BadInputGetsTheRightCodeNamingTheField) {
   EXPECT_THAT(too_many.status.message(), HasSubstr("page_size"));
 }
 
-// Records every query it is sent, and answers none.
+// Records every query it is sent, and answers each with the same prepared answer.
 class RecordingPeer final : public v1::FederationService::Service {
  public:
   grpc::Status Query(grpc::ServerContext*, const v1::PeerQueryRequest* request,
-                     v1::PeerQueryResponse*) override {
+                     v1::PeerQueryResponse* response) override {
     absl::MutexLock lock(&mu_);
     received_.push_back(*request);
+    *response = answer_;
     return grpc::Status::OK;
+  }
+  void Answer(v1::PeerQueryResponse answer) {
+    absl::MutexLock lock(&mu_);
+    answer_ = std::move(answer);
   }
   std::vector<v1::PeerQueryRequest> received() {
     absl::MutexLock lock(&mu_);
@@ -220,6 +225,7 @@ class RecordingPeer final : public v1::FederationService::Service {
  private:
   absl::Mutex mu_;
   std::vector<v1::PeerQueryRequest> received_ ABSL_GUARDED_BY(mu_);
+  v1::PeerQueryResponse answer_ ABSL_GUARDED_BY(mu_);
 };
 
 TEST(MoreLikeThisFakePeerTest, APeerGetsOnlyTheWordsOfALessonItMaySee) {
@@ -246,9 +252,25 @@ TEST(MoreLikeThisFakePeerTest, APeerGetsOnlyTheWordsOfALessonItMaySee) {
   EXPECT_EQ(OutcomeOf(from_red.result, kPolice)->state(), v1::PeerOutcome::NOT_ASKED);
   EXPECT_TRUE(recorder.received().empty()) << recorder.received()[0].DebugString();
 
+  // The police hold a genuine copy of the source and return it, as an honest node would: it is
+  // left out, neither shown nor counted, and not called a rejection.
+  auto stored = council->Get(source.id());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_TRUE(stored->has_provenance());
+  v1::PeerQueryResponse answer;
+  *answer.add_lessons() = *stored;
+  answer.add_scores(5);
+  answer.set_total_hits(1);
+  recorder.Answer(answer);
+
   Asked from_clear = AskLike(federation, source.id());
   ASSERT_TRUE(from_clear.status.ok()) << from_clear.status;
-  EXPECT_EQ(OutcomeOf(from_clear.result, kPolice)->state(), v1::PeerOutcome::OK);
+  const v1::PeerOutcome* outcome = OutcomeOf(from_clear.result, kPolice);
+  ASSERT_NE(outcome, nullptr);
+  EXPECT_EQ(outcome->state(), v1::PeerOutcome::OK) << outcome->error();
+  EXPECT_EQ(outcome->rejected(), 0u);
+  EXPECT_EQ(outcome->hits(), 0u);
+  EXPECT_THAT(Ids(from_clear.result), Not(::testing::Contains(source.id())));
   std::vector<v1::PeerQueryRequest> received = recorder.received();
   ASSERT_EQ(received.size(), 1u);
   const v1::PeerQueryRequest& sent = received[0];
