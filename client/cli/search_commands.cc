@@ -167,7 +167,8 @@ int FederatedSearch(const Args& args) {
   bool terminal = isatty(STDOUT_FILENO);
   if (!json) {
     std::cout << "asking the federation: "
-              << (request.has_like_lesson_id() ? "like " + request.like_lesson_id() + " " : "")
+              << (request.has_like_lesson_id() ? "lessons like " + request.like_lesson_id() : "")
+              << (request.has_like_lesson_id() && !request.query().empty() ? ", " : "")
               << request.query() << "\n";
   }
   absl::Status finished = client->FederatedSearch(request, [&](const v1::FederatedSearchEvent& event) {
