@@ -136,6 +136,12 @@ function render(lesson, who, history) {
         'Edit', h('span', { class: 'govuk-visually-hidden' }, ' this lesson')),
       h('a', { class: 'govuk-button govuk-button--warning', href: `/retract?id=${encodeURIComponent(lesson.id)}`, role: 'button', draggable: 'false' },
         'Retract', h('span', { class: 'govuk-visually-hidden' }, ' this lesson'))) : null,
+    h('p', { class: 'govuk-body', id: 'more-like-this' },
+      h('a', { class: 'govuk-link', href: `/?like=${encodeURIComponent(lesson.id)}&scope=local` },
+        'More like this', h('span', { class: 'govuk-visually-hidden' }, ' lesson')),
+      ' (other sectors first), or ',
+      h('a', { class: 'govuk-link', href: `/?like=${encodeURIComponent(lesson.id)}&scope=federation` },
+        'across the federation')),
     section('The lesson', [
       textRow('Summary', lesson.summary),
       textRow('What happened', lesson.drivingEvent),

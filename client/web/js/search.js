@@ -4,6 +4,7 @@
 //
 // URL parameters:
 //   q       the query, in the node's query language
+//   like    more like this: the id of the lesson to find related lessons for (q then narrows)
 //   all     "1": every word must match (the strict mode); otherwise words are natural
 //   scope   "federation" for every node that lets us search it; anything else is this node only
 //   token   local: the page token of the page shown ('' or absent for the first)
@@ -31,6 +32,7 @@ const kStatusOfFacet = {
 const params = new URLSearchParams(window.location.search);
 const state = {
   query: (params.get('q') ?? '').trim(),
+  like: (params.get('like') ?? '').trim(),
   allWords: params.get('all') === '1',
   federation: params.get('scope') === 'federation',
   token: params.get('token') ?? '',
@@ -47,6 +49,7 @@ function searchHref(changes) {
   const next = { ...state, ...changes };
   const out = new URLSearchParams();
   out.set('q', next.query);
+  if (next.like) out.set('like', next.like);
   if (next.allWords) out.set('all', '1');
   if (next.federation) {
     out.set('scope', 'federation');
@@ -135,6 +138,17 @@ function renderDidYouMean(interpretation) {
       respelt), '?');
 }
 
+// More like this: which lesson the results are like, and that other sectors come first.
+function renderLike(interpretation) {
+  const like = interpretation?.like;
+  if (!like) return null;
+  return h('p', { class: 'govuk-body', id: 'like-lesson' }, 'Lessons like ',
+    h('a', { class: 'govuk-link', href: lessonHref(like.lessonId ?? '') },
+      like.title?.trim() ? like.title : like.lessonId),
+    like.originSector ? `, other sectors than ${like.originSector} first` : '',
+    interpretation.words?.length ? `, by its words: ${interpretation.words.join(', ')}.` : '.');
+}
+
 // What the search tried, so a search that found nothing can be rephrased knowingly.
 function renderTried(interpretation) {
   if (!interpretation) return null;
@@ -161,6 +175,7 @@ function renderTried(interpretation) {
 
 function renderNoResults(interpretation) {
   return [
+    renderLike(interpretation),
     h('h2', { class: 'govuk-heading-m' }, 'There are no matching results'),
     renderDidYouMean(interpretation),
     renderTried(interpretation),
@@ -228,6 +243,7 @@ async function searchLocal() {
     pageSize: kLocalPageSize,
     pageToken: state.token || undefined,
     allWords: state.allWords,
+    likeLessonId: state.like || undefined,
   });
   const hits = answer.hits ?? [];
   const total = Number(answer.totalHits ?? 0);
@@ -253,6 +269,7 @@ async function searchLocal() {
     ? searchHref({ token: answer.nextPageToken, previous: [...state.previous, state.token] })
     : null;
   layoutResults(answer.facets,
+    renderLike(answer.interpretation),
     renderDidYouMean(answer.interpretation),
     h('h2', { class: 'govuk-heading-m' }, plural(total, 'result')),
     total > hits.length || state.previous.length
@@ -269,6 +286,7 @@ const kPeerStates = {
   UNREACHABLE: { text: 'Unreachable', colour: 'red' },
   REFUSED: { text: 'Refused', colour: 'orange' },
   FAILED: { text: 'Failed', colour: 'red' },
+  NOT_ASKED: { text: 'Not asked', colour: 'grey' },
 };
 
 // The "Nodes asked" table, one row per node, updated as each answer arrives.
@@ -326,7 +344,10 @@ async function searchFederation(who) {
   progress.textContent = 'Asking the nodes of the federation…';
   let answered = 0;
   let result = null;
-  const request = { query: state.query, pageSize: state.size, allWords: state.allWords };
+  const request = {
+    query: state.query, pageSize: state.size, allWords: state.allWords,
+    likeLessonId: state.like || undefined,
+  };
   await api.federatedSearch(request, (event) => {
     if (event.peer) {
       answered += 1;
@@ -354,6 +375,7 @@ async function searchFederation(who) {
     h('div', { class: side ? 'govuk-grid-column-two-thirds' : 'govuk-grid-column-full' },
       table.element,
       hits.length === 0 ? renderNoResults(result.interpretation) : [
+        renderLike(result.interpretation),
         renderDidYouMean(result.interpretation),
         h('h2', { class: 'govuk-heading-m' }, plural(hits.length, 'lesson')),
         h('p', { class: 'govuk-body-s' }, `Best first, merged from every node that answered. ${
@@ -386,8 +408,12 @@ async function run() {
   byId('q').value = state.query;
   byId(state.federation ? 'scope-federation' : 'scope-local').checked = true;
   byId('all-words').checked = state.allWords;
-  if (!state.query) return;
-  document.title = `${state.query} - Search - Cairn`;
+  if (state.like) {
+    // A narrowing typed into the box stays more like the same lesson.
+    byId('search-form').append(h('input', { type: 'hidden', name: 'like', value: state.like }));
+  }
+  if (!state.query && !state.like) return;
+  document.title = `${state.like ? 'More like this' : state.query} - Search - Cairn`;
   try {
     if (state.federation) await searchFederation(who);
     else await searchLocal();
