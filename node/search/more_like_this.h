@@ -42,7 +42,9 @@ absl::StatusOr<std::string> LikeQueryText(absl::string_view narrowing,
 // it is the lesson's origin, or it may see the lesson itself with exactly this searchable text
 // (sharing.h's ExportView over queries or replication, under `policy`; null: none). Any other
 // peer would learn words of text it may not see: of a RED lesson, a redacted field, scrubbed
-// personal data.
+// personal data. Every word sent is one the peer may read in the lesson; which of them are chosen
+// still follows this node's statistics over all it holds (a weak signal of how common each is
+// here), which choosing by the statistics of the peer's own view would remove.
 bool WordsMayGoTo(const v1::Lesson& lesson, absl::string_view holder_org, const v1::Peer& peer,
                   const v1::PeerPolicy* policy);
 

@@ -136,6 +136,26 @@ TEST_F(MoreLikeThisIndexTest, AQueryNarrowsIt) {
   EXPECT_EQ(response->hits(0).lesson_id(), unrelated_.id());
 }
 
+TEST_F(MoreLikeThisIndexTest, PagesFollowOnAndBelongToTheLessonTheyStartedFrom) {
+  v1::SearchRequest request;
+  request.set_like_lesson_id(source_.id());
+  request.set_page_size(2);
+  absl::StatusOr<v1::SearchResponse> first = index_->Search(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->hits_size(), 2);
+  ASSERT_FALSE(first->next_page_token().empty());
+  request.set_page_token(first->next_page_token());
+  absl::StatusOr<v1::SearchResponse> second = index_->Search(request);
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->hits_size(), 1);
+  EXPECT_EQ(second->hits(0).lesson_id(), unrelated_.id());
+  // The same token for more like another lesson is another query's.
+  request.set_like_lesson_id(same_sector_.id());
+  absl::StatusOr<v1::SearchResponse> other = index_->Search(request);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(other.status().message(), HasSubstr("page_token"));
+}
+
 TEST_F(MoreLikeThisIndexTest, BadInputNamesTheField) {
   absl::StatusOr<v1::SearchResponse> unknown = Like("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5F99");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
