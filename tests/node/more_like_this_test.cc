@@ -207,6 +207,11 @@ TEST_F(MoreLikeThisIndexTest, TheIndexAndOneLessonAtATimeAgree) {
   ASSERT_TRUE(answer.ok()) << answer.status();
   ASSERT_GE(answer->scores_size(), 2);
   EXPECT_NEAR(answer->scores(0), answer->scores(1), 1e-9);
+  // An asker's sector is bounded like any other field it sends.
+  asked.set_prefer_other_than_sector(std::string(129, 'x'));
+  answer = index_->AnswerHere(asked, &statistics);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(answer.status().message(), HasSubstr("prefer_other_than_sector"));
 }
 
 TEST(WordsMayGoToTest, OnlyToAPeerThatMaySeeTheLessonAsItIsOrWroteIt) {
