@@ -132,6 +132,19 @@ flow(async () => {
   await checkAccessibility(page, 'lesson page');
   await screenshot(page, 'lesson');
 
+  // More like this: from the police's lesson to the council's, the lesson itself left out.
+  await Promise.all([page.waitForNavigation(), page.click('#more-like-this a')]);
+  await page.waitForSelector('#search-results .cairn-result');
+  assert.match(page.url(), /like=/);
+  assert.match(await textOf(page, '#like-lesson'),
+    /Lessons like Mobile data terminals drain vehicle batteries, other sectors than policing first, by its words: .*batteries/);
+  const related = await page.$$eval('#search-results .cairn-result', (items) =>
+    items.map((item) => item.innerText));
+  assert.ok(related.some((text) => /Tablets lose charge/.test(text)), related.join('\n'));
+  assert.ok(!related.some((text) => /Mobile data terminals drain/.test(text)), related.join('\n'));
+  await checkAccessibility(page, 'search page, more like this');
+  await screenshot(page, 'search-more-like-this');
+
   // No editor or admin controls anywhere; the API refuses them regardless.
   await open(page, '/record');
   assert.match(await textOf(page, 'h1'), /You cannot record lessons/);
