@@ -30,8 +30,10 @@ absl::StatusOr<bool> SearchIndex::HoldsTerm(const std::string& term) const {
   bool held = false;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockReader reader(block);
+        DocBlockSummary summary;
+        absl::string_view entries;
         DocEntry entry;
+        DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
         held = reader.Next(&entry);
         return !held;  // an emptied block says nothing; the next may
       }));
@@ -60,8 +62,10 @@ absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) 
   bool found = false;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockReader reader(block);
+        DocBlockSummary summary;
+        absl::string_view entries;
         DocEntry entry;
+        DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
         found = reader.Next(&entry);
         doc = entry.doc;
         return !found;

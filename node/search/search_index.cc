@@ -18,7 +18,8 @@ namespace {
 // Bump when the postings or record format changes, or the analyzer does (its stop words or
 // stemmer: removals re-analyse the stored lesson): nodes then rebuild the index on start.
 constexpr absl::string_view kFormatKey = "search/format";
-constexpr absl::string_view kFormat = "4";
+// 5: payloads with density ceilings, and blocks with the maxima that bound their scores.
+constexpr absl::string_view kFormat = "5";
 
 }  // namespace
 
@@ -98,6 +99,7 @@ void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
   views_.Clear();
   ++resets_;
+  ++table_version_;
   changing_.clear();
   docs_.clear();
   field_words_.clear();

@@ -135,7 +135,7 @@ TEST_F(SearchIndexTest, AnIndexOfAnotherFormatIsRebuiltAtOpen) {
   ASSERT_TRUE(store_->Commit(old_format).ok());
   Open();
   EXPECT_THAT(Ids("docking"), ::testing::ElementsAre(lesson.id()));
-  EXPECT_EQ(*store_->GetMeta("search/format"), "4");
+  EXPECT_EQ(*store_->GetMeta("search/format"), "5");
   ExpectConsistent();
 }
 
