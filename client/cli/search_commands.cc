@@ -180,6 +180,7 @@ int Search(const Args& args) {
   v1::SearchRequest request;
   request.set_query(QueryFrom(args));
   request.set_all_words(args.Has("all-words"));
+  request.set_exact_counts(args.Has("exact-counts"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -190,12 +191,17 @@ int Search(const Args& args) {
     std::cout << ToJson(response) << "\n";
     return 0;
   }
-  std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
-            << " match " << request.query() << (request.all_words() ? " (every word)" : "")
+  std::cout << (response.total_hits_at_least() ? "at least " : "") << response.total_hits()
+            << (response.total_hits() == 1 ? " lesson" : " lessons") << " match "
+            << request.query() << (request.all_words() ? " (every word)" : "")
             << "\n";
   bool terminal = isatty(STDOUT_FILENO);
   for (int i = 0; i < response.hits_size(); ++i) PrintHit(i + 1, response.hits(i), terminal);
   PrintFacets(response.facets());
+  if (response.facets_over_best() > 0 && response.facets_size() > 0) {
+    std::cout << "(facets of the best " << response.facets_over_best()
+              << "; --exact-counts for every match)\n";
+  }
   PrintInterpretation(response.interpretation(), response.total_hits());
   if (!response.next_page_token().empty()) {
     std::cout << "\nmore: --page-token " << response.next_page_token() << "\n";
@@ -208,7 +214,7 @@ int Search(const Args& args) {
 std::vector<Command> SearchCommands() {
   std::set<std::string> flags = {"limit", "page-token", "deadline-ms"};
   flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
-  return {{"search", "", Search, flags, {"federated", "all-words"}}};
+  return {{"search", "", Search, flags, {"federated", "all-words", "exact-counts"}}};
 }
 
 }  // namespace cairn::cli
