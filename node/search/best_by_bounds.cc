@@ -46,12 +46,6 @@ struct SearchIndex::Pruning {
     std::vector<uint32_t> docs;
     std::vector<std::array<uint32_t, kFields>> counts;
     std::vector<absl::string_view> payloads;  // when the term's positions were read
-
-    // The index of `doc`'s posting, or -1.
-    int Find(uint32_t doc) const {
-      auto it = std::lower_bound(docs.begin(), docs.end(), doc);
-      return it != docs.end() && *it == doc ? static_cast<int>(it - docs.begin()) : -1;
-    }
   };
 
   // One term: the ranges it has postings in, the bound of its score in each, decoded on demand.
@@ -64,6 +58,12 @@ struct SearchIndex::Pruning {
     std::vector<size_t> sizes;     // postings in each
     std::vector<size_t> firsts;    // once decoded: the index of each range's first posting
     std::vector<std::unique_ptr<List>> lists;
+    // Candidates come in increasing order within a range: lookups walk the range's list.
+    const List* walked = nullptr;
+    size_t at = 0;
+    // The score of the document last scored, which both the bound and the exact score read.
+    uint32_t scored_doc = UINT32_MAX;
+    double score = 0;
 
     int RangeIndex(uint32_t range) const {
       auto it = std::lower_bound(ranges.begin(), ranges.end(), range);
@@ -126,8 +126,7 @@ struct SearchIndex::Pruning {
     const Postings& postings = *term.postings;
     if (!postings.decoded) {
       const Postings::Block& block = postings.blocks[r];
-      DocBlockReader reader(
-          absl::string_view(postings.raw).substr(block.begin, block.end - block.begin));
+      DocBlockReader reader(block.entries);
       DocEntry entry;
       while (reader.Next(&entry)) {
         absl::string_view payload = entry.payload;
@@ -329,20 +328,35 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
         }
       }
     }
+    std::vector<int> range_index(terms.size());
+    for (size_t t = 0; t < terms.size(); ++t) range_index[t] = terms[t].RangeIndex(range);
     // A term's posting of `doc`: its list and index there, or null.
     auto posting_of = [&](size_t t, uint32_t doc) -> absl::StatusOr<Posting> {
-      int r = terms[t].RangeIndex(range);
-      if (r < 0) return Posting(nullptr, -1);
-      CAIRN_ASSIGN_OR_RETURN(const Pruning::List* list, pruning.ListOf(terms[t], r));
-      int found = list->Find(doc);
-      return Posting(found < 0 ? nullptr : list, found);
+      Pruning::Term& term = terms[t];
+      if (range_index[t] < 0) return Posting(nullptr, -1);
+      CAIRN_ASSIGN_OR_RETURN(const Pruning::List* list, pruning.ListOf(term, range_index[t]));
+      if (term.walked != list) {
+        term.walked = list;
+        term.at = 0;
+      }
+      while (term.at < list->docs.size() && list->docs[term.at] < doc) ++term.at;
+      if (term.at == list->docs.size() || list->docs[term.at] != doc) return Posting(nullptr, -1);
+      return Posting(list, static_cast<int>(term.at));
+    };
+    // Term `t`'s score in `doc`, where `posting` is its posting.
+    auto score_of = [&](size_t t, uint32_t doc, const Posting& posting) {
+      Pruning::Term& term = terms[t];
+      if (term.scored_doc != doc) {
+        term.scored_doc = doc;
+        term.score = Score(term.idf, posting.first->counts[posting.second], doc, corpus);
+      }
+      return term.score;
     };
     for (size_t word = 0; word < candidates.size(); ++word) {
       for (uint64_t bits = candidates[word]; bits != 0; bits &= bits - 1) {
         const uint32_t doc =
             range * kRangeDocs + static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
         if (doc >= docs_.size() || docs_[doc] == nullptr) continue;  // cannot be: Settled
-        if (!PassesFilters(plan.filters, docs_[doc]->record)) continue;
         // Its bound: its essential clauses' scores as if every phrase matched, the others'
         // bounds in the range.
         if (full()) {
@@ -356,8 +370,7 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
                 CAIRN_ASSIGN_OR_RETURN(auto posting, posting_of(t, doc));
                 present = posting.first != nullptr;
                 if (!present) break;
-                text_score +=
-                    Score(terms[t].idf, posting.first->counts[posting.second], doc, corpus);
+                text_score += score_of(t, doc, posting);
               }
               if (present) sum += plan.clauses[c].alternatives[a].weight * text_score;
             }
@@ -393,14 +406,14 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
             }
             double text_score = 0;
             for (size_t j = 0; j < at.size(); ++j) {
-              text_score +=
-                  Score(terms[text_terms[j]].idf, at[j].first->counts[at[j].second], doc, corpus);
+              text_score += score_of(text_terms[j], doc, at[j]);
             }
             scores[c] += text.weight * text_score;
             matched[c] = true;
           }
         }
-        if (!plan.Matches(matched)) continue;
+        // Filters last: their record is a cache miss for every candidate.
+        if (!plan.Matches(matched) || !Passes(plan.filters, doc)) continue;
         ++ranked.matches;
         double score = plan.Combine(scores, matched, 0);
         if (!pairs.empty()) {

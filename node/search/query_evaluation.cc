@@ -87,10 +87,9 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
         for (size_t i = key.size() - 4; i < key.size(); ++i) {
           read.range = read.range << 8 | static_cast<uint8_t>(key[i]);
         }
-        read.begin = postings.raw.size();
-        postings.raw.append(entries.data(), entries.size());
-        read.end = postings.raw.size();
-        if (read.summary.entries > 0) postings.blocks.push_back(read);
+        if (read.summary.entries == 0) return true;
+        read.entries.assign(entries.data(), entries.size());
+        postings.blocks.push_back(std::move(read));
         return true;
       }));
   if (corrupt) {
@@ -105,8 +104,7 @@ absl::Status SearchIndex::DecodePostings(PostingsCache* cache) const {
     if (postings.decoded) continue;
     postings.decoded = true;
     for (const Postings::Block& block : postings.blocks) {
-      DocBlockReader reader(
-          absl::string_view(postings.raw).substr(block.begin, block.end - block.begin));
+      DocBlockReader reader(block.entries);
       DocEntry entry;
       bool corrupt = false;
       while (!corrupt && reader.Next(&entry)) {
@@ -315,7 +313,7 @@ absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
       matched[c] = at[c] < docs.size() && docs[at[c]] == doc;
       scores[c] = matched[c] ? matches[c].scores[at[c]] : 0;
     }
-    if (!plan.Matches(matched) || !PassesFilters(plan.filters, docs_[doc]->record)) continue;
+    if (!plan.Matches(matched) || !Passes(plan.filters, doc)) continue;
     out->docs.push_back(doc);
     out->scores.push_back(plan.Combine(scores, matched, 0));
   }

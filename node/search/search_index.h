@@ -196,6 +196,8 @@ class SearchIndex : public LessonIndexer {
   // The BM25F of a term with `idf` and `counts` in document `doc`.
   double Score(double idf, const std::array<uint32_t, kFields>& counts, uint32_t doc,
                const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // PassesFilters for document `doc`, which the table holds.
+  bool Passes(const Filters& filters, uint32_t doc) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The in-memory table: add a record (replacing none), or drop a lesson's.
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -217,6 +219,7 @@ class SearchIndex : public LessonIndexer {
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
   // Words in each field, by document number: what ranking reads for every posting, kept dense.
   std::vector<std::array<uint32_t, kFields>> field_words_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> retracted_ ABSL_GUARDED_BY(mu_);  // by document number, for Passes
   absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
   std::array<double, kFields> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;

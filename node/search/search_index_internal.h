@@ -54,13 +54,12 @@ struct SearchIndex::Postings {
   struct Block {
     uint32_t range = 0;
     DocBlockSummary summary;
-    size_t begin = 0, end = 0;  // its entries in `raw`
+    std::string entries;  // as read: one copy, never moved as more blocks are read
   };
   bool positions = false;  // whether the payloads are kept
   bool decoded = false;    // the blocks are decoded into the lists below (DecodePostings)
   bool admitted = false;   // filtered by the document table, idf set (see Admit)
   double idf = 0;
-  std::string raw;  // every block's entries, as read
   std::vector<Block> blocks;
   std::vector<uint32_t> docs;
   std::vector<std::array<uint32_t, kFields>> counts;
