@@ -134,8 +134,10 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const Query& quer
       size_t most = 0;
       for (const std::string& candidate : nearest) {
         CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(candidate, false));
-        if (postings.docs.size() > most) {
-          most = postings.docs.size();
+        size_t holding = 0;  // as the blocks count them: not decoded
+        for (const Postings::Block& block : postings.blocks) holding += block.summary.entries;
+        if (holding > most) {
+          most = holding;
           best = candidate;
         }
       }
