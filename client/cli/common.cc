@@ -34,11 +34,14 @@ Lesson flags: --title --summary --driving-event --lesson --recommendation (repea
 Search (analysts):
   search QUERY [--sector S] [--org ORG] [--topic T] [--status S] [--marking M] [--polarity P]
                [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T] [--all-words]
+               [--exact-counts]
      QUERY: words in your own words (lessons with more of them first, close together first; the
      vocabulary also finds other sectors' terms), "a phrase" and +word (must match), a AND b
      (both must match), either OR other, -excluded, and the same filters written as
      field:value, e.g.  cairn search '"battery management" mobile -drone sector:police'
      --all-words: every word must match, and no other sector's terms are tried
+     --exact-counts: count every match ("at least N" otherwise when the best were found without
+     looking at all), with facets over every match rather than the best 100
   search --federated QUERY [filter flags] [--limit N] [--deadline-ms MS] [--all-words]
      asks this node and every peer at once (default deadline 2,000 ms): a line per node as it
      answers (ok, timed_out, unreachable, refused), then one merged ranking

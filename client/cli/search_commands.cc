@@ -204,6 +204,7 @@ int Search(const Args& args) {
   request.set_query(QueryFrom(args));
   request.set_all_words(args.Has("all-words"));
   if (args.Has("like")) request.set_like_lesson_id(args.Get("like"));
+  request.set_exact_counts(args.Has("exact-counts"));
   if (args.Has("limit")) {
     request.set_page_size(static_cast<uint32_t>(ParseCount("limit", args.Get("limit"))));
   }
@@ -215,12 +216,17 @@ int Search(const Args& args) {
     return 0;
   }
   PrintLike(response.interpretation());
-  std::cout << response.total_hits() << (response.total_hits() == 1 ? " lesson" : " lessons")
+  std::cout << (response.total_hits_at_least() ? "at least " : "") << response.total_hits()
+            << (response.total_hits() == 1 ? " lesson" : " lessons")
             << (request.has_like_lesson_id() ? " related" : " match " + request.query())
             << (request.all_words() ? " (every word)" : "") << "\n";
   bool terminal = isatty(STDOUT_FILENO);
   for (int i = 0; i < response.hits_size(); ++i) PrintHit(i + 1, response.hits(i), terminal);
   PrintFacets(response.facets());
+  if (response.facets_over_best() > 0 && response.facets_size() > 0) {
+    std::cout << "(facets of the best " << response.facets_over_best()
+              << "; --exact-counts for every match)\n";
+  }
   PrintInterpretation(response.interpretation(), response.total_hits());
   if (!response.next_page_token().empty()) {
     std::cout << "\nmore: --page-token " << response.next_page_token() << "\n";
@@ -233,7 +239,7 @@ int Search(const Args& args) {
 std::vector<Command> SearchCommands() {
   std::set<std::string> flags = {"limit", "page-token", "deadline-ms", "like"};
   flags.insert(std::begin(kFilterFlags), std::end(kFilterFlags));
-  return {{"search", "", Search, flags, {"federated", "all-words"}}};
+  return {{"search", "", Search, flags, {"federated", "all-words", "exact-counts"}}};
 }
 
 }  // namespace cairn::cli

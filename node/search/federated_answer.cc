@@ -120,6 +120,7 @@ void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
     const bool positions = stored.positions;
     Postings seen;
     seen.positions = positions;
+    seen.decoded = true;
     auto add = [&](uint32_t doc, const std::array<uint32_t, kFields>& counts,
                    absl::string_view payload) {
       seen.docs.push_back(doc);
@@ -178,8 +179,24 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
           absl::StrCat("the record or policy of peer ", audience.peer.org_id(),
                        " or the index changed during the query; ask again"));
     }
+    CAIRN_RETURN_IF_ERROR(DecodePostings(&postings));
     SeeThrough(*view, &postings);
     const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};
+    if (!request.exact_counts() && RanksByText(plan)) {
+      // Only what the peer may see is in the postings now, so bounds, counts and facets are of
+      // its view alone.
+      CAIRN_ASSIGN_OR_RETURN(Ranked ranked, BestByBounds(plan, &postings, corpus,
+                                                         std::max(max_results, kFacetsOverBest)));
+      response.set_total_hits(ranked.matches);
+      response.set_total_hits_at_least(!ranked.every_match);
+      const size_t counted = std::min(ranked.docs.size(), kFacetsOverBest);
+      AddFacets({ranked.docs.begin(), ranked.docs.begin() + counted}, response.mutable_facets());
+      response.set_facets_over_best(kFacetsOverBest);
+      for (size_t i = 0; i < ranked.docs.size() && i < max_results; ++i) {
+        best.emplace_back(docs_[ranked.docs[i]]->id, ranked.scores[i]);
+      }
+      break;
+    }
     Evaluation evaluation;
     CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, corpus, &evaluation));
     Evaluation shown;  // a query of filters alone matched every document: keep the visible

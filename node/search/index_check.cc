@@ -3,6 +3,7 @@
 // lists.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -79,7 +80,18 @@ absl::StatusOr<IndexCheck> SearchIndex::Check() const {
                                                      absl::string_view block) {
     size_t nul = key.find('\0');
     std::string term(key.substr(0, nul));
-    DocBlockReader reader(block);
+    DocBlockSummary summary;
+    absl::string_view entries;
+    if (!ReadStoredDocBlock(block, &summary, &entries)) {
+      problem(absl::StrCat("a postings block of '", term, "' is corrupt"));
+      return true;
+    }
+    // The bounds queries skip blocks by must be those of the block's postings.
+    if (std::optional<DocBlockSummary> actual = SummarizeDocBlock(entries);
+        actual && *actual != summary) {
+      problem(absl::StrCat("a postings block of '", term, "': its score bounds are out of date"));
+    }
+    DocBlockReader reader(entries);
     DocEntry entry;
     while (reader.Next(&entry)) {
       auto id = id_of.find(entry.doc);

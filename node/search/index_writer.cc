@@ -21,10 +21,13 @@ std::shared_ptr<const PreparedIndexing> SearchIndex::Prepare(const v1::Lesson& l
 void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
                         const PreparedIndexing* prepared_after, StoreBatch* writes) {
   if (before == nullptr && after == nullptr) return;  // removing what was never there
+  indexing_started_ = true;
   const std::string& id = after != nullptr ? after->id() : before->id();
   std::optional<uint32_t> existing;
   {
     absl::MutexLock lock(&mu_);
+    if (!indexing_) ++table_version_;
+    indexing_ = true;
     auto it = doc_numbers_.find(id);
     if (it != doc_numbers_.end()) {
       existing = it->second;
@@ -80,8 +83,11 @@ void SearchIndex::Index(const v1::Lesson* before, const v1::Lesson* after,
 }
 
 void SearchIndex::Finish(bool written) {
-  if (pending_.empty()) return;  // a commit with no lessons (audit events, peers)
+  if (pending_.empty() && !indexing_started_) return;  // a commit with no lessons (audit, peers)
+  indexing_started_ = false;
   absl::MutexLock lock(&mu_);
+  indexing_ = false;
+  ++table_version_;
   if (written) {
     for (auto& [id, doc] : pending_) {
       RemoveFromTable(id);

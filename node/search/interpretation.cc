@@ -35,8 +35,10 @@ absl::StatusOr<bool> SearchIndex::HoldsTerm(const std::string& term) const {
   bool held = false;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockReader reader(block);
+        DocBlockSummary summary;
+        absl::string_view entries;
         DocEntry entry;
+        DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
         held = reader.Next(&entry);
         return !held;  // an emptied block says nothing; the next may
       }));
@@ -74,8 +76,10 @@ absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) 
   bool found = false;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockReader reader(block);
+        DocBlockSummary summary;
+        absl::string_view entries;
         DocEntry entry;
+        DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
         found = reader.Next(&entry);
         doc = entry.doc;
         return !found;
@@ -165,8 +169,10 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const PlannedSear
       if (nearest.size() > kMaxCandidates) nearest.resize(kMaxCandidates);
       for (const std::string& candidate : nearest) {
         CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(candidate, false));
-        if (postings.docs.size() > most) {
-          most = postings.docs.size();
+        size_t holding = 0;  // as the blocks count them: not decoded
+        for (const Postings::Block& block : postings.blocks) holding += block.summary.entries;
+        if (holding > most) {
+          most = holding;
           best = candidate;
         }
       }

@@ -1,5 +1,7 @@
 // SearchIndex, local search: a page of results for this node's own analysts, with page tokens,
 // facets and snippets. The class's other jobs are in the files search_index_internal.h lists.
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,23 +54,48 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   }
 
   v1::SearchResponse response;
-  Evaluation evaluation;
   // Postings are read before taking the lock, so a slow read never holds up writers.
+  const std::optional<uint64_t> settled = SettledVersion();
   CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
+  uint64_t total_hits = 0;
   {
     absl::ReaderMutexLock lock(&mu_);
-    CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, Stored(), &evaluation));
-    if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
-    CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order,
-                           Best(plan, postings, offset + page_size, &evaluation));
-    for (size_t i = offset; i < order.size(); ++i) {
-      v1::SearchHit* hit = response.add_hits();
-      hit->set_lesson_id(docs_[evaluation.docs[order[i]]]->id);
-      hit->set_score(evaluation.scores[order[i]]);
+    if (!request.exact_counts() && RanksByText(plan) && settled == table_version_) {
+      // The best results, one more to know whether there is a next page, and as many as facets
+      // count.
+      const size_t wanted = offset + page_size + 1;
+      CAIRN_ASSIGN_OR_RETURN(
+          Ranked ranked,
+          BestByBounds(plan, &postings, Stored(),
+                       request.skip_facets() ? wanted : std::max(wanted, kFacetsOverBest)));
+      for (size_t i = offset; i < ranked.docs.size() && i < offset + page_size; ++i) {
+        v1::SearchHit* hit = response.add_hits();
+        hit->set_lesson_id(docs_[ranked.docs[i]]->id);
+        hit->set_score(ranked.scores[i]);
+      }
+      total_hits = ranked.matches;
+      response.set_total_hits_at_least(!ranked.every_match);
+      if (!request.skip_facets()) {
+        const size_t counted = std::min(ranked.docs.size(), kFacetsOverBest);
+        AddFacets({ranked.docs.begin(), ranked.docs.begin() + counted}, response.mutable_facets());
+        response.set_facets_over_best(kFacetsOverBest);
+      }
+    } else {
+      Evaluation evaluation;
+      CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, Stored(), &evaluation));
+      if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
+      CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order,
+                             Best(plan, postings, offset + page_size, &evaluation));
+      for (size_t i = offset; i < order.size(); ++i) {
+        v1::SearchHit* hit = response.add_hits();
+        hit->set_lesson_id(docs_[evaluation.docs[order[i]]]->id);
+        hit->set_score(evaluation.scores[order[i]]);
+      }
+      total_hits = evaluation.docs.size();
     }
   }
-  response.set_total_hits(evaluation.docs.size());
-  if (offset + page_size < evaluation.docs.size()) {
+  response.set_total_hits(total_hits);
+  if (offset + page_size < total_hits) {
     response.set_next_page_token(
         EncodePageToken("search", absl::StrCat(fingerprint, "/", offset + page_size)));
   }

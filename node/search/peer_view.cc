@@ -15,7 +15,7 @@ std::shared_ptr<const AlteredText> Analyse(const v1::Lesson& view, Analyzer* ana
   TermOccurrences terms = AnalyzeLesson(view, analyzer, &text->words);
   text->postings.reserve(terms.size());
   for (const auto& [term, occurrences] : terms) {
-    text->postings.emplace_back(StableHash(term), EncodePosting(occurrences));
+    text->postings.emplace_back(StableHash(term), EncodePosting(occurrences, text->words));
   }
   std::sort(text->postings.begin(), text->postings.end());
   return text;

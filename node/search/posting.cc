@@ -4,12 +4,6 @@
 #include "node/storage/doc_block.h"
 
 namespace cairn::search {
-namespace {
-
-constexpr int kBlockShift = 10;  // 1,024 document numbers a postings block
-
-}  // namespace
-
 void SetPostingsKey(absl::string_view term, uint32_t doc, std::string* key) {
   key->assign(term.data(), term.size());
   key->push_back('\0');
@@ -21,9 +15,16 @@ std::string TermPrefix(absl::string_view term) {
   return absl::StrCat(term, absl::string_view("\0", 1));
 }
 
-std::string EncodePosting(const Occurrences& occurrences) {
+static_assert(kDocBlockMaxima == 2 * kFields, "a block keeps the maxima of counts and densities");
+
+std::string EncodePosting(const Occurrences& occurrences,
+                          const std::array<uint32_t, kFields>& words) {
   std::string payload;
   for (const auto& positions : occurrences) PutVarint(positions.size(), &payload);
+  for (int field = 0; field < kFields; ++field) {
+    PutVarint(DensityCeiling(static_cast<uint32_t>(occurrences[field].size()), words[field]),
+              &payload);
+  }
   for (const auto& positions : occurrences) {
     uint32_t last = 0;
     for (uint32_t position : positions) {
@@ -40,7 +41,30 @@ bool DecodeCounts(absl::string_view* payload, std::array<uint32_t, kFields>* cou
     if (!GetVarint(payload, &value) || value > UINT32_MAX) return false;
     count = static_cast<uint32_t>(value);
   }
+  for (int field = 0; field < kFields; ++field) {
+    uint64_t density = 0;
+    if (!GetVarint(payload, &density)) return false;
+  }
   return true;
+}
+
+ScoreBound BoundOf(const DocBlockSummary& summary) {
+  ScoreBound bound;
+  for (int field = 0; field < kFields; ++field) {
+    bound.counts[field] = summary.maxima[field];
+    bound.densities[field] = summary.maxima[kFields + field];
+  }
+  return bound;
+}
+
+ScoreBound BoundOf(const std::array<uint32_t, kFields>& counts,
+                   const std::array<uint32_t, kFields>& words) {
+  ScoreBound bound;
+  bound.counts = counts;
+  for (int field = 0; field < kFields; ++field) {
+    bound.densities[field] = DensityCeiling(counts[field], words[field]);
+  }
+  return bound;
 }
 
 bool DecodePositions(absl::string_view payload, Occurrences* occurrences) {

@@ -51,6 +51,21 @@ void Unite(const std::vector<uint32_t>& a_docs, const std::vector<double>& a_sco
 
 }  // namespace
 
+bool PhraseFound(const PlannedText& text, const std::vector<Occurrences>& positions) {
+  for (int field = 0; field < kFields; ++field) {
+    for (uint32_t start : positions[0][field]) {
+      bool all = true;
+      for (size_t j = 1; j < text.terms.size() && all; ++j) {
+        const auto& field_positions = positions[j][field];
+        all = std::binary_search(field_positions.begin(), field_positions.end(),
+                                 start + text.offsets[j] - text.offsets[0]);
+      }
+      if (all) return true;
+    }
+  }
+  return false;
+}
+
 struct SearchIndex::Matches {
   std::vector<uint32_t> docs;  // sorted
   std::vector<double> scores;
@@ -62,31 +77,54 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
   postings.positions = with_positions;
   bool corrupt = false;
   CAIRN_RETURN_IF_ERROR(
-      store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockReader reader(block);
-        DocEntry entry;
-        while (reader.Next(&entry)) {
-          absl::string_view payload = entry.payload;
-          std::array<uint32_t, kFields> counts;
-          if (!DecodeCounts(&payload, &counts)) {
-            corrupt = true;
-            return false;
-          }
-          postings.docs.push_back(entry.doc);
-          postings.counts.push_back(counts);
-          if (with_positions) {
-            postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
-            postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
-          }
+      store_->ScanPostings(TermPrefix(term), [&](absl::string_view key, absl::string_view block) {
+        Postings::Block read;
+        absl::string_view entries;
+        if (key.size() < 4 || !ReadStoredDocBlock(block, &read.summary, &entries)) {
+          corrupt = true;
+          return false;
         }
-        corrupt |= reader.corrupt();
-        return !corrupt;
+        for (size_t i = key.size() - 4; i < key.size(); ++i) {
+          read.range = read.range << 8 | static_cast<uint8_t>(key[i]);
+        }
+        if (read.summary.entries == 0) return true;
+        read.entries.assign(entries.data(), entries.size());
+        postings.blocks.push_back(std::move(read));
+        return true;
       }));
   if (corrupt) {
     return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
                                             "' are corrupt; run `cairn index rebuild`"));
   }
   return postings;
+}
+
+absl::Status SearchIndex::DecodePostings(PostingsCache* cache) const {
+  for (auto& [term, postings] : *cache) {
+    if (postings.decoded) continue;
+    postings.decoded = true;
+    for (const Postings::Block& block : postings.blocks) {
+      DocBlockReader reader(block.entries);
+      DocEntry entry;
+      bool corrupt = false;
+      while (!corrupt && reader.Next(&entry)) {
+        absl::string_view payload = entry.payload;
+        std::array<uint32_t, kFields> counts;
+        corrupt = !DecodeCounts(&payload, &counts);
+        postings.docs.push_back(entry.doc);
+        postings.counts.push_back(counts);
+        if (postings.positions) {
+          postings.payload_bytes.append(entry.payload.data(), entry.payload.size());
+          postings.payload_ends.push_back(static_cast<uint32_t>(postings.payload_bytes.size()));
+        }
+      }
+      if (corrupt || reader.corrupt()) {
+        return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
+                                                "' are corrupt; run `cairn index rebuild`"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 void SearchIndex::Admit(Postings* postings, const Corpus& corpus) const {
@@ -108,10 +146,23 @@ void SearchIndex::Admit(Postings* postings, const Corpus& corpus) const {
 }
 
 double SearchIndex::Score(const Postings& postings, size_t i, const Corpus& corpus) const {
-  uint32_t doc = postings.docs[i];
-  const std::array<uint32_t, kFields>& words =
-      corpus.view == nullptr ? field_words_[doc] : corpus.view->WordsOf(doc, field_words_[doc]);
-  return Bm25f(postings.idf, postings.counts[i], words, corpus.stats);
+  return Score(postings.idf, postings.counts[i], postings.docs[i], corpus);
+}
+
+double SearchIndex::Score(double idf, const std::array<uint32_t, kFields>& counts, uint32_t doc,
+                          const Corpus& corpus) const {
+  return Bm25f(idf, counts, WordsOf(doc, corpus), corpus.stats);
+}
+
+const std::array<uint32_t, kFields>& SearchIndex::WordsOf(uint32_t doc,
+                                                          const Corpus& corpus) const {
+  return corpus.view == nullptr ? field_words_[doc] : corpus.view->WordsOf(doc, field_words_[doc]);
+}
+
+std::optional<uint64_t> SearchIndex::SettledVersion() const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (indexing_) return std::nullopt;
+  return table_version_;
 }
 
 SearchIndex::Corpus SearchIndex::Stored() const {
@@ -157,22 +208,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const PlannedText& t
             "the search index's positions are corrupt; run `cairn index rebuild`");
       }
     }
-    bool found = false;
-    for (int field = 0; field < kFields && !found; ++field) {
-      for (uint32_t start : positions[0][field]) {
-        bool all = true;
-        for (size_t j = 1; j < lists.size() && all; ++j) {
-          const auto& field_positions = positions[j][field];
-          all = std::binary_search(field_positions.begin(), field_positions.end(),
-                                   start + text.offsets[j] - text.offsets[0]);
-        }
-        if (all) {
-          found = true;
-          break;
-        }
-      }
-    }
-    if (!found) continue;
+    if (!PhraseFound(text, positions)) continue;
     double score = 0;
     for (size_t j = 0; j < lists.size(); ++j) score += Score(*lists[j], at[j], corpus);
     matches.docs.push_back(doc);
@@ -209,6 +245,7 @@ absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
 
 absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
                                    const Corpus& corpus, Evaluation* out) const {
+  CAIRN_RETURN_IF_ERROR(DecodePostings(cache));
   const size_t clauses = plan.clauses.size();
   std::vector<Matches> matches(clauses);
   for (size_t c = 0; c < clauses; ++c) {
@@ -277,8 +314,7 @@ absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
       scores[c] = matched[c] ? matches[c].scores[at[c]] : 0;
     }
     const Doc& record = *docs_[doc];
-    if (!plan.Matches(matched) || !PassesFilters(plan.filters, record.record) ||
-        record.id == plan.leave_out) {
+    if (!plan.Matches(matched) || !Passes(plan.filters, doc) || record.id == plan.leave_out) {
       continue;
     }
     out->docs.push_back(doc);

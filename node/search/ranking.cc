@@ -1,5 +1,6 @@
 #include "node/search/ranking.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace cairn::search {
@@ -7,6 +8,17 @@ namespace {
 
 constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
+
+// The average words in `field` that length normalisation divides by.
+double Average(const CorpusStats& corpus, int field) {
+  return corpus.words[field] > 0 && corpus.documents > 0 ? corpus.words[field] / corpus.documents
+                                                         : 1;
+}
+
+// BM25's saturation of a weighted count.
+double Saturate(double idf, double weighted) {
+  return idf * weighted * (kK1 + 1) / (weighted + kK1);
+}
 
 }  // namespace
 
@@ -19,12 +31,33 @@ double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
   double weighted = 0;
   for (int field = 0; field < kFields; ++field) {
     if (counts[field] == 0) continue;
-    double average = corpus.words[field] > 0 && corpus.documents > 0
-                         ? corpus.words[field] / corpus.documents
-                         : 1;
-    weighted += kFieldWeights[field] * counts[field] / (1 - kB + kB * words[field] / average);
+    weighted += kFieldWeights[field] * counts[field] /
+                (1 - kB + kB * words[field] / Average(corpus, field));
   }
-  return idf * weighted * (kK1 + 1) / (weighted + kK1);
+  return Saturate(idf, weighted);
+}
+
+uint32_t DensityCeiling(uint32_t count, uint32_t words) {
+  if (count == 0) return 0;
+  if (words == 0) return UINT32_MAX;
+  uint64_t scaled = (uint64_t{count} * kDensityScale + words - 1) / words;
+  return static_cast<uint32_t>(std::min<uint64_t>(scaled, UINT32_MAX));
+}
+
+double Bm25fBound(double idf, const ScoreBound& bound, const CorpusStats& corpus) {
+  double weighted = 0;
+  for (int field = 0; field < kFields; ++field) {
+    const double count = bound.counts[field];
+    if (count == 0 || bound.densities[field] == 0) continue;
+    // At most `count` / (1 - b) however short the field, which an unknown density leaves.
+    double field_bound =
+        bound.densities[field] == UINT32_MAX
+            ? count / (1 - kB)
+            : 1 / ((1 - kB) / count +
+                   kB * kDensityScale / (bound.densities[field] * Average(corpus, field)));
+    weighted += kFieldWeights[field] * field_bound;
+  }
+  return Saturate(idf, weighted) * (1 + 1e-9);
 }
 
 }  // namespace cairn::search

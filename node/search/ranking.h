@@ -36,6 +36,25 @@ double Idf(double documents, double containing);
 double Bm25f(double idf, const std::array<uint32_t, kFields>& counts,
              const std::array<uint32_t, kFields>& words, const CorpusStats& corpus);
 
+// What bounds one term's BM25F in any document of a set, whatever the collection's statistics:
+// the largest count in each field, and the largest density ceiling (DensityCeiling) in each.
+struct ScoreBound {
+  std::array<uint32_t, kFields> counts{};
+  std::array<uint32_t, kFields> densities{};
+};
+
+// Density ceilings are counts per word, scaled by this and rounded up.
+inline constexpr uint32_t kDensityScale = 4096;
+
+// `count` × kDensityScale ÷ `words`, rounded up (UINT32_MAX when it does not fit or `words` is 0).
+uint32_t DensityCeiling(uint32_t count, uint32_t words);
+
+// An upper bound of Bm25f(idf, counts, words, corpus) for every document `bound` covers, for any
+// corpus: per field, count / (1 - b + b·words/average) = 1 / ((1 - b)/count + b·(words/count) /
+// average), which grows with the count and with the density, so the largest of each bound it.
+// Raised by a relative 1e-9 so that rounding never puts it below a score it bounds.
+double Bm25fBound(double idf, const ScoreBound& bound, const CorpusStats& corpus);
+
 }  // namespace cairn::search
 
 #endif  // CAIRN_NODE_SEARCH_RANKING_H_

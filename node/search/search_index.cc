@@ -10,6 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
 #include "node/search/analyzer.h"
+#include "node/search/lesson_match.h"
+#include "node/search/query.h"
 #include "node/search/search_index_internal.h"
 
 namespace cairn::search {
@@ -18,7 +20,8 @@ namespace {
 // Bump when the postings or record format changes, or the analyzer does (its stop words or
 // stemmer: removals re-analyse the stored lesson): nodes then rebuild the index on start.
 constexpr absl::string_view kFormatKey = "search/format";
-constexpr absl::string_view kFormat = "4";
+// 5: payloads with density ceilings, and blocks with the maxima that bound their scores.
+constexpr absl::string_view kFormat = "5";
 
 }  // namespace
 
@@ -70,7 +73,9 @@ void SearchIndex::AddToTable(std::unique_ptr<Doc> doc) {
   if (number >= docs_.size()) {
     docs_.resize(number + 1);
     field_words_.resize(number + 1);
+    retracted_.resize(number + 1);
   }
+  retracted_[number] = doc->record.status() == v1::RETRACTED;
   for (int field = 0; field < kFields; ++field) {
     field_words_[number][field] = doc->record.field_words(field);
     total_words_[field] += field_words_[number][field];
@@ -98,9 +103,11 @@ void SearchIndex::Reset() {
   absl::MutexLock lock(&mu_);
   views_.Clear();
   ++resets_;
+  ++table_version_;
   changing_.clear();
   docs_.clear();
   field_words_.clear();
+  retracted_.clear();
   doc_numbers_.clear();
   total_words_ = {0, 0, 0};
   live_docs_ = 0;
@@ -109,6 +116,11 @@ void SearchIndex::Reset() {
 }
 
 absl::Status SearchIndex::Rebuild() { return store_->RebuildIndex(kFormatKey, kFormat); }
+
+bool SearchIndex::Passes(const Filters& filters, uint32_t doc) const {
+  // Without filters only retracted lessons are left out: read densely, not from the record.
+  return HasFilters(filters) ? PassesFilters(filters, docs_[doc]->record) : !retracted_[doc];
+}
 
 HeldVersions SearchIndex::VersionsHeld(const std::vector<std::string>& ids) const {
   HeldVersions held;

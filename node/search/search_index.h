@@ -135,6 +135,7 @@ class SearchIndex : public LessonIndexer {
   struct Postings;  // one term's postings, as a query reads them
   struct Matches;   // documents matching part of a query, with scores
   struct Analysis;  // a lesson's postings and field lengths, as Index writes them
+  struct Pruning;   // the state of one BestByBounds
 
   // What a query matched.
   struct Evaluation {
@@ -168,6 +169,29 @@ class SearchIndex : public LessonIndexer {
   absl::StatusOr<PostingsCache> ReadQueryPostings(const QueryPlan& plan) const;
   absl::Status Evaluate(const QueryPlan& plan, PostingsCache* postings, const Corpus& corpus,
                         Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // What BestByBounds found.
+  struct Ranked {
+    std::vector<uint32_t> docs;  // the best, best first
+    std::vector<double> scores;  // theirs, the proximity bonus applied
+    size_t matches = 0;          // matches seen on the way (at least docs.size())
+    bool every_match = false;    // no document was passed over: `matches` is the count
+  };
+  // The best `count` documents `plan` matches, in the order and with exactly the scores that
+  // Evaluate then Best give, without scoring every match: block-max MaxScore over the postings'
+  // blocks, whose score bounds (posting.h) hold whatever `corpus` is. Postings as read (their
+  // stored bounds, and each term's document count from them: only when the table has every
+  // document they list, see Settled) or, once decoded (a peer's view, SeeThrough), bounds taken
+  // from what they hold. FAILED_PRECONDITION when `plan` has no word or phrase to rank by
+  // (filters or exclusions alone): Evaluate then.
+  absl::StatusOr<Ranked> BestByBounds(const QueryPlan& plan, PostingsCache* postings,
+                                      const Corpus& corpus, size_t count) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Decodes every block read into the lists Evaluate and SeeThrough read.
+  absl::Status DecodePostings(PostingsCache* postings) const;
+  // The table's version, before postings are read: nullopt while a commit is indexing (its
+  // postings may be written before the table knows its documents). Postings read after a
+  // version list only documents the table knows while it is still that version.
+  std::optional<uint64_t> SettledVersion() const ABSL_LOCKS_EXCLUDED(mu_);
   // Indexes into `evaluation`'s docs of the best `count`, best first (the proximity bonus
   // applied to those, and to as many others as could have been among them).
   absl::StatusOr<std::vector<size_t>> Best(const QueryPlan& plan, const PostingsCache& postings,
@@ -186,6 +210,14 @@ class SearchIndex : public LessonIndexer {
                                     const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   double Score(const Postings& postings, size_t i, const Corpus& corpus) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The words in each field of `doc`, as `corpus` has it.
+  const std::array<uint32_t, kFields>& WordsOf(uint32_t doc, const Corpus& corpus) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The BM25F of a term with `idf` and `counts` in document `doc`.
+  double Score(double idf, const std::array<uint32_t, kFields>& counts, uint32_t doc,
+               const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // PassesFilters for document `doc`, which the table holds.
+  bool Passes(const Filters& filters, uint32_t doc) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The in-memory table: add a record (replacing none), or drop a lesson's.
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -207,6 +239,7 @@ class SearchIndex : public LessonIndexer {
   std::vector<std::unique_ptr<Doc>> docs_ ABSL_GUARDED_BY(mu_);  // by document number; null: none
   // Words in each field, by document number: what ranking reads for every posting, kept dense.
   std::vector<std::array<uint32_t, kFields>> field_words_ ABSL_GUARDED_BY(mu_);
+  std::vector<bool> retracted_ ABSL_GUARDED_BY(mu_);  // by document number, for Passes
   absl::flat_hash_map<std::string, uint32_t> doc_numbers_ ABSL_GUARDED_BY(mu_);  // by lesson id
   std::array<double, kFields> total_words_ ABSL_GUARDED_BY(mu_) = {0, 0, 0};
   uint64_t live_docs_ ABSL_GUARDED_BY(mu_) = 0;
@@ -214,9 +247,13 @@ class SearchIndex : public LessonIndexer {
   // view until the table has the new record.
   absl::flat_hash_set<uint32_t> changing_ ABSL_GUARDED_BY(mu_);
   uint64_t resets_ ABSL_GUARDED_BY(mu_) = 0;  // times the table was cleared (Reset)
+  // Bumped when a commit starts indexing, when the table takes its changes, and at a Reset.
+  uint64_t table_version_ ABSL_GUARDED_BY(mu_) = 0;
+  bool indexing_ ABSL_GUARDED_BY(mu_) = false;  // from a commit's first Index to its Finish
   // Changes Index made that the store has not yet written: (lesson id, new record or null).
   std::vector<std::pair<std::string, std::unique_ptr<Doc>>> pending_;  // under the store's lock
   uint32_t next_doc_ = 0;                                               // under the store's lock
+  bool indexing_started_ = false;  // Index was called since the last Finish; the store's lock
   std::unique_ptr<Analyzer> indexing_analyzer_;                         // under the store's lock
   mutable absl::Mutex terms_reading_mu_;  // held by the one query reading the terms again
   mutable absl::Mutex terms_mu_;

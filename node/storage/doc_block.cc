@@ -167,4 +167,47 @@ std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
   return std::move(out).Finish();
 }
 
+std::optional<DocBlockSummary> SummarizeDocBlock(absl::string_view entries) {
+  DocBlockSummary summary;
+  DocBlockReader reader(entries);
+  DocEntry entry;
+  while (reader.Next(&entry)) {
+    if (entry.removed) continue;
+    ++summary.entries;
+    absl::string_view payload = entry.payload;
+    for (int i = 0; i < kDocBlockMaxima && !payload.empty(); ++i) {
+      uint64_t value = 0;
+      if (!GetVarint(&payload, &value)) break;  // payloads are opaque here: not corrupt
+      summary.maxima[i] =
+          std::max(summary.maxima[i], static_cast<uint32_t>(std::min<uint64_t>(value, UINT32_MAX)));
+    }
+  }
+  if (reader.corrupt()) return std::nullopt;
+  return summary;
+}
+
+std::optional<std::string> StoredDocBlock(absl::string_view entries) {
+  std::optional<DocBlockSummary> summary = SummarizeDocBlock(entries);
+  if (!summary) return std::nullopt;
+  std::string out;
+  out.reserve(entries.size() + 4 * (kDocBlockMaxima + 1));
+  PutVarint(summary->entries, &out);
+  for (uint32_t maximum : summary->maxima) PutVarint(maximum, &out);
+  out.append(entries.data(), entries.size());
+  return out;
+}
+
+bool ReadStoredDocBlock(absl::string_view stored, DocBlockSummary* summary,
+                        absl::string_view* entries) {
+  uint64_t value = 0;
+  if (!GetVarint(&stored, &value) || value > UINT32_MAX) return false;
+  summary->entries = static_cast<uint32_t>(value);
+  for (uint32_t& maximum : summary->maxima) {
+    if (!GetVarint(&stored, &value) || value > UINT32_MAX) return false;
+    maximum = static_cast<uint32_t>(value);
+  }
+  *entries = stored;
+  return true;
+}
+
 }  // namespace cairn

@@ -6,6 +6,7 @@
 #ifndef CAIRN_NODE_STORAGE_DOC_BLOCK_H_
 #define CAIRN_NODE_STORAGE_DOC_BLOCK_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,30 @@ class DocBlockReader {
 std::optional<std::string> MergeDocBlocks(std::optional<absl::string_view> base,
                                           const std::vector<absl::string_view>& operands,
                                           bool keep_removals);
+
+// How many leading varints of its payloads a stored block keeps the maximum of.
+inline constexpr int kDocBlockMaxima = 6;
+
+// What a stored block says of its entries, so that a reader may judge it without decoding it:
+// how many there are and, for each of the first kDocBlockMaxima varints of their payloads, the
+// largest (a payload with fewer counts 0 for those it lacks). What those varints mean is the
+// payloads' owner's business (search keeps what bounds a posting's score there).
+struct DocBlockSummary {
+  uint32_t entries = 0;
+  std::array<uint32_t, kDocBlockMaxima> maxima{};
+  bool operator==(const DocBlockSummary&) const = default;
+};
+
+// The summary of a block's entries (without removals); nullopt when malformed.
+std::optional<DocBlockSummary> SummarizeDocBlock(absl::string_view entries);
+
+// A block as stored (what a full merge gives): its summary, then its entries. nullopt when the
+// entries are malformed.
+std::optional<std::string> StoredDocBlock(absl::string_view entries);
+
+// Splits a stored block into its summary and its entries; false when malformed.
+bool ReadStoredDocBlock(absl::string_view stored, DocBlockSummary* summary,
+                        absl::string_view* entries);
 
 // Little helpers for payloads: LEB128 varints.
 void PutVarint(uint64_t value, std::string* out);

@@ -49,17 +49,28 @@ constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
 // postings block become one operand, so larger writes mean fewer operands to merge.
 constexpr size_t kRebuildChunk = 4096;
 
-// Merges DocBlock operands (see doc_block.h) into the postings blocks.
+// Merges DocBlock operands (see doc_block.h) into the postings blocks. A full merge (at a read,
+// a flush or a compaction) gives a stored block, its summary made afresh; operands combined
+// early stay bare entries.
 class DocBlockMergeOperator : public rocksdb::MergeOperator {
  public:
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     std::optional<absl::string_view> base;
     if (in.existing_value != nullptr) {
-      base = absl::string_view(in.existing_value->data(), in.existing_value->size());
+      DocBlockSummary ignored;
+      absl::string_view entries;
+      if (!ReadStoredDocBlock(
+              absl::string_view(in.existing_value->data(), in.existing_value->size()), &ignored,
+              &entries)) {
+        return false;
+      }
+      base = entries;
     }
     std::optional<std::string> merged = MergeDocBlocks(base, Operands(in.operand_list), false);
     if (!merged) return false;
-    out->new_value = *std::move(merged);
+    std::optional<std::string> stored = StoredDocBlock(*merged);
+    if (!stored) return false;
+    out->new_value = *std::move(stored);
     return true;
   }
 

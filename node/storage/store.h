@@ -186,7 +186,8 @@ class LessonIndexer {
 //   held_from source peer, NUL, lesson id -> v1::HolderEntry (the same, by source)
 //   replication  "pull/" or "send/" + peer -> v1::PullState or v1::SendState
 //   search_docs      lesson id -> the search index's record of it (node/search)
-//   search_postings  term, NUL, block number -> DocBlock of postings (merged, see doc_block.h)
+//   search_postings  term, NUL, block number -> stored DocBlock of postings: summary, entries
+//                    (merged, see doc_block.h)
 //   lesson_history   lesson id, NUL, sequence number -> v1::Change: the change log by lesson, for
 //                    people reading a lesson's history; kept when the change log is trimmed
 // Every write of a lesson appends its change-log entry in the same atomic, synced WriteBatch, so

@@ -20,7 +20,8 @@ namespace cairn::bench {
 // One query in both languages.
 struct BenchQuery {
   std::string cairn;
-  std::string fts5;
+  std::string fts5;     // every word must match, as Cairn's all_words
+  std::string fts5_or;  // the same words joined by OR, as Cairn's natural queries
 };
 
 // Words of `text` that are indexed (not stop words), lower-cased, at least 3 letters.
@@ -52,11 +53,13 @@ inline std::vector<BenchQuery> MakeQueries(const std::vector<v1::Lesson>& llis, 
     if (kind < 2 && chosen.size() > 1) {  // a phrase
       query.cairn = absl::StrCat("\"", absl::StrJoin(chosen, " "), "\"");
       query.fts5 = query.cairn;
+      query.fts5_or = query.cairn;
     } else {
       query.cairn = absl::StrJoin(chosen, " ");
       std::vector<std::string> quoted;
       for (const std::string& word : chosen) quoted.push_back(absl::StrCat("\"", word, "\""));
       query.fts5 = absl::StrJoin(quoted, " ");
+      query.fts5_or = absl::StrCat("(", absl::StrJoin(quoted, " OR "), ")");
     }
     if (kind >= 8 && !lesson.topics().empty()) {  // with a topic filter
       const std::string& topic = lesson.topics(0);
@@ -64,6 +67,7 @@ inline std::vector<BenchQuery> MakeQueries(const std::vector<v1::Lesson>& llis, 
       if (topic.find('"') != std::string::npos || topic_words.empty()) continue;
       absl::StrAppend(&query.cairn, " topic:\"", topic, "\"");
       absl::StrAppend(&query.fts5, " AND topics : \"", absl::StrJoin(topic_words, " "), "\"");
+      absl::StrAppend(&query.fts5_or, " AND topics : \"", absl::StrJoin(topic_words, " "), "\"");
     }
     queries.push_back(std::move(query));
   }

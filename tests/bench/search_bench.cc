@@ -5,13 +5,17 @@
 // The corpus is N lessons (default 100,000): the NASA LLIS lessons repeated, each copy with its
 // own id and a varied summary. The queries (default 1,000) come from LLIS titles and topics: one to
 // four title words, some as phrases, some with a topic filter. Each engine runs in a child process
-// of its own, so its peak RSS is its own:
+// of its own, so its peak RSS is its own, and runs every query set after building its index once:
 //   Cairn:  lessons written to a RocksDB store, then the search index built (SearchIndex::Open
-//           rebuilds and compacts it); queries ask for the top 10 ids with no facets or snippets,
-//           then again with both.
+//           rebuilds and compacts it); queries ask for the top 10 ids: natural (the default: any
+//           word, best first; block-max pruning), natural with every match evaluated
+//           (exact_counts), natural with facets and snippets (the path a user gets), and strict
+//           (all_words: every word must match); none with facets or snippets
+//           unless said.
 //   FTS5:   a contentless FTS5 table (title, summary, body, topics; porter tokenizer) filled in one
 //           transaction; queries ORDER BY bm25 with the same field weights (3, 2, 1; topics 0)
-//           LIMIT 10.
+//           LIMIT 10, with the words ORed (as Cairn's natural queries) and with every word required
+//           (FTS5's default, as Cairn's strict queries).
 // Both run in-process (no RPC), one query at a time, after one warm-up pass.
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -79,7 +83,7 @@ struct Figures {
 };
 
 void Report(const char* name, const Figures& figures, int lessons) {
-  std::printf("  %-28s build %6.1f s (%7.0f lessons/s)  index %7.1f MB  p50 %7.0f µs  p99 %8.0f µs"
+  std::printf("  %-31s build %6.1f s (%7.0f lessons/s)  index %7.1f MB  p50 %7.0f µs  p99 %8.0f µs"
               "  %6.0f queries/s\n",
               name, figures.build_seconds, lessons / figures.build_seconds, figures.index_mb,
               Percentile(figures.latencies_us, 0.5), Percentile(figures.latencies_us, 0.99),
@@ -99,11 +103,16 @@ void TimeQueries(const std::vector<BenchQuery>& queries, Figures* figures, Run r
   }
 }
 
-// Writes figures to `fd` as lines: build seconds, index MB, then "latency id,id,..." per query.
-void Send(int fd, const Figures& figures) {
-  std::string out = absl::StrCat(figures.build_seconds, "\n", figures.index_mb, "\n");
-  for (size_t i = 0; i < figures.latencies_us.size(); ++i) {
-    absl::StrAppend(&out, figures.latencies_us[i], " ", absl::StrJoin(figures.results[i], ","), "\n");
+// Writes figure sets to `fd` as lines: per set "set", build seconds, index MB, then "latency
+// id,id,..." per query.
+void Send(int fd, const std::vector<Figures>& sets) {
+  std::string out;
+  for (const Figures& figures : sets) {
+    absl::StrAppend(&out, "set\n", figures.build_seconds, "\n", figures.index_mb, "\n");
+    for (size_t i = 0; i < figures.latencies_us.size(); ++i) {
+      absl::StrAppend(&out, figures.latencies_us[i], " ", absl::StrJoin(figures.results[i], ","),
+                      "\n");
+    }
   }
   for (size_t done = 0; done < out.size();) {
     ssize_t n = write(fd, out.data() + done, out.size() - done);
@@ -112,25 +121,30 @@ void Send(int fd, const Figures& figures) {
   }
 }
 
-Figures Receive(const std::string& text) {
-  Figures figures;
-  std::vector<std::string> lines = absl::StrSplit(text, '\n', absl::SkipEmpty());
-  if (lines.size() < 2) return figures;
-  (void)absl::SimpleAtod(lines[0], &figures.build_seconds);
-  (void)absl::SimpleAtod(lines[1], &figures.index_mb);
-  for (size_t i = 2; i < lines.size(); ++i) {
+std::vector<Figures> Receive(const std::string& text) {
+  std::vector<Figures> sets;
+  std::vector<std::string> lines = absl::StrSplit(text, '\n');
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i] == "set" && i + 2 < lines.size()) {
+      Figures& figures = sets.emplace_back();
+      (void)absl::SimpleAtod(lines[i + 1], &figures.build_seconds);
+      (void)absl::SimpleAtod(lines[i + 2], &figures.index_mb);
+      i += 2;
+      continue;
+    }
+    if (sets.empty() || lines[i].empty()) continue;
     std::pair<std::string, std::string> parts = absl::StrSplit(lines[i], absl::MaxSplits(' ', 1));
     double latency = 0;
     (void)absl::SimpleAtod(parts.first, &latency);
-    figures.latencies_us.push_back(latency);
-    figures.results.push_back(absl::StrSplit(parts.second, ',', absl::SkipEmpty()));
+    sets.back().latencies_us.push_back(latency);
+    sets.back().results.push_back(absl::StrSplit(parts.second, ',', absl::SkipEmpty()));
   }
-  return figures;
+  return sets;
 }
 
 // Runs `work` in a child process; returns what it sent and its peak RSS in MB.
 template <typename Work>
-std::pair<Figures, double> InChild(Work work) {
+std::pair<std::vector<Figures>, double> InChild(Work work) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) std::exit(1);
   pid_t child = fork();
@@ -155,8 +169,16 @@ std::pair<Figures, double> InChild(Work work) {
   return {Receive(text), usage.ru_maxrss / 1024.0};
 }
 
-Figures RunCairn(const std::vector<v1::Lesson>& llis, int count,
-                 const std::vector<BenchQuery>& queries, bool full) {
+// How Cairn is asked.
+struct CairnMode {
+  bool all_words = false;
+  bool exact_counts = false;
+  bool full = false;  // facets and snippets
+};
+
+std::vector<Figures> RunCairn(const std::vector<v1::Lesson>& llis, int count,
+                              const std::vector<BenchQuery>& queries,
+                              const std::vector<CairnMode>& modes) {
   testing::TempDir dir;
   auto store = *Store::Open(dir.path() + "/db");
   for (int next = 0; next < count;) {
@@ -164,52 +186,67 @@ Figures RunCairn(const std::vector<v1::Lesson>& llis, int count,
     for (int i = 0; i < 1000 && next < count; ++i) writes.push_back({CorpusLesson(llis, next++), 0});
     if (!store->Commit(writes).ok()) std::exit(1);
   }
-  Figures figures;
   absl::Time start = absl::Now();
   auto index = search::SearchIndex::Open(store.get());  // no index yet: builds it
   if (!index.ok()) {
     std::fprintf(stderr, "%s\n", index.status().ToString().c_str());
     std::exit(1);
   }
-  figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  figures.index_mb = store->SearchIndexBytes() / 1e6;
-  TimeQueries(queries, &figures, [&](const BenchQuery& query) {
-    v1::SearchRequest request;
-    request.set_query(query.cairn);
-    request.set_page_size(kTopK);
-    request.set_skip_facets(!full);
-    request.set_skip_snippets(!full);
-    absl::StatusOr<v1::SearchResponse> response = (*index)->Search(request);
-    if (!response.ok()) {
-      std::fprintf(stderr, "%s: %s\n", query.cairn.c_str(), response.status().ToString().c_str());
-      std::exit(1);
-    }
-    std::vector<std::string> ids;
-    for (const v1::SearchHit& hit : response->hits()) ids.push_back(hit.lesson_id());
-    return ids;
-  });
-  return figures;
+  const double build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double index_mb = store->SearchIndexBytes() / 1e6;
+  std::vector<Figures> sets;
+  for (const CairnMode& mode : modes) {
+    Figures& figures = sets.emplace_back();
+    figures.build_seconds = build_seconds;
+    figures.index_mb = index_mb;
+    TimeQueries(queries, &figures, [&](const BenchQuery& query) {
+      v1::SearchRequest request;
+      request.set_query(query.cairn);
+      request.set_page_size(kTopK);
+      request.set_all_words(mode.all_words);
+      request.set_exact_counts(mode.exact_counts);
+      request.set_skip_facets(!mode.full);
+      request.set_skip_snippets(!mode.full);
+      absl::StatusOr<v1::SearchResponse> response = (*index)->Search(request);
+      if (!response.ok()) {
+        std::fprintf(stderr, "%s: %s\n", query.cairn.c_str(),
+                     response.status().ToString().c_str());
+        std::exit(1);
+      }
+      std::vector<std::string> ids;
+      for (const v1::SearchHit& hit : response->hits()) ids.push_back(hit.lesson_id());
+      return ids;
+    });
+  }
+  return sets;
 }
 
-Figures RunFts5(const std::vector<v1::Lesson>& llis, int count,
-                const std::vector<BenchQuery>& queries) {
+// FTS5 with the words ORed, then with every word required.
+std::vector<Figures> RunFts5(const std::vector<v1::Lesson>& llis, int count,
+                             const std::vector<BenchQuery>& queries) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/fts5.db";
-  Figures figures;
   absl::Time start = absl::Now();
   Fts5Index fts5(path);
   fts5.Begin();
   for (int i = 0; i < count; ++i) fts5.Add(i, CorpusLesson(llis, i));
   fts5.Commit();
   fts5.Optimize();
-  figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  figures.index_mb = testing::ReadFileToString(path).size() / 1e6;
-  TimeQueries(queries, &figures, [&](const BenchQuery& query) {
-    std::vector<std::string> ids;
-    for (int64_t rowid : fts5.Search(query.fts5, kTopK)) ids.push_back(CorpusId(rowid));
-    return ids;
-  });
-  return figures;
+  std::vector<Figures> sets(2);
+  for (int ored = 1; ored >= 0; --ored) {
+    Figures& figures = sets[1 - ored];
+    figures.build_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    figures.index_mb = testing::ReadFileToString(path).size() / 1e6;
+    TimeQueries(queries, &figures, [&](const BenchQuery& query) {
+      std::vector<std::string> ids;
+      for (int64_t rowid : fts5.Search(ored ? query.fts5_or : query.fts5, kTopK)) {
+        ids.push_back(CorpusId(rowid));
+      }
+      return ids;
+    });
+  }
+  sets[1].build_seconds = sets[0].build_seconds;
+  return sets;
 }
 
 // The mean share of the LLIS lessons behind FTS5's top 10 that are also behind Cairn's top 10,
@@ -241,7 +278,8 @@ double Overlap(const Figures& cairn, const Figures& fts5, size_t llis_size) {
 int Run(int argc, char** argv) {
   int lessons = 100'000;
   int query_count = 1000;
-  ParseIntFlags(argc, argv, {{"lessons", &lessons}, {"queries", &query_count}});
+  int only = -1;  // to profile: one Cairn mode alone (0 natural, 1 every match, 2 user, 3 strict)
+  ParseIntFlags(argc, argv, {{"lessons", &lessons}, {"queries", &query_count}, {"only", &only}});
   std::optional<std::string> path = LlisOrSkip();
   if (!path) return 0;
   std::vector<v1::Lesson> llis;
@@ -258,22 +296,60 @@ int Run(int argc, char** argv) {
   std::printf("search benchmark: %d lessons, %zu queries (%d phrases, %d with a topic filter), "
               "top %d, one at a time, in-process\n\n",
               lessons, queries.size(), phrases, filtered, kTopK);
-  auto [cairn, cairn_rss] = InChild([&] { return RunCairn(llis, lessons, queries, false); });
-  auto [fts5, fts5_rss] = InChild([&] { return RunFts5(llis, lessons, queries); });
-  auto [full, full_rss] = InChild([&] { return RunCairn(llis, lessons, queries, true); });
-  Report("Cairn (RocksDB index)", cairn, lessons);
-  Report("SQLite FTS5", fts5, lessons);
-  Report("Cairn + facets + snippets", full, lessons);
-  std::printf("\n  peak RSS: Cairn %.0f MB, FTS5 %.0f MB, Cairn with facets and snippets %.0f MB "
-              "(each its own process, the 2,102 LLIS lessons included)\n",
-              cairn_rss, fts5_rss, full_rss);
-  std::printf("  Cairn / FTS5: p50 %.2f, p99 %.2f, build time %.2f, index size %.2f\n",
-              Percentile(cairn.latencies_us, 0.5) / Percentile(fts5.latencies_us, 0.5),
-              Percentile(cairn.latencies_us, 0.99) / Percentile(fts5.latencies_us, 0.99),
-              cairn.build_seconds / fts5.build_seconds, cairn.index_mb / fts5.index_mb);
-  std::printf("  top-10 agreement: on average %.0f%% of the LLIS lessons behind FTS5's top 10 are "
-              "behind Cairn's (different stemmers; BM25F against per-column BM25)\n",
-              100 * Overlap(cairn, fts5, llis.size()));
+  const std::vector<CairnMode> modes = {{.all_words = false},
+                                         {.all_words = false, .exact_counts = true},
+                                         {.all_words = false, .full = true},
+                                         {.all_words = true}};
+  if (only >= 0 && only < static_cast<int>(modes.size())) {
+    auto [sets, rss] = InChild([&] { return RunCairn(llis, lessons, queries, {modes[only]}); });
+    if (!sets.empty()) Report("Cairn, one mode", sets[0], lessons);
+    return 0;
+  }
+  auto [cairn_sets, cairn_rss] = InChild([&] { return RunCairn(llis, lessons, queries, modes); });
+  auto [fts5_sets, fts5_rss] = InChild([&] { return RunFts5(llis, lessons, queries); });
+  if (cairn_sets.size() != 4 || fts5_sets.size() != 2) {
+    std::fprintf(stderr, "a benchmark child sent too few figures\n");
+    return 1;
+  }
+  const Figures& natural = cairn_sets[0];
+  const Figures& exhaustive = cairn_sets[1];
+  const Figures& user = cairn_sets[2];
+  const Figures& strict = cairn_sets[3];
+  const Figures& fts5_or = fts5_sets[0];
+  const Figures& fts5_and = fts5_sets[1];
+  Report("Cairn natural (any word)", natural, lessons);
+  Report("Cairn natural, every match", exhaustive, lessons);
+  Report("Cairn natural, facets+snippets", user, lessons);
+  Report("SQLite FTS5, words ORed", fts5_or, lessons);
+  Report("Cairn strict (all words)", strict, lessons);
+  Report("SQLite FTS5, every word", fts5_and, lessons);
+  auto p50 = [](const Figures& figures) { return Percentile(figures.latencies_us, 0.5); };
+  auto p99 = [](const Figures& figures) { return Percentile(figures.latencies_us, 0.99); };
+  std::printf("\n  peak RSS: Cairn %.0f MB, FTS5 %.0f MB (each its own process, the 2,102 LLIS "
+              "lessons included)\n",
+              cairn_rss, fts5_rss);
+  std::printf("  natural ÷ FTS5 ORed: p50 %.2f (goal ≤ 0.25), p99 %.2f (goal ≤ 0.5); "
+              "every match evaluated: p50 %.2f, p99 %.2f\n",
+              p50(natural) / p50(fts5_or), p99(natural) / p99(fts5_or),
+              p50(exhaustive) / p50(fts5_or), p99(exhaustive) / p99(fts5_or));
+  std::printf("  the user's path (natural, facets over the best 100, snippets) ÷ FTS5 bare: "
+              "p50 %.2f of FTS5 ORed, %.2f of FTS5 every word (goal ≤ 1.0); p99 %.2f, %.2f\n",
+              p50(user) / p50(fts5_or), p50(user) / p50(fts5_and), p99(user) / p99(fts5_or),
+              p99(user) / p99(fts5_and));
+  std::printf("  strict ÷ FTS5 every word: p50 %.2f (goal ≤ 0.82), p99 %.2f; build time %.2f, "
+              "index size %.2f\n",
+              p50(strict) / p50(fts5_and), p99(strict) / p99(fts5_and),
+              strict.build_seconds / fts5_and.build_seconds, strict.index_mb / fts5_and.index_mb);
+  std::printf("  top-10 agreement (share of the LLIS lessons behind FTS5's top 10 that are behind "
+              "Cairn's): natural vs ORed %.0f%%, strict vs every word %.0f%%\n",
+              100 * Overlap(natural, fts5_or, llis.size()),
+              100 * Overlap(strict, fts5_and, llis.size()));
+  size_t same = 0;
+  for (size_t i = 0; i < natural.results.size() && i < exhaustive.results.size(); ++i) {
+    same += natural.results[i] == exhaustive.results[i];
+  }
+  std::printf("  pruned top 10 identical to every match evaluated: %zu of %zu queries\n", same,
+              natural.results.size());
   return 0;
 }
 

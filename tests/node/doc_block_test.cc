@@ -124,6 +124,28 @@ TEST(DocBlockTest, InputsInDocumentOrderMergeToTheSameBytesAsWritingAfresh) {
   EXPECT_EQ(*merged, stored);
 }
 
+// A stored block says how many entries it has and the largest of each leading varint of their
+// payloads, which readers skip blocks by: it must be exactly that of its entries.
+TEST(DocBlockTest, AStoredBlockSummarizesItsEntries) {
+  DocBlockWriter writer;
+  std::string first, second;
+  for (uint64_t value : {3, 0, 200, 7}) PutVarint(value, &first);
+  for (uint64_t value : {1, 9, 5, 7, 1, 2, 99}) PutVarint(value, &second);  // beyond 6: not kept
+  writer.Add(4, first);
+  writer.Add(1000, second);
+  const std::string entries = std::move(writer).Finish();
+  std::optional<std::string> stored = StoredDocBlock(entries);
+  ASSERT_TRUE(stored);
+  DocBlockSummary summary;
+  absl::string_view read;
+  ASSERT_TRUE(ReadStoredDocBlock(*stored, &summary, &read));
+  EXPECT_EQ(read, entries);
+  EXPECT_EQ(summary.entries, 2u);
+  EXPECT_EQ(summary.maxima, (std::array<uint32_t, kDocBlockMaxima>{3, 9, 200, 7, 1, 2}));
+  EXPECT_FALSE(StoredDocBlock(std::string("\x01\x09x", 3)));
+  EXPECT_FALSE(ReadStoredDocBlock(std::string("\x02\x01", 2), &summary, &read));  // cut short
+}
+
 TEST(DocBlockTest, MalformedInputIsRefused) {
   EXPECT_FALSE(MergeDocBlocks(std::string("\x01\x09x", 3), {}, false));  // payload runs off
   EXPECT_FALSE(MergeDocBlocks(std::nullopt, {std::string("\x80", 1)}, false));  // cut varint

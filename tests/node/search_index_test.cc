@@ -127,6 +127,20 @@ TEST_F(SearchIndexTest, AForgedPageTokenCannotWrapTheOffsetCheck) {
   EXPECT_EQ(wrapped.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// Regression: once postings were read without decoding them, "did you mean" counted no lesson
+// holding any candidate, and so suggested nothing. Of two words as near, the one more lessons hold.
+TEST_F(SearchIndexTest, DidYouMeanSuggestsTheNearWordMostLessonsHold) {
+  ASSERT_TRUE(store_->Commit({LessonWrite{Lesson("C1", "bolt"), 0},
+                              LessonWrite{Lesson("T1", "bold"), 0},
+                              LessonWrite{Lesson("T2", "bold"), 0}})
+                  .ok());
+  v1::SearchRequest request;
+  request.set_query("bole");
+  absl::StatusOr<v1::SearchResponse> response = index_->Search(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->interpretation().did_you_mean(), "bold");
+}
+
 TEST_F(SearchIndexTest, AnIndexOfAnotherFormatIsRebuiltAtOpen) {
   v1::Lesson lesson = Lesson("G1", "docking stations");
   ASSERT_TRUE(store_->Commit({LessonWrite{lesson, 0}}).ok());
@@ -135,7 +149,7 @@ TEST_F(SearchIndexTest, AnIndexOfAnotherFormatIsRebuiltAtOpen) {
   ASSERT_TRUE(store_->Commit(old_format).ok());
   Open();
   EXPECT_THAT(Ids("docking"), ::testing::ElementsAre(lesson.id()));
-  EXPECT_EQ(*store_->GetMeta("search/format"), "4");
+  EXPECT_EQ(*store_->GetMeta("search/format"), "5");
   ExpectConsistent();
 }
 

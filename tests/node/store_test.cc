@@ -246,7 +246,10 @@ std::vector<std::pair<std::string, std::string>> Postings(const Store& store) {
   std::vector<std::pair<std::string, std::string>> postings;
   EXPECT_TRUE(store.ScanPostings("", [&](absl::string_view key, absl::string_view block) {
     std::string entries;
-    DocBlockReader reader(block);
+    DocBlockSummary summary;
+    absl::string_view stored;
+    EXPECT_TRUE(ReadStoredDocBlock(block, &summary, &stored));
+    DocBlockReader reader(stored);
     for (DocEntry entry; reader.Next(&entry);) {
       absl::StrAppend(&entries, entries.empty() ? "" : " ", entry.doc, ":", entry.payload);
     }

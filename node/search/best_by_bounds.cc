@@ -1,0 +1,463 @@
+// SearchIndex, the best k without scoring every match: block-max MaxScore over the postings'
+// blocks. Every term's blocks cover the same ranges of 1,024 document numbers, so a range's bound
+// is the plan's clauses' bounds there, summed (each clause: its alternatives' weights times their
+// terms' block bounds, ranking.h), times the whole proximity bonus when the plan has one. Ranges
+// are taken best bound first; once the k-th best score found beats a range's bound, the rest are
+// passed over undecoded. Within a range, the optional clauses whose bounds together cannot reach
+// that score are not essential: only documents of the others are candidates, and a candidate
+// whose own bound falls short is passed over before it is scored. Every candidate left is decided
+// and scored exactly as Evaluate and Best decide and score it, with the same arithmetic, so the
+// result is theirs to the last bit. The class's other jobs are in the files
+// search_index_internal.h lists.
+#include <algorithm>
+#include <array>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "node/common/status_macros.h"
+#include "node/search/lesson_match.h"
+#include "node/search/posting.h"
+#include "node/search/query_plan.h"
+#include "node/search/ranking.h"
+#include "node/search/search_index.h"
+#include "node/search/search_index_internal.h"
+#include "node/storage/doc_block.h"
+
+namespace cairn::search {
+namespace {
+
+constexpr uint32_t kRangeDocs = uint32_t{1} << kBlockShift;
+
+absl::Status Corrupt(const std::string& term) {
+  return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
+                                          "' are corrupt; run `cairn index rebuild`"));
+}
+
+}  // namespace
+
+struct SearchIndex::Pruning {
+  // One term's postings in one range, decoded.
+  struct List {
+    std::vector<uint32_t> docs;
+    std::vector<std::array<uint32_t, kFields>> counts;
+    std::vector<absl::string_view> payloads;  // when the term's positions were read
+  };
+
+  // One term: the ranges it has postings in, the bound of its score in each, decoded on demand.
+  struct Term {
+    const std::string* name = nullptr;
+    Postings* postings = nullptr;
+    double idf = 0;
+    std::vector<uint32_t> ranges;  // sorted
+    std::vector<double> bounds;    // by index in `ranges`
+    std::vector<size_t> sizes;     // postings in each
+    std::vector<size_t> firsts;    // once decoded: the index of each range's first posting
+    std::vector<std::unique_ptr<List>> lists;
+    // Candidates come in increasing order within a range: lookups walk the range's list.
+    const List* walked = nullptr;
+    size_t at = 0;
+    // The score of the document last scored, which both the bound and the exact score read.
+    uint32_t scored_doc = UINT32_MAX;
+    double score = 0;
+
+    int RangeIndex(uint32_t range) const {
+      auto it = std::lower_bound(ranges.begin(), ranges.end(), range);
+      return it != ranges.end() && *it == range ? static_cast<int>(it - ranges.begin()) : -1;
+    }
+  };
+
+  Pruning(const SearchIndex& searched, const Corpus& scored_by)
+      : index(searched), corpus(scored_by) {}
+
+  // Each term's ranges and bounds, from the stored blocks or from the decoded lists.
+  void AddTerms(PostingsCache* cache) {
+    for (auto& [name, postings] : *cache) {
+      Term& term = terms.emplace_back();
+      term.name = &name;
+      term.postings = &postings;
+      term_of[name] = terms.size() - 1;
+      if (!postings.decoded) {
+        double containing = 0;
+        for (const Postings::Block& block : postings.blocks) containing += block.summary.entries;
+        term.idf = Idf(corpus.stats.documents, containing);
+        for (const Postings::Block& block : postings.blocks) {
+          term.ranges.push_back(block.range);
+          term.sizes.push_back(block.summary.entries);
+          term.bounds.push_back(Bm25fBound(term.idf, BoundOf(block.summary), corpus.stats));
+        }
+      } else {
+        index.Admit(&postings, corpus);
+        term.idf = postings.idf;
+        ScoreBound bound;
+        auto close_range = [&](size_t end) {
+          term.bounds.push_back(Bm25fBound(term.idf, bound, corpus.stats));
+          term.sizes.push_back(end - term.firsts.back());
+          bound = ScoreBound();
+        };
+        for (size_t i = 0; i < postings.docs.size(); ++i) {
+          const uint32_t doc = postings.docs[i];
+          const uint32_t range = doc >> kBlockShift;
+          if (term.ranges.empty() || term.ranges.back() != range) {
+            if (!term.ranges.empty()) close_range(i);
+            term.ranges.push_back(range);
+            term.firsts.push_back(i);
+          }
+          ScoreBound one = BoundOf(postings.counts[i], index.WordsOf(doc, corpus));
+          for (int field = 0; field < kFields; ++field) {
+            bound.counts[field] = std::max(bound.counts[field], one.counts[field]);
+            bound.densities[field] = std::max(bound.densities[field], one.densities[field]);
+          }
+        }
+        if (!term.ranges.empty()) close_range(postings.docs.size());
+      }
+      term.lists.resize(term.ranges.size());
+    }
+  }
+
+  // Term `t`'s postings in its range number `r` (an index into its ranges), decoded.
+  absl::StatusOr<const List*> ListOf(Term& term, int r) {
+    if (term.lists[r] != nullptr) return term.lists[r].get();
+    auto list = std::make_unique<List>();
+    const Postings& postings = *term.postings;
+    if (!postings.decoded) {
+      const Postings::Block& block = postings.blocks[r];
+      DocBlockReader reader(block.entries);
+      DocEntry entry;
+      while (reader.Next(&entry)) {
+        absl::string_view payload = entry.payload;
+        std::array<uint32_t, kFields> counts;
+        if (entry.removed || !DecodeCounts(&payload, &counts)) return Corrupt(*term.name);
+        list->docs.push_back(entry.doc);
+        list->counts.push_back(counts);
+        if (postings.positions) list->payloads.push_back(entry.payload);
+      }
+      if (reader.corrupt()) return Corrupt(*term.name);
+    } else {
+      for (size_t i = term.firsts[r]; i < term.firsts[r] + term.sizes[r]; ++i) {
+        list->docs.push_back(postings.docs[i]);
+        list->counts.push_back(postings.counts[i]);
+        if (postings.positions) list->payloads.push_back(postings.payload(i));
+      }
+    }
+    term.lists[r] = std::move(list);
+    return term.lists[r].get();
+  }
+
+  const SearchIndex& index;
+  const Corpus& corpus;
+  std::vector<Term> terms;
+  absl::flat_hash_map<std::string, size_t> term_of;
+};
+
+absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& plan,
+                                                              PostingsCache* cache,
+                                                              const Corpus& corpus,
+                                                              size_t count) const {
+  using Role = PlannedClause::Role;
+  const size_t clauses = plan.clauses.size();
+  std::vector<size_t> positive;  // the clauses that add to a score
+  for (size_t c = 0; c < clauses; ++c) {
+    if (plan.clauses[c].role != Role::kExcluded) positive.push_back(c);
+  }
+  if (positive.empty() || plan.matches_nothing) {
+    return absl::FailedPreconditionError("no word or phrase to rank by");
+  }
+  Pruning pruning(*this, corpus);
+  pruning.AddTerms(cache);
+  std::vector<Pruning::Term>& terms = pruning.terms;
+  // By clause and alternative, its terms' indexes in `terms`.
+  std::vector<std::vector<std::vector<size_t>>> terms_of(clauses);
+  for (size_t c = 0; c < clauses; ++c) {
+    for (const PlannedText& text : plan.clauses[c].alternatives) {
+      std::vector<size_t>& indexes = terms_of[c].emplace_back();
+      for (const std::string& term : text.terms) {
+        auto it = pruning.term_of.find(term);
+        if (it == pruning.term_of.end()) {
+          return absl::InternalError(absl::StrCat("postings of ", term, " not read"));
+        }
+        indexes.push_back(it->second);
+      }
+    }
+  }
+  const std::vector<std::pair<std::string, std::string>> pairs = plan.ProximityPairs();
+  // The most a document whose clauses add up to `sum` can score.
+  auto reach = [&](double sum) { return pairs.empty() ? sum : plan.WithProximity(sum, 1); };
+
+  // Each range's bound, by clause and in all; a range where a required clause cannot match has
+  // none.
+  std::vector<uint32_t> ranges;
+  for (size_t c : positive) {
+    for (const std::vector<size_t>& text : terms_of[c]) {
+      for (size_t t : text) {
+        ranges.insert(ranges.end(), terms[t].ranges.begin(), terms[t].ranges.end());
+      }
+    }
+  }
+  std::sort(ranges.begin(), ranges.end());
+  ranges.erase(std::unique(ranges.begin(), ranges.end()), ranges.end());
+  // The bound of clause `c` in `range`: its alternatives', where every term has postings.
+  auto clause_bound = [&](size_t c, uint32_t range) {
+    double bound = 0;
+    for (size_t a = 0; a < terms_of[c].size(); ++a) {
+      double terms_bound = 0;
+      bool present = true;
+      for (size_t t : terms_of[c][a]) {
+        int r = terms[t].RangeIndex(range);
+        present = r >= 0;
+        if (!present) break;
+        terms_bound += terms[t].bounds[r];
+      }
+      if (present) bound += plan.clauses[c].alternatives[a].weight * terms_bound;
+    }
+    return bound;
+  };
+  std::vector<std::vector<double>> bounds(ranges.size(), std::vector<double>(clauses, 0));
+  std::vector<double> range_reach(ranges.size(), -1);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    double sum = 0;
+    bool possible = true;
+    for (size_t c : positive) {
+      bounds[i][c] = clause_bound(c, ranges[i]);
+      sum += bounds[i][c];
+      possible &= plan.clauses[c].role != Role::kRequired || bounds[i][c] > 0;
+    }
+    if (possible) range_reach[i] = reach(sum);
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    if (range_reach[i] >= 0) order.push_back(i);
+  }
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return range_reach[a] > range_reach[b]; });
+
+  Ranked ranked;
+  ranked.every_match = true;
+  // The best so far, the worst of them on top; `threshold` is its score once there are `count`.
+  std::vector<std::pair<double, uint32_t>> best;
+  auto better = [](const std::pair<double, uint32_t>& a, const std::pair<double, uint32_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second > b.second;
+  };
+  auto full = [&] { return best.size() == count; };
+  auto threshold = [&] { return best.front().first; };
+
+  std::vector<bool> matched(clauses);
+  std::vector<double> scores(clauses);
+  std::vector<Occurrences> positions;
+  using Posting = std::pair<const Pruning::List*, int>;  // a list, and the index of a posting in it
+  std::vector<Posting> at;                               // an alternative's postings of a document
+  std::map<std::string, Occurrences> held;               // pointers into it must outlive insertions
+  for (size_t i : order) {
+    if (full() && range_reach[i] < threshold()) {
+      ranked.every_match = false;  // and so are all the ranges after it
+      break;
+    }
+    const uint32_t range = ranges[i];
+    // Which optional clauses are essential: all but the weakest, as long as those together fall
+    // short of the threshold. With a required clause, candidates come from the rarest of those.
+    std::vector<size_t> optional;
+    for (size_t c : positive) {
+      if (plan.clauses[c].role == Role::kOptional) optional.push_back(c);
+    }
+    std::sort(optional.begin(), optional.end(),
+              [&](size_t a, size_t b) { return bounds[i][a] < bounds[i][b]; });
+    std::vector<bool> essential(clauses, false);
+    double inessential = 0;  // the bound of the clauses that are not
+    {
+      double sum = 0;
+      for (size_t c : optional) {
+        if (plan.has_required || !full() || reach(sum + bounds[i][c]) >= threshold()) {
+          essential[c] = true;
+        } else {
+          sum += bounds[i][c];
+        }
+      }
+      inessential = sum;
+      if (sum > 0) ranked.every_match = false;
+    }
+    for (size_t c : positive) {
+      essential[c] = essential[c] || plan.clauses[c].role == Role::kRequired;
+    }
+    // The documents of an alternative are among those of its rarest term.
+    auto rarest = [&](const std::vector<size_t>& text) -> int {
+      int best_term = -1;
+      size_t fewest = SIZE_MAX;
+      for (size_t t : text) {
+        int r = terms[t].RangeIndex(range);
+        if (r < 0) return -1;
+        if (terms[t].sizes[r] < fewest) {
+          fewest = terms[t].sizes[r];
+          best_term = static_cast<int>(t);
+        }
+      }
+      return best_term;
+    };
+    std::vector<size_t> sources;  // the clauses candidates come from
+    if (plan.has_required) {
+      size_t fewest = SIZE_MAX;
+      for (size_t c : positive) {
+        if (plan.clauses[c].role != Role::kRequired) continue;
+        size_t size = 0;
+        for (const std::vector<size_t>& text : terms_of[c]) {
+          int t = rarest(text);
+          if (t >= 0) size += terms[t].sizes[terms[t].RangeIndex(range)];
+        }
+        if (size < fewest) {
+          fewest = size;
+          sources = {c};
+        }
+      }
+    } else {
+      for (size_t c : optional) {
+        if (essential[c]) sources.push_back(c);
+      }
+    }
+    std::array<uint64_t, kRangeDocs / 64> candidates{};
+    for (size_t c : sources) {
+      for (const std::vector<size_t>& text : terms_of[c]) {
+        int t = rarest(text);
+        if (t < 0) continue;
+        CAIRN_ASSIGN_OR_RETURN(const Pruning::List* list,
+                               pruning.ListOf(terms[t], terms[t].RangeIndex(range)));
+        for (uint32_t doc : list->docs) {
+          candidates[(doc % kRangeDocs) / 64] |= uint64_t{1} << (doc % 64);
+        }
+      }
+    }
+    std::vector<int> range_index(terms.size());
+    for (size_t t = 0; t < terms.size(); ++t) range_index[t] = terms[t].RangeIndex(range);
+    // A term's posting of `doc`: its list and index there, or null.
+    auto posting_of = [&](size_t t, uint32_t doc) -> absl::StatusOr<Posting> {
+      Pruning::Term& term = terms[t];
+      if (range_index[t] < 0) return Posting(nullptr, -1);
+      CAIRN_ASSIGN_OR_RETURN(const Pruning::List* list, pruning.ListOf(term, range_index[t]));
+      if (term.walked != list) {
+        term.walked = list;
+        term.at = 0;
+      }
+      while (term.at < list->docs.size() && list->docs[term.at] < doc) ++term.at;
+      if (term.at == list->docs.size() || list->docs[term.at] != doc) return Posting(nullptr, -1);
+      return Posting(list, static_cast<int>(term.at));
+    };
+    // Term `t`'s score in `doc`, where `posting` is its posting.
+    auto score_of = [&](size_t t, uint32_t doc, const Posting& posting) {
+      Pruning::Term& term = terms[t];
+      if (term.scored_doc != doc) {
+        term.scored_doc = doc;
+        term.score = Score(term.idf, posting.first->counts[posting.second], doc, corpus);
+      }
+      return term.score;
+    };
+    for (size_t word = 0; word < candidates.size(); ++word) {
+      for (uint64_t bits = candidates[word]; bits != 0; bits &= bits - 1) {
+        const uint32_t doc =
+            range * kRangeDocs + static_cast<uint32_t>(word * 64 + __builtin_ctzll(bits));
+        if (doc >= docs_.size() || docs_[doc] == nullptr) continue;  // cannot be: Settled
+        // Its bound: its essential clauses' scores as if every phrase matched, the others'
+        // bounds in the range.
+        if (full()) {
+          double sum = inessential;
+          for (size_t c : positive) {
+            if (!essential[c]) continue;
+            for (size_t a = 0; a < terms_of[c].size(); ++a) {
+              double text_score = 0;
+              bool present = true;
+              for (size_t t : terms_of[c][a]) {
+                CAIRN_ASSIGN_OR_RETURN(auto posting, posting_of(t, doc));
+                present = posting.first != nullptr;
+                if (!present) break;
+                text_score += score_of(t, doc, posting);
+              }
+              if (present) sum += plan.clauses[c].alternatives[a].weight * text_score;
+            }
+          }
+          if (reach(sum) < threshold()) {
+            ranked.every_match = false;
+            continue;
+          }
+        }
+        // Decided and scored as Evaluate does (MatchText, then Combine).
+        for (size_t c = 0; c < clauses; ++c) {
+          matched[c] = false;
+          scores[c] = 0;
+          for (size_t a = 0; a < terms_of[c].size(); ++a) {
+            const PlannedText& text = plan.clauses[c].alternatives[a];
+            const std::vector<size_t>& text_terms = terms_of[c][a];
+            at.clear();
+            for (size_t t : text_terms) {
+              CAIRN_ASSIGN_OR_RETURN(auto posting, posting_of(t, doc));
+              if (posting.first == nullptr) break;
+              at.push_back(posting);
+            }
+            if (at.size() < text_terms.size()) continue;
+            if (text.phrase()) {
+              positions.resize(at.size());
+              for (size_t j = 0; j < at.size(); ++j) {
+                if (at[j].first->payloads.empty() ||
+                    !DecodePositions(at[j].first->payloads[at[j].second], &positions[j])) {
+                  return Corrupt(*terms[text_terms[j]].name);
+                }
+              }
+              if (!PhraseFound(text, positions)) continue;
+            }
+            double text_score = 0;
+            for (size_t j = 0; j < at.size(); ++j) {
+              text_score += score_of(text_terms[j], doc, at[j]);
+            }
+            scores[c] += text.weight * text_score;
+            matched[c] = true;
+          }
+        }
+        // Filters last: their record is a cache miss for every candidate.
+        if (!plan.Matches(matched) || !Passes(plan.filters, doc)) continue;
+        ++ranked.matches;
+        double score = plan.Combine(scores, matched, 0, "");  // no sector boost (RanksByText)
+        if (!pairs.empty()) {
+          if (full() && plan.WithProximity(score, 1) < threshold()) continue;
+          held.clear();
+          bool corrupt = false;
+          double proximity = Proximity(pairs, [&](const std::string& name) -> const Occurrences* {
+            auto it = pruning.term_of.find(name);
+            if (it == pruning.term_of.end() || !terms[it->second].postings->positions) {
+              return nullptr;
+            }
+            absl::StatusOr<Posting> posting = posting_of(it->second, doc);
+            if (!posting.ok()) {
+              corrupt = true;
+              return nullptr;
+            }
+            if (posting->first == nullptr) return nullptr;
+            Occurrences& occurrences = held[name];
+            corrupt |= !DecodePositions(posting->first->payloads[posting->second], &occurrences);
+            return &occurrences;
+          });
+          if (corrupt) {
+            return absl::DataLossError(
+                "the search index's positions are corrupt; run `cairn index rebuild`");
+          }
+          score = plan.WithProximity(score, proximity);
+        }
+        std::pair<double, uint32_t> entry(score, doc);
+        if (full() && !better(entry, best.front())) continue;
+        best.push_back(entry);
+        std::push_heap(best.begin(), best.end(), better);
+        if (best.size() > count) {
+          std::pop_heap(best.begin(), best.end(), better);
+          best.pop_back();
+        }
+      }
+    }
+  }
+  std::sort(best.begin(), best.end(), better);
+  for (const auto& [score, doc] : best) {
+    ranked.docs.push_back(doc);
+    ranked.scores.push_back(score);
+  }
+  return ranked;
+}
+
+}  // namespace cairn::search
