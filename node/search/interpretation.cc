@@ -2,6 +2,7 @@
 // the words no lesson here holds and the spellings this index suggests for them. Suggestions
 // come from this node's own index, never a peer's: a peer's words would tell of lessons the
 // asker may not see. The class's other jobs are in the files search_index_internal.h lists.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,18 +32,19 @@ constexpr size_t kMaxCandidates = 8;
 
 }  // namespace
 
-absl::StatusOr<bool> SearchIndex::HoldsTerm(const std::string& term) const {
-  bool held = false;
+absl::StatusOr<std::optional<uint32_t>> SearchIndex::FirstDocHolding(
+    const std::string& term) const {
+  std::optional<uint32_t> first;
   CAIRN_RETURN_IF_ERROR(
       store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
         DocBlockSummary summary;
         absl::string_view entries;
         DocEntry entry;
         DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
-        held = reader.Next(&entry);
-        return !held;  // an emptied block says nothing; the next may
+        if (reader.Next(&entry)) first = entry.doc;
+        return !first.has_value();  // an emptied block says nothing; the next may
       }));
-  return held;
+  return first;
 }
 
 absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> SearchIndex::KnownTerms() const {
@@ -72,23 +74,12 @@ absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> SearchIndex::Kno
 }
 
 absl::StatusOr<std::string> SearchIndex::WordAsWritten(const std::string& term) const {
-  uint32_t doc = 0;
-  bool found = false;
-  CAIRN_RETURN_IF_ERROR(
-      store_->ScanPostings(TermPrefix(term), [&](absl::string_view, absl::string_view block) {
-        DocBlockSummary summary;
-        absl::string_view entries;
-        DocEntry entry;
-        DocBlockReader reader(ReadStoredDocBlock(block, &summary, &entries) ? entries : "");
-        found = reader.Next(&entry);
-        doc = entry.doc;
-        return !found;
-      }));
+  CAIRN_ASSIGN_OR_RETURN(std::optional<uint32_t> doc, FirstDocHolding(term));
   std::string id;
   {
     absl::ReaderMutexLock lock(&mu_);
-    if (!found || doc >= docs_.size() || docs_[doc] == nullptr) return term;
-    id = docs_[doc]->id;
+    if (!doc || *doc >= docs_.size() || docs_[*doc] == nullptr) return term;
+    id = docs_[*doc]->id;
   }
   absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(id);
   if (absl::IsNotFound(lesson.status())) return term;  // deleted a moment ago
@@ -149,8 +140,8 @@ absl::StatusOr<v1::QueryInterpretation> SearchIndex::Interpret(const PlannedSear
       if (clause.required || plan.all_words) interpretation.add_required(typed.text);
       bool unknown = false;
       for (const Token& token : tokens) {
-        CAIRN_ASSIGN_OR_RETURN(bool held, HoldsTerm(token.term));
-        unknown |= !held;
+        CAIRN_ASSIGN_OR_RETURN(std::optional<uint32_t> holding, FirstDocHolding(token.term));
+        unknown |= !holding.has_value();
       }
       if (!unknown) continue;
       interpretation.add_unknown(typed.text);

@@ -222,8 +222,8 @@ class SearchIndex : public LessonIndexer {
   void AddToTable(std::unique_ptr<Doc> doc) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RemoveFromTable(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // Whether any lesson holds `term`.
-  absl::StatusOr<bool> HoldsTerm(const std::string& term) const;
+  // The first document holding `term`; none when no lesson holds it.
+  absl::StatusOr<std::optional<uint32_t>> FirstDocHolding(const std::string& term) const;
   // Every term of the index, sorted, read afresh when over a minute old.
   absl::StatusOr<std::shared_ptr<const std::vector<std::string>>> KnownTerms() const
       ABSL_LOCKS_EXCLUDED(terms_mu_);
