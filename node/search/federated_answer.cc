@@ -189,8 +189,7 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
                                                          std::max(max_results, kFacetsOverBest)));
       response.set_total_hits(ranked.matches);
       response.set_total_hits_at_least(!ranked.every_match);
-      const size_t counted = std::min(ranked.docs.size(), kFacetsOverBest);
-      AddFacets({ranked.docs.begin(), ranked.docs.begin() + counted}, response.mutable_facets());
+      AddFacetsOfBest(ranked, response.mutable_facets());
       response.set_facets_over_best(kFacetsOverBest);
       for (size_t i = 0; i < ranked.docs.size() && i < max_results; ++i) {
         best.emplace_back(docs_[ranked.docs[i]]->id, ranked.scores[i]);

@@ -76,8 +76,7 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       total_hits = ranked.matches;
       response.set_total_hits_at_least(!ranked.every_match);
       if (!request.skip_facets()) {
-        const size_t counted = std::min(ranked.docs.size(), kFacetsOverBest);
-        AddFacets({ranked.docs.begin(), ranked.docs.begin() + counted}, response.mutable_facets());
+        AddFacetsOfBest(ranked, response.mutable_facets());
         response.set_facets_over_best(kFacetsOverBest);
       }
     } else {

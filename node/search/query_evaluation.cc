@@ -382,6 +382,12 @@ absl::StatusOr<std::vector<size_t>> SearchIndex::Best(const QueryPlan& plan,
   return best;
 }
 
+void SearchIndex::AddFacetsOfBest(const Ranked& ranked,
+                                  google::protobuf::RepeatedPtrField<v1::Facet>* facets) const {
+  const size_t counted = std::min(ranked.docs.size(), kFacetsOverBest);
+  AddFacets({ranked.docs.begin(), ranked.docs.begin() + counted}, facets);
+}
+
 void SearchIndex::AddFacets(const std::vector<uint32_t>& docs,
                             google::protobuf::RepeatedPtrField<v1::Facet>* facets) const {
   // Counted by views into the records, which the lock keeps alive.

@@ -201,6 +201,10 @@ class SearchIndex : public LessonIndexer {
   void AddFacets(const std::vector<uint32_t>& docs,
                  google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Facet counts over the best kFacetsOverBest of `ranked`, added to `facets`.
+  void AddFacetsOfBest(const Ranked& ranked,
+                       google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The postings of `term` as stored (with their positions, for phrases, only when asked).
   absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const;
   // Drops postings of documents the table does not know yet, and sets the idf; once.
