@@ -116,7 +116,9 @@ void SearchIndex::SeeThrough(const PeerView& view, PostingsCache* cache) const {
   altered.reserve(view.altered.size());
   for (const auto& [doc, text] : view.altered) altered.emplace_back(doc, text.get());
   std::sort(altered.begin(), altered.end());
-  for (auto& [term, stored] : *cache) {
+  for (auto& [term_in_cache, stored] : *cache) {
+    // A named reference: clang 14 cannot capture a structured binding in the lambdas below.
+    const std::string& term = term_in_cache;
     const bool positions = stored.positions;
     Postings seen;
     seen.positions = positions;
