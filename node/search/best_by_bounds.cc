@@ -11,7 +11,6 @@
 // search_index_internal.h lists.
 #include <algorithm>
 #include <array>
-#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -124,6 +123,9 @@ struct SearchIndex::Pruning {
     if (term.lists[r] != nullptr) return term.lists[r].get();
     auto list = std::make_unique<List>();
     const Postings& postings = *term.postings;
+    list->docs.reserve(term.sizes[r]);
+    list->counts.reserve(term.sizes[r]);
+    if (postings.positions) list->payloads.reserve(term.sizes[r]);
     if (!postings.decoded) {
       const Postings::Block& block = postings.blocks[r];
       DocBlockReader reader(block.entries);
@@ -187,6 +189,20 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
   const std::vector<std::pair<std::string, std::string>> pairs = plan.ProximityPairs();
   // The most a document whose clauses add up to `sum` can score.
   auto reach = [&](double sum) { return pairs.empty() ? sum : plan.WithProximity(sum, 1); };
+  // Each pair's terms by index, -1 for one without positions read (so never close), and each
+  // term's positions in the document last scored, decoded once per document.
+  std::vector<std::pair<int, int>> pair_terms;
+  for (const auto& [first, second] : pairs) {
+    auto index_of = [&](const std::string& name) {
+      auto it = pruning.term_of.find(name);
+      return it == pruning.term_of.end() || !terms[it->second].postings->positions
+                 ? -1
+                 : static_cast<int>(it->second);
+    };
+    pair_terms.emplace_back(index_of(first), index_of(second));
+  }
+  std::vector<Occurrences> term_positions(terms.size());
+  std::vector<uint32_t> positions_of_doc(terms.size(), UINT32_MAX);
 
   // Each range's bound, by clause and in all; a range where a required clause cannot match has
   // none.
@@ -250,7 +266,6 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
   std::vector<Occurrences> positions;
   using Posting = std::pair<const Pruning::List*, int>;  // a list, and the index of a posting in it
   std::vector<Posting> at;                               // an alternative's postings of a document
-  std::map<std::string, Occurrences> held;               // pointers into it must outlive insertions
   for (size_t i : order) {
     if (full() && range_reach[i] < threshold()) {
       ranked.every_match = false;  // and so are all the ranges after it
@@ -418,27 +433,26 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
         double score = plan.Combine(scores, matched, 0, "");  // no sector boost (RanksByText)
         if (!pairs.empty()) {
           if (full() && plan.WithProximity(score, 1) < threshold()) continue;
-          held.clear();
-          bool corrupt = false;
-          double proximity = Proximity(pairs, [&](const std::string& name) -> const Occurrences* {
-            auto it = pruning.term_of.find(name);
-            if (it == pruning.term_of.end() || !terms[it->second].postings->positions) {
-              return nullptr;
+          // Term `t`'s positions in `doc`, or null where it has none.
+          auto positions_in_doc = [&](int t) -> absl::StatusOr<const Occurrences*> {
+            if (t < 0) return nullptr;
+            CAIRN_ASSIGN_OR_RETURN(auto posting, posting_of(t, doc));
+            if (posting.first == nullptr) return nullptr;
+            if (positions_of_doc[t] != doc) {
+              if (!DecodePositions(posting.first->payloads[posting.second], &term_positions[t])) {
+                return Corrupt(*terms[t].name);
+              }
+              positions_of_doc[t] = doc;
             }
-            absl::StatusOr<Posting> posting = posting_of(it->second, doc);
-            if (!posting.ok()) {
-              corrupt = true;
-              return nullptr;
-            }
-            if (posting->first == nullptr) return nullptr;
-            Occurrences& occurrences = held[name];
-            corrupt |= !DecodePositions(posting->first->payloads[posting->second], &occurrences);
-            return &occurrences;
-          });
-          if (corrupt) {
-            return absl::DataLossError(
-                "the search index's positions are corrupt; run `cairn index rebuild`");
+            return &term_positions[t];
+          };
+          size_t close = 0;
+          for (const auto& [first, second] : pair_terms) {
+            CAIRN_ASSIGN_OR_RETURN(const Occurrences* a, positions_in_doc(first));
+            CAIRN_ASSIGN_OR_RETURN(const Occurrences* b, positions_in_doc(second));
+            close += a != nullptr && b != nullptr && StandClose(*a, *b);
           }
+          const double proximity = static_cast<double>(close) / static_cast<double>(pairs.size());
           score = plan.WithProximity(score, proximity);
         }
         std::pair<double, uint32_t> entry(score, doc);

@@ -124,6 +124,14 @@ std::vector<std::pair<std::string, std::string>> QueryPlan::ProximityPairs() con
   return pairs;
 }
 
+bool StandClose(const Occurrences& a, const Occurrences& b) {
+  if (!a[0].empty() && !b[0].empty()) return true;  // both in the title
+  for (int field = 0; field < kFields; ++field) {
+    if (Close(a[field], b[field])) return true;
+  }
+  return false;
+}
+
 double Proximity(const std::vector<std::pair<std::string, std::string>>& pairs,
                  absl::FunctionRef<const Occurrences*(const std::string& term)> positions_of) {
   if (pairs.empty()) return 0;
@@ -131,10 +139,7 @@ double Proximity(const std::vector<std::pair<std::string, std::string>>& pairs,
   for (const auto& [first, second] : pairs) {
     const Occurrences* a = positions_of(first);
     const Occurrences* b = positions_of(second);
-    if (a == nullptr || b == nullptr) continue;
-    bool found = !(*a)[0].empty() && !(*b)[0].empty();  // both in the title
-    for (int field = 0; field < kFields && !found; ++field) found = Close((*a)[field], (*b)[field]);
-    if (found) ++close;
+    if (a != nullptr && b != nullptr && StandClose(*a, *b)) ++close;
   }
   return static_cast<double>(close) / static_cast<double>(pairs.size());
 }

@@ -119,6 +119,10 @@ absl::StatusOr<QueryPlan> PlanQuery(const Query& query, bool all_words,
 std::vector<v1::Equivalent> Widen(const Query& query, bool all_words, const Vocabulary& vocabulary,
                                   Analyzer* analyzer);
 
+// Whether a lesson holds two terms, with positions `a` and `b` in it, close together (within
+// kProximityWindow words in one field) or both in its title.
+bool StandClose(const Occurrences& a, const Occurrences& b);
+
 // The share of the plan's consecutive word pairs that a lesson holds close together or both in its
 // title, given each term's positions in it (`positions_of`: null when it does not hold the term).
 double Proximity(const std::vector<std::pair<std::string, std::string>>& pairs,
