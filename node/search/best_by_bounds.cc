@@ -11,13 +11,13 @@
 // search_index_internal.h lists.
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/types/span.h"
 #include "node/common/status_macros.h"
 #include "node/search/lesson_match.h"
 #include "node/search/posting.h"
@@ -40,11 +40,11 @@ absl::Status Corrupt(const std::string& term) {
 }  // namespace
 
 struct SearchIndex::Pruning {
-  // One term's postings in one range, decoded.
+  // One term's postings in one range, decoded: views into the term's decoded postings.
   struct List {
-    std::vector<uint32_t> docs;
-    std::vector<std::array<uint32_t, kFields>> counts;
-    std::vector<absl::string_view> payloads;  // when the term's positions were read
+    absl::Span<const uint32_t> docs;
+    absl::Span<const std::array<uint32_t, kFields>> counts;
+    absl::Span<const absl::string_view> payloads;  // when the term's positions were read
   };
 
   // One term: the ranges it has postings in, the bound of its score in each, decoded on demand.
@@ -56,7 +56,14 @@ struct SearchIndex::Pruning {
     std::vector<double> bounds;    // by index in `ranges`
     std::vector<size_t> sizes;     // postings in each
     std::vector<size_t> firsts;    // once decoded: the index of each range's first posting
-    std::vector<std::unique_ptr<List>> lists;
+    std::vector<List> lists;
+    std::vector<bool> listed;      // by range: whether its list is decoded
+    // The postings of the ranges decoded so far, in the order decoded. Each vector is sized for
+    // every range at the start, so that the lists' views stay valid (and a search allocates a
+    // few vectors a term, not a few a range).
+    std::vector<uint32_t> docs;
+    std::vector<std::array<uint32_t, kFields>> counts;
+    std::vector<absl::string_view> payloads;
     // Candidates come in increasing order within a range: lookups walk the range's list.
     const List* walked = nullptr;
     size_t at = 0;
@@ -115,39 +122,56 @@ struct SearchIndex::Pruning {
         if (!term.ranges.empty()) close_range(postings.docs.size());
       }
       term.lists.resize(term.ranges.size());
+      term.listed.resize(term.ranges.size());
+      size_t all = 0;
+      for (size_t size : term.sizes) all += size;
+      if (!postings.decoded) {
+        term.docs.reserve(all);
+        term.counts.reserve(all);
+      }
+      if (postings.positions) term.payloads.reserve(all);
     }
   }
 
   // Term `t`'s postings in its range number `r` (an index into its ranges), decoded.
   absl::StatusOr<const List*> ListOf(Term& term, int r) {
-    if (term.lists[r] != nullptr) return term.lists[r].get();
-    auto list = std::make_unique<List>();
+    List& list = term.lists[r];
+    if (term.listed[r]) return &list;
     const Postings& postings = *term.postings;
-    list->docs.reserve(term.sizes[r]);
-    list->counts.reserve(term.sizes[r]);
-    if (postings.positions) list->payloads.reserve(term.sizes[r]);
-    if (!postings.decoded) {
-      const Postings::Block& block = postings.blocks[r];
-      DocBlockReader reader(block.entries);
+    if (postings.decoded) {
+      // Already decoded (a peer's view): views of the range's part of the lists.
+      const size_t first = term.firsts[r], size = term.sizes[r];
+      list.docs = absl::MakeConstSpan(postings.docs).subspan(first, size);
+      list.counts = absl::MakeConstSpan(postings.counts).subspan(first, size);
+      if (postings.positions) {
+        const size_t begin = term.payloads.size();
+        for (size_t i = first; i < first + size; ++i) term.payloads.push_back(postings.payload(i));
+        list.payloads = absl::MakeConstSpan(term.payloads).subspan(begin, size);
+      }
+    } else {
+      const size_t begin = term.docs.size();
+      DocBlockReader reader(postings.blocks[r].entries);
       DocEntry entry;
       while (reader.Next(&entry)) {
         absl::string_view payload = entry.payload;
         std::array<uint32_t, kFields> counts;
-        if (entry.removed || !DecodeCounts(&payload, &counts)) return Corrupt(*term.name);
-        list->docs.push_back(entry.doc);
-        list->counts.push_back(counts);
-        if (postings.positions) list->payloads.push_back(entry.payload);
+        // More postings than the block's summary says would outgrow the space set aside.
+        if (entry.removed || !DecodeCounts(&payload, &counts) ||
+            term.docs.size() - begin == term.sizes[r]) {
+          return Corrupt(*term.name);
+        }
+        term.docs.push_back(entry.doc);
+        term.counts.push_back(counts);
+        if (postings.positions) term.payloads.push_back(entry.payload);
       }
       if (reader.corrupt()) return Corrupt(*term.name);
-    } else {
-      for (size_t i = term.firsts[r]; i < term.firsts[r] + term.sizes[r]; ++i) {
-        list->docs.push_back(postings.docs[i]);
-        list->counts.push_back(postings.counts[i]);
-        if (postings.positions) list->payloads.push_back(postings.payload(i));
-      }
+      const size_t size = term.docs.size() - begin;
+      list.docs = absl::MakeConstSpan(term.docs).subspan(begin, size);
+      list.counts = absl::MakeConstSpan(term.counts).subspan(begin, size);
+      if (postings.positions) list.payloads = absl::MakeConstSpan(term.payloads).subspan(begin, size);
     }
-    term.lists[r] = std::move(list);
-    return term.lists[r].get();
+    term.listed[r] = true;
+    return &list;
   }
 
   const SearchIndex& index;
