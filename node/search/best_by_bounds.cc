@@ -57,7 +57,7 @@ struct SearchIndex::Pruning {
     std::vector<size_t> sizes;     // postings in each
     std::vector<size_t> firsts;    // once decoded: the index of each range's first posting
     std::vector<List> lists;
-    std::vector<bool> listed;      // by range: whether its list is decoded
+    std::vector<bool> listed;  // by range: whether its list is decoded
     // The postings of the ranges decoded so far, in the order decoded. Each vector is sized for
     // every range at the start, so that the lists' views stay valid (and a search allocates a
     // few vectors a term, not a few a range).
