@@ -2,12 +2,17 @@
 // asked for) are exactly those of evaluating every match: the same lessons in the same order with
 // the same scores, on every page, for random corpora spanning many postings blocks and random
 // queries of every kind, and for a peer whose view of the lessons the policy altered.
+#include <atomic>
+#include <cstdio>
 #include <random>
+#include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/sharing.h"
+#include "node/search/lesson_match.h"
 #include "node/search/search_index.h"
 #include "node/search/vocabulary.h"
 #include "tests/support/temp_dir.h"
@@ -158,6 +163,59 @@ TEST(BestByBoundsTest, PagesAreThoseOfEvaluatingEveryMatch) {
   }
   EXPECT_GT(nonempty, compared / 2) << "most queries must find something to compare";
   EXPECT_GT(bounded, compared / 5) << "the bounds must often spare work, or nothing is tested";
+}
+
+// A search that overlaps a commit (its postings read before the commit, its table read after)
+// falls back to evaluating every match, or answers from a table that was settled: either way every
+// lesson it returns is one the query matches, in order of score, with no error. New lessons only,
+// so a lesson's text never changes under the check.
+TEST(BestByBoundsTest, SearchesDuringCommitsReturnOnlyMatchingLessons) {
+  std::mt19937 random(20261204);
+  Corpus corpus(random, 2500);
+  absl::StatusOr<Vocabulary> none = Vocabulary::Parse("", "test");
+  ASSERT_TRUE(none.ok()) << none.status();
+  std::atomic<bool> writing = true;
+  std::thread writer([&] {
+    std::mt19937 own_random(7);
+    for (int batch = 0, n = 2500; batch < 40; ++batch) {
+      std::vector<LessonWrite> writes;
+      for (int i = 0; i < 25; ++i) writes.push_back({RandomLesson(own_random, n++), 0});
+      EXPECT_TRUE(corpus.store->Commit(writes).ok());
+    }
+    writing = false;
+  });
+  Analyzer analyzer;
+  int searched = 0, found = 0, while_writing = 0;
+  while (writing || searched < 200) {
+    while_writing += writing;
+    v1::SearchRequest request;
+    request.set_query(RandomQuery(random));
+    if (!ParseQuery(request.query()).ok()) continue;
+    request.set_page_size(10);
+    request.set_skip_snippets(true);
+    SCOPED_TRACE(request.query());
+    absl::StatusOr<v1::SearchResponse> response = corpus.index->Search(request, *none);
+    ASSERT_TRUE(response.ok()) << response.status();
+    absl::StatusOr<SearchIndex::PlannedSearch> planned =
+        corpus.index->Plan(request.query(), false, "", *none);
+    ASSERT_TRUE(planned.ok()) << planned.status();
+    std::set<std::string> seen;
+    for (int i = 0; i < response->hits_size(); ++i) {
+      const v1::SearchHit& hit = response->hits(i);
+      EXPECT_TRUE(seen.insert(hit.lesson_id()).second) << hit.lesson_id() << " twice";
+      if (i > 0) EXPECT_GE(response->hits(i - 1).score(), hit.score());
+      absl::StatusOr<v1::Lesson> lesson = corpus.store->GetLesson(hit.lesson_id());
+      ASSERT_TRUE(lesson.ok()) << lesson.status();
+      EXPECT_TRUE(MatchLesson(planned->plan, *lesson, &analyzer).matches) << hit.lesson_id();
+    }
+    EXPECT_GE(response->total_hits(), static_cast<uint64_t>(response->hits_size()));
+    ++searched;
+    found += response->hits_size() > 0;
+  }
+  writer.join();
+  EXPECT_GT(found, searched / 2) << "most searches must find something to check";
+  std::printf("%d searches, %d of them begun while lessons were being committed\n", searched,
+              while_writing);
 }
 
 TEST(BestByBoundsTest, APeersAnswerIsThatOfEvaluatingEveryMatchOfItsView) {
