@@ -184,7 +184,7 @@ absl::StatusOr<v1::FederatedSearchResult> FederatedSearcher::Search(
     outcome.set_latency_ms(absl::ToDoubleMilliseconds(absl::Now() - start));
     outcome.set_state(StateOf(static_cast<grpc::StatusCode>(answer.status().code())));
     if (answer.ok()) {
-      search::NodeAnswer own = search::OwnAnswer(self_org_, *std::move(answer));
+      search::NodeAnswer own = search::OwnAnswer(plan, self_org_, *std::move(answer));
       outcome.set_hits(own.total_hits);
       AddHits(own, &answered);
       answers.push_back(std::move(own));

@@ -22,16 +22,18 @@ constexpr size_t kMaxLessonIdBytes = 128;  // an org id (63) and a ULID (26) fit
 constexpr const char* kFacetFields[] = {"sector", "org", "topic", "status"};
 
 // Why `lesson` from `peer`'s answer may not be believed; empty when it may.
+// Its analysis against the plan goes to `match`.
 std::string WhyNotBelieved(const QueryPlan& plan, const std::string& peer, const v1::Lesson& lesson,
                            const KnownSectors& sectors, const LessonVerifier& verifier,
-                           Analyzer* analyzer) {
+                           Analyzer* analyzer, LessonMatch* match) {
   if (absl::Status offered = CheckOfferedLesson(lesson, peer, sectors); !offered.ok()) {
     return absl::StrCat("lesson ", lesson.id(), ": ", offered.message());
   }
   if (absl::Status signature = verifier.Verify(lesson); !signature.ok()) {
     return std::string(signature.message());  // names the lesson
   }
-  if (!MatchesQuery(plan, lesson, analyzer)) {
+  *match = MatchLesson(plan, lesson, analyzer);
+  if (!match->matches) {
     return absl::StrCat("lesson ", lesson.id(), ": does not match the query");
   }
   return "";
@@ -114,9 +116,10 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
       ++left_out;
       continue;
     }
+    LessonMatch match;
     std::string why = seen.contains(lesson.id())
                           ? absl::StrCat("lesson ", lesson.id(), ": returned more than once")
-                          : WhyNotBelieved(plan, peer, lesson, sectors, verifier, &analyzer);
+                          : WhyNotBelieved(plan, peer, lesson, sectors, verifier, &analyzer, &match);
     if (!why.empty()) {
       checked.rejections.push_back({lesson.id(), lesson.version(), std::move(why)});
       continue;
@@ -125,6 +128,7 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
     double score = i < static_cast<size_t>(response.scores_size()) ? response.scores(i) : 0;
     answer.scores.push_back(std::isfinite(score) && score > 0 ? score : 0);
     answer.lessons.push_back(std::move(lesson));
+    answer.matches.push_back(std::move(match));
   }
   checked.rejected = checked.rejections.size();
   if (sent > max_results) {
@@ -139,7 +143,7 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
   return checked;
 }
 
-NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response) {
+NodeAnswer OwnAnswer(const QueryPlan& plan, std::string org, v1::PeerQueryResponse response) {
   NodeAnswer answer;
   answer.org = std::move(org);
   answer.lessons.assign(std::make_move_iterator(response.mutable_lessons()->begin()),
@@ -147,6 +151,10 @@ NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response) {
   answer.scores.assign(response.scores().begin(), response.scores().end());
   answer.total_hits = response.total_hits();
   answer.facets = std::move(*response.mutable_facets());
+  Analyzer& analyzer = Analyzer::ForThisThread();
+  for (const v1::Lesson& lesson : answer.lessons) {
+    answer.matches.push_back(MatchLesson(plan, lesson, &analyzer));
+  }
   return answer;
 }
 
@@ -160,6 +168,7 @@ v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string&
   };
   struct Entry {
     const v1::Lesson* best = nullptr;
+    const LessonMatch* match = nullptr;  // the best copy's
     int rank = 0;
     std::vector<std::string> holders;
   };
@@ -167,12 +176,14 @@ v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string&
   uint64_t total = 0;
   for (const NodeAnswer& answer : answers) {
     total += answer.total_hits;
-    for (const v1::Lesson& lesson : answer.lessons) {
+    for (size_t i = 0; i < answer.lessons.size(); ++i) {
+      const v1::Lesson& lesson = answer.lessons[i];
       Entry& entry = lessons[lesson.id()];
       int from = rank(lesson, answer.org);
       if (entry.best == nullptr || lesson.version() > entry.best->version() ||
           (lesson.version() == entry.best->version() && from < entry.rank)) {
         entry.best = &lesson;
+        entry.match = &answer.matches[i];
         entry.rank = from;
       }
       entry.holders.push_back(answer.org);
@@ -185,14 +196,12 @@ v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string&
   });
   v1::FederatedSearchResult result;
   result.set_total_hits(total);
-  Analyzer& analyzer = Analyzer::ForThisThread();
   const std::vector<std::string> terms = plan.Terms();
 
   // The statistics every hit is scored by: ours, and each lesson brought that we do not hold.
   QueryStatistics statistics = here;
-  std::map<std::string, LessonMatch> matches;
   for (auto& [id, entry] : lessons) {
-    LessonMatch& match = matches[id] = MatchLesson(plan, *entry.best, &analyzer);
+    const LessonMatch& match = *entry.match;
     if (held_here.contains(id)) continue;
     statistics.corpus.documents += 1;
     for (int field = 0; field < kFields; ++field) {
@@ -202,7 +211,7 @@ v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string&
   }
   std::vector<std::pair<double, v1::FederatedHit>> scored;
   for (auto& [id, entry] : lessons) {
-    double score = ScoreLesson(plan, matches[id], statistics);
+    double score = ScoreLesson(plan, *entry.match, statistics);
     v1::FederatedHit hit;
     hit.mutable_hit()->set_lesson_id(id);
     hit.mutable_hit()->set_score(score);
@@ -217,7 +226,7 @@ v1::FederatedSearchResult MergeAnswers(const QueryPlan& plan, const std::string&
     v1::FederatedHit& hit = scored[i].second;
     const std::string& id = hit.hit().lesson_id();
     DescribeHit(*lessons[id].best, terms, hit.mutable_hit());
-    for (v1::Equivalent& via : ViaVocabulary(plan, matches[id])) {
+    for (v1::Equivalent& via : ViaVocabulary(plan, *lessons[id].match)) {
       *hit.mutable_hit()->add_via_vocabulary() = std::move(via);
     }
     *result.add_hits() = std::move(hit);

@@ -11,6 +11,7 @@
 #include "cairn/v1/search_service.pb.h"
 #include "node/crypto/provenance.h"
 #include "node/policy/sharing.h"
+#include "node/search/lesson_match.h"
 #include "node/search/query_plan.h"
 #include "node/search/ranking.h"
 
@@ -26,6 +27,9 @@ struct NodeAnswer {
   std::string org;
   std::vector<v1::Lesson> lessons;  // best first by the node's own ranking
   std::vector<double> scores;       // the node's own score of each (finite, not negative)
+  // How each lesson matched the plan, as the asker analysed it once (MatchLesson): the merge
+  // scores by it rather than analysing every lesson again once the last answer is in.
+  std::vector<LessonMatch> matches;
   uint64_t total_hits = 0;
   google::protobuf::RepeatedPtrField<v1::Facet> facets;
 };
@@ -59,8 +63,8 @@ CheckedAnswer CheckPeerAnswer(const QueryPlan& plan, const std::string& peer, si
 // The version this node holds of each lesson id it holds, among those the answers returned.
 using HeldVersions = absl::flat_hash_map<std::string, uint64_t>;
 
-// This node's own answer, which needs no checking.
-NodeAnswer OwnAnswer(std::string org, v1::PeerQueryResponse response);
+// This node's own answer, which needs no checking; its lessons analysed against `plan`.
+NodeAnswer OwnAnswer(const QueryPlan& plan, std::string org, v1::PeerQueryResponse response);
 
 // One hit per lesson id: the highest version any node returned, and for the same version the
 // origin's own answer, then this node's (`self_org`), then any other; every node that returned
