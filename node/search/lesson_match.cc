@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 
 namespace cairn::search {
@@ -73,10 +74,19 @@ bool PassesFilters(const Filters& filters, const v1::IndexedDoc& doc) {
 
 LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {
   LessonMatch match;
-  TermOccurrences analysed = AnalyzeLesson(lesson, analyzer, &match.words);
+  const std::vector<std::string> terms = plan.Terms();
+  // Only the terms of the plan's clauses, exclusions included: analysing a long lesson keeps no
+  // others (the asker checks every lesson of every answer).
+  absl::flat_hash_set<std::string> wanted;
+  for (const PlannedClause& clause : plan.clauses) {
+    for (const PlannedText& text : clause.alternatives) {
+      wanted.insert(text.terms.begin(), text.terms.end());
+    }
+  }
+  TermOccurrences analysed = AnalyzeLesson(lesson, analyzer, &match.words, &wanted);
   OccurrencesByTerm occurrences;
   for (const auto& [term, positions] : analysed) occurrences.emplace(term, &positions);
-  for (const std::string& term : plan.Terms()) {
+  for (const std::string& term : terms) {
     auto it = occurrences.find(term);
     if (it == occurrences.end()) continue;
     std::array<uint32_t, kFields>& counts = match.counts[term];

@@ -55,17 +55,27 @@ void ForEachFieldPart(const v1::Lesson& lesson, std::array<uint32_t, kFields>* w
 }  // namespace
 
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
-                              std::array<uint32_t, kFields>* words) {
+                              std::array<uint32_t, kFields>* words,
+                              const absl::flat_hash_set<std::string>* only) {
+  constexpr uint32_t kNotWanted = UINT32_MAX;
   TermOccurrences terms;
-  absl::flat_hash_map<uint32_t, uint32_t> index_of;  // term number -> its entry in `terms`
-  terms.reserve(256);  // enough for most lessons
+  // Term number -> its entry in `terms`, or kNotWanted.
+  absl::flat_hash_map<uint32_t, uint32_t> index_of;
+  terms.reserve(only != nullptr ? only->size() : 256);  // 256: enough for most lessons
   index_of.reserve(256);
   analyzer->ForgetIfFull();
   ForEachFieldPart(lesson, words, [&](int field, absl::string_view part, uint32_t position) {
     return analyzer->ForEachTermId(part, position, [&](uint32_t term_id, uint32_t at) {
       auto [it, added] = index_of.try_emplace(term_id, static_cast<uint32_t>(terms.size()));
-      if (added) terms.emplace_back(analyzer->Term(term_id), Occurrences());
-      terms[it->second].second[field].push_back(at);
+      if (added) {
+        const std::string& term = analyzer->Term(term_id);
+        if (only != nullptr && !only->contains(term)) {
+          it->second = kNotWanted;
+          return;
+        }
+        terms.emplace_back(term, Occurrences());
+      }
+      if (it->second != kNotWanted) terms[it->second].second[field].push_back(at);
     });
   });
   return terms;

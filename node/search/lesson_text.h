@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
@@ -27,10 +28,11 @@ inline constexpr int kFields = 3;
 using Occurrences = std::array<absl::InlinedVector<uint32_t, 4>, kFields>;
 using TermOccurrences = std::vector<std::pair<std::string, Occurrences>>;
 
-// Every term of `lesson` once, with its occurrences, in no particular order; sets `words` to the
-// number of words in each field, for length normalisation.
+// Every term of `lesson` once (or only those in `only`, when given), with its occurrences, in no
+// particular order; sets `words` to the number of words in each field, for length normalisation.
 TermOccurrences AnalyzeLesson(const v1::Lesson& lesson, Analyzer* analyzer,
-                              std::array<uint32_t, kFields>* words);
+                              std::array<uint32_t, kFields>* words,
+                              const absl::flat_hash_set<std::string>* only = nullptr);
 
 // Calls visit(field, term, word) for every word search reads in `lesson` but stop words, field
 // by field and in order: `word` as written (a view into `lesson`), `term` its stem.
