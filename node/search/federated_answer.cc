@@ -61,12 +61,14 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::AnswerHere(const v1::PeerQuer
   CAIRN_ASSIGN_OR_RETURN(QueryPlan plan, PlanOf(request));
   plan.leave_out = leave_out;
   CAIRN_ASSIGN_OR_RETURN(size_t max_results, MaxResults(request));
-  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
+  size_t docs_read = 0;
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan, &docs_read));
   v1::PeerQueryResponse response;
   std::vector<std::pair<std::string, double>> best;  // (lesson id, score), best first
   {
     absl::ReaderMutexLock lock(&mu_);
-    const Corpus corpus = Stored();
+    Corpus corpus = Stored();
+    corpus.docs_read = docs_read;
     Evaluation evaluation;
     CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, corpus, &evaluation));
     statistics->corpus = corpus.stats;
@@ -171,7 +173,8 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
       absl::ReaderMutexLock lock(&mu_);
       resets = resets_;
     }
-    CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
+    size_t docs_read = 0;
+    CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan, &docs_read));
     absl::ReaderMutexLock lock(&mu_);
     absl::MutexLock view_lock(&view->mu);
     if (view->peer_version != audience.peer.version() || view->policy_version != policy_version ||
@@ -183,7 +186,8 @@ absl::StatusOr<v1::PeerQueryResponse> SearchIndex::Answer(const v1::PeerQueryReq
     }
     CAIRN_RETURN_IF_ERROR(DecodePostings(&postings));
     SeeThrough(*view, &postings);
-    const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view};
+    const Corpus corpus{CorpusStats{static_cast<double>(view->visible), view->words}, view,
+                        docs_read};
     if (!request.exact_counts() && RanksByText(plan)) {
       // Only what the peer may see is in the postings now, so bounds, counts and facets are of
       // its view alone.

@@ -56,7 +56,8 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
   v1::SearchResponse response;
   // Postings are read before taking the lock, so a slow read never holds up writers.
   const std::optional<uint64_t> settled = SettledVersion();
-  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan));
+  size_t docs_read = 0;
+  CAIRN_ASSIGN_OR_RETURN(PostingsCache postings, ReadQueryPostings(plan, &docs_read));
   uint64_t total_hits = 0;
   {
     absl::ReaderMutexLock lock(&mu_);
@@ -81,7 +82,9 @@ absl::StatusOr<v1::SearchResponse> SearchIndex::Search(const v1::SearchRequest& 
       }
     } else {
       Evaluation evaluation;
-      CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, Stored(), &evaluation));
+      Corpus corpus = Stored();
+      corpus.docs_read = docs_read;
+      CAIRN_RETURN_IF_ERROR(Evaluate(plan, &postings, corpus, &evaluation));
       if (!request.skip_facets()) AddFacets(evaluation.docs, response.mutable_facets());
       CAIRN_ASSIGN_OR_RETURN(std::vector<size_t> order,
                              Best(plan, postings, offset + page_size, &evaluation));

@@ -72,7 +72,8 @@ struct SearchIndex::Matches {
 };
 
 absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::string& term,
-                                                                bool with_positions) const {
+                                                                bool with_positions,
+                                                                const Store::ReadView* view) const {
   Postings postings;
   postings.positions = with_positions;
   bool corrupt = false;
@@ -91,7 +92,7 @@ absl::StatusOr<SearchIndex::Postings> SearchIndex::ReadPostings(const std::strin
         read.entries.assign(entries.data(), entries.size());
         postings.blocks.push_back(std::move(read));
         return true;
-      }));
+      }, view));
   if (corrupt) {
     return absl::DataLossError(absl::StrCat("the search index's postings of '", term,
                                             "' are corrupt; run `cairn index rebuild`"));
@@ -218,7 +219,7 @@ absl::StatusOr<SearchIndex::Matches> SearchIndex::MatchText(const PlannedText& t
 }
 
 absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
-    const QueryPlan& plan) const {
+    const QueryPlan& plan, size_t* docs_read) const {
   // Positions only where they are read: a phrase's terms, and the words whose closeness counts.
   absl::flat_hash_set<std::string> positioned;
   for (const PlannedClause& clause : plan.clauses) {
@@ -230,12 +231,22 @@ absl::StatusOr<SearchIndex::PostingsCache> SearchIndex::ReadQueryPostings(
     positioned.insert(first);
     positioned.insert(second);
   }
+  // Every term as of one moment: read one by one as lessons are committed, a lesson could show
+  // in one term's postings and not yet in another's (and pass an exclusion it fails). Taken under
+  // the lock, so that every document in the table then has its postings in the snapshot.
+  std::unique_ptr<Store::ReadView> now;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    now = store_->ViewNow();
+    *docs_read = docs_.size();
+  }
   PostingsCache cache;
   for (const PlannedClause& clause : plan.clauses) {
     for (const PlannedText& text : clause.alternatives) {
       for (const std::string& term : text.terms) {
         if (cache.contains(term)) continue;
-        CAIRN_ASSIGN_OR_RETURN(Postings postings, ReadPostings(term, positioned.contains(term)));
+        CAIRN_ASSIGN_OR_RETURN(Postings postings,
+                               ReadPostings(term, positioned.contains(term), now.get()));
         cache.emplace(term, std::move(postings));
       }
     }
@@ -297,7 +308,8 @@ absl::Status SearchIndex::Evaluate(const QueryPlan& plan, PostingsCache* cache,
       }
     }
   } else {
-    for (uint32_t doc = 0; doc < docs_.size(); ++doc) {
+    const size_t read = std::min(docs_.size(), corpus.docs_read);
+    for (uint32_t doc = 0; doc < read; ++doc) {
       if (docs_[doc] != nullptr) candidates.push_back(doc);
     }
   }

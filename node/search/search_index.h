@@ -156,6 +156,10 @@ class SearchIndex : public LessonIndexer {
   struct Corpus {
     CorpusStats stats;
     const PeerView* view = nullptr;  // for the lengths of altered views; null: as stored
+    // Documents numbered from here were added after the postings were read (ReadQueryPostings):
+    // none of their postings are among them, so a query of exclusions or filters alone must not
+    // take them for documents without the excluded words.
+    size_t docs_read = SIZE_MAX;
   };
   Corpus Stored() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Brings `view` up to date for `audience`: every document it has not decided yet, decided.
@@ -165,8 +169,10 @@ class SearchIndex : public LessonIndexer {
   // whose export view was altered, the view's own postings.
   void SeeThrough(const PeerView& view, PostingsCache* cache) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_) ABSL_EXCLUSIVE_LOCKS_REQUIRED(view.mu);
-  // Every postings list `plan` needs, read without the lock.
-  absl::StatusOr<PostingsCache> ReadQueryPostings(const QueryPlan& plan) const;
+  // Every postings list `plan` needs, read without the lock from one snapshot of the store, so
+  // that all agree; `docs_read` is set to the table's size when it was taken (Corpus::docs_read).
+  absl::StatusOr<PostingsCache> ReadQueryPostings(const QueryPlan& plan, size_t* docs_read) const
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Evaluate(const QueryPlan& plan, PostingsCache* postings, const Corpus& corpus,
                         Evaluation* out) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // What BestByBounds found.
@@ -206,7 +212,8 @@ class SearchIndex : public LessonIndexer {
                        google::protobuf::RepeatedPtrField<v1::Facet>* facets) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The postings of `term` as stored (with their positions, for phrases, only when asked).
-  absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions) const;
+  absl::StatusOr<Postings> ReadPostings(const std::string& term, bool with_positions,
+                                        const Store::ReadView* view = nullptr) const;
   // Drops postings of documents the table does not know yet, and sets the idf; once.
   void Admit(Postings* postings, const Corpus& corpus) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The documents matching a word or phrase, scored (its weight applied).

@@ -939,10 +939,18 @@ absl::Status Store::ScanSearchDocs(
   return FromRocks(it->status(), "reading the search index");
 }
 
+Store::ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+
+std::unique_ptr<Store::ReadView> Store::ViewNow() const {
+  return std::unique_ptr<ReadView>(new ReadView(db_.get(), db_->GetSnapshot()));
+}
+
 absl::Status Store::ScanPostings(
     absl::string_view prefix,
-    const std::function<bool(absl::string_view key, absl::string_view block)>& visit) const {
+    const std::function<bool(absl::string_view key, absl::string_view block)>& visit,
+    const ReadView* view) const {
   rocksdb::ReadOptions options;
+  if (view != nullptr) options.snapshot = view->snapshot_;
   std::string upper(prefix);
   // The first key after every key starting with `prefix` (no bound when it is all 0xff).
   while (!upper.empty() && static_cast<uint8_t>(upper.back()) == 0xff) upper.pop_back();

@@ -26,6 +26,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Snapshot;
 class Env;
 class Status;
 class WriteBatch;
@@ -351,10 +352,27 @@ class Store {
   absl::Status SkipThroughPostingsKeys(
       absl::string_view from,
       const std::function<std::string(absl::string_view key)>& visit) const;
-  // The postings blocks whose keys start with `prefix`, in key order, until `visit` returns false.
+  // The store as it is now, for several reads that must agree with each other (a RocksDB
+  // snapshot, released when this is destroyed). It must not outlive the store.
+  class ReadView {
+   public:
+    ReadView(const ReadView&) = delete;
+    ReadView& operator=(const ReadView&) = delete;
+    ~ReadView();
+
+   private:
+    friend class Store;
+    ReadView(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+    rocksdb::DB* db_;
+    const rocksdb::Snapshot* snapshot_;
+  };
+  std::unique_ptr<ReadView> ViewNow() const;
+  // The postings blocks whose keys start with `prefix`, in key order, until `visit` returns false;
+  // as `view` saw them, when given.
   absl::Status ScanPostings(
       absl::string_view prefix,
-      const std::function<bool(absl::string_view key, absl::string_view block)>& visit) const;
+      const std::function<bool(absl::string_view key, absl::string_view block)>& visit,
+      const ReadView* view = nullptr) const;
 
  private:
   Store(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
