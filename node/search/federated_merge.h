@@ -51,8 +51,8 @@ struct CheckedAnswer {
 // `max_results`), may be shown, merged or counted. A lesson stays only if it appears once, it
 // passes what every receiver checks (CheckOfferedLesson: content rules, id, its origin's sector as
 // `sectors` records it, marking), `verifier` proves its origin signed exactly this content, and it
-// matches the plan (MatchesQuery); the plan's leave_out is dropped without counting as a rejection;
-// lessons beyond max_results are dropped unread. Scores that are not finite or negative become 0.
+// matches the plan (MatchLesson, kept in NodeAnswer::matches); the plan's leave_out is dropped
+// without counting as a rejection; lessons beyond max_results are dropped unread. Scores that are not finite or negative become 0.
 // total_hits loses the rejected lessons and the leave_out and is bounded by kMaxReportedHits (and
 // at least the lessons kept); facets keep only the four known fields, at most 10 values each of
 // valid UTF-8 up to 128 bytes, each count at most total_hits.
