@@ -41,10 +41,22 @@ absl::Status Corrupt(const std::string& term) {
 
 struct SearchIndex::Pruning {
   // One term's postings in one range, decoded: views into the term's decoded postings.
+  // Postings read from blocks keep their payloads undecoded (most are passed over): their
+  // counts are read off the payload when scored.
   struct List {
     absl::Span<const uint32_t> docs;
-    absl::Span<const std::array<uint32_t, kFields>> counts;
-    absl::Span<const absl::string_view> payloads;  // when the term's positions were read
+    absl::Span<const std::array<uint32_t, kFields>> counts;  // when decoded already (a peer's view)
+    absl::Span<const absl::string_view> payloads;  // when read from blocks, or positions were read
+
+    // The counts of the i-th posting; false when its payload is corrupt.
+    bool CountsOf(size_t i, std::array<uint32_t, kFields>* out) const {
+      if (!counts.empty()) {
+        *out = counts[i];
+        return true;
+      }
+      absl::string_view payload = payloads[i];
+      return DecodeCounts(&payload, out);
+    }
   };
 
   // One term: the ranges it has postings in, the bound of its score in each, decoded on demand.
@@ -62,7 +74,6 @@ struct SearchIndex::Pruning {
     // every range at the start, so that the lists' views stay valid (and a search allocates a
     // few vectors a term, not a few a range).
     std::vector<uint32_t> docs;
-    std::vector<std::array<uint32_t, kFields>> counts;
     std::vector<absl::string_view> payloads;
     // Candidates come in increasing order within a range: lookups walk the range's list.
     const List* walked = nullptr;
@@ -125,11 +136,8 @@ struct SearchIndex::Pruning {
       term.listed.resize(term.ranges.size());
       size_t all = 0;
       for (size_t size : term.sizes) all += size;
-      if (!postings.decoded) {
-        term.docs.reserve(all);
-        term.counts.reserve(all);
-      }
-      if (postings.positions) term.payloads.reserve(all);
+      if (!postings.decoded) term.docs.reserve(all);
+      if (!postings.decoded || postings.positions) term.payloads.reserve(all);
     }
   }
 
@@ -153,22 +161,17 @@ struct SearchIndex::Pruning {
       DocBlockReader reader(postings.blocks[r].entries);
       DocEntry entry;
       while (reader.Next(&entry)) {
-        absl::string_view payload = entry.payload;
-        std::array<uint32_t, kFields> counts;
         // More postings than the block's summary says would outgrow the space set aside.
-        if (entry.removed || !DecodeCounts(&payload, &counts) ||
-            term.docs.size() - begin == term.sizes[r]) {
+        if (entry.removed || term.docs.size() - begin == term.sizes[r]) {
           return Corrupt(*term.name);
         }
         term.docs.push_back(entry.doc);
-        term.counts.push_back(counts);
-        if (postings.positions) term.payloads.push_back(entry.payload);
+        term.payloads.push_back(entry.payload);
       }
       if (reader.corrupt()) return Corrupt(*term.name);
       const size_t size = term.docs.size() - begin;
       list.docs = absl::MakeConstSpan(term.docs).subspan(begin, size);
-      list.counts = absl::MakeConstSpan(term.counts).subspan(begin, size);
-      if (postings.positions) list.payloads = absl::MakeConstSpan(term.payloads).subspan(begin, size);
+      list.payloads = absl::MakeConstSpan(term.payloads).subspan(begin, size);
     }
     term.listed[r] = true;
     return &list;
@@ -383,11 +386,13 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
       return Posting(list, static_cast<int>(term.at));
     };
     // Term `t`'s score in `doc`, where `posting` is its posting.
-    auto score_of = [&](size_t t, uint32_t doc, const Posting& posting) {
+    auto score_of = [&](size_t t, uint32_t doc, const Posting& posting) -> absl::StatusOr<double> {
       Pruning::Term& term = terms[t];
       if (term.scored_doc != doc) {
+        std::array<uint32_t, kFields> counts;
+        if (!posting.first->CountsOf(posting.second, &counts)) return Corrupt(*term.name);
         term.scored_doc = doc;
-        term.score = Score(term.idf, posting.first->counts[posting.second], doc, corpus);
+        term.score = Score(term.idf, counts, doc, corpus);
       }
       return term.score;
     };
@@ -409,7 +414,8 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
                 CAIRN_ASSIGN_OR_RETURN(auto posting, posting_of(t, doc));
                 present = posting.first != nullptr;
                 if (!present) break;
-                text_score += score_of(t, doc, posting);
+                CAIRN_ASSIGN_OR_RETURN(double term_score, score_of(t, doc, posting));
+                text_score += term_score;
               }
               if (present) sum += plan.clauses[c].alternatives[a].weight * text_score;
             }
@@ -445,7 +451,8 @@ absl::StatusOr<SearchIndex::Ranked> SearchIndex::BestByBounds(const QueryPlan& p
             }
             double text_score = 0;
             for (size_t j = 0; j < at.size(); ++j) {
-              text_score += score_of(text_terms[j], doc, at[j]);
+              CAIRN_ASSIGN_OR_RETURN(double term_score, score_of(text_terms[j], doc, at[j]));
+              text_score += term_score;
             }
             scores[c] += text.weight * text_score;
             matched[c] = true;
