@@ -55,6 +55,41 @@ absl::StatusOr<v1::LessonHistory> LessonClient::History(const std::string& id) {
                                       options_.timeout);
 }
 
+absl::StatusOr<v1::Submission> LessonClient::SubmitObservation(
+    const v1::SubmitObservationRequest& request) {
+  return UnaryCall<v1::Submission>(stub_->service.get(),
+                                   &v1::LessonService::Stub::SubmitObservation, request,
+                                   options_.timeout);
+}
+
+absl::StatusOr<v1::ListSubmissionsResponse> LessonClient::ListMySubmissions(
+    const v1::ListSubmissionsRequest& request) {
+  return UnaryCall<v1::ListSubmissionsResponse>(stub_->service.get(),
+                                                &v1::LessonService::Stub::ListMySubmissions,
+                                                request, options_.timeout);
+}
+
+absl::StatusOr<v1::ListSubmissionsResponse> LessonClient::ListObservationQueue(
+    const v1::ListSubmissionsRequest& request) {
+  return UnaryCall<v1::ListSubmissionsResponse>(stub_->service.get(),
+                                                &v1::LessonService::Stub::ListObservationQueue,
+                                                request, options_.timeout);
+}
+
+absl::StatusOr<v1::Submission> LessonClient::ReviewObservation(
+    const v1::ReviewObservationRequest& request) {
+  return UnaryCall<v1::Submission>(stub_->service.get(),
+                                   &v1::LessonService::Stub::ReviewObservation, request,
+                                   options_.timeout);
+}
+
+absl::StatusOr<v1::RevealSubmitterResponse> LessonClient::RevealSubmitter(
+    const v1::RevealSubmitterRequest& request) {
+  return UnaryCall<v1::RevealSubmitterResponse>(stub_->service.get(),
+                                                &v1::LessonService::Stub::RevealSubmitter,
+                                                request, options_.timeout);
+}
+
 absl::StatusOr<v1::ListLessonsResponse> LessonClient::List(const v1::ListLessonsRequest& request) {
   return UnaryCall<v1::ListLessonsResponse>(
       stub_->service.get(), &v1::LessonService::Stub::ListLessons, request, options_.timeout);

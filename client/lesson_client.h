@@ -33,6 +33,15 @@ class LessonClient {
   absl::StatusOr<v1::ListLessonsResponse> List(const v1::ListLessonsRequest& request);
   absl::StatusOr<v1::Lesson> Retract(const std::string& id, const std::string& reason);
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
+  // Speak up: observations from any member of staff, and their review.
+  absl::StatusOr<v1::Submission> SubmitObservation(const v1::SubmitObservationRequest& request);
+  absl::StatusOr<v1::ListSubmissionsResponse> ListMySubmissions(
+      const v1::ListSubmissionsRequest& request);
+  absl::StatusOr<v1::ListSubmissionsResponse> ListObservationQueue(
+      const v1::ListSubmissionsRequest& request);
+  absl::StatusOr<v1::Submission> ReviewObservation(const v1::ReviewObservationRequest& request);
+  absl::StatusOr<v1::RevealSubmitterResponse> RevealSubmitter(
+      const v1::RevealSubmitterRequest& request);
   // Calls `on_event` with each event of a federated search as it arrives; returns the call's
   // status. The call's deadline is the request's (or the node's default) plus the usual timeout.
   absl::Status FederatedSearch(const v1::FederatedSearchRequest& request,

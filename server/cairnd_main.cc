@@ -335,7 +335,8 @@ int Run(int argc, char** argv) {
         absl::StrCat("metrics_address=", config->metrics_address(), " port=", metrics->port()));
   }
 
-  LessonServiceImpl lesson_service(&catalog, &authenticator);
+  ObservationDesk observations(store->get(), &catalog, Clock::Real());
+  LessonServiceImpl lesson_service(&catalog, &observations, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), vocabulary->get(), &authenticator);
   FederatedSearcher federated(index->get(), vocabulary->get(), directory->get(), verifier.get(),

@@ -24,6 +24,16 @@ CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, ListLessons, v1::ListLessonsRequest,
 CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, RetractLesson, v1::RetractLessonRequest, v1::Lesson)
 CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, GetLessonHistory, v1::GetLessonHistoryRequest,
                       v1::LessonHistory)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, SubmitObservation, v1::SubmitObservationRequest,
+                      v1::Submission)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, ListMySubmissions, v1::ListSubmissionsRequest,
+                      v1::ListSubmissionsResponse)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, ListObservationQueue, v1::ListSubmissionsRequest,
+                      v1::ListSubmissionsResponse)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, ReviewObservation, v1::ReviewObservationRequest,
+                      v1::Submission)
+CAIRN_UNARY_OVER_GRPC(LessonServiceImpl, RevealSubmitter, v1::RevealSubmitterRequest,
+                      v1::RevealSubmitterResponse)
 
 absl::StatusOr<Principal> LessonServiceImpl::Admit(const PresentedIdentity& presented,
                                                    v1::Role needed, absl::string_view action,
@@ -141,6 +151,50 @@ absl::Status LessonServiceImpl::Import(const Principal& caller, v1::ImportLesson
       SetError(lesson.status(), pending[i]);
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status LessonServiceImpl::SubmitObservation(const PresentedIdentity& presented,
+                                                  const v1::SubmitObservationRequest& request,
+                                                  v1::Submission* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, v1::CONTRIBUTOR,
+                                                 "submitting an observation", request));
+  return Fill(observations_->Submit(caller.user, request.observation(), request.confidential()),
+              response);
+}
+
+absl::Status LessonServiceImpl::ListMySubmissions(const PresentedIdentity& presented,
+                                                  const v1::ListSubmissionsRequest& request,
+                                                  v1::ListSubmissionsResponse* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, v1::CONTRIBUTOR,
+                                                 "listing your observations", request));
+  return Fill(observations_->Mine(caller.user, request), response);
+}
+
+absl::Status LessonServiceImpl::ListObservationQueue(const PresentedIdentity& presented,
+                                                     const v1::ListSubmissionsRequest& request,
+                                                     v1::ListSubmissionsResponse* response) {
+  CAIRN_RETURN_IF_ERROR(
+      Admit(presented, v1::EDITOR, "reading the observations awaiting review", request).status());
+  return Fill(observations_->Queue(request), response);
+}
+
+absl::Status LessonServiceImpl::ReviewObservation(const PresentedIdentity& presented,
+                                                  const v1::ReviewObservationRequest& request,
+                                                  v1::Submission* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller,
+                         Admit(presented, v1::EDITOR, "reviewing an observation", request));
+  return Fill(observations_->Review(caller.user, request), response);
+}
+
+absl::Status LessonServiceImpl::RevealSubmitter(const PresentedIdentity& presented,
+                                                const v1::RevealSubmitterRequest& request,
+                                                v1::RevealSubmitterResponse* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, v1::ADMIN,
+                                                 "revealing who submitted an observation", request));
+  CAIRN_ASSIGN_OR_RETURN(
+      *response->mutable_submitter(),
+      observations_->RevealSubmitter(caller.Describe(), request.lesson_id(), request.reason()));
   return absl::OkStatus();
 }
 

@@ -1,6 +1,6 @@
 // cairn: the command-line client for editors, analysts and admins of a Cairn node.
 //
-//   cairn [connection flags] lesson|search|peer|policy|audit|index ...
+//   cairn [connection flags] lesson|observation|search|peer|policy|audit|index ...
 //
 // `cairn help` lists every command. Connection flags (or environment): --addr (CAIRN_ADDR),
 // --ca (CAIRN_CA), --cert (CAIRN_CERT), --key (CAIRN_KEY), --timeout SECONDS. --json prints
@@ -22,6 +22,7 @@ int Run(const std::vector<std::string>& argv) {
   std::vector<Command> commands = LessonCommands();
   for (Command& command : AdminCommands()) commands.push_back(std::move(command));
   for (Command& command : SearchCommands()) commands.push_back(std::move(command));
+  for (Command& command : ObservationCommands()) commands.push_back(std::move(command));
   // A flag takes a value in every command or in none, so one parse finds the command words
   // wherever the flags stand; then each command's own flags are checked.
   FlagSpec all{kConnectionFlags, {"json"}};

@@ -31,6 +31,17 @@ Lesson flags: --title --summary --driving-event --lesson --recommendation (repea
   --marking red|amber+strict|amber|green|clear (default red)  --status observation|identified|learned|superseded
   --classification official|official-sensitive  --polarity good-practice|area-for-improvement
 
+Speak up (any member of staff submits; editors review; admins alone may unseal):
+  observation submit --title TEXT [lesson flags but --marking/--status] [--confidential]
+     records what you noticed, RED on this node until an editor reviews it; --confidential:
+     editors see only "a verified member of staff"
+  observation mine [--limit N] [--all]           your observations and what became of them
+  observation queue [--limit N] [--all]          awaiting review, oldest first (editors)
+  observation promote ID --status identified|learned --marking M [--topic T (repeat)]
+  observation merge ID --into LESSON_ID          it says what that lesson says (retracted as merged)
+  observation decline ID --reason TEXT           the submitter reads the reason
+  observation reveal ID --reason TEXT            who submitted it (admins; audited with the reason)
+
 Search (analysts):
   search QUERY [--sector S] [--org ORG] [--topic T] [--status S] [--marking M] [--polarity P]
                [--after YYYY-MM-DD] [--before YYYY-MM-DD] [--limit N] [--page-token T] [--all-words]

@@ -29,6 +29,12 @@ struct Command {
 std::vector<Command> LessonCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> SearchCommands();
+std::vector<Command> ObservationCommands();
+
+// The flags that set a lesson's fields (lesson add and edit, observation submit), and setting
+// them: a repeated flag replaces the whole list.
+extern const std::set<std::string> kLessonFlags;
+void ApplyLessonFlags(const Args& args, v1::Lesson* lesson);
 
 // Flags every command takes.
 extern const std::set<std::string> kConnectionFlags;

@@ -18,9 +18,6 @@
 #include "google/protobuf/util/time_util.h"
 
 namespace cairn::cli {
-namespace {
-
-using client::LessonClient;
 
 const std::set<std::string> kLessonFlags = {
     "title",   "summary", "driving-event", "lesson", "recommendation", "evidence",
@@ -62,6 +59,10 @@ void ApplyLessonFlags(const Args& args, v1::Lesson* lesson) {
         ParseEnumNumber("polarity", args.Get("polarity"), v1::Polarity_descriptor(), {""})));
   }
 }
+
+namespace {
+
+using client::LessonClient;
 
 // Shows a lesson as the command's flags ask: --quiet prints only its id, --json the whole
 // lesson as JSON, otherwise one labelled line per field that is set.

@@ -79,6 +79,8 @@ std::string Principal::Describe() const {
 
 absl::string_view RoleName(v1::Role role) {
   switch (role) {
+    case v1::CONTRIBUTOR:
+      return "contributor";
     case v1::ANALYST:
       return "analyst";
     case v1::EDITOR:
@@ -95,8 +97,22 @@ absl::Status RequireRole(const Principal& principal, v1::Role needed, absl::stri
     return absl::PermissionDeniedError(absl::StrCat(
         principal.Describe(), " is a peer node; ", action, " is for this node's own users"));
   }
-  // Roles are ordered: each includes the ones before it.
-  if (principal.role < needed) {
+  // Roles are ordered: each includes the ones below it.
+  auto rank = [](v1::Role role) {
+    switch (role) {
+      case v1::CONTRIBUTOR:
+        return 1;
+      case v1::ANALYST:
+        return 2;
+      case v1::EDITOR:
+        return 3;
+      case v1::ADMIN:
+        return 4;
+      default:
+        return 0;
+    }
+  };
+  if (rank(principal.role) < rank(needed)) {
     return absl::PermissionDeniedError(absl::StrCat(principal.Describe(), " has role ",
                                                     RoleName(principal.role), "; ", action,
                                                     " needs ", RoleName(needed)));

@@ -52,7 +52,7 @@ struct Principal {
   std::string Describe() const;
 };
 
-// Lower-case role name as users write it: "analyst", "editor", "admin".
+// Lower-case role name as users write it: "contributor", "analyst", "editor", "admin".
 absl::string_view RoleName(v1::Role role);
 
 // PERMISSION_DENIED unless `principal` is a local user whose role includes `needed`; the message

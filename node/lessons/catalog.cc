@@ -74,10 +74,24 @@ absl::StatusOr<v1::Lesson> LessonCatalog::PrepareNew(v1::Lesson draft) {
 }
 
 absl::Status LessonCatalog::Record(absl::string_view actor, absl::string_view action,
-                                   LessonWrite write, StoreBatch* batch) const {
+                                   LessonWrite write, const AlsoWrite& also) const {
   if (signer_ != nullptr) CAIRN_RETURN_IF_ERROR(signer_->Sign(&write.lesson));
-  AddToBatch(actor, action, std::move(write), nullptr, batch);
-  return absl::OkStatus();
+  StoreBatch batch;
+  if (also) CAIRN_RETURN_IF_ERROR(also(write.lesson, &batch));
+  AddToBatch(actor, action, std::move(write), nullptr, &batch);
+  return store_->Commit(batch).status();
+}
+
+absl::Status LessonCatalog::NotAwaitingReview(const v1::Lesson& lesson,
+                                              absl::string_view change) const {
+  if (lesson.status() != v1::OBSERVATION) return absl::OkStatus();
+  absl::StatusOr<v1::StoredSubmission> submitted = store_->GetSubmission(lesson.id());
+  if (absl::IsNotFound(submitted.status())) return absl::OkStatus();  // an editor's own
+  CAIRN_RETURN_IF_ERROR(submitted.status());
+  if (submitted->submission().state() != v1::Submission::PENDING) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "lesson ", lesson.id(), ": is an observation awaiting review, so ", change,
+      " is decided by reviewing it: promote, merge or decline it (cairn observation ...)"));
 }
 
 void LessonCatalog::AddToBatch(absl::string_view actor, absl::string_view action,
@@ -89,11 +103,10 @@ void LessonCatalog::AddToBatch(absl::string_view actor, absl::string_view action
   batch->PutLesson(std::move(write), std::move(prepared));
 }
 
-absl::StatusOr<v1::Lesson> LessonCatalog::Create(absl::string_view actor, v1::Lesson draft) {
+absl::StatusOr<v1::Lesson> LessonCatalog::Create(absl::string_view actor, v1::Lesson draft,
+                                                 const AlsoWrite& also) {
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, PrepareNew(std::move(draft)));
-  StoreBatch batch;
-  CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.create", LessonWrite{lesson, 0}, &batch));
-  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+  CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.create", LessonWrite{lesson, 0}, also));
   return lesson;
 }
 
@@ -144,7 +157,8 @@ absl::StatusOr<v1::Lesson> LessonCatalog::GetOwn(absl::string_view id) const {
   return stored;
 }
 
-absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Lesson edit) {
+absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Lesson edit,
+                                                 const AlsoWrite& also) {
   if (!edit.has_id()) return absl::InvalidArgumentError("lesson.id: is empty; which lesson?");
   CAIRN_RETURN_IF_ERROR(ParseLessonId("lesson.id", edit.id()).status());
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson stored, GetOwn(edit.id()));
@@ -181,10 +195,10 @@ absl::StatusOr<v1::Lesson> LessonCatalog::Update(absl::string_view actor, v1::Le
   if (edit.classification() == v1::CLASSIFICATION_UNSPECIFIED) {
     edit.set_classification(stored.classification());
   }
-  StoreBatch batch;
-  CAIRN_RETURN_IF_ERROR(
-      Record(actor, "lesson.edit", LessonWrite{edit, stored.version()}, &batch));
-  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+  if (!also && (edit.status() != stored.status() || edit.marking() != stored.marking())) {
+    CAIRN_RETURN_IF_ERROR(NotAwaitingReview(stored, "its status and marking"));
+  }
+  CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.edit", LessonWrite{edit, stored.version()}, also));
   return edit;
 }
 
@@ -278,18 +292,18 @@ absl::StatusOr<ListPage> LessonCatalog::List(const ListQuery& query) const {
 }
 
 absl::StatusOr<v1::Lesson> LessonCatalog::Retract(absl::string_view actor, absl::string_view id,
-                                                  absl::string_view reason) {
+                                                  absl::string_view reason,
+                                                  const AlsoWrite& also) {
   CAIRN_RETURN_IF_ERROR(ValidateText("reason", reason, LessonLimits::kShortTextBytes));
   CAIRN_ASSIGN_OR_RETURN(v1::Lesson lesson, GetOwn(id));
+  if (!also) CAIRN_RETURN_IF_ERROR(NotAwaitingReview(lesson, "whether it is withdrawn"));
   uint64_t stored_version = lesson.version();
   lesson.set_version(stored_version + 1);
   lesson.set_status(v1::RETRACTED);
   lesson.set_retraction_reason(std::string(reason));
   *lesson.mutable_updated_at() = ToTimestamp(clock_->Now());
-  StoreBatch batch;
   CAIRN_RETURN_IF_ERROR(Record(actor, "lesson.retract",
-                               LessonWrite{lesson, stored_version, v1::Change::RETRACT}, &batch));
-  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+                               LessonWrite{lesson, stored_version, v1::Change::RETRACT}, also));
   return lesson;
 }
 

@@ -3,6 +3,7 @@
 #ifndef CAIRN_NODE_LESSONS_CATALOG_H_
 #define CAIRN_NODE_LESSONS_CATALOG_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,10 @@ class LessonCatalog {
     std::string sector;
   };
 
+  // Adds to `batch` what must be stored with `lesson` in the same atomic write (an observation's
+  // record, for one).
+  using AlsoWrite = std::function<absl::Status(const v1::Lesson& lesson, StoreBatch* batch)>;
+
   // `signer`, when not null, signs every version as it is stored, so replication can send it
   // without signing again (unless a peer's policy alters it).
   LessonCatalog(Store* store, Identity identity, Clock* clock, RandomSource* random,
@@ -56,7 +61,8 @@ class LessonCatalog {
 
   // Stores `draft` as a new lesson of this organisation with version 1. INVALID_ARGUMENT naming
   // the field for bad content or identity fields filled in by the client.
-  absl::StatusOr<v1::Lesson> Create(absl::string_view actor, v1::Lesson draft);
+  absl::StatusOr<v1::Lesson> Create(absl::string_view actor, v1::Lesson draft,
+                                    const AlsoWrite& also = nullptr);
 
   // Creates each draft independently and stores the valid ones in one durable batch. Each result
   // is the stored lesson or why that draft was refused. INVALID_ARGUMENT (nothing stored) for more
@@ -68,8 +74,11 @@ class LessonCatalog {
   // provenance of the version fetched may be sent back; it is replaced.
   // Outcomes: the stored lesson (version + 1); NOT_FOUND; PERMISSION_DENIED for another
   // organisation's lesson; FAILED_PRECONDITION when the version is stale or the lesson is
-  // retracted; INVALID_ARGUMENT naming the field.
-  absl::StatusOr<v1::Lesson> Update(absl::string_view actor, v1::Lesson edit);
+  // retracted, or when it changes the status or marking of an observation awaiting review
+  // without `also` (only a review, which passes it, decides those); INVALID_ARGUMENT naming the
+  // field.
+  absl::StatusOr<v1::Lesson> Update(absl::string_view actor, v1::Lesson edit,
+                                    const AlsoWrite& also = nullptr);
 
   // NOT_FOUND or INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<v1::Lesson> Get(absl::string_view id) const;
@@ -86,18 +95,22 @@ class LessonCatalog {
   absl::StatusOr<ListPage> List(const ListQuery& query) const;
 
   // Marks the lesson RETRACTED with a new version. NOT_FOUND, PERMISSION_DENIED (another
-  // organisation's), FAILED_PRECONDITION (already retracted), INVALID_ARGUMENT (reason too long).
+  // organisation's), FAILED_PRECONDITION (already retracted, or an observation awaiting review
+  // and no `also`), INVALID_ARGUMENT (reason too long).
   absl::StatusOr<v1::Lesson> Retract(absl::string_view actor, absl::string_view id,
-                                     absl::string_view reason);
+                                     absl::string_view reason, const AlsoWrite& also = nullptr);
 
  private:
   // Validates a draft and fills in identity, version, times and defaults.
   absl::StatusOr<v1::Lesson> PrepareNew(v1::Lesson draft);
   // The stored lesson, if this organisation may change it.
   absl::StatusOr<v1::Lesson> GetOwn(absl::string_view id) const;
-  // Signs `write` (when there is a signer) and adds it and its audit event to `batch`.
+  // Signs `write` (when there is a signer), adds it and its audit event to `batch`, then what
+  // `also` adds, and commits.
   absl::Status Record(absl::string_view actor, absl::string_view action, LessonWrite write,
-                      StoreBatch* batch) const;
+                      const AlsoWrite& also) const;
+  // FAILED_PRECONDITION when `lesson` is an observation awaiting review.
+  absl::Status NotAwaitingReview(const v1::Lesson& lesson, absl::string_view change) const;
   // Adds signed `write`, with its preparation for the index (or null), and its audit event.
   void AddToBatch(absl::string_view actor, absl::string_view action, LessonWrite write,
                   std::shared_ptr<const PreparedIndexing> prepared, StoreBatch* batch) const;

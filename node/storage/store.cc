@@ -38,12 +38,13 @@ enum ColumnFamily : size_t {
   kSearchDocs,
   kSearchPostings,
   kLessonHistory,
+  kSubmissions,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "default", "lessons", "changes",     "peers",       "policies",       "audit",
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
-    "search_postings", "lesson_history"};
+    "search_postings", "lesson_history", "submissions"};
 
 // Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
 // postings block become one operand, so larger writes mean fewer operands to merge.
@@ -211,6 +212,11 @@ void StoreBatch::PutPullState(absl::string_view peer, const v1::PullState& state
 
 void StoreBatch::PutSendState(absl::string_view peer, const v1::SendState& state) {
   raw_.push_back({kReplication, Raw::kPut, absl::StrCat("send/", peer), state.SerializeAsString()});
+}
+
+void StoreBatch::PutSubmission(const v1::StoredSubmission& submission) {
+  raw_.push_back({kSubmissions, Raw::kPut, submission.submission().lesson_id(),
+                  submission.SerializeAsString()});
 }
 
 void StoreBatch::PutSearchDoc(absl::string_view lesson_id, std::string record) {
@@ -777,6 +783,30 @@ absl::Status Store::ScanLessons(absl::string_view start_after,
     if (!visit(lesson)) break;
   }
   return FromRocks(it->status(), "scanning lessons");
+}
+
+absl::StatusOr<v1::StoredSubmission> Store::GetSubmission(absl::string_view lesson_id) const {
+  return GetRecord<v1::StoredSubmission>(kSubmissions, lesson_id,
+                                         absl::StrCat("observation ", lesson_id));
+}
+
+absl::Status Store::ScanSubmissions(
+    absl::string_view from, bool newest_first,
+    const std::function<bool(const v1::StoredSubmission&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kSubmissions]));
+  if (from.empty()) {
+    newest_first ? it->SeekToLast() : it->SeekToFirst();
+  } else {
+    newest_first ? it->SeekForPrev(ToSlice(from)) : it->Seek(ToSlice(from));
+    if (it->Valid() && it->key() == ToSlice(from)) newest_first ? it->Prev() : it->Next();
+  }
+  for (; it->Valid(); newest_first ? it->Prev() : it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(
+        v1::StoredSubmission submission,
+        ParseStored<v1::StoredSubmission>(it->value(), "observation " + it->key().ToString()));
+    if (!visit(submission)) break;
+  }
+  return FromRocks(it->status(), "scanning observations");
 }
 
 absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_t max) const {

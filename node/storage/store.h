@@ -114,6 +114,8 @@ class StoreBatch {
   void DeleteHolder(absl::string_view lesson_id, absl::string_view source);
   void PutPullState(absl::string_view peer, const v1::PullState& state);
   void PutSendState(absl::string_view peer, const v1::SendState& state);
+  // An observation submitted by a member of staff, keyed by its lesson id.
+  void PutSubmission(const v1::StoredSubmission& submission);
   // The search index (node/search): a record per indexed lesson, and postings blocks. A posting
   // update sets (payload) or removes (nullopt) document `doc`'s entry in the block at `key`; the
   // batch's updates of one block become one DocBlock operand (doc_block.h), merged into the
@@ -312,6 +314,14 @@ class Store {
   // returns false or the lessons run out.
   absl::Status ScanLessons(absl::string_view start_after,
                            const std::function<bool(const v1::Lesson&)>& visit) const;
+
+  // A submitted observation; NOT_FOUND when the lesson is not one.
+  absl::StatusOr<v1::StoredSubmission> GetSubmission(absl::string_view lesson_id) const;
+  // Calls `visit` on submitted observations in lesson id order (the order they were submitted),
+  // or newest first, starting after lesson id `from` (all when empty), until it returns false.
+  absl::Status ScanSubmissions(
+      absl::string_view from, bool newest_first,
+      const std::function<bool(const v1::StoredSubmission&)>& visit) const;
 
   // Up to `max` change-log entries with sequence numbers above `after`, in order.
   absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after, size_t max) const;

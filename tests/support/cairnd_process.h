@@ -25,7 +25,7 @@ struct NodeSpec {
   std::string org_id = "leeds-council";
   std::string sector = "local-government";
   std::vector<std::pair<std::string, v1::Role>> users = {
-      {"alice", v1::EDITOR}, {"bob", v1::ANALYST}, {"ada", v1::ADMIN}};
+      {"alice", v1::EDITOR}, {"bob", v1::ANALYST}, {"ada", v1::ADMIN}, {"carol", v1::CONTRIBUTOR}};
   std::vector<std::string> peers;
 };
 
