@@ -31,6 +31,8 @@ const kPages = [
   { name: 'admin', title: 'Peers', body: 'admin.mjs', script: 'admin.js' },
   { name: 'peer', title: 'Peer', body: 'peer.mjs', script: 'peer.js' },
   { name: 'audit', title: 'Audit log', body: 'audit.mjs', script: 'audit.js' },
+  { name: 'speak-up', title: 'Tell us what you noticed', body: 'speak-up.mjs', script: 'speak-up.js' },
+  { name: 'review', title: 'Observations to review', body: 'review.mjs', script: 'review.js' },
 ];
 
 // `modules`: the URLs of the modules the page's script imports, directly or not. Preloading them

@@ -157,5 +157,17 @@ TEST_F(ConsoleInBrowserTest, AFederatedHitOnlyAPeerHoldsIsShownWithoutALink) {
   RunFlow("federated_hits", "bob", FlowData());
 }
 
+// carol, a contributor, speaks up in confidence; alice, an editor, makes it a lesson without
+// learning who sent it; carol then reads what became of it.
+TEST_F(ConsoleInBrowserTest, StaffSpeakUpInConfidenceAndAnEditorMakesItALesson) {
+  const std::string data =
+      FlowData({{"title", "\"Night shift skips the handover checklist\""}});
+  RunFlow("speak_up", "carol", data);
+  RunFlow("review", "alice", data);
+  RunFlow("speak_up", "carol",
+          FlowData({{"title", "\"Night shift skips the handover checklist\""},
+                    {"phase", "\"follow\""}}));
+}
+
 }  // namespace
 }  // namespace cairn

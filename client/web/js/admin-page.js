@@ -12,7 +12,7 @@ import { startPage } from './page.js';
 export async function startAdminPage() {
   const who = await startPage('admin');
   if (api.isAdmin(who)) return who;
-  const role = { ANALYST: 'analyst', EDITOR: 'editor' }[who.role] ?? 'not set';
+  const role = { CONTRIBUTOR: 'contributor', ANALYST: 'analyst', EDITOR: 'editor' }[who.role] ?? 'not set';
   refusal(byId('main-content'), 'You cannot administer this node', [
     `Only admins of ${who.orgId ?? 'this organisation'} can manage its peers, their sharing ` +
       `policies and read its audit log. Your role is ${role}.`,

@@ -111,6 +111,12 @@ export function session() {
   return sessionPromise;
 }
 
+// True when the role may read and search lessons: every role but contributor, which may only
+// send observations (speak up) and follow its own.
+export function mayRead(who) {
+  return ['ANALYST', 'EDITOR', 'ADMIN'].includes(who?.role);
+}
+
 // True when the role may record, edit and retract this organisation's lessons.
 export function isEditor(who) {
   return who?.role === 'EDITOR' || who?.role === 'ADMIN';
@@ -201,4 +207,25 @@ export async function federatedSearch(request, onEvent, signal) {
   }
   pending += decoder.decode();
   deliver(pending);
+}
+
+// Speak up: `observation` is a lesson's content (title, drivingEvent, lesson); the node makes it
+// RED and OBSERVATION. Resolves to the Submission.
+export function submitObservation(observation, confidential) {
+  return call('cairn.v1.LessonService/SubmitObservation', { observation, confidential });
+}
+
+// {submissions: [Submission], nextPageToken}: the caller's own, newest first.
+export function listMySubmissions(pageToken = '') {
+  return call('cairn.v1.LessonService/ListMySubmissions', pageToken ? { pageToken } : {});
+}
+
+// {submissions, nextPageToken}: those awaiting review, oldest first (editors).
+export function listObservationQueue(pageToken = '') {
+  return call('cairn.v1.LessonService/ListObservationQueue', pageToken ? { pageToken } : {});
+}
+
+// `decision` is {promote: {status, marking, topics}}, {merge: {into}} or {decline: {reason}}.
+export function reviewObservation(lessonId, decision) {
+  return call('cairn.v1.LessonService/ReviewObservation', { lessonId, ...decision });
 }

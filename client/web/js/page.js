@@ -12,13 +12,17 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 // The navigation, in order; `show` decides by the caller's session. The node refuses what a role
 // may not do in any case: hiding a link only spares the user a refusal.
 const kLinks = [
-  { page: 'search', href: '/', text: 'Search', show: () => true },
+  { page: 'search', href: '/', text: 'Search', show: api.mayRead },
+  { page: 'speak-up', href: '/speak-up', text: 'Speak up', show: () => true },
+  { page: 'review', href: '/review', text: 'Review observations', show: api.isEditor },
   { page: 'record', href: '/record', text: 'Record a lesson', show: api.isEditor },
   { page: 'import', href: '/import', text: 'Import lessons', show: api.isEditor },
   { page: 'admin', href: '/admin', text: 'Admin', show: api.isAdmin },
 ];
 
-const kRoleNames = { ANALYST: 'analyst', EDITOR: 'editor', ADMIN: 'admin' };
+const kRoleNames = {
+  CONTRIBUTOR: 'contributor', ANALYST: 'analyst', EDITOR: 'editor', ADMIN: 'admin',
+};
 
 function fillHeader(who, current) {
   const org = byId('cairn-org');

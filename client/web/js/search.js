@@ -405,6 +405,11 @@ function focusFragment() {
 
 async function run() {
   const who = await startPage('search');
+  if (!api.mayRead(who)) {
+    // A contributor may only speak up: the home page for them is that one.
+    window.location.replace('/speak-up');
+    return;
+  }
   byId('q').value = state.query;
   byId(state.federation ? 'scope-federation' : 'scope-local').checked = true;
   byId('all-words').checked = state.allWords;
