@@ -32,6 +32,7 @@ declare -A sector=([leeds-council]=local-government [west-yorkshire-police]=poli
 declare -A editor=([leeds-council]=amira [west-yorkshire-police]=dan [leeds-nhs-trust]=priya)
 declare -A analyst=([leeds-council]=tom [west-yorkshire-police]=sian [leeds-nhs-trust]=kwame)
 declare -A admin=([leeds-council]=jo [west-yorkshire-police]=raj [leeds-nhs-trust]=ellen)
+declare -A contributor=([leeds-council]=sam [west-yorkshire-police]=lee [leeds-nhs-trust]=noor)
 declare -A pid port
 
 rm -rf "$demo"
@@ -47,10 +48,10 @@ step "Certificates: one federation CA, a node certificate and user certificates 
 "$root/deploy/pki.sh" ca "$demo/pki" "$federation" >/dev/null
 for org in "${orgs[@]}"; do
   "$root/deploy/pki.sh" node "$demo/pki" "$federation" "$org" >/dev/null
-  for user in "${editor[$org]}" "${analyst[$org]}" "${admin[$org]}"; do
+  for user in "${editor[$org]}" "${analyst[$org]}" "${admin[$org]}" "${contributor[$org]}"; do
     "$root/deploy/pki.sh" user "$demo/pki" "$federation" "$org" "$user" >/dev/null
   done
-  echo "  $org: node spiffe://$federation/org/$org; users ${editor[$org]} (editor), ${analyst[$org]} (analyst), ${admin[$org]} (admin)"
+  echo "  $org: node spiffe://$federation/org/$org; users ${editor[$org]} (editor), ${analyst[$org]} (analyst), ${admin[$org]} (admin), ${contributor[$org]} (contributor)"
 done
 
 step "Starting one cairnd per organisation (ports chosen by the OS)"
@@ -74,6 +75,7 @@ tls {
 users { name: "${editor[$org]}" role: EDITOR }
 users { name: "${analyst[$org]}" role: ANALYST }
 users { name: "${admin[$org]}" role: ADMIN }
+users { name: "${contributor[$org]}" role: CONTRIBUTOR }
 console { listen_address: "127.0.0.1:0" }
 $peers
 CONF
@@ -123,6 +125,16 @@ as leeds-nhs-trust priya lesson add --marking clear --status learned --polarity 
   --recommendation "Add a weekly device check to community nursing team huddles" \
   --topic device-care --topic battery-management --topic mobile-working >/dev/null
 echo "  5 lessons recorded (markings RED to CLEAR)"
+
+step "sam (contributor, leeds-council) speaks up in confidence; amira (editor) makes it a lesson"
+observation=$(as leeds-council sam observation submit --json --confidential \
+  --title "Chargers for the new tablets do not fit the pool cars" \
+  --driving-event "Three home-visit tablets ran flat this week: the car sockets take the old plugs." |
+  sed -n 's/.*"lesson_id": *"\([^"]*\)".*/\1/p')
+as leeds-council amira observation queue
+as leeds-council amira observation promote "$observation" --status identified --marking green \
+  --topic battery-management --topic mobile-working
+as leeds-council sam observation mine
 
 for org in "${orgs[@]}"; do
   step "${analyst[$org]} (analyst, $org) lists the lessons on the $org node"
@@ -245,7 +257,7 @@ as west-yorkshire-police raj audit --action replication.sent --limit 4
 
 step "The web console of each node (a browser needs a user certificate of that organisation)"
 for org in "${orgs[@]}"; do
-  echo "  $org: https://127.0.0.1:$(cat "$demo/$org/console-port")/  (users ${editor[$org]}, ${analyst[$org]}, ${admin[$org]})"
+  echo "  $org: https://127.0.0.1:$(cat "$demo/$org/console-port")/  (users ${editor[$org]}, ${analyst[$org]}, ${admin[$org]}, ${contributor[$org]})"
 done
 echo "  To sign in as tom (council analyst), import into your browser's certificate settings:"
 echo "    your certificate: $demo/pki/leeds-council/users/tom.p12 (no password)"
