@@ -53,7 +53,8 @@ void PrintSubmissions(const v1::ListSubmissionsResponse& page, const Args& args)
     std::cout << ToJson(page) << "\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows = {{"OBSERVATION", "SUBMITTED", "BY", "STATE", "TITLE"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"OBSERVATION", "SUBMITTED", "BY", "STATE", "TITLE"}};
   for (const v1::Submission& submission : page.submissions()) {
     rows.push_back({submission.lesson_id(),
                     google::protobuf::util::TimeUtil::ToString(submission.submitted_at()),
@@ -77,9 +78,9 @@ int ObservationSubmit(const Args& args) {
   return 0;
 }
 
-v1::ListSubmissionsResponse ListPages(
-    const Args& args, absl::StatusOr<v1::ListSubmissionsResponse> (LessonClient::*list)(
-                          const v1::ListSubmissionsRequest&)) {
+v1::ListSubmissionsResponse ListPages(const Args& args,
+                                      absl::StatusOr<v1::ListSubmissionsResponse> (
+                                          LessonClient::*list)(const v1::ListSubmissionsRequest&)) {
   std::unique_ptr<LessonClient> client = Connect(args);
   v1::ListSubmissionsRequest request;
   if (args.Has("page-token")) request.set_page_token(args.Get("page-token"));

@@ -62,7 +62,8 @@ absl::StatusOr<v1::Submission> ObservationDesk::Submit(absl::string_view user,
     submission.set_submitter(std::string(user));
   }
   *submission.mutable_submitted_at() = ToTimestamp(clock_->Now());
-  const std::string actor = confidential ? std::string(kSealedSubmitter) : absl::StrCat("user ", user);
+  const std::string actor =
+      confidential ? std::string(kSealedSubmitter) : absl::StrCat("user ", user);
   absl::StatusOr<v1::Lesson> lesson = catalog_->Create(
       actor, std::move(observation), [&](const v1::Lesson& created, StoreBatch* batch) {
         submission.set_lesson_id(created.id());
@@ -90,8 +91,8 @@ absl::StatusOr<v1::ListSubmissionsResponse> ObservationDesk::Page(
   size_t examined = 0;
   std::string last;
   bool more = false;
-  CAIRN_RETURN_IF_ERROR(store_->ScanSubmissions(
-      after, newest_first, [&](const v1::StoredSubmission& stored) {
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanSubmissions(after, newest_first, [&](const v1::StoredSubmission& stored) {
         if (response.submissions_size() == static_cast<int>(page_size) || examined == kMaxScan) {
           more = true;
           return false;
@@ -129,9 +130,9 @@ absl::StatusOr<v1::StoredSubmission> ObservationDesk::Pending(absl::string_view 
   CAIRN_RETURN_IF_ERROR(stored.status());
   const v1::Submission& submission = stored->submission();
   if (submission.state() != v1::Submission::PENDING) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("observation ", lesson_id, ": was already ", StateName(submission.state()),
-                     " by ", submission.reviewed_by()));
+    return absl::FailedPreconditionError(absl::StrCat("observation ", lesson_id, ": was already ",
+                                                      StateName(submission.state()), " by ",
+                                                      submission.reviewed_by()));
   }
   return stored;
 }
@@ -194,8 +195,7 @@ absl::StatusOr<v1::Submission> ObservationDesk::Review(
         return absl::InvalidArgumentError(
             "decline.reason: say why, for the member of staff who submitted it");
       }
-      CAIRN_RETURN_IF_ERROR(
-          ValidateText("decline.reason", reason, LessonLimits::kShortTextBytes));
+      CAIRN_RETURN_IF_ERROR(ValidateText("decline.reason", reason, LessonLimits::kShortTextBytes));
       submission.set_state(v1::Submission::DECLINED);
       submission.set_decline_reason(reason);
       CAIRN_RETURN_IF_ERROR(
@@ -224,8 +224,8 @@ absl::StatusOr<std::string> ObservationDesk::RevealSubmitter(absl::string_view a
   CAIRN_RETURN_IF_ERROR(stored.status());
   // Audited before it is told: a reveal that cannot be recorded does not happen.
   StoreBatch batch;
-  batch.Audit(NewAuditEvent(clock_->Now(), actor, "observation.reveal_submitter", lesson_id, 0, 0,
-                            reason));
+  batch.Audit(
+      NewAuditEvent(clock_->Now(), actor, "observation.reveal_submitter", lesson_id, 0, 0, reason));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   return stored->submission().confidential() ? stored->sealed_submitter()
                                              : stored->submission().submitter();

@@ -57,8 +57,7 @@ class ObservationDesk {
 
   // Who submitted observation `lesson_id`, for admin `actor` (e.g. "user root"); audited with
   // `reason`, which must be given. NOT_FOUND when it is not a submitted observation.
-  absl::StatusOr<std::string> RevealSubmitter(absl::string_view actor,
-                                              absl::string_view lesson_id,
+  absl::StatusOr<std::string> RevealSubmitter(absl::string_view actor, absl::string_view lesson_id,
                                               absl::string_view reason);
 
  private:

@@ -2,19 +2,19 @@
 // to a real cairnd; an editor reviews; only an admin may learn who submitted in confidence, and
 // that is audited. Each role is refused what it may not do, with the role named.
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 #include "tests/support/cairnd_process.h"
 #include "tests/support/run_command.h"
 
 namespace cairn {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::CairndProcess;
 using testing::CommandResult;
+using ::testing::HasSubstr;
 using testing::NodeSpec;
+using ::testing::Not;
 
 class ObservationTest : public ::testing::Test {
  protected:
