@@ -1,6 +1,7 @@
 #include "client/lesson_client.h"
 
 #include "absl/strings/str_cat.h"
+#include "cairn/v1/alert_service.grpc.pb.h"
 #include "cairn/v1/lesson_service.grpc.pb.h"
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "client/unary_call.h"
@@ -11,6 +12,7 @@ namespace cairn::client {
 struct LessonClient::Stub {
   std::unique_ptr<v1::LessonService::Stub> service;
   std::unique_ptr<v1::SearchService::Stub> search;
+  std::unique_ptr<v1::AlertService::Stub> alerts;
 };
 
 absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
@@ -22,7 +24,8 @@ absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
 
 LessonClient::LessonClient(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
-      stub_(new Stub{v1::LessonService::NewStub(channel), v1::SearchService::NewStub(channel)}) {}
+      stub_(new Stub{v1::LessonService::NewStub(channel), v1::SearchService::NewStub(channel),
+                     v1::AlertService::NewStub(channel)}) {}
 
 LessonClient::~LessonClient() = default;
 
@@ -118,6 +121,45 @@ absl::Status LessonClient::FederatedSearch(
   auto reader = stub_->search->FederatedSearch(&context, request);
   v1::FederatedSearchEvent event;
   while (reader->Read(&event)) on_event(event);
+  return FromGrpc(reader->Finish());
+}
+
+absl::StatusOr<v1::Watch> LessonClient::AddWatch(const v1::AddWatchRequest& request) {
+  return UnaryCall<v1::Watch>(stub_->alerts.get(), &v1::AlertService::Stub::AddWatch, request,
+                              options_.timeout);
+}
+
+absl::StatusOr<v1::ListWatchesResponse> LessonClient::ListWatches() {
+  return UnaryCall<v1::ListWatchesResponse>(stub_->alerts.get(),
+                                            &v1::AlertService::Stub::ListWatches,
+                                            v1::ListWatchesRequest(), options_.timeout);
+}
+
+absl::Status LessonClient::RemoveWatch(const std::string& id) {
+  v1::RemoveWatchRequest request;
+  request.set_id(id);
+  return UnaryCall<v1::RemoveWatchResponse>(stub_->alerts.get(),
+                                            &v1::AlertService::Stub::RemoveWatch, request,
+                                            options_.timeout)
+      .status();
+}
+
+absl::Status LessonClient::StreamAlerts(
+    uint64_t after, const std::function<bool(const v1::AlertEvent&)>& on_event) {
+  grpc::ClientContext context;
+  v1::StreamAlertsRequest request;
+  request.set_after(after);
+  auto reader = stub_->alerts->StreamAlerts(&context, request);
+  v1::AlertEvent event;
+  while (reader->Read(&event)) {
+    if (!on_event(event)) {
+      context.TryCancel();
+      while (reader->Read(&event)) {
+      }
+      (void)reader->Finish();
+      return absl::OkStatus();
+    }
+  }
   return FromGrpc(reader->Finish());
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/v1/alert_service.pb.h"
 #include "cairn/v1/lesson_service.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "client/connection.h"
@@ -19,7 +20,8 @@ class Channel;
 
 namespace cairn::client {
 
-// Thread-safe; one instance shares one channel. Speaks LessonService and SearchService.
+// Thread-safe; one instance shares one channel. Speaks LessonService, SearchService and
+// AlertService.
 class LessonClient {
  public:
   // Reads the certificate files and prepares a channel (see OpenChannel).
@@ -46,6 +48,16 @@ class LessonClient {
   // status. The call's deadline is the request's (or the node's default) plus the usual timeout.
   absl::Status FederatedSearch(const v1::FederatedSearchRequest& request,
                                const std::function<void(const v1::FederatedSearchEvent&)>& on_event);
+
+  // Saved searches and their alerts (AlertService).
+  absl::StatusOr<v1::Watch> AddWatch(const v1::AddWatchRequest& request);
+  absl::StatusOr<v1::ListWatchesResponse> ListWatches();
+  absl::Status RemoveWatch(const std::string& id);
+  // Calls `on_event` with each alert after `after`, then each new one and each heartbeat, until
+  // `on_event` returns false or the node ends the stream; no deadline. Returns the stream's
+  // status (OK when `on_event` stopped it).
+  absl::Status StreamAlerts(uint64_t after,
+                            const std::function<bool(const v1::AlertEvent&)>& on_event);
 
   // Streams batches to ImportLessons: calls `next` to fill each request until it returns false,
   // and `on_results` with the node's answer to each before sending the next. Returns the stream's

@@ -52,6 +52,8 @@
 #include "server/peer_puller.h"
 #include "server/federation_service.h"
 #include "server/replication_service.h"
+#include "server/alert_service.h"
+#include "node/alerts/alerter.h"
 #include "server/search_service.h"
 #include "server/security.h"
 
@@ -349,6 +351,32 @@ int Run(int argc, char** argv) {
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));
+  // Saved searches are planned as searches are, the node's vocabulary widening them.
+  Alerter alerter(
+      store->get(),
+      [&index, &vocabulary](const std::string& query,
+                            bool all_words) -> absl::StatusOr<search::QueryPlan> {
+        absl::StatusOr<search::SearchIndex::PlannedSearch> planned =
+            (*index)->Plan(query, all_words, "", *(*vocabulary)->Current());
+        if (!planned.ok()) return planned.status();
+        return std::move(planned->plan);
+      },
+      Clock::Real(), RandomSource::Real());
+  if (absl::Status started = alerter.Start(); !started.ok()) return Fail(started);
+  AlertServiceImpl alert_service(&alerter, store->get(), &authenticator);
+  if (metrics != nullptr) {
+    Store* storage = store->get();
+    metrics->AddGauge("cairn_saved_searches", "Saved searches that alert their owners",
+                      [&alerter] { return static_cast<double>(alerter.watches()); });
+    metrics->AddGauge("cairn_alerts_behind_changes",
+                      "Changes this node stored that the alerter has not yet matched against the "
+                      "saved searches",
+                      [&alerter, storage] {
+                        const uint64_t last = storage->LastSequence();
+                        const uint64_t done = alerter.percolated();
+                        return static_cast<double>(last > done ? last - done : 0);
+                      });
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -375,6 +403,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&replication_service);
   builder.RegisterService(&search_service);
   builder.RegisterService(&federation_service);
+  builder.RegisterService(&alert_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(
@@ -418,6 +447,7 @@ int Run(int argc, char** argv) {
   resigner.Stop();
   pullers.StopAll();
   replication_service.Stop();
+  alert_service.Stop();
   health.Serve(nullptr, StoreHealth(), nullptr);  // the service and pullers go before the store
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   server->Wait();

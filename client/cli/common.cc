@@ -61,6 +61,16 @@ Search (analysts):
      than its own first, ID itself left out; QUERY and filters narrow it. With --federated, a
      peer is sent the words only if it may see lesson ID itself (else: not_asked)
 
+Alerts on saved searches (analysts):
+  watch add QUERY [--all-words]                  saves a search: every lesson this node stores from now
+                                                 on (its own or a peer's copy) that it matches alerts you
+  watch list
+  watch remove ID
+  watch [--after CURSOR] [--cursor-file FILE] [--limit N]
+     prints your alerts as they happen, one line each beginning with its cursor; --after (or the
+     cursor kept in FILE, rewritten after each alert) resumes where you left off, so nothing
+     stored while you were away is missed
+
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]
            [--may-query yes|no] [--community C (repeat)]    adds, or changes only what you give

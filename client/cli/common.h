@@ -30,6 +30,7 @@ std::vector<Command> LessonCommands();
 std::vector<Command> AdminCommands();
 std::vector<Command> SearchCommands();
 std::vector<Command> ObservationCommands();
+std::vector<Command> WatchCommands();
 
 // The flags that set a lesson's fields (lesson add and edit, observation submit), and setting
 // them: a repeated flag replaces the whole list.

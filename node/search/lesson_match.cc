@@ -72,9 +72,17 @@ bool PassesFilters(const Filters& filters, const v1::IndexedDoc& doc) {
          listed(filters.polarities, doc.polarity()) && date_ok;
 }
 
+AnalysedLesson AnalyseLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                             const absl::flat_hash_set<std::string>* only) {
+  AnalysedLesson analysed;
+  analysed.id = lesson.id();
+  analysed.terms = AnalyzeLesson(lesson, analyzer, &analysed.words, only);
+  for (const auto& [term, positions] : analysed.terms) analysed.by_term.emplace(term, &positions);
+  analysed.record = RecordOf(lesson, 0, analysed.words);
+  return analysed;
+}
+
 LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {
-  LessonMatch match;
-  const std::vector<std::string> terms = plan.Terms();
   // Only the terms of the plan's clauses, exclusions included: analysing a long lesson keeps no
   // others (the asker checks every lesson of every answer).
   absl::flat_hash_set<std::string> wanted;
@@ -83,10 +91,14 @@ LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyze
       wanted.insert(text.terms.begin(), text.terms.end());
     }
   }
-  TermOccurrences analysed = AnalyzeLesson(lesson, analyzer, &match.words, &wanted);
-  OccurrencesByTerm occurrences;
-  for (const auto& [term, positions] : analysed) occurrences.emplace(term, &positions);
-  for (const std::string& term : terms) {
+  return MatchAnalysed(plan, AnalyseLesson(lesson, analyzer, &wanted));
+}
+
+LessonMatch MatchAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson) {
+  LessonMatch match;
+  match.words = lesson.words;
+  const OccurrencesByTerm& occurrences = lesson.by_term;
+  for (const std::string& term : plan.Terms()) {
     auto it = occurrences.find(term);
     if (it == occurrences.end()) continue;
     std::array<uint32_t, kFields>& counts = match.counts[term];
@@ -106,10 +118,9 @@ LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyze
     auto it = occurrences.find(term);
     return it == occurrences.end() ? nullptr : it->second;
   });
-  const v1::IndexedDoc record = RecordOf(lesson, 0, match.words);
-  match.sector = record.sector();
-  match.matches = plan.Matches(match.matched) && PassesFilters(plan.filters, record) &&
-                  lesson.id() != plan.leave_out;
+  match.sector = lesson.record.sector();
+  match.matches = plan.Matches(match.matched) && PassesFilters(plan.filters, lesson.record) &&
+                  lesson.id != plan.leave_out;
   return match;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/storage.pb.h"
 #include "node/search/analyzer.h"
@@ -40,9 +42,32 @@ struct LessonMatch {
   bool matches = false;
 };
 
+// A lesson's text analysed once, to be matched against any number of plans (the percolator of
+// saved searches matches each new lesson against many). Movable, not copyable: `by_term` points
+// into `terms`.
+struct AnalysedLesson {
+  AnalysedLesson() = default;
+  AnalysedLesson(AnalysedLesson&&) = default;
+  AnalysedLesson& operator=(AnalysedLesson&&) = default;
+  AnalysedLesson(const AnalysedLesson&) = delete;
+  AnalysedLesson& operator=(const AnalysedLesson&) = delete;
+
+  std::string id;
+  std::array<uint32_t, kFields> words{};  // in each field
+  TermOccurrences terms;
+  absl::flat_hash_map<std::string, const Occurrences*> by_term;
+  v1::IndexedDoc record;
+};
+
+// `lesson` analysed: every term, or only those in `only` when given.
+AnalysedLesson AnalyseLesson(const v1::Lesson& lesson, Analyzer* analyzer,
+                             const absl::flat_hash_set<std::string>* only = nullptr);
+
 // Analyses `lesson` against `plan`: a clause matches when the lesson holds an alternative's words
 // (a phrase's adjacent, in order, in one field). Exactly what the index decides for the lesson.
 LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer);
+// The same, for a lesson analysed already (with every term of the plan's clauses at least).
+LessonMatch MatchAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson);
 
 // Whether `lesson` is among what `plan` matches.
 inline bool MatchesQuery(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {

@@ -39,12 +39,14 @@ enum ColumnFamily : size_t {
   kSearchPostings,
   kLessonHistory,
   kSubmissions,
+  kWatches,
+  kAlerts,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "default", "lessons", "changes",     "peers",       "policies",       "audit",
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
-    "search_postings", "lesson_history", "submissions"};
+    "search_postings", "lesson_history", "submissions", "watches", "alerts"};
 
 // Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
 // postings block become one operand, so larger writes mean fewer operands to merge.
@@ -217,6 +219,20 @@ void StoreBatch::PutSendState(absl::string_view peer, const v1::SendState& state
 void StoreBatch::PutSubmission(const v1::StoredSubmission& submission) {
   raw_.push_back({kSubmissions, Raw::kPut, submission.submission().lesson_id(),
                   submission.SerializeAsString()});
+}
+
+void StoreBatch::PutWatch(const v1::Watch& watch) {
+  raw_.push_back({kWatches, Raw::kPut, PairKey(watch.owner(), watch.id()),
+                  watch.SerializeAsString()});
+}
+
+void StoreBatch::DeleteWatch(absl::string_view owner, absl::string_view id) {
+  raw_.push_back({kWatches, Raw::kDelete, PairKey(owner, id), ""});
+}
+
+void StoreBatch::PutAlert(const v1::Alert& alert) {
+  raw_.push_back({kAlerts, Raw::kPut, PairKey(alert.owner(), SequenceKey(alert.cursor())),
+                  alert.SerializeAsString()});
 }
 
 void StoreBatch::PutSearchDoc(absl::string_view lesson_id, std::string record) {
@@ -807,6 +823,33 @@ absl::Status Store::ScanSubmissions(
     if (!visit(submission)) break;
   }
   return FromRocks(it->status(), "scanning observations");
+}
+
+absl::StatusOr<v1::Watch> Store::GetWatch(absl::string_view owner, absl::string_view id) const {
+  return GetRecord<v1::Watch>(kWatches, PairKey(owner, id), absl::StrCat("saved search ", id));
+}
+
+absl::Status Store::ScanWatches(const std::function<bool(const v1::Watch&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kWatches]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Watch watch, ParseStored<v1::Watch>(it->value(), "saved search"));
+    if (!visit(watch)) break;
+  }
+  return FromRocks(it->status(), "reading saved searches");
+}
+
+absl::StatusOr<std::vector<v1::Alert>> Store::ReadAlerts(absl::string_view owner, uint64_t after,
+                                                         size_t max) const {
+  std::vector<v1::Alert> alerts;
+  const std::string prefix = PairKey(owner, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kAlerts]));
+  for (it->Seek(PairKey(owner, SequenceKey(after + 1)));
+       it->Valid() && it->key().starts_with(prefix) && alerts.size() < max; it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Alert alert, ParseStored<v1::Alert>(it->value(), "alert"));
+    alerts.push_back(std::move(alert));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading alerts"));
+  return alerts;
 }
 
 absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_t max) const {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cairn/v1/alert_service.pb.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/policy.pb.h"
 #include "cairn/v1/storage.pb.h"
@@ -116,6 +117,10 @@ class StoreBatch {
   void PutSendState(absl::string_view peer, const v1::SendState& state);
   // An observation submitted by a member of staff, keyed by its lesson id.
   void PutSubmission(const v1::StoredSubmission& submission);
+  // Saved searches, keyed by owner and id, and their alerts, by owner and cursor.
+  void PutWatch(const v1::Watch& watch);
+  void DeleteWatch(absl::string_view owner, absl::string_view id);
+  void PutAlert(const v1::Alert& alert);
   // The search index (node/search): a record per indexed lesson, and postings blocks. A posting
   // update sets (payload) or removes (nullopt) document `doc`'s entry in the block at `key`; the
   // batch's updates of one block become one DocBlock operand (doc_block.h), merged into the
@@ -322,6 +327,14 @@ class Store {
   absl::Status ScanSubmissions(
       absl::string_view from, bool newest_first,
       const std::function<bool(const v1::StoredSubmission&)>& visit) const;
+
+  // A saved search; NOT_FOUND when `owner` has none with `id`.
+  absl::StatusOr<v1::Watch> GetWatch(absl::string_view owner, absl::string_view id) const;
+  // Calls `visit` on every saved search (by owner, then id) until it returns false.
+  absl::Status ScanWatches(const std::function<bool(const v1::Watch&)>& visit) const;
+  // Up to `max` of `owner`'s alerts with cursors above `after`, in order.
+  absl::StatusOr<std::vector<v1::Alert>> ReadAlerts(absl::string_view owner, uint64_t after,
+                                                    size_t max) const;
 
   // Up to `max` change-log entries with sequence numbers above `after`, in order.
   absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after, size_t max) const;

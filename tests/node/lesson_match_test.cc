@@ -3,12 +3,14 @@
 // lessons a peer passes off as answers, and on the second to rank what the answers bring.
 #include "node/search/lesson_match.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "node/search/percolator.h"
 #include "node/search/query_plan.h"
 #include "node/search/search_index.h"
 #include "node/search/vocabulary.h"
@@ -173,6 +175,59 @@ TEST(LessonMatchTest, TheBestKAreTheFirstKOfTheWholeRanking) {
     }
   }
   EXPECT_GT(compared, 3000);
+}
+
+
+// The percolator, which tests each lesson only against the saved searches its words could
+// match, finds for every lesson exactly the saved searches that match it one by one.
+TEST(PercolatorTest, FindsExactlyTheSavedSearchesEachLessonMatches) {
+  std::mt19937 random(20261203);
+  absl::StatusOr<Vocabulary> vocabulary = Vocabulary::Parse(
+      "tablet, wireless charger, handset\nradio, shift\nbattery, charger\n", "test");
+  ASSERT_TRUE(vocabulary.ok()) << vocabulary.status();
+  Analyzer analyzer;
+  Percolator percolator;
+  std::map<std::string, QueryPlan> saved;
+  while (saved.size() < 400) {
+    std::string text = RandomQuery(random);
+    absl::StatusOr<Query> query = ParseQuery(text);
+    if (!query.ok()) continue;
+    const bool all_words = random() % 3 == 0;
+    absl::StatusOr<QueryPlan> plan =
+        PlanQuery(*query, all_words, Widen(*query, all_words, *vocabulary, &analyzer), &analyzer);
+    ASSERT_TRUE(plan.ok()) << text;
+    const std::string key = absl::StrCat("search ", saved.size(), ": ", text);
+    percolator.Add(key, *plan);
+    saved.emplace(key, *std::move(plan));
+  }
+  // Removed ones match nothing.
+  for (int i = 0; i < 40; ++i) {
+    auto it = std::next(saved.begin(), random() % saved.size());
+    percolator.Remove(it->first);
+    saved.erase(it);
+  }
+  ASSERT_EQ(percolator.size(), saved.size());
+  int matched = 0, tested_fewer = 0;
+  for (int n = 0; n < 300; ++n) {
+    v1::Lesson lesson = RandomLesson(random, n);
+    std::vector<std::string> expected;
+    for (const auto& [key, plan] : saved) {
+      if (MatchesQuery(plan, lesson, &analyzer)) expected.push_back(key);
+    }
+    AnalysedLesson analysed = AnalyseLesson(lesson, &analyzer);
+    ASSERT_EQ(percolator.Match(analysed), expected) << lesson.DebugString();
+    matched += !expected.empty();
+    size_t anchored = 0;
+    for (const auto& [key, plan] : saved) {
+      std::vector<std::string> anchors = Percolator::Anchors(plan);
+      anchored += anchors.empty() || std::any_of(anchors.begin(), anchors.end(), [&](auto& term) {
+                    return analysed.by_term.contains(term);
+                  });
+    }
+    tested_fewer += anchored < saved.size();
+  }
+  EXPECT_GT(matched, 200) << "lessons must match saved searches often enough to test anything";
+  EXPECT_GT(tested_fewer, 200) << "the anchors must leave most lessons fewer searches to test";
 }
 
 }  // namespace

@@ -1,0 +1,86 @@
+// Saved searches and their alerts (SPEC section 10). An analyst saves a search; the alerter
+// follows the node's change log, so every lesson the node stores (its own, or a peer's copy) is
+// seen once, and matches each new or changed version against every saved search through the
+// percolator. Each match becomes an alert for the search's owner, stored with the change-log
+// position it got to in one atomic write: after a crash it goes on from there, so nothing is
+// missed and nothing is alerted twice. Alerts stay until read; a reader resumes from the cursor of
+// the last one it saw.
+#ifndef CAIRN_NODE_ALERTS_ALERTER_H_
+#define CAIRN_NODE_ALERTS_ALERTER_H_
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/v1/alert_service.pb.h"
+#include "node/common/clock.h"
+#include "node/search/percolator.h"
+#include "node/search/query_plan.h"
+#include "node/storage/store.h"
+
+namespace cairn {
+
+class Alerter {
+ public:
+  // Plans a saved query as a search would (the node's vocabulary widening it);
+  // INVALID_ARGUMENT naming "query" for one that does not parse.
+  using PlanQuery =
+      std::function<absl::StatusOr<search::QueryPlan>(const std::string& query, bool all_words)>;
+
+  static constexpr size_t kMaxWatchesPerUser = 100;
+  static constexpr size_t kMaxWatches = 100'000;    // on the node, all users together
+  static constexpr size_t kChangesPerCommit = 256;  // percolated, then stored in one write
+  static constexpr size_t kMaxAlertsRead = 500;     // in one Read
+
+  // The store, planner, clock and random source must outlive it.
+  Alerter(Store* store, PlanQuery plan, Clock* clock, RandomSource* random);
+  ~Alerter();  // stops following
+  Alerter(const Alerter&) = delete;
+  Alerter& operator=(const Alerter&) = delete;
+
+  // Loads the saved searches and starts following the change log from where it stopped (from
+  // now, the first time: alerts are about what is stored after a search is saved).
+  absl::Status Start();
+
+  // Saves a search for `owner`. INVALID_ARGUMENT naming "query" for one that does not parse or
+  // asks for nothing; RESOURCE_EXHAUSTED past kMaxWatchesPerUser (or kMaxWatches).
+  absl::StatusOr<v1::Watch> Add(absl::string_view owner, const std::string& query, bool all_words);
+  absl::StatusOr<std::vector<v1::Watch>> List(absl::string_view owner) const;
+  // NOT_FOUND naming "id" when `owner` has no such saved search.
+  absl::Status Remove(absl::string_view owner, absl::string_view id);
+
+  // Up to `max` (at most kMaxAlertsRead) of `owner`'s alerts after cursor `after`, oldest first.
+  absl::StatusOr<std::vector<v1::Alert>> Read(absl::string_view owner, uint64_t after,
+                                              size_t max) const;
+
+  // The change-log sequence every change up to which has been percolated.
+  uint64_t percolated() const;
+  size_t watches() const { return percolator_.size(); }
+
+ private:
+  static std::string Key(absl::string_view owner, absl::string_view id);
+  void Follow();
+  // Percolates the next changes; false when there were none.
+  absl::StatusOr<bool> PercolateNext();
+
+  Store* const store_;
+  const PlanQuery plan_;
+  Clock* const clock_;
+  RandomSource* const random_;
+  search::Percolator percolator_;
+  // The saved searches, by Key, as saved.
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, v1::Watch> saved_ ABSL_GUARDED_BY(mu_);
+  uint64_t percolated_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_cursor_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread follower_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_NODE_ALERTS_ALERTER_H_
