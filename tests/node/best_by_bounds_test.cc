@@ -203,7 +203,9 @@ TEST(BestByBoundsTest, SearchesDuringCommitsReturnOnlyMatchingLessons) {
     for (int i = 0; i < response->hits_size(); ++i) {
       const v1::SearchHit& hit = response->hits(i);
       EXPECT_TRUE(seen.insert(hit.lesson_id()).second) << hit.lesson_id() << " twice";
-      if (i > 0) EXPECT_GE(response->hits(i - 1).score(), hit.score());
+      if (i > 0) {
+        EXPECT_GE(response->hits(i - 1).score(), hit.score());
+      }
       absl::StatusOr<v1::Lesson> lesson = corpus.store->GetLesson(hit.lesson_id());
       ASSERT_TRUE(lesson.ok()) << lesson.status();
       EXPECT_TRUE(MatchLesson(planned->plan, *lesson, &analyzer).matches) << hit.lesson_id();
