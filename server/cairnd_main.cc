@@ -368,6 +368,8 @@ int Run(int argc, char** argv) {
     Store* storage = store->get();
     metrics->AddGauge("cairn_saved_searches", "Saved searches that alert their owners",
                       [&alerter] { return static_cast<double>(alerter.watches()); });
+    metrics->AddCounter("cairn_alerts_total", "Alerts stored since the node started",
+                        [&alerter] { return static_cast<double>(alerter.alerts_stored()); });
     metrics->AddGauge("cairn_alerts_behind_changes",
                       "Changes this node stored that the alerter has not yet matched against the "
                       "saved searches",

@@ -95,6 +95,9 @@ absl::StatusOr<v1::Watch> Alerter::Add(absl::string_view owner, const std::strin
   *watch.mutable_created_at() = ToTimestamp(clock_->Now());
   watch.set_owner(std::string(owner));
   absl::MutexLock lock(&mu_);
+  // Read under the lock the follower takes to match a change, so no change stored before the
+  // search is matched against it.
+  watch.set_after_sequence(store_->LastSequence());
   const size_t own = std::count_if(saved_.begin(), saved_.end(), [&](const auto& entry) {
     return entry.second.owner() == owner;
   });
@@ -204,6 +207,7 @@ absl::StatusOr<bool> Alerter::PercolateNext() {
         if (it == saved_.end()) continue;  // removed meanwhile
         watch = it->second;
       }
+      if (change.sequence() <= watch.after_sequence()) continue;  // stored before it was saved
       v1::Alert alert;
       alert.set_cursor(++cursor);
       alert.set_watch_id(watch.id());
@@ -224,6 +228,7 @@ absl::StatusOr<bool> Alerter::PercolateNext() {
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   absl::MutexLock lock(&mu_);
   percolated_ = changes.back().sequence();
+  alerts_stored_ += cursor - last_cursor_;
   last_cursor_ = cursor;
   return true;
 }

@@ -8,6 +8,7 @@
 #ifndef CAIRN_NODE_ALERTS_ALERTER_H_
 #define CAIRN_NODE_ALERTS_ALERTER_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>
@@ -60,6 +61,8 @@ class Alerter {
   // The change-log sequence every change up to which has been percolated.
   uint64_t percolated() const;
   size_t watches() const { return percolator_.size(); }
+  // Alerts stored since the alerter started.
+  uint64_t alerts_stored() const { return alerts_stored_; }
 
  private:
   static std::string Key(absl::string_view owner, absl::string_view id);
@@ -78,6 +81,7 @@ class Alerter {
   uint64_t percolated_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_cursor_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> alerts_stored_{0};
   std::thread follower_;
 };
 

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cairn/v1/alert_service.pb.h"
 #include "node/common/status_macros.h"
 #include "node/storage/doc_block.h"
 #include "node/storage/health_monitor.h"

@@ -19,7 +19,6 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "cairn/v1/alert_service.pb.h"
 #include "cairn/v1/lesson.pb.h"
 #include "cairn/v1/policy.pb.h"
 #include "cairn/v1/storage.pb.h"
@@ -34,6 +33,10 @@ class WriteBatch;
 }  // namespace rocksdb
 
 namespace cairn {
+namespace v1 {
+class Alert;  // cairn/v1/alert_service.proto: only store.cc and the alerter need them whole
+class Watch;
+}  // namespace v1
 
 class HealthMonitor;
 
