@@ -257,8 +257,8 @@ int Run(int argc, char** argv) {
   // Saved searches name a subject, not a single word (one common word alone would alert on most
   // of these long lessons): a phrase of two to four title words, or the same words all required
   // anywhere in the lesson (many more lessons match those).
-  Workload phrases{absl::StrCat(search_count, " phrases")};
-  Workload words{absl::StrCat(search_count, " searches of every word")};
+  Workload phrases{absl::StrCat(search_count, " phrases"), {}};
+  Workload words{absl::StrCat(search_count, " searches of every word"), {}};
   for (const BenchQuery& query : MakeQueries(llis, 8 * search_count)) {
     if (static_cast<int>(words.searches.size()) == search_count) break;
     std::string text = query.cairn.substr(0, query.cairn.find(" topic:"));
