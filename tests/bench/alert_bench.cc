@@ -28,6 +28,7 @@
 #include "client/admin_client.h"
 #include "client/llis.h"
 #include "node/storage/store.h"
+#include "tests/bench/bench_nodes.h"
 #include "tests/bench/bench_util.h"
 #include "tests/bench/llis_queries.h"
 #include "tests/support/cairnd_process.h"
@@ -43,10 +44,6 @@ using testing::NodeSpec;
 [[noreturn]] void Fail(const std::string& what) {
   std::fprintf(stderr, "alert_bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-std::unique_ptr<client::AdminClient> Admin(const CairndProcess& node) {
-  return *client::AdminClient::Connect(node.ConnectionFor("ada"));
 }
 
 // A node of `org`; its store first holds `searches` (for owners user0..user99) when given.
@@ -72,22 +69,6 @@ std::unique_ptr<CairndProcess> StartNode(const std::string& org,
   node->EnableMetrics();
   if (absl::Status started = node->Start(); !started.ok()) Fail(std::string(started.message()));
   return node;
-}
-
-// `receiver` pulls CLEAR and GREEN lessons from `sender`.
-void Link(const CairndProcess& sender, const CairndProcess& receiver) {
-  v1::Peer allowed;
-  allowed.set_org_id(receiver.spec().org_id);
-  allowed.set_may_pull(true);
-  auto sender_admin = Admin(sender);
-  (void)sender_admin->PutPeer(allowed);
-  (void)sender_admin->SetPolicyText(receiver.spec().org_id,
-                                    "export { markings: [TLP_GREEN, TLP_CLEAR] }");
-  v1::Peer source;
-  source.set_org_id(sender.spec().org_id);
-  source.set_address(sender.address());
-  source.set_pull_from(true);
-  (void)Admin(receiver)->PutPeer(source);
 }
 
 double Metric(const CairndProcess& node, const std::string& name) {

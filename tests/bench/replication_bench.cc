@@ -25,6 +25,7 @@
 #include "tests/support/cairnd_process.h"
 #include "tests/support/files.h"
 #include "tests/support/test_pki.h"
+#include "tests/bench/bench_nodes.h"
 #include "tests/bench/bench_util.h"
 
 namespace cairn::bench {
@@ -42,26 +43,6 @@ std::unique_ptr<CairndProcess> StartNode(const std::string& org) {
     std::exit(1);
   }
   return node;
-}
-
-std::unique_ptr<client::AdminClient> Admin(const CairndProcess& node) {
-  return *client::AdminClient::Connect(node.ConnectionFor("ada"));
-}
-
-// `receiver` pulls CLEAR and GREEN lessons from `sender`.
-void Link(const CairndProcess& sender, const CairndProcess& receiver) {
-  v1::Peer allowed;
-  allowed.set_org_id(receiver.spec().org_id);
-  allowed.set_may_pull(true);
-  auto sender_admin = Admin(sender);
-  (void)sender_admin->PutPeer(allowed);
-  (void)sender_admin->SetPolicyText(receiver.spec().org_id,
-                                    "export { markings: [TLP_GREEN, TLP_CLEAR] }");
-  v1::Peer source;
-  source.set_org_id(sender.spec().org_id);
-  source.set_address(sender.address());
-  source.set_pull_from(true);
-  (void)Admin(receiver)->PutPeer(source);
 }
 
 // Waits until `reader` sees `id` at `version` or later; false after 30 seconds.
