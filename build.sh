@@ -110,6 +110,7 @@ case "${1:-}" in
          build/tests/bench/replication_bench; build/tests/bench/search_bench
          build/tests/bench/federation_bench; build/tests/bench/attack_bench
          build/tests/bench/metrics_bench; build/tests/bench/ranking_bench
+         build/tests/bench/alert_bench
          # The console in Chromium, which picks the user's certificate by policy.
          tests/browser/chromium_policy.sh install
          status=0; build/tests/bench/console_bench || status=$?

@@ -124,6 +124,20 @@ LessonMatch MatchAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson) {
   return match;
 }
 
+bool MatchesAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson) {
+  std::vector<bool> matched(plan.clauses.size(), false);
+  for (size_t c = 0; c < plan.clauses.size(); ++c) {
+    for (const PlannedText& text : plan.clauses[c].alternatives) {
+      if (HoldsText(text, lesson.by_term)) {
+        matched[c] = true;
+        break;
+      }
+    }
+  }
+  return plan.Matches(matched) && PassesFilters(plan.filters, lesson.record) &&
+         lesson.id != plan.leave_out;
+}
+
 std::vector<v1::Equivalent> ViaVocabulary(const QueryPlan& plan, const LessonMatch& match) {
   std::vector<v1::Equivalent> via;
   for (int e : match.equivalents) {

@@ -68,6 +68,8 @@ AnalysedLesson AnalyseLesson(const v1::Lesson& lesson, Analyzer* analyzer,
 LessonMatch MatchLesson(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer);
 // The same, for a lesson analysed already (with every term of the plan's clauses at least).
 LessonMatch MatchAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson);
+// Only whether it matches: MatchAnalysed(plan, lesson).matches, without what ranking needs.
+bool MatchesAnalysed(const QueryPlan& plan, const AnalysedLesson& lesson);
 
 // Whether `lesson` is among what `plan` matches.
 inline bool MatchesQuery(const QueryPlan& plan, const v1::Lesson& lesson, Analyzer* analyzer) {

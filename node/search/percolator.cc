@@ -150,7 +150,7 @@ std::vector<std::string> Percolator::Match(const AnalysedLesson& lesson) const {
   std::vector<std::string> matched;
   for (const std::shared_ptr<const Saved>& saved : candidates) {
     if (!saved->MayMatch(held)) continue;
-    if (saved->decided_by_terms ? !retracted : MatchAnalysed(saved->plan, lesson).matches) {
+    if (saved->decided_by_terms ? !retracted : MatchesAnalysed(saved->plan, lesson)) {
       matched.push_back(saved->key);
     }
   }

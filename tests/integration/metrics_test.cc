@@ -59,7 +59,8 @@ void ExpectPrometheusNames(const Exposition& scrape) {
       EXPECT_EQ(type, "gauge") << name;
       EXPECT_FALSE(absl::EndsWith(name, "_total")) << name << " is a gauge named as a counter";
       bool has_unit = false;
-      for (const char* unit : {"_seconds", "_bytes", "_changes", "_lessons", "_state"}) {
+      for (const char* unit :
+           {"_seconds", "_bytes", "_changes", "_lessons", "_searches", "_state"}) {
         has_unit |= absl::EndsWith(name, unit);
       }
       EXPECT_TRUE(has_unit) << name << " names no unit";
