@@ -48,13 +48,11 @@ std::string Alerter::Key(absl::string_view owner, absl::string_view id) {
 }
 
 absl::Status Alerter::Start() {
-  // The first time, from now: a search saved today is not alerted about last year's lessons.
-  CAIRN_ASSIGN_OR_RETURN(uint64_t percolated,
-                         MetaNumber(*store_, kPercolatedKey, store_->LastSequence()));
+  // The first time, from the start of the change log: a search alerts only on changes stored
+  // after it was saved (Watch.after_sequence) in any case, and nothing needs writing before the
+  // node serves (its disk may be full).
+  CAIRN_ASSIGN_OR_RETURN(uint64_t percolated, MetaNumber(*store_, kPercolatedKey, 0));
   CAIRN_ASSIGN_OR_RETURN(uint64_t last_cursor, MetaNumber(*store_, kLastCursorKey, 0));
-  StoreBatch batch;
-  batch.PutMeta(kPercolatedKey, absl::StrCat(percolated));
-  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
   std::vector<v1::Watch> watches;
   CAIRN_RETURN_IF_ERROR(store_->ScanWatches([&](const v1::Watch& watch) {
     watches.push_back(watch);

@@ -43,8 +43,8 @@ class Alerter {
   Alerter(const Alerter&) = delete;
   Alerter& operator=(const Alerter&) = delete;
 
-  // Loads the saved searches and starts following the change log from where it stopped (from
-  // now, the first time: alerts are about what is stored after a search is saved).
+  // Loads the saved searches and starts following the change log from where it stopped. Writes
+  // nothing, so a node whose disk is full still starts.
   absl::Status Start();
 
   // Saves a search for `owner`. INVALID_ARGUMENT naming "query" for one that does not parse or

@@ -14,6 +14,7 @@ namespace cairn {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::CairndProcess;
 using testing::NodeSpec;
 
@@ -242,6 +243,60 @@ TEST(LessonApiSecurityTest, CertificatesOfOtherOrganisationsAreRefused) {
   EXPECT_THAT(history.status().message(), HasSubstr("peer west-police is a peer node"));
   auto unlisted_user = as(pki.User("leeds-council", "mallory"))->List({});
   EXPECT_EQ(unlisted_user.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+// A configured peer holds a real node certificate; observations, who sent them, saved searches
+// and alerts are for this organisation's own users only.
+TEST(LessonApiSecurityTest, APeerGetsNoObservationsSubmittersSavedSearchesOrAlerts) {
+  CairndProcess node{NodeSpec{.peers = {"west-police"}}};
+  ASSERT_TRUE(node.Start().ok()) << node.log();
+  v1::SubmitObservationRequest observation;
+  observation.mutable_observation()->set_title("Handover checklist skipped");
+  observation.set_confidential(true);
+  auto submitted = node.ClientFor("carol")->SubmitObservation(observation);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  client::ConnectionOptions options = node.ConnectionFor("alice");
+  testing::CertPaths peer_node = testing::TestPki::Shared().Node("west-police");
+  options.cert_file = peer_node.cert;
+  options.key_file = peer_node.key;
+  auto peer = *client::LessonClient::Connect(options);
+  std::vector<absl::Status> refused = {
+      peer->SubmitObservation(observation).status(),
+      peer->ListMySubmissions({}).status(),
+      peer->ListObservationQueue({}).status(),
+      peer->ReviewObservation([&] {
+            v1::ReviewObservationRequest decline;
+            decline.set_lesson_id(submitted->lesson_id());
+            decline.mutable_decline()->set_reason("peer says no");
+            return decline;
+          }())
+          .status(),
+      peer->RevealSubmitter([&] {
+            v1::RevealSubmitterRequest reveal;
+            reveal.set_lesson_id(submitted->lesson_id());
+            reveal.set_reason("curious");
+            return reveal;
+          }())
+          .status(),
+      peer->AddWatch([] {
+            v1::AddWatchRequest watch;
+            watch.set_query("handover");
+            return watch;
+          }())
+          .status(),
+      peer->ListWatches().status(),
+      peer->StreamAlerts(0, [](const v1::AlertEvent&) { return false; }),
+  };
+  for (const absl::Status& status : refused) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied) << status;
+    EXPECT_THAT(status.message(), HasSubstr("peer west-police is a peer node")) << status;
+    EXPECT_THAT(status.message(), Not(HasSubstr("carol")));
+  }
+  // Nothing changed: the observation still awaits review, and its sender is still sealed.
+  auto queue = node.ClientFor("alice")->ListObservationQueue({});
+  ASSERT_TRUE(queue.ok());
+  ASSERT_EQ(queue->submissions_size(), 1);
+  EXPECT_EQ(queue->submissions(0).submitter(), "");
 }
 
 TEST(LessonApiOperationsTest, ImportStoresGoodItemsAndReportsEachBadOne) {
