@@ -99,9 +99,10 @@ void Percolator::Add(const std::string& key, QueryPlan plan) {
                             plan.leave_out.empty() && !plan.matches_nothing &&
                             !(saved->required.empty() && saved->optional.empty());
   saved->plan = std::move(plan);
+  for (const std::string& term : anchors) saved->anchors.push_back(TermId(term));
   saved_[key] = saved;
   if (anchors.empty()) unanchored_.push_back(saved);
-  for (const std::string& term : anchors) by_term_[TermId(term)].push_back(saved);
+  for (uint32_t term : saved->anchors) by_term_[term].push_back(saved);
 }
 
 void Percolator::Remove(const std::string& key) {
@@ -116,7 +117,7 @@ void Percolator::RemoveLocked(const std::string& key) {
   auto drop = [&](std::vector<std::shared_ptr<const Saved>>* list) {
     list->erase(std::remove(list->begin(), list->end(), saved), list->end());
   };
-  for (const std::string& term : Anchors(saved->plan)) drop(&by_term_[term_ids_.at(term)]);
+  for (uint32_t term : saved->anchors) drop(&by_term_[term]);
   drop(&unanchored_);
   saved_.erase(it);
 }

@@ -47,6 +47,7 @@ class Percolator {
     // Holding those terms decides the match by itself: every alternative is one word, and there
     // is no exclusion, filter or lesson left out (only retracted lessons still fail).
     bool decided_by_terms = false;
+    std::vector<uint32_t> anchors;  // the term ids it is listed under in by_term_
     // `held` (by term id): whether the lesson holds each term.
     bool MayMatch(const std::vector<bool>& held) const;
   };
