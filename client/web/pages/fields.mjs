@@ -78,3 +78,12 @@ ${part('year', 'Year', 4, false)}
 </div>
 `;
 }
+
+// The TLP markings an editor chooses among (record, edit and review pages), each with what it means.
+export const kMarkingOptions = [
+  { value: 'TLP_RED', text: 'TLP:RED', hint: 'Stays on this node: only people in your organisation can see it.' },
+  { value: 'TLP_AMBER_STRICT', text: 'TLP:AMBER+STRICT', hint: 'Peers your sharing policy allows, for their own organisation only. They may not pass it on.' },
+  { value: 'TLP_AMBER', text: 'TLP:AMBER', hint: 'Peers your sharing policy allows, for their organisation and the people it works with. They may not pass it on.' },
+  { value: 'TLP_GREEN', text: 'TLP:GREEN', hint: 'Peers your sharing policy allows. They may pass it on within its communities, or to the whole federation when it names none.' },
+  { value: 'TLP_CLEAR', text: 'TLP:CLEAR', hint: 'Anyone, including public export.' },
+];

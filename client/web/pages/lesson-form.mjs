@@ -1,15 +1,7 @@
 // The lesson form of the record (/record) and edit (/edit?id=ID) pages. js/lesson-form.js fills
 // it in for an edit, reads it back into a Lesson and shows the node's errors beside the fields.
 
-import { date, escape, input, radios, textarea } from './fields.mjs';
-
-const kMarkings = [
-  { value: 'TLP_RED', text: 'TLP:RED', hint: 'Stays on this node: only people in your organisation can see it.' },
-  { value: 'TLP_AMBER_STRICT', text: 'TLP:AMBER+STRICT', hint: 'Peers your sharing policy allows, for their own organisation only. They may not pass it on.' },
-  { value: 'TLP_AMBER', text: 'TLP:AMBER', hint: 'Peers your sharing policy allows, for their organisation and the people it works with. They may not pass it on.' },
-  { value: 'TLP_GREEN', text: 'TLP:GREEN', hint: 'Peers your sharing policy allows. They may pass it on within its communities, or to the whole federation when it names none.' },
-  { value: 'TLP_CLEAR', text: 'TLP:CLEAR', hint: 'Anyone, including public export.' },
-];
+import { date, escape, input, kMarkingOptions, radios, textarea } from './fields.mjs';
 
 const kStatuses = [
   { value: 'OBSERVATION', text: 'Observation', hint: 'Something was noticed; not yet analysed.' },
@@ -46,7 +38,7 @@ ${date({ id: 'occurred-at', legend: 'When it happened (optional)', hint: 'For ex
 ${input({ id: 'external-ref', label: 'Reference in another system (optional)', hint: 'For example, the id of the lesson in a system it was copied from.', width: 20 })}
 ${radios({ id: 'status', legend: 'Status', options: kStatuses })}
 <h2 class="govuk-heading-m">Who may see it</h2>
-${radios({ id: 'marking', legend: 'Marking (Traffic Light Protocol)', hint: 'Your sharing policy for each peer applies too: a lesson goes to a peer only when both allow it.', options: kMarkings })}
+${radios({ id: 'marking', legend: 'Marking (Traffic Light Protocol)', hint: 'Your sharing policy for each peer applies too: a lesson goes to a peer only when both allow it.', options: kMarkingOptions })}
 ${input({ id: 'communities', label: 'Sharing communities (optional)', hint: 'Separate community names with commas, for example: mobile-working.' })}
 ${radios({ id: 'classification', legend: 'Government security classification', hint: 'The node records a lesson as OFFICIAL unless you choose otherwise.', options: [
     { value: 'OFFICIAL', text: 'OFFICIAL' },

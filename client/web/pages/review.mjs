@@ -1,15 +1,7 @@
 // The review page (/review, /review?id=ID): editors see the observations awaiting review and
 // decide each: promote it to a lesson, merge it into one, or decline it. js/review.js runs it.
 
-import { input, radios, textarea } from './fields.mjs';
-
-const kMarkings = [
-  { value: 'TLP_RED', text: 'TLP:RED', hint: 'This organisation only' },
-  { value: 'TLP_AMBER_STRICT', text: 'TLP:AMBER+STRICT', hint: 'Peers the policy allows, not passed on; their staff only' },
-  { value: 'TLP_AMBER', text: 'TLP:AMBER', hint: 'Peers the policy allows, not passed on' },
-  { value: 'TLP_GREEN', text: 'TLP:GREEN', hint: 'Peers the policy allows, and on within the community' },
-  { value: 'TLP_CLEAR', text: 'TLP:CLEAR', hint: 'Anyone' },
-];
+import { input, kMarkingOptions, radios, textarea } from './fields.mjs';
 
 export function body() {
   return `<div class="govuk-grid-row">
@@ -31,7 +23,7 @@ export function body() {
 ${radios({ id: 'status', legend: 'Status', options: [
     { value: 'LESSON_IDENTIFIED', text: 'Lesson identified', hint: 'Analysed, with a proposed remedy' },
     { value: 'LESSON_LEARNED', text: 'Lesson learned', hint: 'The remedy was tried and works' }] })}
-${radios({ id: 'marking', legend: 'Who may see it', options: kMarkings })}
+${radios({ id: 'marking', legend: 'Who may see it', options: kMarkingOptions })}
 ${input({ id: 'topics', label: 'Topics (optional)', hint: 'Separate topics with commas, for example: mobile-working, battery' })}
 <button type="submit" class="govuk-button" data-module="govuk-button">Make it a lesson</button>
 </form>
