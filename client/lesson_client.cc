@@ -144,6 +144,21 @@ absl::Status LessonClient::RemoveWatch(const std::string& id) {
       .status();
 }
 
+absl::StatusOr<v1::ListAlertsResponse> LessonClient::ListAlerts(
+    const v1::ListAlertsRequest& request) {
+  return UnaryCall<v1::ListAlertsResponse>(stub_->alerts.get(),
+                                           &v1::AlertService::Stub::ListAlerts, request,
+                                           options_.timeout);
+}
+
+absl::StatusOr<v1::MarkAlertsReadResponse> LessonClient::MarkAlertsRead(uint64_t through) {
+  v1::MarkAlertsReadRequest request;
+  request.set_through(through);
+  return UnaryCall<v1::MarkAlertsReadResponse>(stub_->alerts.get(),
+                                               &v1::AlertService::Stub::MarkAlertsRead, request,
+                                               options_.timeout);
+}
+
 absl::Status LessonClient::StreamAlerts(
     uint64_t after, const std::function<bool(const v1::AlertEvent&)>& on_event) {
   grpc::ClientContext context;

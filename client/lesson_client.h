@@ -53,6 +53,8 @@ class LessonClient {
   absl::StatusOr<v1::Watch> AddWatch(const v1::AddWatchRequest& request);
   absl::StatusOr<v1::ListWatchesResponse> ListWatches();
   absl::Status RemoveWatch(const std::string& id);
+  absl::StatusOr<v1::ListAlertsResponse> ListAlerts(const v1::ListAlertsRequest& request);
+  absl::StatusOr<v1::MarkAlertsReadResponse> MarkAlertsRead(uint64_t through);
   // Calls `on_event` with each alert after `after`, then each new one and each heartbeat, until
   // `on_event` returns false or the node ends the stream; no deadline. Returns the stream's
   // status (OK when `on_event` stopped it).

@@ -132,11 +132,39 @@ grpc::ServerUnaryReactor* AlertServiceImpl::RemoveWatch(grpc::CallbackServerCont
   return Done(context, RemoveWatch(PresentedBy(*context), *request, response));
 }
 
+grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
+                                                       const v1::ListAlertsRequest* request,
+                                                       v1::ListAlertsResponse* response) {
+  return Done(context, ListAlerts(PresentedBy(*context), *request, response));
+}
+
+grpc::ServerUnaryReactor* AlertServiceImpl::MarkAlertsRead(
+    grpc::CallbackServerContext* context, const v1::MarkAlertsReadRequest* request,
+    v1::MarkAlertsReadResponse* response) {
+  return Done(context, MarkAlertsRead(PresentedBy(*context), *request, response));
+}
+
 absl::Status AlertServiceImpl::AddWatch(const PresentedIdentity& presented,
                                         const v1::AddWatchRequest& request, v1::Watch* response) {
   CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "saving a search", request));
-  CAIRN_ASSIGN_OR_RETURN(*response,
-                         alerter_->Add(caller.user, request.query(), request.all_words()));
+  CAIRN_ASSIGN_OR_RETURN(*response, alerter_->Add(caller.user, request.query(),
+                                                  request.all_words(), request.webhook_url()));
+  return absl::OkStatus();
+}
+
+absl::Status AlertServiceImpl::ListAlerts(const PresentedIdentity& presented,
+                                          const v1::ListAlertsRequest& request,
+                                          v1::ListAlertsResponse* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "listing alerts", request));
+  CAIRN_ASSIGN_OR_RETURN(*response, alerter_->List(caller.user, request));
+  return absl::OkStatus();
+}
+
+absl::Status AlertServiceImpl::MarkAlertsRead(const PresentedIdentity& presented,
+                                              const v1::MarkAlertsReadRequest& request,
+                                              v1::MarkAlertsReadResponse* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, Admit(presented, "marking alerts read", request));
+  CAIRN_ASSIGN_OR_RETURN(*response, alerter_->MarkRead(caller.user, request.through()));
   return absl::OkStatus();
 }
 

@@ -35,6 +35,12 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
                                         v1::RemoveWatchResponse* response) override;
   grpc::ServerWriteReactor<v1::AlertEvent>* StreamAlerts(
       grpc::CallbackServerContext* context, const v1::StreamAlertsRequest* request) override;
+  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
+                                       const v1::ListAlertsRequest* request,
+                                       v1::ListAlertsResponse* response) override;
+  grpc::ServerUnaryReactor* MarkAlertsRead(grpc::CallbackServerContext* context,
+                                           const v1::MarkAlertsReadRequest* request,
+                                           v1::MarkAlertsReadResponse* response) override;
 
   // The same, independent of the transport (the web console calls these).
   absl::Status AddWatch(const PresentedIdentity& presented, const v1::AddWatchRequest& request,
@@ -45,6 +51,11 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
   absl::Status RemoveWatch(const PresentedIdentity& presented,
                            const v1::RemoveWatchRequest& request,
                            v1::RemoveWatchResponse* response);
+  absl::Status ListAlerts(const PresentedIdentity& presented, const v1::ListAlertsRequest& request,
+                          v1::ListAlertsResponse* response);
+  absl::Status MarkAlertsRead(const PresentedIdentity& presented,
+                              const v1::MarkAlertsReadRequest& request,
+                              v1::MarkAlertsReadResponse* response);
 
   // Ends every open stream soon, ahead of a graceful shutdown.
   void Stop();

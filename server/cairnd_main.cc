@@ -50,6 +50,7 @@
 #include "server/console_server.h"
 #include "server/metrics.h"
 #include "server/peer_puller.h"
+#include "server/webhook_sender.h"
 #include "server/federation_service.h"
 #include "server/replication_service.h"
 #include "server/alert_service.h"
@@ -361,9 +362,22 @@ int Run(int argc, char** argv) {
         if (!planned.ok()) return planned.status();
         return std::move(planned->plan);
       },
-      Clock::Real(), RandomSource::Real());
+      Clock::Real(), RandomSource::Real(),
+      {.webhook_prefixes = {config->alerts().webhook_allowed_prefixes().begin(),
+                            config->alerts().webhook_allowed_prefixes().end()}});
   if (absl::Status started = alerter.Start(); !started.ok()) return Fail(started);
   AlertServiceImpl alert_service(&alerter, store->get(), &authenticator);
+  WebhookOptions webhook_options;
+  if (!config->alerts().webhook_ca_file().empty()) {
+    webhook_options.ca_file = config->alerts().webhook_ca_file();
+  }
+  webhook_options.console_url = config->alerts().console_url();
+  webhook_options.on_problem = [](absl::string_view problem) {
+    Log("warning", "webhook", absl::StrCat("problem=\"", problem, "\""));
+  };
+  // Runs even when no webhook is allowed now, to give up what was stored for one allowed before.
+  WebhookSender webhooks(store->get(), &alerter, std::move(webhook_options));
+  webhooks.Start();
   if (metrics != nullptr) {
     Store* storage = store->get();
     metrics->AddGauge("cairn_saved_searches", "Saved searches that alert their owners",
@@ -378,6 +392,16 @@ int Run(int argc, char** argv) {
                         const uint64_t done = alerter.percolated();
                         return static_cast<double>(last > done ? last - done : 0);
                       });
+    metrics->AddCounter("cairn_webhook_posts_total",
+                        "Alerts posted to their saved searches' webhooks",
+                        [&webhooks] { return static_cast<double>(webhooks.delivered()); });
+    metrics->AddCounter("cairn_webhook_failures_total",
+                        "Webhook posts that failed (each is tried again, with a growing delay)",
+                        [&webhooks] { return static_cast<double>(webhooks.failed()); });
+    metrics->AddCounter("cairn_webhook_given_up_total",
+                        "Alerts never posted: their webhook failed every attempt, or is no "
+                        "longer allowed",
+                        [&webhooks] { return static_cast<double>(webhooks.given_up()); });
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -415,7 +439,7 @@ int Run(int argc, char** argv) {
   if (config->has_console()) {
     absl::StatusOr<std::unique_ptr<ConsoleServer>> serving = ConsoleServer::Start(
         *config, DefaultConsoleAssets(argv[0]), *trust, &authenticator,
-        {&lesson_service, &search_service, &admin_service});
+        {&lesson_service, &search_service, &admin_service, &alert_service});
     if (!serving.ok()) return Fail(serving.status());
     console = *std::move(serving);
     if (!console_port_file.empty()) {

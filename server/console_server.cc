@@ -23,6 +23,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "node/crypto/mutual_tls.h"
 #include "server/admin_service.h"
+#include "server/alert_service.h"
 #include "server/federated_search.h"
 #include "server/lesson_service.h"
 #include "server/search_service.h"
@@ -256,6 +257,8 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
   const std::string lessons = v1::LessonService::service_full_name();
   const std::string search = v1::SearchService::service_full_name();
   const std::string admin = v1::AdminService::service_full_name();
+  const std::string alerts = v1::AlertService::service_full_name();
+  AlertServiceImpl* w = services.alerts;
   LessonServiceImpl* l = services.lessons;
   AdminServiceImpl* a = services.admin;
   return {
@@ -273,6 +276,11 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
       {lessons + "/RevealSubmitter", Unary(l, &LessonServiceImpl::RevealSubmitter)},
       {search + "/Search", Unary(services.search, &SearchServiceImpl::Search)},
       {search + "/FederatedSearch", StreamedFederatedSearch(services.search)},
+      {alerts + "/AddWatch", Unary(w, &AlertServiceImpl::AddWatch)},
+      {alerts + "/ListWatches", Unary(w, &AlertServiceImpl::ListWatches)},
+      {alerts + "/RemoveWatch", Unary(w, &AlertServiceImpl::RemoveWatch)},
+      {alerts + "/ListAlerts", Unary(w, &AlertServiceImpl::ListAlerts)},
+      {alerts + "/MarkAlertsRead", Unary(w, &AlertServiceImpl::MarkAlertsRead)},
       {admin + "/PutPeer", Unary(a, &AdminServiceImpl::PutPeer)},
       {admin + "/ListPeers", Unary(a, &AdminServiceImpl::ListPeers)},
       {admin + "/GetPeer", Unary(a, &AdminServiceImpl::GetPeer)},

@@ -14,6 +14,7 @@
 namespace cairn::server {
 
 class AdminServiceImpl;
+class AlertServiceImpl;
 class LessonServiceImpl;
 class SearchServiceImpl;
 
@@ -30,6 +31,7 @@ class ConsoleServer {
     LessonServiceImpl* lessons;
     SearchServiceImpl* search;
     AdminServiceImpl* admin;
+    AlertServiceImpl* alerts;
   };
 
   // Serves `config.console()`, with pages from its assets_dir (or `default_assets_dir`).

@@ -62,14 +62,19 @@ Search (analysts):
      peer is sent the words only if it may see lesson ID itself (else: not_asked)
 
 Alerts on saved searches (analysts):
-  watch add QUERY [--all-words]                  saves a search: every lesson this node stores from now
-                                                 on (its own or a peer's copy) that it matches alerts you
+  watch add QUERY [--all-words] [--webhook URL]  saves a search: every lesson this node stores from now
+                                                 on (its own or a peer's copy) that it matches alerts you;
+                                                 --webhook also posts each alert there (a URL the admin
+                                                 allows, e.g. a Teams or Slack connector)
   watch list
   watch remove ID
   watch [--after CURSOR] [--cursor-file FILE] [--limit N]
      prints your alerts as they happen, one line each beginning with its cursor; --after (or the
      cursor kept in FILE, rewritten after each alert) resumes where you left off, so nothing
      stored while you were away is missed
+  watch alerts [--unread] [--before CURSOR] [--page-size N]
+     your alerts kept (the newest 10,000), newest first; unread ones marked "new"
+  watch read CURSOR                              marks your alerts up to CURSOR read
 
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]

@@ -23,11 +23,15 @@ int WatchAdd(const Args& args) {
   v1::AddWatchRequest request;
   request.set_query(absl::StrJoin(args.positional(), " "));
   request.set_all_words(args.Has("all-words"));
+  if (args.Has("webhook")) request.set_webhook_url(args.Get("webhook"));
   v1::Watch watch = OrDie(Connect(args)->AddWatch(request));
   if (args.Has("json")) {
     std::cout << ToJson(watch) << "\n";
   } else {
-    std::cout << "saved " << watch.id() << ": " << watch.query() << "\n";
+    std::cout << "saved " << watch.id() << ": " << watch.query()
+              << (watch.has_webhook_url() ? absl::StrCat("  (posted to ", watch.webhook_url(), ")")
+                                          : "")
+              << "\n";
   }
   return 0;
 }
@@ -42,7 +46,10 @@ int WatchList(const Args& args) {
   std::vector<std::vector<std::string>> rows = {{"ID", "SAVED", "QUERY"}};
   for (const v1::Watch& watch : listed.watches()) {
     rows.push_back({watch.id(), google::protobuf::util::TimeUtil::ToString(watch.created_at()),
-                    absl::StrCat(watch.query(), watch.all_words() ? "  (every word)" : "")});
+                    absl::StrCat(watch.query(), watch.all_words() ? "  (every word)" : "",
+                                 watch.has_webhook_url()
+                                     ? absl::StrCat("  (posted to ", watch.webhook_url(), ")")
+                                     : "")});
   }
   PrintColumns(rows);
   return 0;
@@ -52,6 +59,50 @@ int WatchRemove(const Args& args) {
   const std::string id = OnlyPositional(args, "watch remove", "saved search id");
   if (absl::Status removed = Connect(args)->RemoveWatch(id); !removed.ok()) Die(removed);
   if (!args.Has("json")) std::cout << "removed " << id << "\n";
+  return 0;
+}
+
+void PrintAlert(const v1::Alert& alert) {
+  std::cout << alert.cursor() << "  " << alert.lesson_id() << "  v" << alert.version() << "  "
+            << alert.origin_org() << " (" << alert.origin_sector() << ")  " << alert.title()
+            << "  [" << alert.query() << "]" << std::endl;
+}
+
+// The caller's alerts kept, newest first, a page at a time; unread ones marked "new".
+int WatchAlerts(const Args& args) {
+  if (!args.positional().empty()) Usage("'watch alerts' takes no positional arguments");
+  v1::ListAlertsRequest request;
+  if (args.Has("before")) request.set_before(ParseCount("before", args.Get("before")));
+  if (args.Has("page-size")) {
+    request.set_page_size(static_cast<uint32_t>(ParseCount("page-size", args.Get("page-size"))));
+  }
+  request.set_unread_only(args.Has("unread"));
+  v1::ListAlertsResponse listed = OrDie(Connect(args)->ListAlerts(request));
+  if (args.Has("json")) {
+    std::cout << ToJson(listed) << "\n";
+    return 0;
+  }
+  std::cout << listed.unread_count() << " unread\n";
+  for (const v1::Alert& alert : listed.alerts()) {
+    std::cout << (alert.unread() ? "new " : "    ");
+    PrintAlert(alert);
+  }
+  if (listed.next_before() != 0) {
+    std::cout << "more: cairn watch alerts --before " << listed.next_before() << "\n";
+  }
+  return 0;
+}
+
+// Marks the caller's alerts up to a cursor read.
+int WatchRead(const Args& args) {
+  const uint64_t through = ParseCount("cursor", OnlyPositional(args, "watch read", "cursor"));
+  v1::MarkAlertsReadResponse marked = OrDie(Connect(args)->MarkAlertsRead(through));
+  if (args.Has("json")) {
+    std::cout << ToJson(marked) << "\n";
+  } else {
+    std::cout << "read through " << marked.read_through() << "; " << marked.unread_count()
+              << " unread\n";
+  }
   return 0;
 }
 
@@ -77,9 +128,7 @@ int WatchFollow(const Args& args) {
     if (args.Has("json")) {
       std::cout << ToJson(alert) << std::endl;
     } else {
-      std::cout << alert.cursor() << "  " << alert.lesson_id() << "  v" << alert.version() << "  "
-                << alert.origin_org() << " (" << alert.origin_sector() << ")  " << alert.title()
-                << "  [" << alert.query() << "]" << std::endl;
+      PrintAlert(alert);
     }
     if (!cursor_file.empty()) {
       std::ofstream(cursor_file, std::ios::trunc) << alert.cursor() << "\n";
@@ -94,7 +143,9 @@ int WatchFollow(const Args& args) {
 
 std::vector<Command> WatchCommands() {
   return {
-      {"watch", "add", WatchAdd, {}, {"all-words"}},
+      {"watch", "add", WatchAdd, {"webhook"}, {"all-words"}},
+      {"watch", "alerts", WatchAlerts, {"before", "page-size"}, {"unread"}},
+      {"watch", "read", WatchRead, {}, {}},
       {"watch", "list", WatchList, {}, {}},
       {"watch", "remove", WatchRemove, {}, {}},
       {"watch", "", WatchFollow, {"after", "cursor-file", "limit"}, {}},

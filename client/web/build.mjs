@@ -33,6 +33,7 @@ const kPages = [
   { name: 'audit', title: 'Audit log', body: 'audit.mjs', script: 'audit.js' },
   { name: 'speak-up', title: 'Tell us what you noticed', body: 'speak-up.mjs', script: 'speak-up.js' },
   { name: 'review', title: 'Observations to review', body: 'review.mjs', script: 'review.js' },
+  { name: 'alerts', title: 'Your alerts', body: 'alerts.mjs', script: 'alerts.js' },
 ];
 
 // `modules`: the URLs of the modules the page's script imports, directly or not. Preloading them

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "node/common/status_macros.h"
@@ -30,10 +33,18 @@ absl::StatusOr<uint64_t> MetaNumber(const Store& store, absl::string_view key, u
   return value;
 }
 
+// The meta key of the cursor `owner` has read through.
+std::string ReadThroughKey(absl::string_view owner) { return absl::StrCat("alerts.read/", owner); }
+
 }  // namespace
 
-Alerter::Alerter(Store* store, PlanQuery plan, Clock* clock, RandomSource* random)
-    : store_(store), plan_(std::move(plan)), clock_(clock), random_(random) {}
+Alerter::Alerter(Store* store, PlanQuery plan, Clock* clock, RandomSource* random,
+                 AlerterOptions options)
+    : store_(store),
+      plan_(std::move(plan)),
+      clock_(clock),
+      random_(random),
+      options_(std::move(options)) {}
 
 Alerter::~Alerter() {
   {
@@ -75,8 +86,13 @@ absl::Status Alerter::Start() {
   return absl::OkStatus();
 }
 
+bool Alerter::WebhookAllowed(absl::string_view url) const {
+  return absl::c_any_of(options_.webhook_prefixes,
+                        [&](const std::string& prefix) { return absl::StartsWith(url, prefix); });
+}
+
 absl::StatusOr<v1::Watch> Alerter::Add(absl::string_view owner, const std::string& query,
-                                       bool all_words) {
+                                       bool all_words, const std::string& webhook_url) {
   CAIRN_RETURN_IF_ERROR(ValidateText("query", query, LessonLimits::kShortTextBytes));
   if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
     return absl::InvalidArgumentError("query: is empty; say what to watch for");
@@ -86,8 +102,23 @@ absl::StatusOr<v1::Watch> Alerter::Add(absl::string_view owner, const std::strin
     return absl::InvalidArgumentError(
         "query: every word is too common to search by (the, of, what, ...); nothing would match");
   }
+  if (!webhook_url.empty()) {
+    CAIRN_RETURN_IF_ERROR(ValidateText("webhook_url", webhook_url, LessonLimits::kShortTextBytes));
+    if (options_.webhook_prefixes.empty()) {
+      return absl::FailedPreconditionError(
+          "webhook_url: this node allows no webhooks (its admin lists them in the config's "
+          "alerts.webhook_allowed_prefixes)");
+    }
+    if (!WebhookAllowed(webhook_url) ||
+        webhook_url.find_first_of(" \t\r\n") != std::string::npos) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("webhook_url: ", webhook_url, " is not one this node allows; it must start ",
+                       absl::StrJoin(options_.webhook_prefixes, " or ")));
+    }
+  }
   v1::Watch watch;
   watch.set_id(absl::StrFormat("w%016x", random_->Next64()));
+  if (!webhook_url.empty()) watch.set_webhook_url(webhook_url);
   watch.set_query(query);
   watch.set_all_words(all_words);
   *watch.mutable_created_at() = ToTimestamp(clock_->Now());
@@ -147,7 +178,75 @@ absl::Status Alerter::Remove(absl::string_view owner, absl::string_view id) {
 
 absl::StatusOr<std::vector<v1::Alert>> Alerter::Read(absl::string_view owner, uint64_t after,
                                                      size_t max) const {
-  return store_->ReadAlerts(owner, after, std::min(max, kMaxAlertsRead));
+  std::vector<v1::Alert> alerts;
+  max = std::min(max, kMaxAlertsRead);
+  CAIRN_RETURN_IF_ERROR(store_->ScanAlerts(owner, after, 0, false, [&](const v1::Alert& alert) {
+    alerts.push_back(alert);
+    return alerts.size() < max;
+  }));
+  return alerts;
+}
+
+absl::StatusOr<uint64_t> Alerter::ReadThrough(absl::string_view owner) const {
+  return MetaNumber(*store_, ReadThroughKey(owner), 0);
+}
+
+absl::StatusOr<uint64_t> Alerter::CountAfter(absl::string_view owner, uint64_t after) const {
+  uint64_t count = 0;
+  CAIRN_RETURN_IF_ERROR(store_->ScanAlerts(owner, after, 0, false, [&](const v1::Alert&) {
+    ++count;
+    return true;
+  }));
+  return count;
+}
+
+absl::StatusOr<v1::ListAlertsResponse> Alerter::List(absl::string_view owner,
+                                                     const v1::ListAlertsRequest& request) const {
+  const size_t page_size =
+      request.page_size() == 0 ? 20 : std::min<size_t>(request.page_size(), kMaxAlertsListed);
+  CAIRN_ASSIGN_OR_RETURN(const uint64_t read_through, ReadThrough(owner));
+  v1::ListAlertsResponse response;
+  response.set_read_through(read_through);
+  const uint64_t after = request.unread_only() ? read_through : 0;
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanAlerts(owner, after, request.before(), true, [&](const v1::Alert& alert) {
+        if (static_cast<size_t>(response.alerts_size()) == page_size) {
+          response.set_next_before(response.alerts(page_size - 1).cursor());
+          return false;
+        }
+        v1::Alert& listed = *response.add_alerts();
+        listed = alert;
+        listed.set_unread(alert.cursor() > read_through);
+        return true;
+      }));
+  CAIRN_ASSIGN_OR_RETURN(const uint64_t unread, CountAfter(owner, read_through));
+  response.set_unread_count(unread);
+  return response;
+}
+
+absl::StatusOr<v1::MarkAlertsReadResponse> Alerter::MarkRead(absl::string_view owner,
+                                                             uint64_t through) {
+  if (through == 0) {
+    return absl::InvalidArgumentError("through: name the cursor of an alert (1 or more)");
+  }
+  absl::MutexLock lock(&mark_mu_);
+  CAIRN_ASSIGN_OR_RETURN(uint64_t read_through, ReadThrough(owner));
+  // Never past the last alert stored, so one stored later is unread.
+  through = std::min(through, [&] {
+    absl::MutexLock state(&mu_);
+    return last_cursor_;
+  }());
+  if (through > read_through) {
+    StoreBatch batch;
+    batch.PutMeta(ReadThroughKey(owner), absl::StrCat(through));
+    CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+    read_through = through;
+  }
+  v1::MarkAlertsReadResponse response;
+  response.set_read_through(read_through);
+  CAIRN_ASSIGN_OR_RETURN(const uint64_t unread, CountAfter(owner, read_through));
+  response.set_unread_count(unread);
+  return response;
 }
 
 uint64_t Alerter::percolated() const {
@@ -187,6 +286,7 @@ absl::StatusOr<bool> Alerter::PercolateNext() {
   if (changes.empty()) return false;
   search::Analyzer& analyzer = search::Analyzer::ForThisThread();
   StoreBatch batch;
+  absl::flat_hash_map<std::string, size_t> added;  // alerts by owner
   const google::protobuf::Timestamp now = ToTimestamp(clock_->Now());
   for (const v1::Change& change : changes) {
     // New and changed lessons; a retracted one no longer matches a search (nor a copy removed),
@@ -219,16 +319,51 @@ absl::StatusOr<bool> Alerter::PercolateNext() {
       alert.set_origin_sector(lesson->origin_sector());
       *alert.mutable_at() = now;
       batch.PutAlert(alert);
+      ++added[watch.owner()];
+      if (watch.has_webhook_url()) {
+        v1::PendingWebhook pending;
+        *pending.mutable_alert() = std::move(alert);
+        pending.set_url(watch.webhook_url());
+        batch.PutPendingWebhook(pending);
+      }
     }
   }
   batch.PutMeta(kPercolatedKey, absl::StrCat(changes.back().sequence()));
   batch.PutMeta(kLastCursorKey, absl::StrCat(cursor));
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
-  absl::MutexLock lock(&mu_);
-  percolated_ = changes.back().sequence();
-  alerts_stored_ += cursor - last_cursor_;
-  last_cursor_ = cursor;
+  {
+    absl::MutexLock lock(&mu_);
+    percolated_ = changes.back().sequence();
+    alerts_stored_ += cursor - last_cursor_;
+    last_cursor_ = cursor;
+  }
+  for (const auto& [owner, count] : added) CAIRN_RETURN_IF_ERROR(KeepNewest(owner, count));
   return true;
+}
+
+absl::Status Alerter::KeepNewest(const std::string& owner, size_t added) {
+  auto kept = kept_.find(owner);
+  if (kept == kept_.end()) {
+    // First seen since start: count what is stored (this batch's included).
+    CAIRN_ASSIGN_OR_RETURN(const uint64_t count, CountAfter(owner, 0));
+    kept = kept_.emplace(owner, count).first;
+  } else {
+    kept->second += added;
+  }
+  // Deleted a batch at a time rather than one by one.
+  const size_t keep = options_.max_alerts_per_user;
+  if (kept->second <= keep + keep / 32) return absl::OkStatus();
+  size_t excess = kept->second - keep;
+  uint64_t through = 0;
+  CAIRN_RETURN_IF_ERROR(store_->ScanAlerts(owner, 0, 0, false, [&](const v1::Alert& alert) {
+    through = alert.cursor();
+    return --excess > 0;
+  }));
+  StoreBatch batch;
+  batch.DeleteAlertsThrough(owner, through);
+  CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+  kept->second = keep;
+  return absl::OkStatus();
 }
 
 }  // namespace cairn

@@ -7,6 +7,8 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "node/common/status_macros.h"
@@ -62,6 +64,19 @@ absl::Status CheckMetricsAddress(absl::string_view address) {
   return absl::OkStatus();
 }
 
+// A webhook prefix names its host in full: "https://hooks.example.org/" allows that host's paths,
+// where "https://hooks.example.org" would allow "https://hooks.example.org.attacker.net" too.
+absl::Status CheckWebhookPrefix(absl::string_view field, absl::string_view prefix) {
+  absl::string_view rest = prefix;
+  const bool https = absl::ConsumePrefix(&rest, "https://");
+  const size_t slash = rest.find('/');
+  if (!https || slash == 0 || slash == absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": must be https://host[:port]/ followed by any path, not \"", prefix, "\""));
+  }
+  return absl::OkStatus();
+}
+
 void ResolveAgainst(const std::filesystem::path& base, std::string* path) {
   if (!path->empty() && std::filesystem::path(*path).is_relative()) {
     *path = (base / *path).lexically_normal().string();
@@ -91,6 +106,7 @@ absl::StatusOr<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   ResolveAgainst(base, config.mutable_tls()->mutable_trust_bundle_file());
   ResolveAgainst(base, config.mutable_tls()->mutable_crl_file());
   if (config.has_console()) ResolveAgainst(base, config.mutable_console()->mutable_assets_dir());
+  if (config.has_alerts()) ResolveAgainst(base, config.mutable_alerts()->mutable_webhook_ca_file());
   return config;
 }
 
@@ -110,6 +126,16 @@ absl::Status ValidateNodeConfig(const v1::NodeConfig& config) {
     CAIRN_RETURN_IF_ERROR(CheckListenAddress("console.listen_address",
                                              config.console().listen_address(),
                                              "127.0.0.1:8443"));
+  }
+  for (int i = 0; i < config.alerts().webhook_allowed_prefixes_size(); ++i) {
+    CAIRN_RETURN_IF_ERROR(
+        CheckWebhookPrefix(absl::StrCat("alerts.webhook_allowed_prefixes[", i, "]"),
+                           config.alerts().webhook_allowed_prefixes(i)));
+  }
+  if (!config.alerts().console_url().empty() &&
+      !absl::StartsWith(config.alerts().console_url(), "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat("alerts.console_url: must start https://, not ",
+                                                   config.alerts().console_url()));
   }
   CAIRN_RETURN_IF_ERROR(Require(!config.data_dir().empty(), "data_dir"));
   CAIRN_RETURN_IF_ERROR(Require(!config.tls().cert_file().empty(), "tls.cert_file"));

@@ -42,12 +42,13 @@ enum ColumnFamily : size_t {
   kSubmissions,
   kWatches,
   kAlerts,
+  kWebhookOutbox,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "default", "lessons", "changes",     "peers",       "policies",       "audit",
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
-    "search_postings", "lesson_history", "submissions", "watches", "alerts"};
+    "search_postings", "lesson_history", "submissions", "watches", "alerts", "webhook_outbox"};
 
 // Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
 // postings block become one operand, so larger writes mean fewer operands to merge.
@@ -234,6 +235,20 @@ void StoreBatch::DeleteWatch(absl::string_view owner, absl::string_view id) {
 void StoreBatch::PutAlert(const v1::Alert& alert) {
   raw_.push_back({kAlerts, Raw::kPut, PairKey(alert.owner(), SequenceKey(alert.cursor())),
                   alert.SerializeAsString()});
+}
+
+void StoreBatch::DeleteAlertsThrough(absl::string_view owner, uint64_t through) {
+  raw_.push_back({kAlerts, Raw::kDeleteRange, PairKey(owner, SequenceKey(0)),
+                  PairKey(owner, SequenceKey(through + 1))});
+}
+
+void StoreBatch::PutPendingWebhook(const v1::PendingWebhook& pending) {
+  raw_.push_back({kWebhookOutbox, Raw::kPut, SequenceKey(pending.alert().cursor()),
+                  pending.SerializeAsString()});
+}
+
+void StoreBatch::DeletePendingWebhook(uint64_t cursor) {
+  raw_.push_back({kWebhookOutbox, Raw::kDelete, SequenceKey(cursor), ""});
 }
 
 void StoreBatch::PutSearchDoc(absl::string_view lesson_id, std::string record) {
@@ -839,18 +854,36 @@ absl::Status Store::ScanWatches(const std::function<bool(const v1::Watch&)>& vis
   return FromRocks(it->status(), "reading saved searches");
 }
 
-absl::StatusOr<std::vector<v1::Alert>> Store::ReadAlerts(absl::string_view owner, uint64_t after,
-                                                         size_t max) const {
-  std::vector<v1::Alert> alerts;
-  const std::string prefix = PairKey(owner, "");
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kAlerts]));
-  for (it->Seek(PairKey(owner, SequenceKey(after + 1)));
-       it->Valid() && it->key().starts_with(prefix) && alerts.size() < max; it->Next()) {
+absl::Status Store::ScanAlerts(absl::string_view owner, uint64_t after, uint64_t before,
+                              bool newest_first,
+                              const std::function<bool(const v1::Alert&)>& visit) const {
+  const std::string lower = PairKey(owner, SequenceKey(after + 1));
+  const std::string upper =
+      before == 0 ? absl::StrCat(owner, "\x01")
+                  : PairKey(owner, SequenceKey(before));
+  rocksdb::ReadOptions options;
+  const rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  options.iterate_lower_bound = &lower_slice;
+  options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, handles_[kAlerts]));
+  for (newest_first ? it->SeekToLast() : it->SeekToFirst(); it->Valid();
+       newest_first ? it->Prev() : it->Next()) {
     CAIRN_ASSIGN_OR_RETURN(v1::Alert alert, ParseStored<v1::Alert>(it->value(), "alert"));
-    alerts.push_back(std::move(alert));
+    if (!visit(alert)) break;
   }
-  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading alerts"));
-  return alerts;
+  return FromRocks(it->status(), "reading alerts");
+}
+
+absl::StatusOr<std::vector<v1::PendingWebhook>> Store::ReadPendingWebhooks(size_t max) const {
+  std::vector<v1::PendingWebhook> pending;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kWebhookOutbox]));
+  for (it->SeekToFirst(); it->Valid() && pending.size() < max; it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::PendingWebhook entry,
+                           ParseStored<v1::PendingWebhook>(it->value(), "pending webhook"));
+    pending.push_back(std::move(entry));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading pending webhooks"));
+  return pending;
 }
 
 absl::StatusOr<std::vector<v1::Change>> Store::ReadChanges(uint64_t after, size_t max) const {
@@ -907,6 +940,9 @@ void Store::AddRaw(const StoreBatch& batch, rocksdb::WriteBatch* write) const {
         break;
       case StoreBatch::Raw::kDelete:
         write->Delete(family, raw.key);
+        break;
+      case StoreBatch::Raw::kDeleteRange:
+        write->DeleteRange(family, raw.key, raw.value);
         break;
     }
   }

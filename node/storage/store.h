@@ -34,7 +34,8 @@ class WriteBatch;
 
 namespace cairn {
 namespace v1 {
-class Alert;  // cairn/v1/alert_service.proto: only store.cc and the alerter need them whole
+class Alert;  // cairn/v1/alert_service.proto: only store.cc and the alerts code need them whole
+class PendingWebhook;
 class Watch;
 }  // namespace v1
 
@@ -124,6 +125,11 @@ class StoreBatch {
   void PutWatch(const v1::Watch& watch);
   void DeleteWatch(absl::string_view owner, absl::string_view id);
   void PutAlert(const v1::Alert& alert);
+  // Deletes `owner`'s alerts with cursors up to `through`.
+  void DeleteAlertsThrough(absl::string_view owner, uint64_t through);
+  // Alerts waiting to be posted to webhooks, keyed by alert cursor.
+  void PutPendingWebhook(const v1::PendingWebhook& pending);
+  void DeletePendingWebhook(uint64_t cursor);
   // The search index (node/search): a record per indexed lesson, and postings blocks. A posting
   // update sets (payload) or removes (nullopt) document `doc`'s entry in the block at `key`; the
   // batch's updates of one block become one DocBlock operand (doc_block.h), merged into the
@@ -143,7 +149,7 @@ class StoreBatch {
   std::vector<std::pair<std::string, std::string>> meta_;
   // Raw writes of replication and search records.
   struct Raw {
-    enum Op { kPut, kDelete };
+    enum Op { kPut, kDelete, kDeleteRange };  // a range: [key, value)
     int column_family;
     Op op;
     std::string key;
@@ -335,9 +341,12 @@ class Store {
   absl::StatusOr<v1::Watch> GetWatch(absl::string_view owner, absl::string_view id) const;
   // Calls `visit` on every saved search (by owner, then id) until it returns false.
   absl::Status ScanWatches(const std::function<bool(const v1::Watch&)>& visit) const;
-  // Up to `max` of `owner`'s alerts with cursors above `after`, in order.
-  absl::StatusOr<std::vector<v1::Alert>> ReadAlerts(absl::string_view owner, uint64_t after,
-                                                    size_t max) const;
+  // Calls `visit` on `owner`'s alerts with cursors above `after` and below `before` (0: no
+  // bound), oldest or newest first, until it returns false.
+  absl::Status ScanAlerts(absl::string_view owner, uint64_t after, uint64_t before,
+                          bool newest_first, const std::function<bool(const v1::Alert&)>& visit) const;
+  // Up to `max` alerts waiting for their webhooks, oldest first.
+  absl::StatusOr<std::vector<v1::PendingWebhook>> ReadPendingWebhooks(size_t max) const;
 
   // Up to `max` change-log entries with sequence numbers above `after`, in order.
   absl::StatusOr<std::vector<v1::Change>> ReadChanges(uint64_t after, size_t max) const;

@@ -169,5 +169,29 @@ TEST_F(ConsoleInBrowserTest, StaffSpeakUpInConfidenceAndAnEditorMakesItALesson) 
                     {"phase", "\"follow\""}}));
 }
 
+// bob, an analyst, saves a search in the console; a matching lesson written at the council and
+// one written at the police (reaching the council by replication) alert him, one that does not
+// match does not; he reads them and marks them read.
+TEST_F(ConsoleInBrowserTest, AnAnalystSavesASearchAndReadsItsAlerts) {
+  RunFlow("alerts", "bob", FlowData({{"query", "\"lose charge\""}}));
+  ASSERT_TRUE(federation_.Editor(kCouncil)
+                  ->Create(Lesson("Council tablets lose charge in the cold",
+                                  "Seen across three depots.", {"battery"}))
+                  .ok());
+  auto police = federation_.Editor(kPolice);
+  ASSERT_TRUE(police->Create(Lesson("Canteen opening hours", "Unrelated.", {"facilities"})).ok());
+  ASSERT_TRUE(police->Create(Lesson("Police radios lose charge on night shifts",
+                                    "Spare batteries are now issued.", {"battery"}))
+                  .ok());
+  // Both reach the council's alerts before the flow reads them.
+  auto bob = federation_.node(kCouncil).ClientFor("bob");
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (bob->ListAlerts({})->unread_count() < 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(bob->ListAlerts({})->unread_count(), 2u);
+  RunFlow("alerts", "bob", FlowData({{"query", "\"lose charge\""}, {"phase", "\"read\""}}));
+}
+
 }  // namespace
 }  // namespace cairn

@@ -38,7 +38,7 @@ function filesUnder(dir) {
 
 test('every page the node routes is built', () => {
   assert.deepEqual(pages(),
-    ['admin.html', 'audit.html', 'edit.html', 'import.html', 'lesson.html', 'peer.html',
+    ['admin.html', 'alerts.html', 'audit.html', 'edit.html', 'import.html', 'lesson.html', 'peer.html',
       'record.html', 'retract.html', 'review.html', 'search.html', 'speak-up.html']);
 });
 

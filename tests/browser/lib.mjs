@@ -79,10 +79,13 @@ export async function launchAs({
 // A new page that records script errors, failed loads and CSP violations. `options` are
 // puppeteer's: {type: 'window'} for a page in a window of its own, which keeps rendering while
 // another page is in front (a background tab's does not, and clicks on it never finish).
+const pagesOpened = [];
+
 export async function newPage(browser, options = undefined) {
   const page = await browser.newPage(options);
   page.setDefaultTimeout(kTimeoutMs);
   page.problems = [];
+  pagesOpened.push(page);
   page.on('pageerror', (error) => page.problems.push(`script error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') page.problems.push(`console error: ${message.text()}`);
@@ -132,6 +135,8 @@ export async function flow(body) {
     await body();
   } catch (error) {
     console.error(error.stack || error);
+    // What the pages' scripts reported often says why.
+    for (const problem of pagesOpened.flatMap((page) => page.problems)) console.error(problem);
     status = 1;
   }
   for (const home of homes) {

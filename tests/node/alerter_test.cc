@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "node/search/analyzer.h"
 #include "node/search/query.h"
+#include "cairn/v1/alert_service.pb.h"
 #include "tests/support/fakes.h"
 #include "tests/support/temp_dir.h"
 
@@ -43,7 +44,7 @@ class AlerterTest : public ::testing::Test {
   }
 
   void StartAlerter() {
-    alerter_ = std::make_unique<Alerter>(store_.get(), Plan, &clock_, &random_);
+    alerter_ = std::make_unique<Alerter>(store_.get(), Plan, &clock_, &random_, options_);
     ASSERT_TRUE(alerter_->Start().ok());
   }
 
@@ -78,6 +79,7 @@ class AlerterTest : public ::testing::Test {
   testing::FakeClock clock_;
   testing::CountingRandom random_;
   std::unique_ptr<Store> store_;
+  AlerterOptions options_;
   std::unique_ptr<Alerter> alerter_;
 };
 
@@ -142,6 +144,72 @@ TEST_F(AlerterTest, BadSearchesAreRefusedNamingTheQueryAndEachUserKeepsABoundedN
   EXPECT_EQ(over.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(over.status().message(), HasSubstr("100 saved searches"));
   EXPECT_TRUE(alerter_->Add("eve", "one more", false).ok());
+}
+
+TEST_F(AlerterTest, EachUserKeepsTheirNewestAlertsAndOthersAreUntouched) {
+  alerter_.reset();
+  options_.max_alerts_per_user = 64;
+  StartAlerter();
+  ASSERT_TRUE(alerter_->Add("bob", "radio", false).ok());
+  ASSERT_TRUE(alerter_->Add("eve", "\"radio 7\"", false).ok());
+  for (int i = 0; i < 150; ++i) Put(Lesson(i, absl::StrCat("Radio ", i)));
+  Settle();
+  std::vector<std::string> kept = AlertedLessons("bob");
+  // Trimmed a batch at a time: never fewer than the newest 64, never more than 64 + 64/32.
+  EXPECT_GE(kept.size(), 64u);
+  EXPECT_LE(kept.size(), 66u);
+  auto newest = alerter_->Read("bob", 0, 500);
+  EXPECT_EQ(newest->back().title(), "Radio 149");
+  EXPECT_THAT(AlertedLessons("eve"), ElementsAre("17 v1"));  // "Radio 7" only
+}
+
+TEST_F(AlerterTest, UnreadAlertsAreCountedUntilMarkedRead) {
+  ASSERT_TRUE(alerter_->Add("bob", "radio", false).ok());
+  for (int i = 1; i <= 3; ++i) Put(Lesson(i, absl::StrCat("Radio ", i)));
+  Settle();
+  absl::StatusOr<v1::ListAlertsResponse> listed = alerter_->List("bob", {});
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(listed->unread_count(), 3u);
+  ASSERT_EQ(listed->alerts_size(), 3);
+  EXPECT_EQ(listed->alerts(0).title(), "Radio 3");  // newest first
+  absl::StatusOr<v1::MarkAlertsReadResponse> marked =
+      alerter_->MarkRead("bob", listed->alerts(1).cursor());
+  ASSERT_TRUE(marked.ok());
+  EXPECT_EQ(marked->unread_count(), 1u);
+  // The mark never moves back.
+  EXPECT_EQ(alerter_->MarkRead("bob", 1)->read_through(), listed->alerts(1).cursor());
+  listed = alerter_->List("bob", {});
+  EXPECT_TRUE(listed->alerts(0).unread());
+  EXPECT_FALSE(listed->alerts(1).unread());
+  EXPECT_THAT(alerter_->MarkRead("bob", 0).status().message(), HasSubstr("through:"));
+  alerter_.reset();  // the mark survives a restart
+  StartAlerter();
+  EXPECT_EQ(alerter_->List("bob", {})->unread_count(), 1u);
+}
+
+TEST_F(AlerterTest, OnlyAllowedWebhooksAreSavedAndTheirAlertsWaitForTheSender) {
+  EXPECT_EQ(alerter_->Add("bob", "radio", false, "https://hooks.example.org/a").status().code(),
+            absl::StatusCode::kFailedPrecondition);  // no webhooks allowed at all
+  alerter_.reset();
+  options_.webhook_prefixes = {"https://hooks.example.org/"};
+  StartAlerter();
+  for (const char* bad : {"https://hooks.example.org.attacker.net/a", "http://hooks.example.org/a",
+                          "https://hooks.example.org/a b"}) {
+    absl::StatusOr<v1::Watch> refused = alerter_->Add("bob", "radio", false, bad);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << bad;
+    EXPECT_THAT(refused.status().message(), HasSubstr("webhook_url:"));
+  }
+  ASSERT_TRUE(alerter_->Add("bob", "radio", false, "https://hooks.example.org/teams").ok());
+  ASSERT_TRUE(alerter_->Add("eve", "radio", false).ok());
+  Put(Lesson(1, "Radio one"));
+  Settle();
+  // Only bob's alert waits for the webhook sender, in the same write as the alert.
+  auto pending = store_->ReadPendingWebhooks(10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ((*pending)[0].url(), "https://hooks.example.org/teams");
+  EXPECT_EQ((*pending)[0].alert().owner(), "bob");
+  EXPECT_EQ((*pending)[0].alert().title(), "Radio one");
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // form an admin edits and the node parses, so its syntax errors name the line).
 
 import * as api from './api.js';
-import { byId, h, refusal } from './dom.js';
+import { byId, h, refusal, successBanner } from './dom.js';
 import { startPage } from './page.js';
 
 // Starts an admin page and resolves to the caller's session, or to null after replacing `main`
@@ -24,16 +24,7 @@ export async function startAdminPage() {
 // A GOV.UK success notification banner at the top of `container`, focused so it is read out.
 export function showSuccess(container, heading, ...body) {
   clearSuccess(container);
-  const banner = h('div', {
-    class: 'govuk-notification-banner govuk-notification-banner--success',
-    role: 'alert', 'aria-labelledby': 'success-title', tabindex: '-1',
-    'data-module': 'govuk-notification-banner',
-  },
-  h('div', { class: 'govuk-notification-banner__header' },
-    h('h2', { class: 'govuk-notification-banner__title', id: 'success-title' }, 'Success')),
-  h('div', { class: 'govuk-notification-banner__content' },
-    h('h3', { class: 'govuk-notification-banner__heading' }, heading),
-    body.map((text) => h('p', { class: 'govuk-body' }, text))));
+  const banner = successBanner(heading, ...body);
   container.prepend(banner);
   banner.focus();
   return banner;

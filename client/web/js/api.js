@@ -229,3 +229,27 @@ export function listObservationQueue(pageToken = '') {
 export function reviewObservation(lessonId, decision) {
   return call('cairn.v1.LessonService/ReviewObservation', { lessonId, ...decision });
 }
+
+// {alerts: [Alert], unreadCount, nextBefore, readThrough}: the caller's alerts, newest first,
+// those with cursors below `before` ('' for the newest).
+export function listAlerts(before = '', pageSize = 20) {
+  return call('cairn.v1.AlertService/ListAlerts', before ? { before, pageSize } : { pageSize });
+}
+
+// Marks the caller's alerts up to cursor `through` read; resolves to {readThrough, unreadCount}.
+export function markAlertsRead(through) {
+  return call('cairn.v1.AlertService/MarkAlertsRead', { through });
+}
+
+// {watches: [Watch]}: the caller's saved searches.
+export function listWatches() {
+  return call('cairn.v1.AlertService/ListWatches', {});
+}
+
+export function addWatch(query, webhookUrl = '') {
+  return call('cairn.v1.AlertService/AddWatch', webhookUrl ? { query, webhookUrl } : { query });
+}
+
+export function removeWatch(id) {
+  return call('cairn.v1.AlertService/RemoveWatch', { id });
+}

@@ -213,6 +213,21 @@ export function refusal(main, heading, why, back) {
     h('p', { class: 'govuk-body' }, h('a', { class: 'govuk-link', href: back.href }, back.text)));
 }
 
+// A GOV.UK success notification banner: its heading (text or nodes), then a paragraph for each
+// of `body`. Focusable (tabindex -1), so a page can move focus to it and have it read out.
+export function successBanner(heading, ...body) {
+  return h('div', {
+    class: 'govuk-notification-banner govuk-notification-banner--success',
+    role: 'alert', 'aria-labelledby': 'success-title', tabindex: '-1',
+    'data-module': 'govuk-notification-banner',
+  },
+  h('div', { class: 'govuk-notification-banner__header' },
+    h('h2', { class: 'govuk-notification-banner__title', id: 'success-title' }, 'Success')),
+  h('div', { class: 'govuk-notification-banner__content' },
+    h('p', { class: 'govuk-notification-banner__heading' }, heading),
+    body.map((text) => h('p', { class: 'govuk-body' }, text))));
+}
+
 // A row of a GOV.UK summary list: `key`, and the value's parts (text, nodes, arrays or null).
 export function summaryRow(key, ...value) {
   return h('div', { class: 'govuk-summary-list__row' },

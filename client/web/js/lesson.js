@@ -6,7 +6,7 @@
 import * as api from './api.js';
 import {
   byId, fill, filterTerm, formatDate, formatDateTime, h, kClassifications, kPolarities,
-  markingTag, markingText, paragraphs, statusTag, statusText, summaryRow,
+  markingTag, markingText, paragraphs, statusTag, statusText, successBanner, summaryRow,
 } from './dom.js';
 import { heldBy, historySection } from './lesson-history.js';
 import { loadLesson } from './lesson-load.js';
@@ -71,18 +71,7 @@ function otherValue(value) {
 function confirmation(done, lesson) {
   const claim = Object.hasOwn(kDone, done) ? kDone[done] : null;
   if (!claim?.shows(lesson)) return null;
-  const { heading } = claim;
-  return h('div', {
-    class: 'govuk-notification-banner govuk-notification-banner--success',
-    role: 'alert',
-    'aria-labelledby': 'done-title',
-    'data-module': 'govuk-notification-banner',
-    tabindex: '-1',
-  },
-  h('div', { class: 'govuk-notification-banner__header' },
-    h('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
-  h('div', { class: 'govuk-notification-banner__content' },
-    h('p', { class: 'govuk-notification-banner__heading' }, heading)));
+  return successBanner(claim.heading);
 }
 
 function retractionBanner(lesson) {

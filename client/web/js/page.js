@@ -13,6 +13,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 // may not do in any case: hiding a link only spares the user a refusal.
 const kLinks = [
   { page: 'search', href: '/', text: 'Search', show: api.mayRead },
+  { page: 'alerts', href: '/alerts', text: 'Alerts', show: api.mayRead },
   { page: 'speak-up', href: '/speak-up', text: 'Speak up', show: () => true },
   { page: 'review', href: '/review', text: 'Review observations', show: api.isEditor },
   { page: 'record', href: '/record', text: 'Record a lesson', show: api.isEditor },
@@ -42,8 +43,20 @@ function fillHeader(who, current) {
       href: link.href,
       'aria-current': active ? 'page' : null,
     }, active ? h('strong', { class: 'govuk-service-navigation__active-fallback' }, link.text)
-      : link.text));
+      : link.text, link.page === 'alerts' ? h('span', { id: 'cairn-unread' }) : null));
   }));
+}
+
+// Shows `count` unread alerts beside the Alerts link (nothing when there are none).
+export function showUnreadCount(count) {
+  const badge = byId('cairn-unread');
+  if (!badge) return;
+  if (!count) {
+    fill(badge);
+    return;
+  }
+  fill(badge, ' ', h('strong', { class: 'govuk-tag govuk-tag--blue cairn-unread-count' }, String(count)),
+    h('span', { class: 'govuk-visually-hidden' }, ' unread'));
 }
 
 // Starts the page named `current` (its navigation entry) and resolves to the caller's session.
@@ -66,5 +79,10 @@ export async function startPage(current) {
   }
   fillHeader(who, current);
   initAll();
+  // The unread count comes after the page has what it needs; the alerts page sets it itself.
+  if (api.mayRead(who) && current !== 'alerts') {
+    api.listAlerts('', 1).then((page) => showUnreadCount(Number(page.unreadCount ?? 0)),
+      () => {});
+  }
   return who;
 }

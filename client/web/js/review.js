@@ -4,7 +4,8 @@
 
 import * as api from './api.js';
 import {
-  byId, failed, fill, formatDateTime, h, lessonHref, notFound, paragraphs, refusal, summaryRow,
+  byId, failed, fill, formatDateTime, h, lessonHref, notFound, paragraphs, refusal, successBanner,
+  summaryRow,
 } from './dom.js';
 import { fieldIdOf, showErrors, withoutField } from './form.js';
 import { startPage } from './page.js';
@@ -39,17 +40,9 @@ async function queue() {
 function showDone(state, lessonId) {
   if (!kDone[state]) return;
   const done = byId('done');
-  fill(done, h('div', {
-    class: 'govuk-notification-banner govuk-notification-banner--success',
-    role: 'alert', 'aria-labelledby': 'done-title', tabindex: '-1',
-    'data-module': 'govuk-notification-banner',
-  },
-  h('div', { class: 'govuk-notification-banner__header' },
-    h('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
-  h('div', { class: 'govuk-notification-banner__content' },
-    h('p', { class: 'govuk-notification-banner__heading' }, kDone[state], ' ',
-      lessonId ? h('a', { class: 'govuk-notification-banner__link', href: lessonHref(lessonId) },
-        'See the lesson') : null))));
+  fill(done, successBanner([kDone[state], ' ',
+    lessonId ? h('a', { class: 'govuk-notification-banner__link', href: lessonHref(lessonId) },
+      'See the lesson') : null]));
   done.firstChild.focus();
 }
 

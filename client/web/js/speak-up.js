@@ -2,7 +2,7 @@
 // of the ones they sent. The node keeps it RED, on this node only, until an editor reviews it.
 
 import * as api from './api.js';
-import { byId, failed, fill, formatDateTime, h } from './dom.js';
+import { byId, failed, fill, formatDateTime, h, successBanner } from './dom.js';
 import { clearErrors, fieldIdOf, showErrors, withoutField } from './form.js';
 import { startPage } from './page.js';
 import { outcomeText, stateTag } from './submissions.js';
@@ -45,19 +45,10 @@ async function showMine() {
 
 function showSent(submission) {
   const sent = byId('sent');
-  fill(sent, h('div', {
-    class: 'govuk-notification-banner govuk-notification-banner--success',
-    role: 'alert', 'aria-labelledby': 'sent-title', tabindex: '-1',
-    'data-module': 'govuk-notification-banner',
-  },
-  h('div', { class: 'govuk-notification-banner__header' },
-    h('h2', { class: 'govuk-notification-banner__title', id: 'sent-title' }, 'Success')),
-  h('div', { class: 'govuk-notification-banner__content' },
-    h('p', { class: 'govuk-notification-banner__heading' }, 'Thank you: your observation was sent'),
-    h('p', { class: 'govuk-body' }, submission.confidential
-      ? 'Editors will see it as from "a verified member of staff". '
-      : 'Editors will see your name with it. ',
-    `Its reference is ${submission.lessonId}.`))));
+  fill(sent, successBanner('Thank you: your observation was sent', [submission.confidential
+    ? 'Editors will see it as from "a verified member of staff". '
+    : 'Editors will see your name with it. ',
+  `Its reference is ${submission.lessonId}.`]));
   sent.firstChild.focus();
 }
 
