@@ -284,47 +284,62 @@ absl::StatusOr<bool> Alerter::PercolateNext() {
   CAIRN_ASSIGN_OR_RETURN(std::vector<v1::Change> changes,
                          store_->ReadChanges(from, kChangesPerCommit));
   if (changes.empty()) return false;
-  search::Analyzer& analyzer = search::Analyzer::ForThisThread();
-  StoreBatch batch;
-  absl::flat_hash_map<std::string, size_t> added;  // alerts by owner
-  const google::protobuf::Timestamp now = ToTimestamp(clock_->Now());
+  // New and changed lessons at their current version; a retracted one no longer matches a search
+  // (nor a copy removed), a new route or signature changes nothing a reader sees, and a later
+  // change alerts its own version.
+  struct Percolated {
+    const v1::Change* change;
+    v1::Lesson lesson;
+    std::vector<std::string> matched;  // saved search keys
+  };
+  std::vector<Percolated> lessons;
   for (const v1::Change& change : changes) {
-    // New and changed lessons; a retracted one no longer matches a search (nor a copy removed),
-    // and a new route or signature changes nothing a reader sees.
     if (change.kind() != v1::Change::UPSERT || percolator_.size() == 0) continue;
     absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(change.lesson_id());
     if (absl::IsNotFound(lesson.status())) continue;
     CAIRN_RETURN_IF_ERROR(lesson.status());
-    if (lesson->version() != change.version()) continue;  // a later change alerts its version
-    search::AnalysedLesson analysed = search::AnalyseLesson(*lesson, &analyzer);
-    for (const std::string& key : percolator_.Match(analysed)) {
-      v1::Watch watch;
-      {
-        absl::MutexLock lock(&mu_);
+    if (lesson->version() != change.version()) continue;
+    lessons.push_back({&change, *std::move(lesson), {}});
+  }
+  parallel_.Run(static_cast<int>(lessons.size()), 2, [&](int begin, int end) {
+    search::Analyzer& analyzer = search::Analyzer::ForThisThread();
+    for (int i = begin; i < end; ++i) {
+      lessons[i].matched = percolator_.Match(search::AnalyseLesson(lessons[i].lesson, &analyzer));
+    }
+  });
+  StoreBatch batch;
+  absl::flat_hash_map<std::string, size_t> added;  // alerts by owner
+  const google::protobuf::Timestamp now = ToTimestamp(clock_->Now());
+  {
+    absl::MutexLock lock(&mu_);
+    for (const Percolated& percolated : lessons) {
+      const v1::Lesson& lesson = percolated.lesson;
+      for (const std::string& key : percolated.matched) {
         auto it = saved_.find(key);
         if (it == saved_.end()) continue;  // removed meanwhile
-        watch = it->second;
-      }
-      if (change.sequence() <= watch.after_sequence()) continue;  // stored before it was saved
-      v1::Alert alert;
-      alert.set_cursor(++cursor);
-      alert.set_watch_id(watch.id());
-      alert.set_query(watch.query());
-      alert.set_owner(watch.owner());
-      alert.set_lesson_id(lesson->id());
-      alert.set_version(lesson->version());
-      alert.set_kind(change.kind());
-      alert.set_title(lesson->title());
-      alert.set_origin_org(lesson->origin_org());
-      alert.set_origin_sector(lesson->origin_sector());
-      *alert.mutable_at() = now;
-      batch.PutAlert(alert);
-      ++added[watch.owner()];
-      if (watch.has_webhook_url()) {
-        v1::PendingWebhook pending;
-        *pending.mutable_alert() = std::move(alert);
-        pending.set_url(watch.webhook_url());
-        batch.PutPendingWebhook(pending);
+        const v1::Watch& watch = it->second;
+        // Stored before it was saved.
+        if (percolated.change->sequence() <= watch.after_sequence()) continue;
+        v1::Alert alert;
+        alert.set_cursor(++cursor);
+        alert.set_watch_id(watch.id());
+        alert.set_query(watch.query());
+        alert.set_owner(watch.owner());
+        alert.set_lesson_id(lesson.id());
+        alert.set_version(lesson.version());
+        alert.set_kind(percolated.change->kind());
+        alert.set_title(lesson.title());
+        alert.set_origin_org(lesson.origin_org());
+        alert.set_origin_sector(lesson.origin_sector());
+        *alert.mutable_at() = now;
+        batch.PutAlert(alert);
+        ++added[watch.owner()];
+        if (watch.has_webhook_url()) {
+          v1::PendingWebhook pending;
+          *pending.mutable_alert() = std::move(alert);
+          pending.set_url(watch.webhook_url());
+          batch.PutPendingWebhook(pending);
+        }
       }
     }
   }
@@ -346,23 +361,26 @@ absl::Status Alerter::KeepNewest(const std::string& owner, size_t added) {
   if (kept == kept_.end()) {
     // First seen since start: count what is stored (this batch's included).
     CAIRN_ASSIGN_OR_RETURN(const uint64_t count, CountAfter(owner, 0));
-    kept = kept_.emplace(owner, count).first;
+    kept = kept_.emplace(owner, Kept{count, 0}).first;
   } else {
-    kept->second += added;
+    kept->second.count += added;
   }
   // Deleted a batch at a time rather than one by one.
   const size_t keep = options_.max_alerts_per_user;
-  if (kept->second <= keep + keep / 32) return absl::OkStatus();
-  size_t excess = kept->second - keep;
+  Kept& owners = kept->second;
+  if (owners.count <= keep + keep / 32) return absl::OkStatus();
+  size_t excess = owners.count - keep;
   uint64_t through = 0;
-  CAIRN_RETURN_IF_ERROR(store_->ScanAlerts(owner, 0, 0, false, [&](const v1::Alert& alert) {
-    through = alert.cursor();
-    return --excess > 0;
-  }));
+  // From the last deletion on: the scan does not walk the deleted alerts again.
+  CAIRN_RETURN_IF_ERROR(
+      store_->ScanAlerts(owner, owners.deleted_through, 0, false, [&](const v1::Alert& alert) {
+        through = alert.cursor();
+        return --excess > 0;
+      }));
   StoreBatch batch;
   batch.DeleteAlertsThrough(owner, through);
   CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
-  kept->second = keep;
+  owners = {keep, through};
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "cairn/v1/alert_service.pb.h"
 #include "node/common/clock.h"
+#include "node/common/parallel_for.h"
 #include "node/search/percolator.h"
 #include "node/search/query_plan.h"
 #include "node/storage/store.h"
@@ -100,6 +101,7 @@ class Alerter {
   RandomSource* const random_;
   const AlerterOptions options_;
   search::Percolator percolator_;
+  ParallelFor parallel_{1};  // percolates on the follower's thread and one more
   // The saved searches, by Key, as saved.
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, v1::Watch> saved_ ABSL_GUARDED_BY(mu_);
@@ -107,8 +109,13 @@ class Alerter {
   uint64_t last_cursor_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> alerts_stored_{0};
-  // Each owner's alerts kept, once counted. Touched by the follower only.
-  absl::flat_hash_map<std::string, size_t> kept_;
+  // Each owner's alerts kept, once counted, and the cursor up to which older ones were deleted.
+  // Touched by the follower only.
+  struct Kept {
+    size_t count = 0;
+    uint64_t deleted_through = 0;
+  };
+  absl::flat_hash_map<std::string, Kept> kept_;
   absl::Mutex mark_mu_;  // one MarkRead at a time, so the mark only moves forward
   std::thread follower_;
 };
