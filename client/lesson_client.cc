@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cairn/v1/alert_service.grpc.pb.h"
+#include "cairn/v1/feedback.grpc.pb.h"
 #include "cairn/v1/lesson_service.grpc.pb.h"
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "client/unary_call.h"
@@ -13,6 +14,7 @@ struct LessonClient::Stub {
   std::unique_ptr<v1::LessonService::Stub> service;
   std::unique_ptr<v1::SearchService::Stub> search;
   std::unique_ptr<v1::AlertService::Stub> alerts;
+  std::unique_ptr<v1::FeedbackService::Stub> feedback;
 };
 
 absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
@@ -25,7 +27,7 @@ absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
 LessonClient::LessonClient(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       stub_(new Stub{v1::LessonService::NewStub(channel), v1::SearchService::NewStub(channel),
-                     v1::AlertService::NewStub(channel)}) {}
+                     v1::AlertService::NewStub(channel), v1::FeedbackService::NewStub(channel)}) {}
 
 LessonClient::~LessonClient() = default;
 
@@ -157,6 +159,21 @@ absl::StatusOr<v1::MarkAlertsReadResponse> LessonClient::MarkAlertsRead(uint64_t
   return UnaryCall<v1::MarkAlertsReadResponse>(stub_->alerts.get(),
                                                &v1::AlertService::Stub::MarkAlertsRead, request,
                                                options_.timeout);
+}
+
+absl::StatusOr<v1::GivenFeedback> LessonClient::GiveFeedback(
+    const v1::GiveFeedbackRequest& request) {
+  return UnaryCall<v1::GivenFeedback>(stub_->feedback.get(),
+                                      &v1::FeedbackService::Stub::GiveFeedback, request,
+                                      options_.timeout);
+}
+
+absl::StatusOr<v1::GetFeedbackResponse> LessonClient::GetFeedback(const std::string& lesson_id) {
+  v1::GetFeedbackRequest request;
+  request.set_lesson_id(lesson_id);
+  return UnaryCall<v1::GetFeedbackResponse>(stub_->feedback.get(),
+                                            &v1::FeedbackService::Stub::GetFeedback, request,
+                                            options_.timeout);
 }
 
 absl::Status LessonClient::StreamAlerts(

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cairn/v1/alert_service.pb.h"
+#include "cairn/v1/feedback.pb.h"
 #include "cairn/v1/lesson_service.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "client/connection.h"
@@ -20,8 +21,8 @@ class Channel;
 
 namespace cairn::client {
 
-// Thread-safe; one instance shares one channel. Speaks LessonService, SearchService and
-// AlertService.
+// Thread-safe; one instance shares one channel. Speaks LessonService, SearchService,
+// AlertService and FeedbackService.
 class LessonClient {
  public:
   // Reads the certificate files and prepares a channel (see OpenChannel).
@@ -54,6 +55,9 @@ class LessonClient {
   absl::StatusOr<v1::ListWatchesResponse> ListWatches();
   absl::Status RemoveWatch(const std::string& id);
   absl::StatusOr<v1::ListAlertsResponse> ListAlerts(const v1::ListAlertsRequest& request);
+  // Adoption feedback (FeedbackService).
+  absl::StatusOr<v1::GivenFeedback> GiveFeedback(const v1::GiveFeedbackRequest& request);
+  absl::StatusOr<v1::GetFeedbackResponse> GetFeedback(const std::string& lesson_id);
   absl::StatusOr<v1::MarkAlertsReadResponse> MarkAlertsRead(uint64_t through);
   // Calls `on_event` with each alert after `after`, then each new one and each heartbeat, until
   // `on_event` returns false or the node ends the stream; no deadline. Returns the stream's

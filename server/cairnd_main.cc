@@ -43,12 +43,15 @@
 #include "server/admin_service.h"
 #include "node/crypto/provenance.h"
 #include "node/crypto/trust.h"
+#include "node/feedback/feedback_desk.h"
 #include "node/lessons/resigner.h"
 #include "node/replication/change_feed.h"
 #include "node/replication/replica_applier.h"
 #include "server/lesson_service.h"
 #include "server/console_server.h"
 #include "server/metrics.h"
+#include "server/feedback_sender.h"
+#include "server/feedback_service.h"
 #include "server/peer_puller.h"
 #include "server/webhook_sender.h"
 #include "server/federation_service.h"
@@ -352,6 +355,20 @@ int Run(int argc, char** argv) {
   ReplicationServiceImpl replication_service(&feed, store->get(), directory->get(),
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));
+  FeedbackDesk feedback(store->get(), signer->get(), verifier.get(), directory->get(),
+                        config->org_id(), config->sector(), Clock::Real());
+  if (absl::Status started = feedback.Start(); !started.ok()) return Fail(started);
+  FeedbackServiceImpl feedback_service(&feedback, &authenticator);
+  FeedbackExchangeImpl feedback_exchange(&feedback, &authenticator);
+  FeedbackSender feedback_sender(
+      &feedback, directory->get(), store->get(), config->tls(),
+      FeedbackSenderOptions{
+          .federation = config->federation(),
+          .retry_initial = absl::Milliseconds(replication.retry_initial_ms()),
+          .retry_max = absl::Milliseconds(replication.retry_max_ms()),
+          .on_problem = [](absl::string_view problem) {
+            Log("warning", "feedback delivery", absl::StrCat("problem=\"", problem, "\""));
+          }});
   // Saved searches are planned as searches are, the node's vocabulary widening them.
   Alerter alerter(
       store->get(),
@@ -430,6 +447,8 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&search_service);
   builder.RegisterService(&federation_service);
   builder.RegisterService(&alert_service);
+  builder.RegisterService(&feedback_service);
+  builder.RegisterService(&feedback_exchange);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(
@@ -439,7 +458,7 @@ int Run(int argc, char** argv) {
   if (config->has_console()) {
     absl::StatusOr<std::unique_ptr<ConsoleServer>> serving = ConsoleServer::Start(
         *config, DefaultConsoleAssets(argv[0]), *trust, &authenticator,
-        {&lesson_service, &search_service, &admin_service, &alert_service});
+        {&lesson_service, &search_service, &admin_service, &alert_service, &feedback_service});
     if (!serving.ok()) return Fail(serving.status());
     console = *std::move(serving);
     if (!console_port_file.empty()) {
@@ -457,6 +476,7 @@ int Run(int argc, char** argv) {
     if (absl::Status written = WritePortFile(port_file, port); !written.ok()) return Fail(written);
   }
   resigner.Start();
+  feedback_sender.Start();
   // Pull from the peers we pull from, now and whenever an admin changes them.
   (*directory)->AddPeersListener(
       [&pullers](const std::vector<v1::Peer>& peers) { pullers.Update(peers); });

@@ -24,6 +24,7 @@
 #include "node/crypto/mutual_tls.h"
 #include "server/admin_service.h"
 #include "server/alert_service.h"
+#include "server/feedback_service.h"
 #include "server/federated_search.h"
 #include "server/lesson_service.h"
 #include "server/search_service.h"
@@ -259,6 +260,8 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
   const std::string admin = v1::AdminService::service_full_name();
   const std::string alerts = v1::AlertService::service_full_name();
   AlertServiceImpl* w = services.alerts;
+  const std::string feedback = v1::FeedbackService::service_full_name();
+  FeedbackServiceImpl* f = services.feedback;
   LessonServiceImpl* l = services.lessons;
   AdminServiceImpl* a = services.admin;
   return {
@@ -281,6 +284,8 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
       {alerts + "/RemoveWatch", Unary(w, &AlertServiceImpl::RemoveWatch)},
       {alerts + "/ListAlerts", Unary(w, &AlertServiceImpl::ListAlerts)},
       {alerts + "/MarkAlertsRead", Unary(w, &AlertServiceImpl::MarkAlertsRead)},
+      {feedback + "/GiveFeedback", Unary(f, &FeedbackServiceImpl::GiveFeedback)},
+      {feedback + "/GetFeedback", Unary(f, &FeedbackServiceImpl::GetFeedback)},
       {admin + "/PutPeer", Unary(a, &AdminServiceImpl::PutPeer)},
       {admin + "/ListPeers", Unary(a, &AdminServiceImpl::ListPeers)},
       {admin + "/GetPeer", Unary(a, &AdminServiceImpl::GetPeer)},

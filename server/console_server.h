@@ -15,6 +15,7 @@ namespace cairn::server {
 
 class AdminServiceImpl;
 class AlertServiceImpl;
+class FeedbackServiceImpl;
 class LessonServiceImpl;
 class SearchServiceImpl;
 
@@ -32,6 +33,7 @@ class ConsoleServer {
     SearchServiceImpl* search;
     AdminServiceImpl* admin;
     AlertServiceImpl* alerts;
+    FeedbackServiceImpl* feedback;
   };
 
   // Serves `config.console()`, with pages from its assets_dir (or `default_assets_dir`).

@@ -14,6 +14,7 @@
 #include "node/common/status_macros.h"
 #include "node/replication/change_feed.h"
 #include "server/security.h"
+#include "server/status.h"
 
 namespace cairn::server {
 namespace {
@@ -22,11 +23,6 @@ constexpr int kMaxReceiveBytes = 8 * 1024 * 1024;
 // The largest batch a sender gives may pass its byte limit by one change: a lesson of at most
 // 256 KiB with its provenance and relay path, well within this margin.
 static_assert(FeedLimits::kMaxBytes + 1024 * 1024 <= kMaxReceiveBytes);
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
-}
 
 // A random delay between half and all of the current backoff, so peers that failed together do
 // not retry together.
@@ -262,7 +258,7 @@ absl::Status PeerPuller::PullOnce(bool* made_progress) {
       absl::Now() - last_message < options_.quiet_sender) {
     return absl::OkStatus();
   }
-  return FromGrpc(finished);
+  return FromGrpcStatus(finished);
 }
 
 PullerPool::PullerPool(const v1::TlsConfig& tls, ReplicaApplier* applier, PullerOptions options)
@@ -324,7 +320,7 @@ absl::StatusOr<absl::Duration> PullerPool::MeasureLink(const v1::Peer& peer, uin
   uint64_t received = 0;
   while (reader->Read(&chunk)) received += chunk.data().size();
   absl::Duration took = absl::Now() - start;
-  if (grpc::Status finished = reader->Finish(); !finished.ok()) return FromGrpc(finished);
+  if (grpc::Status finished = reader->Finish(); !finished.ok()) return FromGrpcStatus(finished);
   if (received < total_bytes) {
     return absl::UnavailableError(absl::StrCat("the link ended after ", received, " bytes"));
   }

@@ -1,4 +1,4 @@
-// absl::Status to grpc::Status, for the service classes.
+// absl::Status to grpc::Status, for the service classes, and back.
 #ifndef CAIRN_SERVER_STATUS_H_
 #define CAIRN_SERVER_STATUS_H_
 
@@ -14,6 +14,12 @@ namespace cairn::server {
 inline grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+// And back, for the calls a node makes to its peers.
+inline absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 // Sets *response from an OK result, and returns the result's status.

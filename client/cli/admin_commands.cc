@@ -75,6 +75,7 @@ void PrintPeer(const v1::Peer& peer) {
             << "we pull from it: " << YesNo(peer.pull_from()) << "\n"
             << "it may pull from us: " << YesNo(peer.may_pull()) << "\n"
             << "it may query us: " << YesNo(peer.may_query()) << "\n"
+            << "we refuse its feedback: " << YesNo(peer.refuse_feedback()) << "\n"
             << "communities: " << absl::StrJoin(peer.communities(), ", ") << "\n"
             << "version: " << peer.version() << " (by " << peer.updated_by() << " at "
             << TimeText(peer.updated_at()) << ")\n";
@@ -100,6 +101,9 @@ int PeerAdd(const Args& args) {
   if (args.Has("pull-from")) peer.set_pull_from(ParseYesNo("pull-from", args.Get("pull-from")));
   if (args.Has("may-pull")) peer.set_may_pull(ParseYesNo("may-pull", args.Get("may-pull")));
   if (args.Has("may-query")) peer.set_may_query(ParseYesNo("may-query", args.Get("may-query")));
+  if (args.Has("refuse-feedback")) {
+    peer.set_refuse_feedback(ParseYesNo("refuse-feedback", args.Get("refuse-feedback")));
+  }
   if (args.Has("community")) {
     peer.clear_communities();
     for (const std::string& community : args.GetAll("community")) peer.add_communities(community);
@@ -419,7 +423,8 @@ int Audit(const Args& args) {
 std::vector<Command> AdminCommands() {
   return {
       {"peer", "add", PeerAdd,
-       {"address", "sector", "pull-from", "may-pull", "may-query", "community"}, {}},
+       {"address", "sector", "pull-from", "may-pull", "may-query", "community", "refuse-feedback"},
+       {}},
       {"peer", "list", PeerList, {}, {}},
       {"peer", "show", PeerShow, {}, {}},
       {"peer", "remove", PeerRemove, {}, {}},

@@ -76,9 +76,19 @@ Alerts on saved searches (analysts):
      your alerts kept (the newest 10,000), newest first; unread ones marked "new"
   watch read CURSOR                              marks your alerts up to CURSOR read
 
+Adoption feedback (analysts):
+  feedback give ID --adoption adopted|planning-to-adopt|helpful|not-applicable [--note TEXT]
+                [--own-lesson OUR_ID] [--marking red|amber+strict|amber|green|clear]
+     tells another organisation what yours did with its lesson ID; signed by this node and
+     delivered to the lesson's origin (through the node the copy came from when the origin is
+     not a peer), sealed so only the origin reads it. TLP:RED (the default): the origin only
+  feedback show ID                               on your lesson: who adopted it, by sector, with
+                                                 totals; on another's: yours and its delivery
+
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]
-           [--may-query yes|no] [--community C (repeat)]    adds, or changes only what you give
+           [--may-query yes|no] [--community C (repeat)] [--refuse-feedback yes|no]
+                                                 adds, or changes only what you give
   peer list
   peer show ORG
   peer remove ORG

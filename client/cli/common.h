@@ -31,6 +31,7 @@ std::vector<Command> AdminCommands();
 std::vector<Command> SearchCommands();
 std::vector<Command> ObservationCommands();
 std::vector<Command> WatchCommands();
+std::vector<Command> FeedbackCommands();
 
 // The flags that set a lesson's fields (lesson add and edit, observation submit), and setting
 // them: a repeated flag replaces the whole list.

@@ -46,12 +46,12 @@ std::string AlgorithmName(EVP_PKEY* key) {
   }
 }
 
-std::string Deterministic(const v1::Lesson& lesson) {
+std::string Deterministic(const google::protobuf::Message& message) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   google::protobuf::io::CodedOutputStream coded(&stream);
   coded.SetSerializationDeterministic(true);
-  lesson.SerializeToCodedStream(&coded);
+  message.SerializeToCodedStream(&coded);
   coded.Trim();
   return bytes;
 }
@@ -131,6 +131,13 @@ std::string SignedContent(const v1::Lesson& lesson) {
   return Deterministic(bare);
 }
 
+std::string SignedContent(const v1::Feedback& feedback) {
+  v1::Feedback bare = feedback;
+  bare.clear_provenance();
+  *bare.mutable_provenance()->mutable_signed_at() = feedback.provenance().signed_at();
+  return Deterministic(bare);
+}
+
 struct LessonSigner::Identity {
   KeyPtr key;
   std::vector<std::string> chain_der;
@@ -174,30 +181,48 @@ absl::Time LessonSigner::CertificateNotAfter() const { return identity_.Current(
 std::string LessonSigner::last_error() const { return identity_.last_error(); }
 
 absl::Status LessonSigner::Sign(v1::Lesson* lesson) const {
+  return SignInto(absl::StrCat("lesson ", lesson->id()), lesson->mutable_provenance(),
+                  [lesson] { return SignedContent(*lesson); });
+}
+
+absl::Status LessonSigner::Sign(v1::Feedback* feedback) const {
+  return SignInto(absl::StrCat("feedback on ", feedback->lesson_id()),
+                  feedback->mutable_provenance(), [feedback] { return SignedContent(*feedback); });
+}
+
+absl::Status LessonSigner::SignInto(absl::string_view what, v1::Provenance* provenance,
+                                    const std::function<std::string()>& content) const {
   std::shared_ptr<const Identity> identity = identity_.Current();
   EVP_PKEY* key = identity->key.get();
-  v1::Provenance* provenance = lesson->mutable_provenance();
   provenance->Clear();
   *provenance->mutable_signed_at() = ToTimestamp(clock_->Now());
-  std::string message = SignedContent(*lesson);
+  std::string message = content();
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   size_t length = 0;
   if (ctx == nullptr || EVP_DigestSignInit(ctx.get(), nullptr, DigestFor(key), nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length, Bytes(message), message.size()) != 1) {
-    return absl::InternalError(
-        absl::StrCat("signing lesson ", lesson->id(), ": ", crypto::OpenSslError()));
+    return absl::InternalError(absl::StrCat("signing ", what, ": ", crypto::OpenSslError()));
   }
   std::string signature(length, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
                      Bytes(message), message.size()) != 1) {
-    return absl::InternalError(
-        absl::StrCat("signing lesson ", lesson->id(), ": ", crypto::OpenSslError()));
+    return absl::InternalError(absl::StrCat("signing ", what, ": ", crypto::OpenSslError()));
   }
   signature.resize(length);
   provenance->set_algorithm(AlgorithmName(key));
   provenance->set_signature(std::move(signature));
   for (const std::string& der : identity->chain_der) provenance->add_certificate_chain(der);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> LessonSigner::Unseal(const crypto::Sealed& sealed) const {
+  std::shared_ptr<const Identity> identity = identity_.Current();
+  if (identity->chain_der.empty() ||
+      crypto::Sha256Hex(identity->chain_der.front()) != sealed.recipient) {
+    return absl::FailedPreconditionError(
+        "it was sealed for a certificate this node no longer signs with (renewed since?)");
+  }
+  return crypto::Unseal(sealed, identity->key.get());
 }
 
 std::string SignerFingerprint(const v1::Provenance& provenance) {
@@ -331,9 +356,23 @@ absl::StatusOr<std::shared_ptr<const LessonVerifier::CachedKey>> LessonVerifier:
 uint64_t LessonVerifier::TrustWidenings() const { return trust_->Current()->widenings(); }
 
 absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
-  const v1::Provenance& provenance = lesson.provenance();
-  if (!lesson.has_provenance() || provenance.signature().empty()) {
-    return absl::UnauthenticatedError(absl::StrCat("lesson ", lesson.id(), ": is not signed"));
+  return VerifySigned(absl::StrCat("lesson ", lesson.id()), lesson.provenance(),
+                      lesson.origin_org(), [&lesson] { return SignedContent(lesson); });
+}
+
+absl::Status LessonVerifier::Verify(const v1::Feedback& feedback) const {
+  return VerifySigned(absl::StrCat("feedback on ", feedback.lesson_id(), " from ",
+                                   feedback.giver_org()),
+                      feedback.provenance(), feedback.giver_org(),
+                      [&feedback] { return SignedContent(feedback); });
+}
+
+absl::Status LessonVerifier::VerifySigned(absl::string_view what,
+                                          const v1::Provenance& provenance,
+                                          const std::string& org_id,
+                                          const std::function<std::string()>& content) const {
+  if (provenance.signature().empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(what, ": is not signed"));
   }
   const absl::Time now = clock_->Now();
   absl::Time at = now;
@@ -341,29 +380,29 @@ absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
     at = FromTimestamp(provenance.signed_at());
     if (at > now + kClockSkewAllowance) {
       return absl::UnauthenticatedError(
-          absl::StrCat("lesson ", lesson.id(), ": signed at ", crypto::FormatTime(at),
+          absl::StrCat(what, ": signed at ", crypto::FormatTime(at),
                        ", later than this node's clock (", crypto::FormatTime(now), ") allows"));
     }
   }
   absl::StatusOr<std::shared_ptr<const CachedKey>> key =
-      KeyFor(provenance, lesson.origin_org(), at);
+      KeyFor(provenance, org_id, at);
   if (!key.ok()) {
     return absl::UnauthenticatedError(
-        absl::StrCat("lesson ", lesson.id(), ": ", key.status().message()));
+        absl::StrCat(what, ": ", key.status().message()));
   }
   if (const std::optional<Revocation>& revoked = (*key)->revocation) {
     if (revoked->VoidsEverySignature()) {
       return absl::UnauthenticatedError(
-          absl::StrCat("lesson ", lesson.id(), ": its signer's certificate was ",
+          absl::StrCat(what, ": its signer's certificate was ",
                        revoked->Describe(), "; nothing signed with that key stands"));
     }
     if (at >= revoked->revoked_at) {
       return absl::UnauthenticatedError(
-          absl::StrCat("lesson ", lesson.id(), ": signed at ", crypto::FormatTime(at),
+          absl::StrCat(what, ": signed at ", crypto::FormatTime(at),
                        ", after its signer's certificate was ", revoked->Describe()));
     }
   }
-  std::string message = SignedContent(lesson);
+  std::string message = content();
   const std::string& signature = provenance.signature();
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY* public_key = (*key)->key.get();
@@ -375,8 +414,7 @@ absl::Status LessonVerifier::Verify(const v1::Lesson& lesson) const {
   ERR_clear_error();
   if (!valid) {
     return absl::UnauthenticatedError(
-        absl::StrCat("lesson ", lesson.id(),
-                     ": the signature does not match its content (altered on the way?)"));
+        absl::StrCat(what, ": the signature does not match its content (altered on the way?)"));
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #ifndef CAIRN_NODE_CRYPTO_PROVENANCE_H_
 #define CAIRN_NODE_CRYPTO_PROVENANCE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,9 +14,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "cairn/v1/feedback.pb.h"
 #include "cairn/v1/lesson.pb.h"
 #include "node/common/clock.h"
 #include "node/crypto/file_watch.h"
+#include "node/crypto/sealing.h"
 #include "node/crypto/trust.h"
 
 namespace cairn {
@@ -26,6 +29,8 @@ std::string CanonicalEncoding(const v1::Lesson& lesson);
 
 // The bytes a signature covers: the content and, when the provenance has one, the signing time.
 std::string SignedContent(const v1::Lesson& lesson);
+// The same for adoption feedback (always signed with its time).
+std::string SignedContent(const v1::Feedback& feedback);
 
 // OK when the first certificate in `cert_file` is the node certificate of `org_id` in
 // `federation` (SPIFFE id spiffe://<federation>/org/<org_id>) and is valid at `now`. Otherwise
@@ -53,7 +58,8 @@ inline constexpr absl::Duration kClockSkewAllowance = absl::Minutes(5);
 // Signs with this node's private key, attaching its certificate chain and the time of signing.
 // It follows the certificate and key files as they rotate: when they change (looked at once per
 // refresh interval) and the new key is the new certificate's, it signs with them from then on; a
-// pair caught half-written is retried at the next look. Thread-safe.
+// pair caught half-written is retried at the next look. It signs the node's adoption feedback
+// too, and opens feedback sealed for its key. Thread-safe.
 class LessonSigner {
  public:
   // Reads the node's certificate chain and key (PEM). FAILED_PRECONDITION naming the file when
@@ -66,6 +72,11 @@ class LessonSigner {
   // Sets lesson->provenance: algorithm, signing time, signature over SignedContent, certificate
   // chain (DER, leaf first). INTERNAL if OpenSSL fails.
   absl::Status Sign(v1::Lesson* lesson) const;
+  // Sets feedback->provenance likewise.
+  absl::Status Sign(v1::Feedback* feedback) const;
+  // Opens what was sealed for this node's current certificate. FAILED_PRECONDITION when it was
+  // sealed for another certificate; UNAUTHENTICATED when it does not open.
+  absl::StatusOr<std::string> Unseal(const crypto::Sealed& sealed) const;
 
   // SHA-256 (hex) of the certificate it signs with now, after looking at the files.
   std::string CertificateFingerprint() const;
@@ -77,6 +88,9 @@ class LessonSigner {
  private:
   struct Identity;
   LessonSigner(std::string cert_file, std::string key_file, CryptoOptions options);
+  // Sets `provenance` to a signature over content(), which may read the signing time it sets.
+  absl::Status SignInto(absl::string_view what, v1::Provenance* provenance,
+                        const std::function<std::string()>& content) const;
   static absl::StatusOr<std::shared_ptr<const Identity>> Read(const std::string& cert_file,
                                                               const std::string& key_file);
 
@@ -119,6 +133,8 @@ class LessonVerifier {
   // certificate of it may be revoked for key compromise, nor revoked otherwise before the
   // signing time. UNAUTHENTICATED saying which check failed otherwise.
   absl::Status Verify(const v1::Lesson& lesson) const;
+  // The same for feedback: its leaf must name feedback.giver_org.
+  absl::Status Verify(const v1::Feedback& feedback) const;
 
   // How often the trust files have widened (TrustSnapshot::widenings) in the reading Verify
   // uses now: a signature refused under a lower count may pass now.
@@ -126,6 +142,11 @@ class LessonVerifier {
 
  private:
   struct CachedKey;
+
+  // `what` is signed by `org_id` over content() as `provenance` says.
+  absl::Status VerifySigned(absl::string_view what, const v1::Provenance& provenance,
+                            const std::string& org_id,
+                            const std::function<std::string()>& content) const;
 
   // The public key of a leaf certificate whose chain verifies at `at` and which names `org_id`.
   absl::StatusOr<std::shared_ptr<const CachedKey>> KeyFor(const v1::Provenance& provenance,

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cairn/v1/alert_service.pb.h"
+#include "cairn/v1/feedback.pb.h"
 #include "node/common/status_macros.h"
 #include "node/storage/doc_block.h"
 #include "node/storage/health_monitor.h"
@@ -43,12 +44,16 @@ enum ColumnFamily : size_t {
   kWatches,
   kAlerts,
   kWebhookOutbox,
+  kFeedback,
+  kFeedbackGiven,
+  kFeedbackOutbox,
   kNumColumnFamilies
 };
 constexpr const char* kColumnFamilyNames[kNumColumnFamilies] = {
     "default", "lessons", "changes",     "peers",       "policies",       "audit",
     "meta",    "ledger",  "holders",     "held_from",   "replication",    "search_docs",
-    "search_postings", "lesson_history", "submissions", "watches", "alerts", "webhook_outbox"};
+    "search_postings", "lesson_history", "submissions", "watches", "alerts", "webhook_outbox",
+    "feedback", "feedback_given", "feedback_outbox"};
 
 // Lessons re-indexed in one write while the search index is rebuilt: a write's updates of one
 // postings block become one operand, so larger writes mean fewer operands to merge.
@@ -249,6 +254,26 @@ void StoreBatch::PutPendingWebhook(const v1::PendingWebhook& pending) {
 
 void StoreBatch::DeletePendingWebhook(uint64_t cursor) {
   raw_.push_back({kWebhookOutbox, Raw::kDelete, SequenceKey(cursor), ""});
+}
+
+void StoreBatch::PutFeedback(const v1::Feedback& feedback) {
+  raw_.push_back({kFeedback, Raw::kPut, PairKey(feedback.lesson_id(), feedback.giver_org()),
+                  feedback.SerializeAsString()});
+}
+
+void StoreBatch::PutGivenFeedback(const v1::GivenFeedback& given) {
+  raw_.push_back(
+      {kFeedbackGiven, Raw::kPut, given.feedback().lesson_id(), given.SerializeAsString()});
+}
+
+void StoreBatch::PutPendingFeedback(const v1::PendingFeedback& pending) {
+  raw_.push_back({kFeedbackOutbox, Raw::kPut,
+                  PairKey(pending.request().lesson_id(), pending.request().giver_org()),
+                  pending.SerializeAsString()});
+}
+
+void StoreBatch::DeletePendingFeedback(absl::string_view lesson_id, absl::string_view giver_org) {
+  raw_.push_back({kFeedbackOutbox, Raw::kDelete, PairKey(lesson_id, giver_org), ""});
 }
 
 void StoreBatch::PutSearchDoc(absl::string_view lesson_id, std::string record) {
@@ -872,6 +897,45 @@ absl::Status Store::ScanAlerts(absl::string_view owner, uint64_t after, uint64_t
     if (!visit(alert)) break;
   }
   return FromRocks(it->status(), "reading alerts");
+}
+
+absl::StatusOr<v1::Feedback> Store::GetFeedback(absl::string_view lesson_id,
+                                                absl::string_view giver_org) const {
+  return GetRecord<v1::Feedback>(kFeedback, PairKey(lesson_id, giver_org),
+                                 absl::StrCat("feedback from ", giver_org));
+}
+
+absl::Status Store::ScanFeedback(absl::string_view lesson_id,
+                                 const std::function<bool(const v1::Feedback&)>& visit) const {
+  const std::string prefix = PairKey(lesson_id, "");
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kFeedback]));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::Feedback feedback, ParseStored<v1::Feedback>(it->value(), "feedback"));
+    if (!visit(feedback)) break;
+  }
+  return FromRocks(it->status(), "reading feedback");
+}
+
+absl::StatusOr<v1::GivenFeedback> Store::GetGivenFeedback(absl::string_view lesson_id) const {
+  return GetRecord<v1::GivenFeedback>(kFeedbackGiven, lesson_id, "feedback given");
+}
+
+absl::StatusOr<v1::PendingFeedback> Store::GetPendingFeedback(absl::string_view lesson_id,
+                                                              absl::string_view giver_org) const {
+  return GetRecord<v1::PendingFeedback>(kFeedbackOutbox, PairKey(lesson_id, giver_org),
+                                        "pending feedback");
+}
+
+absl::StatusOr<std::vector<v1::PendingFeedback>> Store::ReadPendingFeedback(size_t max) const {
+  std::vector<v1::PendingFeedback> pending;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kFeedbackOutbox]));
+  for (it->SeekToFirst(); it->Valid() && pending.size() < max; it->Next()) {
+    CAIRN_ASSIGN_OR_RETURN(v1::PendingFeedback entry,
+                           ParseStored<v1::PendingFeedback>(it->value(), "pending feedback"));
+    pending.push_back(std::move(entry));
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "reading pending feedback"));
+  return pending;
 }
 
 absl::StatusOr<std::vector<v1::PendingWebhook>> Store::ReadPendingWebhooks(size_t max) const {

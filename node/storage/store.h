@@ -37,6 +37,9 @@ namespace v1 {
 class Alert;  // cairn/v1/alert_service.proto: only store.cc and the alerts code need them whole
 class PendingWebhook;
 class Watch;
+class Feedback;  // cairn/v1/feedback.proto
+class GivenFeedback;
+class PendingFeedback;
 }  // namespace v1
 
 class HealthMonitor;
@@ -130,6 +133,12 @@ class StoreBatch {
   // Alerts waiting to be posted to webhooks, keyed by alert cursor.
   void PutPendingWebhook(const v1::PendingWebhook& pending);
   void DeletePendingWebhook(uint64_t cursor);
+  // Adoption feedback (node/feedback): each organisation's latest on this node's lessons, by
+  // lesson and giver; this organisation's own, by lesson; deliveries waiting, by lesson and giver.
+  void PutFeedback(const v1::Feedback& feedback);
+  void PutGivenFeedback(const v1::GivenFeedback& given);
+  void PutPendingFeedback(const v1::PendingFeedback& pending);
+  void DeletePendingFeedback(absl::string_view lesson_id, absl::string_view giver_org);
   // The search index (node/search): a record per indexed lesson, and postings blocks. A posting
   // update sets (payload) or removes (nullopt) document `doc`'s entry in the block at `key`; the
   // batch's updates of one block become one DocBlock operand (doc_block.h), merged into the
@@ -345,6 +354,18 @@ class Store {
   // bound), oldest or newest first, until it returns false.
   absl::Status ScanAlerts(absl::string_view owner, uint64_t after, uint64_t before,
                           bool newest_first, const std::function<bool(const v1::Alert&)>& visit) const;
+  // Adoption feedback; NOT_FOUND when there is none.
+  absl::StatusOr<v1::Feedback> GetFeedback(absl::string_view lesson_id,
+                                           absl::string_view giver_org) const;
+  // Calls `visit` on every organisation's feedback on `lesson_id`, by giver, until it returns
+  // false.
+  absl::Status ScanFeedback(absl::string_view lesson_id,
+                            const std::function<bool(const v1::Feedback&)>& visit) const;
+  absl::StatusOr<v1::GivenFeedback> GetGivenFeedback(absl::string_view lesson_id) const;
+  absl::StatusOr<v1::PendingFeedback> GetPendingFeedback(absl::string_view lesson_id,
+                                                         absl::string_view giver_org) const;
+  // Up to `max` deliveries waiting, by lesson and giver.
+  absl::StatusOr<std::vector<v1::PendingFeedback>> ReadPendingFeedback(size_t max) const;
   // Up to `max` alerts waiting for their webhooks, oldest first.
   absl::StatusOr<std::vector<v1::PendingWebhook>> ReadPendingWebhooks(size_t max) const;
 

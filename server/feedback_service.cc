@@ -1,0 +1,63 @@
+#include "server/feedback_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/common/status_macros.h"
+#include "server/security.h"
+#include "server/status.h"
+
+namespace cairn::server {
+namespace {
+
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GiveFeedback(
+    grpc::CallbackServerContext* context, const v1::GiveFeedbackRequest* request,
+    v1::GivenFeedback* response) {
+  return Done(context, GiveFeedback(PresentedBy(*context), *request, response));
+}
+
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GetFeedback(grpc::CallbackServerContext* context,
+                                                           const v1::GetFeedbackRequest* request,
+                                                           v1::GetFeedbackResponse* response) {
+  return Done(context, GetFeedback(PresentedBy(*context), *request, response));
+}
+
+absl::Status FeedbackServiceImpl::GiveFeedback(const PresentedIdentity& presented,
+                                               const v1::GiveFeedbackRequest& request,
+                                               v1::GivenFeedback* response) {
+  CAIRN_ASSIGN_OR_RETURN(Principal caller, AdmitUser(presented, *authenticator_, v1::ANALYST,
+                                                     "giving feedback", request));
+  CAIRN_ASSIGN_OR_RETURN(*response, desk_->Give(caller, request));
+  return absl::OkStatus();
+}
+
+absl::Status FeedbackServiceImpl::GetFeedback(const PresentedIdentity& presented,
+                                              const v1::GetFeedbackRequest& request,
+                                              v1::GetFeedbackResponse* response) {
+  CAIRN_RETURN_IF_ERROR(AdmitUser(presented, *authenticator_, v1::ANALYST,
+                                  "reading feedback", request)
+                            .status());
+  CAIRN_ASSIGN_OR_RETURN(*response, desk_->Get(request.lesson_id()));
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* FeedbackExchangeImpl::DeliverFeedback(
+    grpc::CallbackServerContext* context, const v1::DeliverFeedbackRequest* request,
+    v1::DeliverFeedbackResponse*) {
+  absl::StatusOr<Principal> caller = IdentifyCaller(*context, *authenticator_);
+  if (!caller.ok()) return Done(context, caller.status());
+  if (caller->kind != Principal::Kind::kPeer) {
+    return Done(context, absl::PermissionDeniedError(absl::StrCat(
+                             caller->Describe(),
+                             " is not a peer node; users give feedback with FeedbackService")));
+  }
+  return Done(context, desk_->Receive(caller->org_id, *request));
+}
+
+}  // namespace cairn::server
