@@ -8,6 +8,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "cairn/v1/feedback.grpc.pb.h"
+#include "node/crypto/provenance.h"
+#include "node/crypto/sealing.h"
+#include "node/crypto/x509.h"
+#include "server/security.h"
+#include "tests/support/fake_peer.h"
 #include "tests/support/federation.h"
 #include "tests/support/run_command.h"
 
@@ -158,6 +164,67 @@ TEST(FeedbackTest, AnOriginThatRefusesAGiverTellsItWhyAndAuditsTheRefusal) {
   EXPECT_THAT(police.RunCli("alice", {"feedback", "show", lesson.id()}).out,
               HasSubstr("adopted by 0 organisations"));
   EXPECT_THAT(police.RunCli("ada", {"audit"}).out, HasSubstr("feedback.refuse"));
+}
+
+// A hostile peer, with its real node certificate, delivers feedback it made up: in another
+// organisation's name (signed with its own key), or unsigned, or sealed for a key that is not
+// the origin's. Each is refused, and the origin's record of feedback stays empty.
+TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
+  testing::TestPki& pki = testing::TestPki::Shared();
+  Federation federation({kCouncil, kPolice});
+  federation.Link(kPolice, kCouncil, kShareGreen);
+  v1::Lesson lesson = *federation.Editor(kPolice)->Create(Draft("Charge radios at briefing"));
+  ASSERT_TRUE(federation.Settles(kCouncil, kPolice, {{lesson.id(), 1}}));
+  testing::CertPaths council_identity = pki.Node(kCouncil);
+  auto council_key = *LessonSigner::Load(council_identity.cert, council_identity.key);
+  auto stub = v1::FeedbackExchange::NewStub(server::NewPeerChannel(
+      federation.node(kPolice).address(),
+      server::MakePeerChannelCredentials(testing::NodeTls(pki, kCouncil)),
+      grpc::ChannelArguments()));
+  auto deliver = [&](v1::Feedback feedback, bool sign, const std::string& seal_for) {
+    if (sign) EXPECT_TRUE(council_key->Sign(&feedback).ok());
+    v1::DeliverFeedbackRequest request;
+    request.set_lesson_id(feedback.lesson_id());
+    request.set_giver_org(feedback.giver_org());
+    request.set_revision(feedback.revision());
+    crypto::Sealed sealed = *crypto::Seal(seal_for, feedback.SerializeAsString());
+    request.mutable_sealed()->set_ephemeral_key(sealed.ephemeral_key);
+    request.mutable_sealed()->set_nonce(sealed.nonce);
+    request.mutable_sealed()->set_ciphertext(sealed.ciphertext);
+    request.mutable_sealed()->set_recipient(sealed.recipient);
+    grpc::ClientContext context;
+    v1::DeliverFeedbackResponse response;
+    return stub->DeliverFeedback(&context, request, &response);
+  };
+  v1::Feedback forged;
+  forged.set_lesson_id(lesson.id());
+  forged.set_giver_org(kNhs);  // not who signs it
+  forged.set_giver_sector("health");
+  forged.set_adoption(v1::ADOPTED);
+  forged.set_revision(1);
+  auto police_chain = crypto::ReadCertificates(pki.Node(kPolice).cert, "police certificate");
+  ASSERT_TRUE(police_chain.ok()) << police_chain.status();
+  const std::string police_cert = crypto::ToDer(police_chain->front().get());
+  grpc::Status as_nhs = deliver(forged, true, police_cert);
+  EXPECT_EQ(as_nhs.error_code(), grpc::StatusCode::UNAUTHENTICATED) << as_nhs.error_message();
+  v1::Feedback unsigned_own = forged;
+  unsigned_own.set_giver_org(kCouncil);
+  EXPECT_EQ(deliver(unsigned_own, false, police_cert).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Sealed for the council's own certificate: the police cannot open it.
+  v1::Lesson council_signed;
+  council_signed.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
+  ASSERT_TRUE(council_key->Sign(&council_signed).ok());
+  EXPECT_NE(deliver(unsigned_own, true, council_signed.provenance().certificate_chain(0)).error_code(),
+            grpc::StatusCode::OK);
+  // The council's own, honestly signed and sealed, is taken.
+  v1::Feedback honest = unsigned_own;
+  ASSERT_TRUE(council_key->Sign(&honest).ok());
+  EXPECT_TRUE(deliver(honest, false, police_cert).ok());
+  CommandResult shown =
+      federation.node(kPolice).RunCli("alice", {"feedback", "show", lesson.id()});
+  EXPECT_THAT(shown.out, HasSubstr("adopted by 1 organisations"));
+  EXPECT_THAT(shown.out, Not(HasSubstr(kNhs)));
 }
 
 }  // namespace
