@@ -88,18 +88,20 @@ class ConsoleInBrowserTest : public ::testing::Test {
     return ids;
   }
 
-  // Runs tests/browser/<flow>.mjs as `user` of the council, telling it `data` (JSON).
-  void RunFlow(const std::string& flow, const std::string& user, const std::string& data) {
-    testing::CertPaths cert = pki_.User(kCouncil, user);
+  // Runs tests/browser/<flow>.mjs as `user` of `org` (the council unless given), telling it
+  // `data` (JSON).
+  void RunFlow(const std::string& flow, const std::string& user, const std::string& data,
+               const std::string& org = kCouncil) {
+    testing::CertPaths cert = pki_.User(org, user);
     testing::CommandResult result = testing::RunCommand(
         {CAIRN_NODE_PATH, absl::StrCat(CAIRN_SOURCE_DIR, "/tests/browser/", flow, ".mjs")},
-        {"CAIRN_CONSOLE_URL=" + federation_.node(kCouncil).console_url(),
+        {"CAIRN_CONSOLE_URL=" + federation_.node(org).console_url(),
          "CAIRN_USER_CERT=" + cert.cert, "CAIRN_USER_KEY=" + cert.key,
          "CAIRN_CA=" + pki_.ca_file(), absl::StrCat("CAIRN_ARTIFACTS=", CAIRN_ARTIFACTS_DIR),
          "CAIRN_FLOW_DATA=" + data});
     EXPECT_EQ(result.exit_code, 0) << flow << " as " << user << " failed:\n"
-                                   << result.out << result.err << "\ncouncil's log:\n"
-                                   << federation_.node(kCouncil).log();
+                                   << result.out << result.err << "\n" << org << "'s log:\n"
+                                   << federation_.node(org).log();
     std::cout << result.out;
   }
 
@@ -191,6 +193,20 @@ TEST_F(ConsoleInBrowserTest, AnAnalystSavesASearchAndReadsItsAlerts) {
   }
   ASSERT_EQ(bob->ListAlerts({})->unread_count(), 2u);
   RunFlow("alerts", "bob", FlowData({{"query", "\"lose charge\""}, {"phase", "\"read\""}}));
+}
+
+// bob, an analyst at the council, tells the police the council adopted one of their lessons;
+// alice, at the police, reads it on the lesson's page.
+TEST_F(ConsoleInBrowserTest, AnAnalystTellsTheOriginItAdoptedALessonAndTheOriginSeesIt) {
+  const std::string note = "\"Terminals now switch off with the ignition\"";
+  RunFlow("feedback", "bob", FlowData({{"note", note}}));
+  auto alice = federation_.node(kPolice).ClientFor("alice");
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (alice->GetFeedback(police_ids_[0])->feedback_size() == 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_EQ(alice->GetFeedback(police_ids_[0])->feedback_size(), 1);
+  RunFlow("feedback", "alice", FlowData({{"note", note}, {"phase", "\"origin\""}}), kPolice);
 }
 
 }  // namespace

@@ -253,3 +253,14 @@ export function addWatch(query, webhookUrl = '') {
 export function removeWatch(id) {
   return call('cairn.v1.AlertService/RemoveWatch', { id });
 }
+
+// Tells the lesson's origin what this organisation did with it: `feedback` is {lessonId,
+// adoption, note, marking}. Resolves to the GivenFeedback.
+export function giveFeedback(feedback) {
+  return call('cairn.v1.FeedbackService/GiveFeedback', feedback);
+}
+
+// {feedback, totals} on this organisation's lesson; {given} on another's.
+export function getFeedback(lessonId) {
+  return call('cairn.v1.FeedbackService/GetFeedback', { lessonId });
+}

@@ -8,6 +8,7 @@ import {
   byId, fill, filterTerm, formatDate, formatDateTime, h, kClassifications, kPolarities,
   markingTag, markingText, paragraphs, statusTag, statusText, successBanner, summaryRow,
 } from './dom.js';
+import { feedbackSection } from './lesson-feedback.js';
 import { heldBy, historySection } from './lesson-history.js';
 import { loadLesson } from './lesson-load.js';
 import { startPage } from './page.js';
@@ -171,6 +172,7 @@ function render(lesson, who, history) {
       provenance.signedAt ? summaryRow('Signed at', formatDateTime(provenance.signedAt)) : null,
       history.failed ? null : summaryRow('Held by', heldBy(history, who)),
     ]),
+    feedbackSection(lesson, who),
     history.failed
       ? h('p', { class: 'govuk-body' }, `The lesson's history could not be read: ${history.failed.message}`)
       : historySection(history, lesson, who),
