@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "cairn/v1/alert_service.grpc.pb.h"
 #include "cairn/v1/feedback.grpc.pb.h"
+#include "cairn/v1/report.grpc.pb.h"
 #include "cairn/v1/lesson_service.grpc.pb.h"
 #include "cairn/v1/search_service.grpc.pb.h"
 #include "client/unary_call.h"
@@ -15,6 +16,7 @@ struct LessonClient::Stub {
   std::unique_ptr<v1::SearchService::Stub> search;
   std::unique_ptr<v1::AlertService::Stub> alerts;
   std::unique_ptr<v1::FeedbackService::Stub> feedback;
+  std::unique_ptr<v1::ReportService::Stub> reports;
 };
 
 absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
@@ -27,7 +29,8 @@ absl::StatusOr<std::unique_ptr<LessonClient>> LessonClient::Connect(
 LessonClient::LessonClient(ConnectionOptions options, std::shared_ptr<grpc::Channel> channel)
     : options_(std::move(options)),
       stub_(new Stub{v1::LessonService::NewStub(channel), v1::SearchService::NewStub(channel),
-                     v1::AlertService::NewStub(channel), v1::FeedbackService::NewStub(channel)}) {}
+                     v1::AlertService::NewStub(channel), v1::FeedbackService::NewStub(channel),
+                     v1::ReportService::NewStub(channel)}) {}
 
 LessonClient::~LessonClient() = default;
 
@@ -174,6 +177,11 @@ absl::StatusOr<v1::GetFeedbackResponse> LessonClient::GetFeedback(const std::str
   return UnaryCall<v1::GetFeedbackResponse>(stub_->feedback.get(),
                                             &v1::FeedbackService::Stub::GetFeedback, request,
                                             options_.timeout);
+}
+
+absl::StatusOr<v1::Report> LessonClient::BuildReport(const v1::ReportRequest& request) {
+  return UnaryCall<v1::Report>(stub_->reports.get(), &v1::ReportService::Stub::BuildReport,
+                               request, options_.timeout);
 }
 
 absl::Status LessonClient::StreamAlerts(

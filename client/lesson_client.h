@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "cairn/v1/alert_service.pb.h"
 #include "cairn/v1/feedback.pb.h"
+#include "cairn/v1/report.pb.h"
 #include "cairn/v1/lesson_service.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "client/connection.h"
@@ -22,7 +23,7 @@ class Channel;
 namespace cairn::client {
 
 // Thread-safe; one instance shares one channel. Speaks LessonService, SearchService,
-// AlertService and FeedbackService.
+// AlertService, FeedbackService and ReportService.
 class LessonClient {
  public:
   // Reads the certificate files and prepares a channel (see OpenChannel).
@@ -58,6 +59,8 @@ class LessonClient {
   // Adoption feedback (FeedbackService).
   absl::StatusOr<v1::GivenFeedback> GiveFeedback(const v1::GiveFeedbackRequest& request);
   absl::StatusOr<v1::GetFeedbackResponse> GetFeedback(const std::string& lesson_id);
+  // The lessons report (ReportService).
+  absl::StatusOr<v1::Report> BuildReport(const v1::ReportRequest& request);
   absl::StatusOr<v1::MarkAlertsReadResponse> MarkAlertsRead(uint64_t through);
   // Calls `on_event` with each alert after `after`, then each new one and each heartbeat, until
   // `on_event` returns false or the node ends the stream; no deadline. Returns the stream's

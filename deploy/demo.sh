@@ -242,6 +242,21 @@ as leeds-council tom search --federated battery
 step "tom asks the federation about tablets: the NHS trust says \"handheld device\""
 as leeds-council tom search --federated tablet
 
+step "tom tells the police the council adopted their battery lesson (signed, sealed for the police)"
+batteries=$(as leeds-council tom lesson list --origin west-yorkshire-police |
+  awk '/Radio and tablet batteries/ { print $1; exit }')
+as leeds-council tom feedback give "$batteries" --adoption adopted --marking green \
+  --note "Spare batteries for every carer since March"
+for _ in $(seq 100); do
+  as west-yorkshire-police sian feedback show "$batteries" | grep -q leeds-council && break
+  sleep 0.1
+done
+as west-yorkshire-police sian feedback show "$batteries"
+
+step "sian makes the police's lessons report for today (one self-contained HTML page)"
+today=$(date -u +%F)
+as west-yorkshire-police sian report --since "$today" --until "$today" --out "$demo/police-report.html"
+
 step "raj tightens the council's policy to GREEN only: the AMBER copy is withdrawn from the council"
 cat > "$demo/police-to-council-green.textproto" <<'POLICY'
 export {

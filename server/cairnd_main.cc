@@ -53,6 +53,7 @@
 #include "server/feedback_sender.h"
 #include "server/feedback_service.h"
 #include "server/peer_puller.h"
+#include "server/report_service.h"
 #include "server/webhook_sender.h"
 #include "server/federation_service.h"
 #include "server/replication_service.h"
@@ -359,6 +360,8 @@ int Run(int argc, char** argv) {
                         config->org_id(), config->sector(), Clock::Real());
   if (absl::Status started = feedback.Start(); !started.ok()) return Fail(started);
   FeedbackServiceImpl feedback_service(&feedback, &authenticator);
+  ReportServiceImpl report_service(store->get(), index->get(), &authenticator, config->org_id(),
+                                   config->sector());
   FeedbackExchangeImpl feedback_exchange(&feedback, &authenticator);
   FeedbackSender feedback_sender(
       &feedback, directory->get(), store->get(), config->tls(),
@@ -449,6 +452,7 @@ int Run(int argc, char** argv) {
   builder.RegisterService(&alert_service);
   builder.RegisterService(&feedback_service);
   builder.RegisterService(&feedback_exchange);
+  builder.RegisterService(&report_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     return Fail(absl::UnavailableError(
@@ -458,7 +462,8 @@ int Run(int argc, char** argv) {
   if (config->has_console()) {
     absl::StatusOr<std::unique_ptr<ConsoleServer>> serving = ConsoleServer::Start(
         *config, DefaultConsoleAssets(argv[0]), *trust, &authenticator,
-        {&lesson_service, &search_service, &admin_service, &alert_service, &feedback_service});
+        {&lesson_service, &search_service, &admin_service, &alert_service, &feedback_service,
+         &report_service});
     if (!serving.ok()) return Fail(serving.status());
     console = *std::move(serving);
     if (!console_port_file.empty()) {

@@ -25,6 +25,7 @@
 #include "server/admin_service.h"
 #include "server/alert_service.h"
 #include "server/feedback_service.h"
+#include "server/report_service.h"
 #include "server/federated_search.h"
 #include "server/lesson_service.h"
 #include "server/search_service.h"
@@ -262,6 +263,7 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
   AlertServiceImpl* w = services.alerts;
   const std::string feedback = v1::FeedbackService::service_full_name();
   FeedbackServiceImpl* f = services.feedback;
+  const std::string reports = v1::ReportService::service_full_name();
   LessonServiceImpl* l = services.lessons;
   AdminServiceImpl* a = services.admin;
   return {
@@ -286,6 +288,7 @@ std::map<std::string, ApiMethod> ApiMethods(const ConsoleServer::Services& servi
       {alerts + "/MarkAlertsRead", Unary(w, &AlertServiceImpl::MarkAlertsRead)},
       {feedback + "/GiveFeedback", Unary(f, &FeedbackServiceImpl::GiveFeedback)},
       {feedback + "/GetFeedback", Unary(f, &FeedbackServiceImpl::GetFeedback)},
+      {reports + "/BuildReport", Unary(services.reports, &ReportServiceImpl::BuildReport)},
       {admin + "/PutPeer", Unary(a, &AdminServiceImpl::PutPeer)},
       {admin + "/ListPeers", Unary(a, &AdminServiceImpl::ListPeers)},
       {admin + "/GetPeer", Unary(a, &AdminServiceImpl::GetPeer)},

@@ -16,6 +16,7 @@ namespace cairn::server {
 class AdminServiceImpl;
 class AlertServiceImpl;
 class FeedbackServiceImpl;
+class ReportServiceImpl;
 class LessonServiceImpl;
 class SearchServiceImpl;
 
@@ -34,6 +35,7 @@ class ConsoleServer {
     AdminServiceImpl* admin;
     AlertServiceImpl* alerts;
     FeedbackServiceImpl* feedback;
+    ReportServiceImpl* reports;
   };
 
   // Serves `config.console()`, with pages from its assets_dir (or `default_assets_dir`).

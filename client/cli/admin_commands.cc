@@ -40,17 +40,6 @@ std::string TimeText(const google::protobuf::Timestamp& time) {
   return google::protobuf::util::TimeUtil::ToString(time);
 }
 
-// "2026-11-26" (midnight UTC) or RFC 3339 ("2026-11-26T10:00:00Z").
-google::protobuf::Timestamp ParseTimeFlag(const std::string& flag, const std::string& text) {
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error) &&
-      !absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
-    Usage(absl::StrCat("--", flag, ": '", text, "' is not a date (2026-11-26) or a time (2026-11-26T10:00:00Z)"));
-  }
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
-
 std::string TextFormat(const google::protobuf::Message& message) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(message, &text);

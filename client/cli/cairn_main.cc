@@ -25,6 +25,7 @@ int Run(const std::vector<std::string>& argv) {
   for (Command& command : ObservationCommands()) commands.push_back(std::move(command));
   for (Command& command : WatchCommands()) commands.push_back(std::move(command));
   for (Command& command : FeedbackCommands()) commands.push_back(std::move(command));
+  for (Command& command : ReportCommands()) commands.push_back(std::move(command));
   // A flag takes a value in every command or in none, so one parse finds the command words
   // wherever the flags stand; then each command's own flags are checked.
   FlagSpec all{kConnectionFlags, {"json"}};

@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace cairn::cli {
 namespace {
@@ -85,6 +87,12 @@ Adoption feedback (analysts):
   feedback show ID                               on your lesson: who adopted it, by sector, with
                                                  totals; on another's: yours and its delivery
 
+The lessons report (analysts):
+  report --since DATE --until DATE [--project P] [--topic T] --out FILE.html
+     this organisation's lessons recorded in the period (both days included): figures, good
+     practice and areas for improvement, each recommendation's state, who else adopted them,
+     what other sectors learned that relates, and charts, as one printable HTML page
+
 Peers and sharing policy (admins):
   peer add ORG [--address HOST:PORT] [--sector S] [--pull-from yes|no] [--may-pull yes|no]
            [--may-query yes|no] [--community C (repeat)] [--refuse-feedback yes|no]
@@ -153,6 +161,17 @@ int ParseEnumNumber(const std::string& flag, const std::string& text,
     allowed.push_back(absl::AsciiStrToLower(descriptor->value(i)->name()));
   }
   Usage(absl::StrCat("--", flag, ": '", text, "' is not one of ", absl::StrJoin(allowed, ", ")));
+}
+
+// "2026-11-26" (midnight UTC) or RFC 3339 ("2026-11-26T10:00:00Z").
+google::protobuf::Timestamp ParseTimeFlag(const std::string& flag, const std::string& text) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%d", text, absl::UTCTimeZone(), &time, &error) &&
+      !absl::ParseTime(absl::RFC3339_full, text, &time, &error)) {
+    Usage(absl::StrCat("--", flag, ": '", text, "' is not a date (2026-11-26) or a time (2026-11-26T10:00:00Z)"));
+  }
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
 }
 
 v1::TlpMarking ParseMarking(const std::string& text) {

@@ -32,6 +32,7 @@ std::vector<Command> SearchCommands();
 std::vector<Command> ObservationCommands();
 std::vector<Command> WatchCommands();
 std::vector<Command> FeedbackCommands();
+std::vector<Command> ReportCommands();
 
 // The flags that set a lesson's fields (lesson add and edit, observation submit), and setting
 // them: a repeated flag replaces the whole list.
@@ -67,6 +68,8 @@ int ParseEnumNumber(const std::string& flag, const std::string& text,
                     const google::protobuf::EnumDescriptor* descriptor,
                     std::initializer_list<absl::string_view> prefixes);
 v1::TlpMarking ParseMarking(const std::string& text);
+// "2026-11-26" (midnight UTC) or RFC 3339 ("2026-11-26T10:00:00Z"); Usage() naming --flag else.
+google::protobuf::Timestamp ParseTimeFlag(const std::string& flag, const std::string& text);
 v1::LessonStatus ParseStatus(const std::string& text);
 std::string MarkingName(v1::TlpMarking marking);  // "AMBER+STRICT"
 std::string StatusName(v1::LessonStatus status);  // "lesson_learned"

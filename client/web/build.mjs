@@ -34,6 +34,7 @@ const kPages = [
   { name: 'speak-up', title: 'Tell us what you noticed', body: 'speak-up.mjs', script: 'speak-up.js' },
   { name: 'review', title: 'Observations to review', body: 'review.mjs', script: 'review.js' },
   { name: 'alerts', title: 'Your alerts', body: 'alerts.mjs', script: 'alerts.js' },
+  { name: 'report', title: 'Lessons report', body: 'report.mjs', script: 'report.js' },
 ];
 
 // `modules`: the URLs of the modules the page's script imports, directly or not. Preloading them

@@ -209,5 +209,15 @@ TEST_F(ConsoleInBrowserTest, AnAnalystTellsTheOriginItAdoptedALessonAndTheOrigin
   RunFlow("feedback", "alice", FlowData({{"note", note}, {"phase", "\"origin\""}}), kPolice);
 }
 
+// bob, an analyst at the council, makes the lessons report for today; it renders in Chromium.
+TEST_F(ConsoleInBrowserTest, AnAnalystMakesTheLessonsReportAndItRenders) {
+  const absl::Time now = absl::Now();
+  auto day = [](absl::Time at) {
+    return absl::StrCat("\"", absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone()), "\"");
+  };
+  RunFlow("report", "bob",
+          FlowData({{"today", day(now)}, {"tomorrow", day(now + absl::Hours(24))}}));
+}
+
 }  // namespace
 }  // namespace cairn

@@ -39,7 +39,7 @@ function filesUnder(dir) {
 test('every page the node routes is built', () => {
   assert.deepEqual(pages(),
     ['admin.html', 'alerts.html', 'audit.html', 'edit.html', 'import.html', 'lesson.html', 'peer.html',
-      'record.html', 'retract.html', 'review.html', 'search.html', 'speak-up.html']);
+      'record.html', 'report.html', 'retract.html', 'review.html', 'search.html', 'speak-up.html']);
 });
 
 test('pages hold nothing the CSP would block', () => {

@@ -182,7 +182,9 @@ TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
       server::MakePeerChannelCredentials(testing::NodeTls(pki, kCouncil)),
       grpc::ChannelArguments()));
   auto deliver = [&](v1::Feedback feedback, bool sign, const std::string& seal_for) {
-    if (sign) EXPECT_TRUE(council_key->Sign(&feedback).ok());
+    if (sign) {
+      EXPECT_TRUE(council_key->Sign(&feedback).ok());
+    }
     v1::DeliverFeedbackRequest request;
     request.set_lesson_id(feedback.lesson_id());
     request.set_giver_org(feedback.giver_org());

@@ -264,3 +264,9 @@ export function giveFeedback(feedback) {
 export function getFeedback(lessonId) {
   return call('cairn.v1.FeedbackService/GetFeedback', { lessonId });
 }
+
+// The lessons report: `request` is {since, until, project, topic} (times as RFC 3339). Resolves
+// to the Report, its `html` the page to download.
+export function buildReport(request) {
+  return call('cairn.v1.ReportService/BuildReport', request);
+}

@@ -14,6 +14,7 @@ document.body.classList.add('js-enabled', 'govuk-frontend-supported');
 const kLinks = [
   { page: 'search', href: '/', text: 'Search', show: api.mayRead },
   { page: 'alerts', href: '/alerts', text: 'Alerts', show: api.mayRead },
+  { page: 'report', href: '/report', text: 'Report', show: api.mayRead },
   { page: 'speak-up', href: '/speak-up', text: 'Speak up', show: () => true },
   { page: 'review', href: '/review', text: 'Review observations', show: api.isEditor },
   { page: 'record', href: '/record', text: 'Record a lesson', show: api.isEditor },
