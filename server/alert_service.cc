@@ -6,19 +6,9 @@
 #include "node/common/status_macros.h"
 #include "server/security.h"
 #include "server/status.h"
+#include "server/unary_reactor.h"
 
 namespace cairn::server {
-namespace {
-
-// A unary call's reactor, finished with `status`.
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
-
 // One user's StreamAlerts. Its steps run one at a time: Produce on a pump worker, then (when it
 // wrote) OnWriteDone, then Produce again; with nothing to send it parks in the pump. Deletes
 // itself when done.
@@ -117,31 +107,31 @@ absl::StatusOr<Principal> AlertServiceImpl::Admit(const PresentedIdentity& prese
 grpc::ServerUnaryReactor* AlertServiceImpl::AddWatch(grpc::CallbackServerContext* context,
                                                      const v1::AddWatchRequest* request,
                                                      v1::Watch* response) {
-  return Done(context, AddWatch(PresentedBy(*context), *request, response));
+  return FinishUnary(context, AddWatch(PresentedBy(*context), *request, response));
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::ListWatches(grpc::CallbackServerContext* context,
                                                         const v1::ListWatchesRequest* request,
                                                         v1::ListWatchesResponse* response) {
-  return Done(context, ListWatches(PresentedBy(*context), *request, response));
+  return FinishUnary(context, ListWatches(PresentedBy(*context), *request, response));
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::RemoveWatch(grpc::CallbackServerContext* context,
                                                         const v1::RemoveWatchRequest* request,
                                                         v1::RemoveWatchResponse* response) {
-  return Done(context, RemoveWatch(PresentedBy(*context), *request, response));
+  return FinishUnary(context, RemoveWatch(PresentedBy(*context), *request, response));
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
                                                        const v1::ListAlertsRequest* request,
                                                        v1::ListAlertsResponse* response) {
-  return Done(context, ListAlerts(PresentedBy(*context), *request, response));
+  return FinishUnary(context, ListAlerts(PresentedBy(*context), *request, response));
 }
 
 grpc::ServerUnaryReactor* AlertServiceImpl::MarkAlertsRead(
     grpc::CallbackServerContext* context, const v1::MarkAlertsReadRequest* request,
     v1::MarkAlertsReadResponse* response) {
-  return Done(context, MarkAlertsRead(PresentedBy(*context), *request, response));
+  return FinishUnary(context, MarkAlertsRead(PresentedBy(*context), *request, response));
 }
 
 absl::Status AlertServiceImpl::AddWatch(const PresentedIdentity& presented,

@@ -4,28 +4,19 @@
 #include "node/common/status_macros.h"
 #include "server/security.h"
 #include "server/status.h"
+#include "server/unary_reactor.h"
 
 namespace cairn::server {
-namespace {
-
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context, const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
-
 grpc::ServerUnaryReactor* FeedbackServiceImpl::GiveFeedback(
     grpc::CallbackServerContext* context, const v1::GiveFeedbackRequest* request,
     v1::GivenFeedback* response) {
-  return Done(context, GiveFeedback(PresentedBy(*context), *request, response));
+  return FinishUnary(context, GiveFeedback(PresentedBy(*context), *request, response));
 }
 
 grpc::ServerUnaryReactor* FeedbackServiceImpl::GetFeedback(grpc::CallbackServerContext* context,
                                                            const v1::GetFeedbackRequest* request,
                                                            v1::GetFeedbackResponse* response) {
-  return Done(context, GetFeedback(PresentedBy(*context), *request, response));
+  return FinishUnary(context, GetFeedback(PresentedBy(*context), *request, response));
 }
 
 absl::Status FeedbackServiceImpl::GiveFeedback(const PresentedIdentity& presented,
@@ -51,13 +42,13 @@ grpc::ServerUnaryReactor* FeedbackExchangeImpl::DeliverFeedback(
     grpc::CallbackServerContext* context, const v1::DeliverFeedbackRequest* request,
     v1::DeliverFeedbackResponse*) {
   absl::StatusOr<Principal> caller = IdentifyCaller(*context, *authenticator_);
-  if (!caller.ok()) return Done(context, caller.status());
+  if (!caller.ok()) return FinishUnary(context, caller.status());
   if (caller->kind != Principal::Kind::kPeer) {
-    return Done(context, absl::PermissionDeniedError(absl::StrCat(
+    return FinishUnary(context, absl::PermissionDeniedError(absl::StrCat(
                              caller->Describe(),
                              " is not a peer node; users give feedback with FeedbackService")));
   }
-  return Done(context, desk_->Receive(caller->org_id, *request));
+  return FinishUnary(context, desk_->Receive(caller->org_id, *request));
 }
 
 }  // namespace cairn::server

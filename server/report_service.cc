@@ -5,15 +5,14 @@
 #include "node/report/lessons_report.h"
 #include "server/security.h"
 #include "server/status.h"
+#include "server/unary_reactor.h"
 
 namespace cairn::server {
 
 grpc::ServerUnaryReactor* ReportServiceImpl::BuildReport(grpc::CallbackServerContext* context,
                                                          const v1::ReportRequest* request,
                                                          v1::Report* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(BuildReport(PresentedBy(*context), *request, response)));
-  return reactor;
+  return FinishUnary(context, BuildReport(PresentedBy(*context), *request, response));
 }
 
 absl::Status ReportServiceImpl::BuildReport(const PresentedIdentity& presented,

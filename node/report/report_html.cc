@@ -79,6 +79,15 @@ std::string MonthLabels(const v1::Report& report, double slot, int step) {
   return svg;
 }
 
+// The opening of a chart: its text alternative (`id`, `title`) and its y axis up to `max_value`.
+std::string ChartStart(absl::string_view id, absl::string_view title, int max_value) {
+  return absl::StrFormat(
+             "<svg role=\"img\" aria-labelledby=\"%s\" viewBox=\"0 0 %d %d\" width=\"100%%\">"
+             "<title id=\"%s\">%s (the table below gives the figures)</title>",
+             id, kChartWidth, kChartHeight, id, title) +
+         Axis(max_value);
+}
+
 std::string StatusChart(const v1::Report& report) {
   int max_value = 1;
   for (const v1::ReportMonth& month : report.months()) {
@@ -89,12 +98,8 @@ std::string StatusChart(const v1::Report& report) {
   const double slot = static_cast<double>(kChartWidth - kLeft) / months;
   const int plot = kChartHeight - kBottom - kTop;
   const int step = std::max(1, months / 12);
-  std::string svg = absl::StrFormat(
-      "<svg role=\"img\" aria-labelledby=\"status-chart-title\" viewBox=\"0 0 %d %d\" "
-      "width=\"100%%\"><title id=\"status-chart-title\">Lessons recorded each month, by "
-      "status (the table below gives the figures)</title>",
-      kChartWidth, kChartHeight);
-  svg += Axis(max_value);
+  std::string svg = ChartStart("status-chart-title", "Lessons recorded each month, by status",
+                               max_value);
   for (int i = 0; i < report.months_size(); ++i) {
     const v1::ReportMonth& month = report.months(i);
     double base = kChartHeight - kBottom;
@@ -124,12 +129,8 @@ std::string TopicChart(const v1::Report& report) {
   const int months = std::max(1, report.months_size());
   const double slot = static_cast<double>(kChartWidth - kLeft) / months;
   const int plot = kChartHeight - kBottom - kTop;
-  std::string svg = absl::StrFormat(
-      "<svg role=\"img\" aria-labelledby=\"topic-chart-title\" viewBox=\"0 0 %d %d\" "
-      "width=\"100%%\"><title id=\"topic-chart-title\">Lessons recorded each month on the "
-      "most frequent topics (the table below gives the figures)</title>",
-      kChartWidth, kChartHeight);
-  svg += Axis(max_value);
+  std::string svg = ChartStart("topic-chart-title",
+                               "Lessons recorded each month on the most frequent topics", max_value);
   for (int t = 0; t < report.top_topics_size(); ++t) {
     std::vector<std::string> points;
     for (int i = 0; i < report.months_size(); ++i) {
