@@ -78,8 +78,7 @@ bool FeedbackSender::SendDue() {
       delivered = FromGrpcStatus(stub->DeliverFeedback(&context, request, &response));
       // Only the node named may take it (an address may now be another node's).
       if (delivered.ok()) {
-        delivered = CheckAnsweringPeer(context, options_.federation, hop->org_id(),
-                                       hop->address());
+        delivered = CheckAnsweringPeer(context, options_.federation, hop->org_id(), hop->address());
       }
     }
     absl::Status recorded;
@@ -87,16 +86,16 @@ bool FeedbackSender::SendDue() {
       ++delivered_;
       backoff_.erase(hop_key);
       recorded = desk_->Delivered(next, hop_key);
-    } else if (hop.ok() && (absl::IsPermissionDenied(delivered) ||
-                            absl::IsInvalidArgument(delivered) ||
-                            absl::IsUnauthenticated(delivered) || absl::IsNotFound(delivered))) {
+    } else if (hop.ok() &&
+               (absl::IsPermissionDenied(delivered) || absl::IsInvalidArgument(delivered) ||
+                absl::IsUnauthenticated(delivered) || absl::IsNotFound(delivered))) {
       // Refused: trying again would get the same answer.
       backoff_.erase(hop_key);
       recorded = desk_->Refused(next, hop_key, delivered.message());
     } else {
-      const absl::Duration delay =
-          backoff == backoff_.end() ? options_.retry_initial
-                                    : std::min(backoff->second.delay * 2, options_.retry_max);
+      const absl::Duration delay = backoff == backoff_.end()
+                                       ? options_.retry_initial
+                                       : std::min(backoff->second.delay * 2, options_.retry_max);
       backoff_[hop_key] = {now + delay, delay};
       options_.on_problem(absl::StrCat("feedback on ", request.lesson_id(), " from ",
                                        request.giver_org(), ": ", delivered.message(),

@@ -7,9 +7,9 @@
 #include "server/unary_reactor.h"
 
 namespace cairn::server {
-grpc::ServerUnaryReactor* FeedbackServiceImpl::GiveFeedback(
-    grpc::CallbackServerContext* context, const v1::GiveFeedbackRequest* request,
-    v1::GivenFeedback* response) {
+grpc::ServerUnaryReactor* FeedbackServiceImpl::GiveFeedback(grpc::CallbackServerContext* context,
+                                                            const v1::GiveFeedbackRequest* request,
+                                                            v1::GivenFeedback* response) {
   return FinishUnary(context, GiveFeedback(PresentedBy(*context), *request, response));
 }
 
@@ -31,9 +31,8 @@ absl::Status FeedbackServiceImpl::GiveFeedback(const PresentedIdentity& presente
 absl::Status FeedbackServiceImpl::GetFeedback(const PresentedIdentity& presented,
                                               const v1::GetFeedbackRequest& request,
                                               v1::GetFeedbackResponse* response) {
-  CAIRN_RETURN_IF_ERROR(AdmitUser(presented, *authenticator_, v1::ANALYST,
-                                  "reading feedback", request)
-                            .status());
+  CAIRN_RETURN_IF_ERROR(
+      AdmitUser(presented, *authenticator_, v1::ANALYST, "reading feedback", request).status());
   CAIRN_ASSIGN_OR_RETURN(*response, desk_->Get(request.lesson_id()));
   return absl::OkStatus();
 }
@@ -44,9 +43,10 @@ grpc::ServerUnaryReactor* FeedbackExchangeImpl::DeliverFeedback(
   absl::StatusOr<Principal> caller = IdentifyCaller(*context, *authenticator_);
   if (!caller.ok()) return FinishUnary(context, caller.status());
   if (caller->kind != Principal::Kind::kPeer) {
-    return FinishUnary(context, absl::PermissionDeniedError(absl::StrCat(
-                             caller->Describe(),
-                             " is not a peer node; users give feedback with FeedbackService")));
+    return FinishUnary(
+        context,
+        absl::PermissionDeniedError(absl::StrCat(
+            caller->Describe(), " is not a peer node; users give feedback with FeedbackService")));
   }
   return FinishUnary(context, desk_->Receive(caller->org_id, *request));
 }

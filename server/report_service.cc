@@ -40,8 +40,8 @@ absl::Status ReportServiceImpl::BuildReport(const PresentedIdentity& presented,
     }
     return found;
   };
-  CAIRN_ASSIGN_OR_RETURN(*response, BuildLessonsReport(*store_, org_id_, sector_, request,
-                                                       absl::Now(), related));
+  CAIRN_ASSIGN_OR_RETURN(
+      *response, BuildLessonsReport(*store_, org_id_, sector_, request, absl::Now(), related));
   return absl::OkStatus();
 }
 

@@ -78,8 +78,8 @@ absl::Status WebhookSender::Post(const v1::PendingWebhook& pending) const {
   CAIRN_ASSIGN_OR_RETURN(ParsedUrl url, ParseHttpsUrl(pending.url()));
   const v1::Alert& alert = pending.alert();
   v1::WebhookPost post;
-  post.set_text(absl::StrCat("Cairn: \"", alert.query(), "\" matched \"", alert.title(),
-                             "\" from ", alert.origin_org(), " (", alert.origin_sector(), ")"));
+  post.set_text(absl::StrCat("Cairn: \"", alert.query(), "\" matched \"", alert.title(), "\" from ",
+                             alert.origin_org(), " (", alert.origin_sector(), ")"));
   *post.mutable_alert() = alert;
   if (!options_.console_url.empty()) {
     post.set_link(absl::StrCat(absl::StripSuffix(options_.console_url, "/"),
@@ -100,8 +100,8 @@ absl::Status WebhookSender::Post(const v1::PendingWebhook& pending) const {
   client.set_write_timeout(seconds);
   httplib::Result result = client.Post(url.path, body, "application/json");
   if (!result) {
-    return absl::UnavailableError(absl::StrCat("posting to ", pending.url(), ": ",
-                                               httplib::to_string(result.error())));
+    return absl::UnavailableError(
+        absl::StrCat("posting to ", pending.url(), ": ", httplib::to_string(result.error())));
   }
   if (result->status < 200 || result->status >= 300) {
     return absl::UnavailableError(
@@ -145,9 +145,9 @@ bool WebhookSender::SendDue() {
     } else {
       ++failed_;
       next.set_attempts(next.attempts() + 1);
-      const absl::Duration delay =
-          backoff == backoff_.end() ? options_.retry_initial
-                                    : std::min(backoff->second.delay * 2, options_.retry_max);
+      const absl::Duration delay = backoff == backoff_.end()
+                                       ? options_.retry_initial
+                                       : std::min(backoff->second.delay * 2, options_.retry_max);
       backoff_[next.url()] = {now + delay, delay};
       if (next.attempts() >= kMaxAttempts) {
         options_.on_problem(absl::StrCat("alert ", cursor, " given up after ", next.attempts(),
@@ -155,8 +155,8 @@ bool WebhookSender::SendDue() {
         ++given_up_;
         batch.DeletePendingWebhook(cursor);
       } else {
-        options_.on_problem(absl::StrCat(posted.message(), "; trying again in ",
-                                         absl::FormatDuration(delay)));
+        options_.on_problem(
+            absl::StrCat(posted.message(), "; trying again in ", absl::FormatDuration(delay)));
         batch.PutPendingWebhook(next);
       }
     }

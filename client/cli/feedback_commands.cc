@@ -51,10 +51,10 @@ int FeedbackGive(const Args& args) {
   if (args.Has("json")) {
     std::cout << ToJson(given) << "\n";
   } else {
-    std::cout << "feedback " << given.feedback().revision() << " on " << request.lesson_id()
-              << " (" << AdoptionText(given.feedback().adoption())
-              << ", TLP:" << MarkingName(given.feedback().marking())
-              << ") signed; " << DeliveryText(given) << "\n";
+    std::cout << "feedback " << given.feedback().revision() << " on " << request.lesson_id() << " ("
+              << AdoptionText(given.feedback().adoption())
+              << ", TLP:" << MarkingName(given.feedback().marking()) << ") signed; "
+              << DeliveryText(given) << "\n";
   }
   return 0;
 }
@@ -82,8 +82,8 @@ int FeedbackShow(const Args& args) {
   const v1::FeedbackTotals& totals = shown.totals();
   std::cout << "adopted by " << totals.adopted() << " organisations in "
             << totals.adopting_sectors() << " sectors; planning to adopt "
-            << totals.planning_to_adopt() << "; helpful " << totals.helpful()
-            << "; not applicable " << totals.not_applicable() << "\n";
+            << totals.planning_to_adopt() << "; helpful " << totals.helpful() << "; not applicable "
+            << totals.not_applicable() << "\n";
   std::vector<std::vector<std::string>> rows = {
       {"ORGANISATION", "SECTOR", "FEEDBACK", "GIVEN", "MARKING", "NOTE"}};
   for (const v1::Feedback& feedback : shown.feedback()) {

@@ -42,12 +42,11 @@ int Report(const Args& args) {
   }
   const v1::ReportFigures& figures = report.figures();
   std::cout << "report of " << figures.lessons() << " lessons (" << figures.good_practice()
-            << " good practice, " << figures.areas_for_improvement()
-            << " areas for improvement; " << figures.learned() << " learned, "
-            << figures.identified() << " identified; " << figures.recommendations()
-            << " recommendations; adopted by " << figures.adopting_organisations()
-            << " other organisations in " << figures.adopting_sectors() << " sectors) written to "
-            << out << "\n";
+            << " good practice, " << figures.areas_for_improvement() << " areas for improvement; "
+            << figures.learned() << " learned, " << figures.identified() << " identified; "
+            << figures.recommendations() << " recommendations; adopted by "
+            << figures.adopting_organisations() << " other organisations in "
+            << figures.adopting_sectors() << " sectors) written to " << out << "\n";
   return 0;
 }
 

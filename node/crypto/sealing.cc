@@ -110,8 +110,8 @@ absl::StatusOr<Sealed> Seal(absl::string_view recipient_cert_der, absl::string_v
   std::string out(message.size() + kTagBytes, '\0');
   int length = 0, final_length = 0;
   if (ctx == nullptr ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(*key),
-                         Bytes(sealed.nonce)) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, Bytes(*key), Bytes(sealed.nonce)) !=
+          1 ||
       EVP_EncryptUpdate(ctx.get(), Bytes(out), &length, Bytes(message),
                         static_cast<int>(message.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), Bytes(out) + length, &final_length) != 1 ||

@@ -33,19 +33,19 @@ absl::Status CheckEnvelope(const v1::DeliverFeedbackRequest& request) {
   if (request.giver_org().empty()) return absl::InvalidArgumentError("giver_org: is empty");
   if (request.revision() == 0) return absl::InvalidArgumentError("revision: must be 1 or more");
   const v1::SealedFeedback& sealed = request.sealed();
-  if (sealed.ciphertext().empty() ||
-      sealed.ByteSizeLong() > FeedbackDesk::kSealedBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sealed: must hold the sealed feedback, of at most ", FeedbackDesk::kSealedBytes, " bytes"));
+  if (sealed.ciphertext().empty() || sealed.ByteSizeLong() > FeedbackDesk::kSealedBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sealed: must hold the sealed feedback, of at most ",
+                     FeedbackDesk::kSealedBytes, " bytes"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-FeedbackDesk::FeedbackDesk(Store* store, const LessonSigner* signer,
-                           const LessonVerifier* verifier, const PeerDirectory* directory,
-                           std::string org_id, std::string sector, Clock* clock)
+FeedbackDesk::FeedbackDesk(Store* store, const LessonSigner* signer, const LessonVerifier* verifier,
+                           const PeerDirectory* directory, std::string org_id, std::string sector,
+                           Clock* clock)
     : store_(store),
       signer_(signer),
       verifier_(verifier),
@@ -74,8 +74,7 @@ absl::StatusOr<v1::GivenFeedback> FeedbackDesk::Give(const Principal& user,
         "lesson_id: ", request.lesson_id(),
         " is this organisation's own lesson; feedback is for other organisations' lessons"));
   }
-  if (request.adoption() == v1::ADOPTION_UNSPECIFIED ||
-      !v1::Adoption_IsValid(request.adoption())) {
+  if (request.adoption() == v1::ADOPTION_UNSPECIFIED || !v1::Adoption_IsValid(request.adoption())) {
     return absl::InvalidArgumentError(
         "adoption: say ADOPTED, PLANNING_TO_ADOPT, HELPFUL or NOT_APPLICABLE");
   }
@@ -86,8 +85,8 @@ absl::StatusOr<v1::GivenFeedback> FeedbackDesk::Give(const Principal& user,
   if (!request.own_lesson_id().empty()) {
     absl::StatusOr<v1::Lesson> own = store_->GetLesson(request.own_lesson_id());
     if (!own.ok() || own->origin_org() != org_id_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "own_lesson_id: ", request.own_lesson_id(), " is no lesson of ", org_id_));
+      return absl::InvalidArgumentError(
+          absl::StrCat("own_lesson_id: ", request.own_lesson_id(), " is no lesson of ", org_id_));
     }
   }
   // The lesson, signed by its origin: its signer's certificate is who the feedback is sealed for.
@@ -104,9 +103,9 @@ absl::StatusOr<v1::GivenFeedback> FeedbackDesk::Give(const Principal& user,
     }
     lesson = request.lesson();
   } else {
-    return absl::NotFoundError(absl::StrCat(
-        "lesson_id: this node holds no lesson ", request.lesson_id(),
-        " (for a federated search's hit, send the hit as `lesson`)"));
+    return absl::NotFoundError(
+        absl::StrCat("lesson_id: this node holds no lesson ", request.lesson_id(),
+                     " (for a federated search's hit, send the hit as `lesson`)"));
   }
   if (lesson.provenance().certificate_chain_size() == 0) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -123,8 +122,7 @@ absl::StatusOr<v1::GivenFeedback> FeedbackDesk::Give(const Principal& user,
   feedback.set_adoption(request.adoption());
   if (!request.note().empty()) feedback.set_note(request.note());
   if (!request.own_lesson_id().empty()) feedback.set_own_lesson_id(request.own_lesson_id());
-  feedback.set_marking(request.marking() == v1::TLP_UNSPECIFIED ? v1::TLP_RED
-                                                                : request.marking());
+  feedback.set_marking(request.marking() == v1::TLP_UNSPECIFIED ? v1::TLP_RED : request.marking());
   *feedback.mutable_given_at() = ToTimestamp(clock_->Now());
   feedback.set_revision(before.ok() ? before->feedback().revision() + 1 : 1);
   CAIRN_RETURN_IF_ERROR(signer_->Sign(&feedback));
@@ -214,8 +212,8 @@ absl::Status FeedbackDesk::Receive(absl::string_view from,
   if (kept.ok() && kept->request().revision() >= request.revision()) return absl::OkStatus();
   if (!kept.ok() && !absl::IsNotFound(kept.status())) return kept.status();
   if (!kept.ok() && passing_on_ >= kMaxPassingOn) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "this node is passing on ", kMaxPassingOn, " deliveries of feedback already; try later"));
+    return absl::ResourceExhaustedError(absl::StrCat("this node is passing on ", kMaxPassingOn,
+                                                     " deliveries of feedback already; try later"));
   }
   v1::PendingFeedback pending;
   *pending.mutable_request() = request;
@@ -235,8 +233,8 @@ absl::Status FeedbackDesk::ReceiveAsOrigin(absl::string_view from,
                               request.lesson_id(), 0, request.revision(),
                               absl::StrCat("from ", request.giver_org())));
     CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
-    return absl::PermissionDeniedError(absl::StrCat(org_id_, " does not accept feedback from ",
-                                                    request.giver_org()));
+    return absl::PermissionDeniedError(
+        absl::StrCat(org_id_, " does not accept feedback from ", request.giver_org()));
   }
   absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(request.lesson_id());
   if (absl::IsNotFound(lesson.status())) {
@@ -248,25 +246,24 @@ absl::Status FeedbackDesk::ReceiveAsOrigin(absl::string_view from,
   if (!feedback.ParseFromString(opened)) {
     return absl::InvalidArgumentError("sealed: does not hold feedback");
   }
-  if (feedback.lesson_id() != request.lesson_id() ||
-      feedback.giver_org() != request.giver_org() || feedback.revision() != request.revision()) {
+  if (feedback.lesson_id() != request.lesson_id() || feedback.giver_org() != request.giver_org() ||
+      feedback.revision() != request.revision()) {
     return absl::InvalidArgumentError(
         "sealed: the feedback inside names another lesson, giver or revision than its envelope");
   }
   CAIRN_RETURN_IF_ERROR(ValidateText("note", feedback.note(), kNoteBytes));
   CAIRN_RETURN_IF_ERROR(verifier_->Verify(feedback));
   absl::MutexLock lock(&mu_);
-  absl::StatusOr<v1::Feedback> kept = store_->GetFeedback(feedback.lesson_id(),
-                                                          feedback.giver_org());
+  absl::StatusOr<v1::Feedback> kept =
+      store_->GetFeedback(feedback.lesson_id(), feedback.giver_org());
   if (kept.ok() && kept->revision() >= feedback.revision()) return absl::OkStatus();
   if (!kept.ok() && !absl::IsNotFound(kept.status())) return kept.status();
   StoreBatch batch;
   batch.PutFeedback(feedback);
-  batch.Audit(NewAuditEvent(clock_->Now(), absl::StrCat("peer ", from), "feedback.receive",
-                            feedback.lesson_id(), kept.ok() ? kept->revision() : 0,
-                            feedback.revision(),
-                            absl::StrCat(feedback.giver_org(), ": ",
-                                         v1::Adoption_Name(feedback.adoption()))));
+  batch.Audit(NewAuditEvent(
+      clock_->Now(), absl::StrCat("peer ", from), "feedback.receive", feedback.lesson_id(),
+      kept.ok() ? kept->revision() : 0, feedback.revision(),
+      absl::StrCat(feedback.giver_org(), ": ", v1::Adoption_Name(feedback.adoption()))));
   return store_->Commit(batch).status();
 }
 

@@ -19,8 +19,8 @@ std::string MonthOf(absl::Time at) {
   return absl::FormatCivilTime(absl::ToCivilMonth(at, absl::UTCTimeZone()));
 }
 
-bool Included(const v1::Lesson& lesson, const std::string& org_id,
-              const v1::ReportRequest& request, absl::Time since, absl::Time until) {
+bool Included(const v1::Lesson& lesson, const std::string& org_id, const v1::ReportRequest& request,
+              absl::Time since, absl::Time until) {
   if (lesson.origin_org() != org_id) return false;
   if (lesson.status() == v1::RETRACTED || lesson.status() == v1::OBSERVATION) return false;
   const absl::Time recorded = FromTimestamp(lesson.created_at());
@@ -49,10 +49,11 @@ absl::StatusOr<v1::Report> BuildLessonsReport(const Store& store, const std::str
   const absl::Time until = FromTimestamp(request.until());
   if (until <= since) return absl::InvalidArgumentError("until: must be after since");
   const absl::CivilMonth first = absl::ToCivilMonth(since, absl::UTCTimeZone());
-  const absl::CivilMonth last = absl::ToCivilMonth(until - absl::Nanoseconds(1), absl::UTCTimeZone());
+  const absl::CivilMonth last =
+      absl::ToCivilMonth(until - absl::Nanoseconds(1), absl::UTCTimeZone());
   if (last - first >= ReportLimits::kMaxMonths) {
-    return absl::InvalidArgumentError(absl::StrCat("until: a report covers at most ",
-                                                   ReportLimits::kMaxMonths, " months"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("until: a report covers at most ", ReportLimits::kMaxMonths, " months"));
   }
   v1::Report report;
   report.set_org_id(org_id);
@@ -114,7 +115,8 @@ absl::StatusOr<v1::Report> BuildLessonsReport(const Store& store, const std::str
     reported.set_project(lesson.project());
 
     figures.set_lessons(figures.lessons() + 1);
-    if (lesson.polarity() == v1::GOOD_PRACTICE) figures.set_good_practice(figures.good_practice() + 1);
+    if (lesson.polarity() == v1::GOOD_PRACTICE)
+      figures.set_good_practice(figures.good_practice() + 1);
     if (lesson.polarity() == v1::AREA_FOR_IMPROVEMENT) {
       figures.set_areas_for_improvement(figures.areas_for_improvement() + 1);
     }

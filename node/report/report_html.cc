@@ -18,12 +18,23 @@ std::string Escape(absl::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -35,11 +46,16 @@ std::string Day(const google::protobuf::Timestamp& at) {
 
 std::string AdoptionText(v1::Adoption adoption) {
   switch (adoption) {
-    case v1::ADOPTED: return "adopted it";
-    case v1::PLANNING_TO_ADOPT: return "plans to adopt it";
-    case v1::HELPFUL: return "found it helpful";
-    case v1::NOT_APPLICABLE: return "found it does not apply";
-    default: return "gave feedback";
+    case v1::ADOPTED:
+      return "adopted it";
+    case v1::PLANNING_TO_ADOPT:
+      return "plans to adopt it";
+    case v1::HELPFUL:
+      return "found it helpful";
+    case v1::NOT_APPLICABLE:
+      return "found it does not apply";
+    default:
+      return "gave feedback";
   }
 }
 
@@ -98,8 +114,8 @@ std::string StatusChart(const v1::Report& report) {
   const double slot = static_cast<double>(kChartWidth - kLeft) / months;
   const int plot = kChartHeight - kBottom - kTop;
   const int step = std::max(1, months / 12);
-  std::string svg = ChartStart("status-chart-title", "Lessons recorded each month, by status",
-                               max_value);
+  std::string svg =
+      ChartStart("status-chart-title", "Lessons recorded each month, by status", max_value);
   for (int i = 0; i < report.months_size(); ++i) {
     const v1::ReportMonth& month = report.months(i);
     double base = kChartHeight - kBottom;
@@ -129,8 +145,8 @@ std::string TopicChart(const v1::Report& report) {
   const int months = std::max(1, report.months_size());
   const double slot = static_cast<double>(kChartWidth - kLeft) / months;
   const int plot = kChartHeight - kBottom - kTop;
-  std::string svg = ChartStart("topic-chart-title",
-                               "Lessons recorded each month on the most frequent topics", max_value);
+  std::string svg = ChartStart(
+      "topic-chart-title", "Lessons recorded each month on the most frequent topics", max_value);
   for (int t = 0; t < report.top_topics_size(); ++t) {
     std::vector<std::string> points;
     for (int i = 0; i < report.months_size(); ++i) {
@@ -178,8 +194,8 @@ std::string MonthTable(const v1::Report& report, bool topics) {
         absl::StrAppend(&html, "<td>", it == month.by_topic().end() ? 0 : it->second, "</td>");
       }
     } else {
-      absl::StrAppend(&html, "<td>", month.identified(), "</td><td>", month.learned(),
-                      "</td><td>", month.other(), "</td>");
+      absl::StrAppend(&html, "<td>", month.identified(), "</td><td>", month.learned(), "</td><td>",
+                      month.other(), "</td>");
     }
     html += "</tr>";
   }
@@ -188,11 +204,10 @@ std::string MonthTable(const v1::Report& report, bool topics) {
 
 std::string LessonEntry(const v1::ReportedLesson& lesson) {
   const bool learned = lesson.status() == v1::LESSON_LEARNED;
-  std::string html = absl::StrCat("<article class=\"lesson\" id=\"", Escape(lesson.lesson_id()),
-                                  "\"><h4>", Escape(lesson.title()), "</h4><p class=\"meta\">",
-                                  Escape(lesson.lesson_id()), " · recorded ",
-                                  Day(lesson.recorded_at()), " · ",
-                                  learned ? "lesson learned" : "lesson identified");
+  std::string html = absl::StrCat(
+      "<article class=\"lesson\" id=\"", Escape(lesson.lesson_id()), "\"><h4>",
+      Escape(lesson.title()), "</h4><p class=\"meta\">", Escape(lesson.lesson_id()), " · recorded ",
+      Day(lesson.recorded_at()), " · ", learned ? "lesson learned" : "lesson identified");
   if (!lesson.project().empty()) absl::StrAppend(&html, " · ", Escape(lesson.project()));
   if (lesson.topics_size() > 0) {
     absl::StrAppend(&html, " · topics: ", Escape(absl::StrJoin(lesson.topics(), ", ")));
@@ -200,8 +215,9 @@ std::string LessonEntry(const v1::ReportedLesson& lesson) {
   html += "</p>";
   if (!lesson.summary().empty()) absl::StrAppend(&html, "<p>", Escape(lesson.summary()), "</p>");
   if (lesson.recommendations_size() > 0) {
-    html += "<table class=\"figures\"><thead><tr><th scope=\"col\">Recommendation</th>"
-            "<th scope=\"col\">Status</th></tr></thead><tbody>";
+    html +=
+        "<table class=\"figures\"><thead><tr><th scope=\"col\">Recommendation</th>"
+        "<th scope=\"col\">Status</th></tr></thead><tbody>";
     for (const std::string& recommendation : lesson.recommendations()) {
       absl::StrAppend(&html, "<tr><td>", Escape(recommendation), "</td><td>",
                       learned ? "Adopted: the remedy works" : "Proposed", "</td></tr>");
@@ -233,15 +249,16 @@ std::string LessonEntry(const v1::ReportedLesson& lesson) {
 std::string RenderReportHtml(const v1::Report& report) {
   const v1::ReportFigures& figures = report.figures();
   const v1::ReportRequest& request = report.request();
-  std::string scope = absl::StrCat(Day(request.since()), " to ",
-                                   Day(ToTimestamp(FromTimestamp(request.until()) -
-                                                   absl::Seconds(1))));
+  std::string scope =
+      absl::StrCat(Day(request.since()), " to ",
+                   Day(ToTimestamp(FromTimestamp(request.until()) - absl::Seconds(1))));
   if (!request.project().empty()) absl::StrAppend(&scope, ", project ", request.project());
   if (!request.topic().empty()) absl::StrAppend(&scope, ", topic ", request.topic());
   std::string html = absl::StrCat(
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>Lessons report: ", Escape(report.org_id()), ", ", Escape(scope), "</title><style>",
+      "<title>Lessons report: ",
+      Escape(report.org_id()), ", ", Escape(scope), "</title><style>",
       "body{font-family:Arial,sans-serif;color:#0b0c0c;max-width:960px;margin:0 auto;"
       "padding:20px;line-height:1.4}h1{font-size:2rem;margin-bottom:0}.caption{color:#505a5f;"
       "margin-top:4px}.cards{display:flex;flex-wrap:wrap;gap:12px;padding:0;list-style:none}"
@@ -257,23 +274,23 @@ std::string RenderReportHtml(const v1::Report& report) {
       "<h1>Lessons report</h1><p class=\"caption\">", Escape(report.org_id()), " (",
       Escape(report.sector()), ") · ", Escape(scope), " · made ", Day(report.generated_at()),
       " by Cairn</p>");
-  absl::StrAppend(
-      &html, "<h2>Summary</h2><ul class=\"cards\">", "<li><strong>", figures.lessons(),
-      "</strong>lessons</li><li><strong>", figures.good_practice(),
-      "</strong>good practice</li><li><strong>", figures.areas_for_improvement(),
-      "</strong>areas for improvement</li><li><strong>", figures.learned(),
-      "</strong>learned (remedy working)</li><li><strong>", figures.identified(),
-      "</strong>identified (remedy proposed)</li><li><strong>", figures.recommendations(),
-      "</strong>recommendations</li><li><strong>", figures.adopted_elsewhere(),
-      "</strong>adopted elsewhere</li></ul><p>Adopted by ", figures.adopting_organisations(),
-      " other organisation", figures.adopting_organisations() == 1 ? "" : "s", " in ",
-      figures.adopting_sectors(), " sector", figures.adopting_sectors() == 1 ? "" : "s",
-      ", as they told us.</p>");
+  absl::StrAppend(&html, "<h2>Summary</h2><ul class=\"cards\">", "<li><strong>", figures.lessons(),
+                  "</strong>lessons</li><li><strong>", figures.good_practice(),
+                  "</strong>good practice</li><li><strong>", figures.areas_for_improvement(),
+                  "</strong>areas for improvement</li><li><strong>", figures.learned(),
+                  "</strong>learned (remedy working)</li><li><strong>", figures.identified(),
+                  "</strong>identified (remedy proposed)</li><li><strong>",
+                  figures.recommendations(), "</strong>recommendations</li><li><strong>",
+                  figures.adopted_elsewhere(), "</strong>adopted elsewhere</li></ul><p>Adopted by ",
+                  figures.adopting_organisations(), " other organisation",
+                  figures.adopting_organisations() == 1 ? "" : "s", " in ",
+                  figures.adopting_sectors(), " sector", figures.adopting_sectors() == 1 ? "" : "s",
+                  ", as they told us.</p>");
   absl::StrAppend(&html, "<h2>Lessons over time</h2><h3>By status</h3><div class=\"chart\">",
                   StatusChart(report), "</div>", MonthTable(report, false));
   if (report.top_topics_size() > 0) {
-    absl::StrAppend(&html, "<h3>By topic</h3><div class=\"chart\">", TopicChart(report),
-                    "</div>", MonthTable(report, true));
+    absl::StrAppend(&html, "<h3>By topic</h3><div class=\"chart\">", TopicChart(report), "</div>",
+                    MonthTable(report, true));
   }
   for (auto [polarity, heading] :
        {std::pair<v1::Polarity, const char*>{v1::GOOD_PRACTICE, "Good practice"},

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "cairn/v1/feedback.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "cairn/v1/feedback.grpc.pb.h"
 #include "node/crypto/provenance.h"
 #include "node/crypto/sealing.h"
 #include "node/crypto/x509.h"
@@ -77,9 +77,9 @@ TEST(FeedbackTest, OneHopReachesTheOriginAfterTheGiverIsKilledAndTheLatestWins) 
   const std::string police_address = police.address();
   police.Kill();
   police.ListenOn(police_address);
-  CommandResult given = council.RunCli(
-      "bob", {"feedback", "give", lesson.id(), "--adoption", "adopted", "--note",
-              "Spare batteries in every van since March"});
+  CommandResult given =
+      council.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "adopted", "--note",
+                             "Spare batteries in every van since March"});
   ASSERT_EQ(given.exit_code, 0) << given.err;
   EXPECT_THAT(given.out, HasSubstr("on its way"));
   council.Kill();
@@ -94,17 +94,16 @@ TEST(FeedbackTest, OneHopReachesTheOriginAfterTheGiverIsKilledAndTheLatestWins) 
               HasSubstr("delivered to west-police"));
 
   // A second word replaces the first: one row, the latest.
-  ASSERT_EQ(council.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption",
-                                   "not-applicable"})
+  ASSERT_EQ(council.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "not-applicable"})
                 .exit_code,
             0);
   shown = Await(police, "alice", {"feedback", "show", lesson.id()}, "adopted by 0 organisations");
   EXPECT_THAT(shown.out, HasSubstr("not applicable 1"));
   EXPECT_THAT(shown.out, Not(HasSubstr("Spare batteries")));
   // Feedback is for other organisations' lessons.
-  EXPECT_THAT(police.RunCli("alice", {"feedback", "give", lesson.id(), "--adoption", "adopted"})
-                  .err,
-              HasSubstr("lesson_id: " + lesson.id() + " is this organisation's own lesson"));
+  EXPECT_THAT(
+      police.RunCli("alice", {"feedback", "give", lesson.id(), "--adoption", "adopted"}).err,
+      HasSubstr("lesson_id: " + lesson.id() + " is this organisation's own lesson"));
 }
 
 TEST(FeedbackTest, TwoHopsThroughTheMiddleNodeSealedAndSurvivingItsKillNine) {
@@ -126,8 +125,8 @@ TEST(FeedbackTest, TwoHopsThroughTheMiddleNodeSealedAndSurvivingItsKillNine) {
   police.Kill();
   police.ListenOn(police_address);
   const std::string note = "Ward handsets now charge on open shelves";
-  ASSERT_EQ(nhs.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "adopted",
-                               "--note", note, "--marking", "green"})
+  ASSERT_EQ(nhs.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "adopted", "--note",
+                               note, "--marking", "green"})
                 .exit_code,
             0);
   EXPECT_THAT(Await(nhs, "bob", {"feedback", "show", lesson.id()}, "delivered").out,
@@ -154,9 +153,9 @@ TEST(FeedbackTest, AnOriginThatRefusesAGiverTellsItWhyAndAuditsTheRefusal) {
   ASSERT_EQ(police.RunCli("ada", {"peer", "add", kCouncil, "--refuse-feedback", "yes"}).exit_code,
             0);
   testing::CairndProcess& council = federation.node(kCouncil);
-  ASSERT_EQ(council.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "helpful"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      council.RunCli("bob", {"feedback", "give", lesson.id(), "--adoption", "helpful"}).exit_code,
+      0);
   CommandResult shown = Await(council, "bob", {"feedback", "show", lesson.id()}, "refused");
   EXPECT_THAT(shown.out,
               HasSubstr("refused by west-police: west-police does not accept feedback from "
@@ -177,10 +176,10 @@ TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
   ASSERT_TRUE(federation.Settles(kCouncil, kPolice, {{lesson.id(), 1}}));
   testing::CertPaths council_identity = pki.Node(kCouncil);
   auto council_key = *LessonSigner::Load(council_identity.cert, council_identity.key);
-  auto stub = v1::FeedbackExchange::NewStub(server::NewPeerChannel(
-      federation.node(kPolice).address(),
-      server::MakePeerChannelCredentials(testing::NodeTls(pki, kCouncil)),
-      grpc::ChannelArguments()));
+  auto stub = v1::FeedbackExchange::NewStub(
+      server::NewPeerChannel(federation.node(kPolice).address(),
+                             server::MakePeerChannelCredentials(testing::NodeTls(pki, kCouncil)),
+                             grpc::ChannelArguments()));
   auto deliver = [&](v1::Feedback feedback, bool sign, const std::string& seal_for) {
     if (sign) {
       EXPECT_TRUE(council_key->Sign(&feedback).ok());
@@ -217,14 +216,14 @@ TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
   v1::Lesson council_signed;
   council_signed.set_id("leeds-council:01ARZ3NDEKTSV4RRFFQ69G5FAV");
   ASSERT_TRUE(council_key->Sign(&council_signed).ok());
-  EXPECT_NE(deliver(unsigned_own, true, council_signed.provenance().certificate_chain(0)).error_code(),
-            grpc::StatusCode::OK);
+  EXPECT_NE(
+      deliver(unsigned_own, true, council_signed.provenance().certificate_chain(0)).error_code(),
+      grpc::StatusCode::OK);
   // The council's own, honestly signed and sealed, is taken.
   v1::Feedback honest = unsigned_own;
   ASSERT_TRUE(council_key->Sign(&honest).ok());
   EXPECT_TRUE(deliver(honest, false, police_cert).ok());
-  CommandResult shown =
-      federation.node(kPolice).RunCli("alice", {"feedback", "show", lesson.id()});
+  CommandResult shown = federation.node(kPolice).RunCli("alice", {"feedback", "show", lesson.id()});
   EXPECT_THAT(shown.out, HasSubstr("adopted by 1 organisations"));
   EXPECT_THAT(shown.out, Not(HasSubstr(kNhs)));
 }

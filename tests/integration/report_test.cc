@@ -71,9 +71,9 @@ TEST(ReportTest, TheReportsFiguresMatchTheStoreAndItListsAdoptionAndWhatOthersLe
       Draft("Tablet batteries fail on long home visits", v1::GOOD_PRACTICE, v1::LESSON_LEARNED,
             {"battery"}));
   ASSERT_TRUE(federation.Settles(kPolice, kCouncil, {{council_lesson.id(), 1}}));
-  ASSERT_TRUE(federation.Settles(kCouncil, kPolice,
-                                 {{stored[0].id(), 1}, {stored[1].id(), 1}, {stored[2].id(), 1},
-                                  {stored[3].id(), 1}}));
+  ASSERT_TRUE(federation.Settles(
+      kCouncil, kPolice,
+      {{stored[0].id(), 1}, {stored[1].id(), 1}, {stored[2].id(), 1}, {stored[3].id(), 1}}));
   testing::CairndProcess& council = federation.node(kCouncil);
   ASSERT_EQ(council.RunCli("bob", {"feedback", "give", stored[0].id(), "--adoption", "adopted"})
                 .exit_code,
@@ -87,8 +87,8 @@ TEST(ReportTest, TheReportsFiguresMatchTheStoreAndItListsAdoptionAndWhatOthersLe
 
   const std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
   const std::string out = origin.data_dir() + "/../report.html";
-  CommandResult made = origin.RunCli(
-      "bob", {"report", "--since", today, "--until", today, "--out", out, "--json"});
+  CommandResult made =
+      origin.RunCli("bob", {"report", "--since", today, "--until", today, "--out", out, "--json"});
   ASSERT_EQ(made.exit_code, 0) << made.err;
   v1::Report report;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(made.out, &report).ok()) << made.out;
@@ -134,15 +134,15 @@ TEST(ReportTest, TheReportsFiguresMatchTheStoreAndItListsAdoptionAndWhatOthersLe
   EXPECT_THAT(html, Not(HasSubstr("Withdrawn advice")));
   EXPECT_THAT(html, Not(HasSubstr("http")));  // self-contained: nothing fetched
 
-  CommandResult airwave = origin.RunCli("bob", {"report", "--since", today, "--until", today,
-                                                "--project", "airwave", "--out", out});
+  CommandResult airwave = origin.RunCli(
+      "bob", {"report", "--since", today, "--until", today, "--project", "airwave", "--out", out});
   EXPECT_THAT(airwave.out, HasSubstr("report of 1 lessons"));
-  CommandResult backwards = origin.RunCli(
-      "bob", {"report", "--since", today, "--until", "2020-01-01", "--out", out});
+  CommandResult backwards =
+      origin.RunCli("bob", {"report", "--since", today, "--until", "2020-01-01", "--out", out});
   EXPECT_THAT(backwards.err, HasSubstr("until: must be after since"));
-  EXPECT_THAT(origin.RunCli("carol", {"report", "--since", today, "--until", today, "--out", out})
-                  .err,
-              HasSubstr("making a report needs analyst"));
+  EXPECT_THAT(
+      origin.RunCli("carol", {"report", "--since", today, "--until", today, "--out", out}).err,
+      HasSubstr("making a report needs analyst"));
 }
 
 }  // namespace

@@ -9,8 +9,7 @@
 namespace cairn::testing {
 
 struct WebhookReceiver::Impl {
-  explicit Impl(const CertPaths& identity)
-      : server(identity.cert.c_str(), identity.key.c_str()) {}
+  explicit Impl(const CertPaths& identity) : server(identity.cert.c_str(), identity.key.c_str()) {}
 
   httplib::SSLServer server;
   int port = 0;
@@ -25,18 +24,18 @@ WebhookReceiver::WebhookReceiver(const CertPaths& identity, int fail_first)
     : impl_(std::make_unique<Impl>(identity)) {
   impl_->fail_left = fail_first;
   Impl* impl = impl_.get();
-  impl->server.Post("/hooks/.*", [impl](const httplib::Request& request,
-                                        httplib::Response& response) {
-    absl::MutexLock lock(&impl->mu);
-    if (impl->fail_left > 0) {
-      --impl->fail_left;
-      ++impl->failed;
-      response.status = 503;
-      return;
-    }
-    impl->bodies.push_back(request.body);
-    response.set_content("1", "text/plain");
-  });
+  impl->server.Post("/hooks/.*",
+                    [impl](const httplib::Request& request, httplib::Response& response) {
+                      absl::MutexLock lock(&impl->mu);
+                      if (impl->fail_left > 0) {
+                        --impl->fail_left;
+                        ++impl->failed;
+                        response.status = 503;
+                        return;
+                      }
+                      impl->bodies.push_back(request.body);
+                      response.set_content("1", "text/plain");
+                    });
   impl->port = impl->server.bind_to_any_port("127.0.0.1");
   // Bound already: connections wait in the backlog until the loop starts accepting.
   impl->serving = std::thread([impl] { impl->server.listen_after_bind(); });
