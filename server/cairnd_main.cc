@@ -346,9 +346,11 @@ int Run(int argc, char** argv) {
   LessonServiceImpl lesson_service(&catalog, &observations, &authenticator);
   AdminServiceImpl admin_service(directory->get(), &catalog, store->get(), &applier, &pullers,
                                  index->get(), vocabulary->get(), &authenticator);
+  // Lessons federated searches showed, so that feedback can be given on them here.
+  SeenLessons seen_lessons;
   FederatedSearcher federated(index->get(), vocabulary->get(), directory->get(), verifier.get(),
                               store->get(), config->tls(), config->org_id(),
-                              config->federation(), trust->get());
+                              config->federation(), trust->get(), &seen_lessons);
   SearchServiceImpl search_service(index->get(), vocabulary->get(), &federated, &authenticator,
                                    metrics.get());
   FederationServiceImpl federation_service(index->get(), directory->get(), store->get(),
@@ -357,7 +359,7 @@ int Run(int argc, char** argv) {
                                              &authenticator,
                                              absl::Milliseconds(replication.heartbeat_ms()));
   FeedbackDesk feedback(store->get(), signer->get(), verifier.get(), directory->get(),
-                        config->org_id(), config->sector(), Clock::Real());
+                        config->org_id(), config->sector(), Clock::Real(), &seen_lessons);
   if (absl::Status started = feedback.Start(); !started.ok()) return Fail(started);
   FeedbackServiceImpl feedback_service(&feedback, &authenticator);
   ReportServiceImpl report_service(store->get(), index->get(), &authenticator, config->org_id(),

@@ -66,7 +66,8 @@ FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
                                      const PeerDirectory* directory, const LessonVerifier* verifier,
                                      Store* audit_store, const v1::TlsConfig& tls,
                                      std::string self_org, std::string federation,
-                                     const PresentedCertificateCheck* certificates)
+                                     const PresentedCertificateCheck* certificates,
+                                     SeenLessons* seen)
     : index_(index),
       vocabulary_(vocabulary),
       directory_(directory),
@@ -75,7 +76,8 @@ FederatedSearcher::FederatedSearcher(const search::SearchIndex* index,
       credentials_(MakePeerChannelCredentials(tls)),
       self_org_(std::move(self_org)),
       federation_(std::move(federation)),
-      certificates_(certificates) {}
+      certificates_(certificates),
+      seen_(seen) {}
 
 FederatedSearcher::~FederatedSearcher() = default;
 
@@ -297,6 +299,10 @@ search::NodeAnswer FederatedSearcher::Believe(const search::QueryPlan& plan, siz
   }
   search::CheckedAnswer checked = search::CheckPeerAnswer(
       plan, org, page_size, std::move(call->response), sectors, *verifier_);
+  // Proved its origin's: feedback may be given on it from here (node/feedback/seen_lessons.h).
+  if (seen_ != nullptr) {
+    for (const v1::Lesson& lesson : checked.answer.lessons) seen_->Remember(lesson);
+  }
   outcome->set_hits(checked.answer.total_hits);
   outcome->set_rejected(static_cast<uint32_t>(checked.rejected));
   for (size_t i = 0; i < checked.rejections.size() && i < search::kMaxRejectionsShown; ++i) {

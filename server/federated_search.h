@@ -14,6 +14,7 @@
 #include "cairn/v1/config.pb.h"
 #include "cairn/v1/search_service.pb.h"
 #include "node/crypto/provenance.h"
+#include "node/feedback/seen_lessons.h"
 #include "node/policy/peer_directory.h"
 #include "node/search/federated_merge.h"
 #include "node/search/node_vocabulary.h"
@@ -41,7 +42,8 @@ class FederatedSearcher {
                     const PeerDirectory* directory, const LessonVerifier* verifier,
                     Store* audit_store, const v1::TlsConfig& tls, std::string self_org,
                     std::string federation,
-                    const PresentedCertificateCheck* certificates = nullptr);
+                    const PresentedCertificateCheck* certificates = nullptr,
+                    SeenLessons* seen = nullptr);
   ~FederatedSearcher();
 
   // Runs `request`, widened by the node's vocabulary as it is now, until `deadline` at the latest
@@ -80,6 +82,7 @@ class FederatedSearcher {
   const std::string self_org_;
   const std::string federation_;
   const PresentedCertificateCheck* const certificates_;  // null: no revocation check
+  SeenLessons* const seen_;                               // null: none remembered
   absl::Mutex mu_;
   struct PeerChannel {
     std::shared_ptr<grpc::Channel> channel;

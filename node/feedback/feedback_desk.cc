@@ -45,14 +45,15 @@ absl::Status CheckEnvelope(const v1::DeliverFeedbackRequest& request) {
 
 FeedbackDesk::FeedbackDesk(Store* store, const LessonSigner* signer, const LessonVerifier* verifier,
                            const PeerDirectory* directory, std::string org_id, std::string sector,
-                           Clock* clock)
+                           Clock* clock, const SeenLessons* seen)
     : store_(store),
       signer_(signer),
       verifier_(verifier),
       directory_(directory),
       org_id_(std::move(org_id)),
       sector_(std::move(sector)),
-      clock_(clock) {}
+      clock_(clock),
+      seen_(seen) {}
 
 std::string FeedbackDesk::OriginOf(absl::string_view lesson_id) {
   return std::string(lesson_id.substr(0, lesson_id.find(':')));
@@ -92,20 +93,22 @@ absl::StatusOr<v1::GivenFeedback> FeedbackDesk::Give(const Principal& user,
   // The lesson, signed by its origin: its signer's certificate is who the feedback is sealed for.
   v1::Lesson lesson;
   absl::StatusOr<v1::Lesson> held = store_->GetLesson(request.lesson_id());
+  std::optional<v1::Lesson> seen =
+      seen_ == nullptr ? std::nullopt : seen_->Find(request.lesson_id());
   if (held.ok()) {
     lesson = *std::move(held);
   } else if (!absl::IsNotFound(held.status())) {
     return held.status();
-  } else if (request.has_lesson() && request.lesson().id() == request.lesson_id()) {
-    absl::Status verified = verifier_->Verify(request.lesson());
+  } else if ((request.has_lesson() && request.lesson().id() == request.lesson_id()) || seen) {
+    lesson = request.has_lesson() ? request.lesson() : *std::move(seen);
+    absl::Status verified = verifier_->Verify(lesson);
     if (!verified.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("lesson: ", verified.message()));
     }
-    lesson = request.lesson();
   } else {
     return absl::NotFoundError(
         absl::StrCat("lesson_id: this node holds no lesson ", request.lesson_id(),
-                     " (for a federated search's hit, send the hit as `lesson`)"));
+                     " (a federated search's hit can be given feedback once it was shown here)"));
   }
   if (lesson.provenance().certificate_chain_size() == 0) {
     return absl::FailedPreconditionError(absl::StrCat(

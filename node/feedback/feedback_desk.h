@@ -16,6 +16,7 @@
 #include "cairn/v1/feedback.pb.h"
 #include "node/common/clock.h"
 #include "node/crypto/provenance.h"
+#include "node/feedback/seen_lessons.h"
 #include "node/identity/principal.h"
 #include "node/policy/peer_directory.h"
 #include "node/storage/store.h"
@@ -29,16 +30,17 @@ class FeedbackDesk {
   // Deliveries kept to pass on, from all peers together; past it RESOURCE_EXHAUSTED.
   static constexpr size_t kMaxPassingOn = 100'000;
 
-  // Everything given must outlive it.
+  // Everything given must outlive it. `seen` (may be null): lessons federated searches showed.
   FeedbackDesk(Store* store, const LessonSigner* signer, const LessonVerifier* verifier,
                const PeerDirectory* directory, std::string org_id, std::string sector,
-               Clock* clock);
+               Clock* clock, const SeenLessons* seen = nullptr);
 
   // Counts what waits to be passed on. Writes nothing.
   absl::Status Start();
 
-  // `user`'s feedback for this organisation on another's lesson: one this node holds, or
-  // `request.lesson` (a federated hit, its signature checked). INVALID_ARGUMENT naming the field;
+  // `user`'s feedback for this organisation on another's lesson: one this node holds, one a
+  // federated search showed here, or `request.lesson` (a hit given whole); the last two must
+  // carry their origin's signature. INVALID_ARGUMENT naming the field;
   // NOT_FOUND for a lesson this node neither holds nor was given.
   absl::StatusOr<v1::GivenFeedback> Give(const Principal& user,
                                          const v1::GiveFeedbackRequest& request);
@@ -78,6 +80,7 @@ class FeedbackDesk {
   const std::string org_id_;
   const std::string sector_;
   Clock* const clock_;
+  const SeenLessons* const seen_;
   // Serialises the read-then-write of one (lesson, giver)'s records.
   absl::Mutex mu_;
   std::atomic<size_t> passing_on_{0};

@@ -165,6 +165,24 @@ TEST(FeedbackTest, AnOriginThatRefusesAGiverTellsItWhyAndAuditsTheRefusal) {
   EXPECT_THAT(police.RunCli("ada", {"audit"}).out, HasSubstr("feedback.refuse"));
 }
 
+// The council holds no copy of the police's lesson, but a federated search showed it: feedback
+// can be given on it from then on (sealed for the certificate that signed the hit).
+TEST(FeedbackTest, FeedbackOnAFederatedHitThisNodeHoldsNoCopyOf) {
+  Federation federation({kCouncil, kPolice});
+  federation.AllowQueries(kPolice, kCouncil, kShareGreen);
+  v1::Lesson lesson = *federation.Editor(kPolice)->Create(Draft("Radio batteries die in the cold"));
+  testing::CairndProcess& council = federation.node(kCouncil);
+  std::vector<std::string> give = {"feedback", "give", lesson.id(), "--adoption", "helpful"};
+  EXPECT_THAT(council.RunCli("bob", give).err, HasSubstr("this node holds no lesson"));
+  CommandResult found = council.RunCli("bob", {"search", "--federated", "radio", "batteries"});
+  ASSERT_THAT(found.out, HasSubstr("Radio batteries die in the cold")) << found.err;
+  CommandResult given = council.RunCli("bob", give);
+  ASSERT_EQ(given.exit_code, 0) << given.err;
+  CommandResult shown =
+      Await(federation.node(kPolice), "alice", {"feedback", "show", lesson.id()}, kCouncil);
+  EXPECT_THAT(shown.out, HasSubstr("helpful 1"));
+}
+
 // A hostile peer, with its real node certificate, delivers feedback it made up: in another
 // organisation's name (signed with its own key), or unsigned, or sealed for a key that is not
 // the origin's. Each is refused, and the origin's record of feedback stays empty.

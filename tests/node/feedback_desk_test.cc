@@ -4,6 +4,7 @@
 // way keeps one delivery per organisation and lesson.
 #include "node/feedback/feedback_desk.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/fakes.h"
@@ -142,6 +143,26 @@ TEST_F(FeedbackDeskTest, TheOriginKeepsTheLatestAndANodeOnTheWayKeepsOneDelivery
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_EQ(kept[0].request().revision(), 2u);
   EXPECT_FALSE(kept[0].given_here());
+}
+
+TEST(SeenLessonsTest, KeepsTheNewestWithinItsBounds) {
+  SeenLessons seen;
+  for (size_t i = 0; i <= SeenLessons::kMaxLessons; ++i) {
+    v1::Lesson lesson;
+    lesson.set_id(absl::StrCat("west-police:", i));
+    lesson.set_title(absl::StrCat("Lesson ", i));
+    seen.Remember(lesson);
+  }
+  EXPECT_FALSE(seen.Find("west-police:0").has_value());  // the oldest went
+  EXPECT_EQ(seen.Find("west-police:1")->title(), "Lesson 1");
+  v1::Lesson big;
+  big.set_id("west-police:big");
+  big.set_summary(std::string(SeenLessons::kMaxBytes / 2, 'x'));
+  seen.Remember(big);
+  big.set_id("west-police:big2");
+  seen.Remember(big);  // the first big one, and everything older, made room
+  EXPECT_FALSE(seen.Find("west-police:big").has_value());
+  EXPECT_TRUE(seen.Find("west-police:big2").has_value());
 }
 
 }  // namespace
