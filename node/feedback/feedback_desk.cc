@@ -229,21 +229,9 @@ absl::Status FeedbackDesk::Receive(absl::string_view from,
 
 absl::Status FeedbackDesk::ReceiveAsOrigin(absl::string_view from,
                                            const v1::DeliverFeedbackRequest& request) {
-  absl::StatusOr<v1::Peer> giver = directory_->GetPeer(request.giver_org());
-  if (giver.ok() && giver->refuse_feedback()) {
-    StoreBatch batch;
-    batch.Audit(NewAuditEvent(clock_->Now(), absl::StrCat("peer ", from), "feedback.refuse",
-                              request.lesson_id(), 0, request.revision(),
-                              absl::StrCat("from ", request.giver_org())));
-    CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
-    return absl::PermissionDeniedError(
-        absl::StrCat(org_id_, " does not accept feedback from ", request.giver_org()));
-  }
-  absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(request.lesson_id());
-  if (absl::IsNotFound(lesson.status())) {
-    return absl::NotFoundError(absl::StrCat(org_id_, " has no lesson ", request.lesson_id()));
-  }
-  CAIRN_RETURN_IF_ERROR(lesson.status());
+  // Opened and proved the giver's before anything else is looked at: a peer that cannot present
+  // real feedback learns nothing here (which lessons this node has, whom it refuses) and leaves
+  // nothing in the audit log.
   CAIRN_ASSIGN_OR_RETURN(std::string opened, signer_->Unseal(FromProto(request.sealed())));
   v1::Feedback feedback;
   if (!feedback.ParseFromString(opened)) {
@@ -256,6 +244,21 @@ absl::Status FeedbackDesk::ReceiveAsOrigin(absl::string_view from,
   }
   CAIRN_RETURN_IF_ERROR(ValidateText("note", feedback.note(), kNoteBytes));
   CAIRN_RETURN_IF_ERROR(verifier_->Verify(feedback));
+  absl::StatusOr<v1::Lesson> lesson = store_->GetLesson(request.lesson_id());
+  if (absl::IsNotFound(lesson.status())) {
+    return absl::NotFoundError(absl::StrCat(org_id_, " has no lesson ", request.lesson_id()));
+  }
+  CAIRN_RETURN_IF_ERROR(lesson.status());
+  absl::StatusOr<v1::Peer> giver = directory_->GetPeer(request.giver_org());
+  if (giver.ok() && giver->refuse_feedback()) {
+    StoreBatch batch;
+    batch.Audit(NewAuditEvent(clock_->Now(), absl::StrCat("peer ", from), "feedback.refuse",
+                              request.lesson_id(), 0, request.revision(),
+                              absl::StrCat("from ", request.giver_org())));
+    CAIRN_RETURN_IF_ERROR(store_->Commit(batch).status());
+    return absl::PermissionDeniedError(
+        absl::StrCat(org_id_, " does not accept feedback from ", request.giver_org()));
+  }
   absl::MutexLock lock(&mu_);
   absl::StatusOr<v1::Feedback> kept =
       store_->GetFeedback(feedback.lesson_id(), feedback.giver_org());

@@ -26,9 +26,11 @@ namespace cairn {
 class FeedbackDesk {
  public:
   static constexpr size_t kNoteBytes = 4 * 1024;
-  static constexpr size_t kSealedBytes = 64 * 1024;
-  // Deliveries kept to pass on, from all peers together; past it RESOURCE_EXHAUSTED.
-  static constexpr size_t kMaxPassingOn = 100'000;
+  // A sealed delivery: the feedback with its note, signature and certificate chain.
+  static constexpr size_t kSealedBytes = 16 * 1024;
+  // Deliveries kept to pass on, from all peers together (at most 320 MB); past it
+  // RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxPassingOn = 20'000;
 
   // Everything given must outlive it. `seen` (may be null): lessons federated searches showed.
   FeedbackDesk(Store* store, const LessonSigner* signer, const LessonVerifier* verifier,
@@ -48,8 +50,9 @@ class FeedbackDesk {
   // organisation's own.
   absl::StatusOr<v1::GetFeedbackResponse> Get(absl::string_view lesson_id) const;
 
-  // A delivery from peer node `from`. At the origin: PERMISSION_DENIED (audited) when the giver
-  // is refused; UNAUTHENTICATED when it does not open or its signature does not verify. Elsewhere:
+  // A delivery from peer node `from`. At the origin: UNAUTHENTICATED when it does not open or its
+  // giver's signature does not verify; then PERMISSION_DENIED (audited) when the giver is
+  // refused. Elsewhere:
   // NOT_FOUND when this node holds no copy to pass it on by. A revision no newer than the one kept
   // is accepted and changes nothing.
   absl::Status Receive(absl::string_view from, const v1::DeliverFeedbackRequest& request);

@@ -215,6 +215,12 @@ TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
     v1::DeliverFeedbackResponse response;
     return stub->DeliverFeedback(&context, request, &response);
   };
+  // The police refuse the NHS trust's feedback: a forger must not learn that (nor leave a trace
+  // in the police's audit log) by sending feedback in the trust's name.
+  ASSERT_EQ(federation.node(kPolice)
+                .RunCli("ada", {"peer", "add", kNhs, "--refuse-feedback", "yes"})
+                .exit_code,
+            0);
   v1::Feedback forged;
   forged.set_lesson_id(lesson.id());
   forged.set_giver_org(kNhs);  // not who signs it
@@ -244,6 +250,8 @@ TEST(FeedbackTest, APeerCannotDeliverFeedbackInAnotherOrganisationsName) {
   CommandResult shown = federation.node(kPolice).RunCli("alice", {"feedback", "show", lesson.id()});
   EXPECT_THAT(shown.out, HasSubstr("adopted by 1 organisations"));
   EXPECT_THAT(shown.out, Not(HasSubstr(kNhs)));
+  EXPECT_THAT(federation.node(kPolice).RunCli("ada", {"audit"}).out,
+              Not(HasSubstr("feedback.refuse")));
 }
 
 }  // namespace
