@@ -17,7 +17,8 @@ FeedbackSender::FeedbackSender(FeedbackDesk* desk, const PeerDirectory* director
       directory_(directory),
       store_(store),
       credentials_(MakePeerChannelCredentials(tls)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      delays_(options_.retry_initial, options_.retry_max) {}
 
 FeedbackSender::~FeedbackSender() {
   stopping_ = true;
@@ -65,8 +66,7 @@ bool FeedbackSender::SendDue() {
     absl::StatusOr<v1::Peer> hop = NextHop(request.lesson_id());
     const std::string hop_key = hop.ok() ? hop->org_id() : "";
     const absl::Time now = absl::Now();
-    auto backoff = backoff_.find(hop_key);
-    if (backoff != backoff_.end() && backoff->second.until > now) continue;
+    if (!delays_.Due(hop_key, now)) continue;
     tried = true;
     absl::Status delivered = hop.status();
     if (hop.ok()) {
@@ -84,19 +84,16 @@ bool FeedbackSender::SendDue() {
     absl::Status recorded;
     if (delivered.ok()) {
       ++delivered_;
-      backoff_.erase(hop_key);
+      delays_.Succeeded(hop_key);
       recorded = desk_->Delivered(next, hop_key);
     } else if (hop.ok() &&
                (absl::IsPermissionDenied(delivered) || absl::IsInvalidArgument(delivered) ||
                 absl::IsUnauthenticated(delivered) || absl::IsNotFound(delivered))) {
       // Refused: trying again would get the same answer.
-      backoff_.erase(hop_key);
+      delays_.Succeeded(hop_key);
       recorded = desk_->Refused(next, hop_key, delivered.message());
     } else {
-      const absl::Duration delay = backoff == backoff_.end()
-                                       ? options_.retry_initial
-                                       : std::min(backoff->second.delay * 2, options_.retry_max);
-      backoff_[hop_key] = {now + delay, delay};
+      const absl::Duration delay = delays_.Failed(hop_key, now);
       options_.on_problem(absl::StrCat("feedback on ", request.lesson_id(), " from ",
                                        request.giver_org(), ": ", delivered.message(),
                                        "; trying again in ", absl::FormatDuration(delay)));

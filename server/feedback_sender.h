@@ -13,12 +13,12 @@
 #include <string>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "cairn/v1/config.pb.h"
 #include "node/feedback/feedback_desk.h"
 #include "node/policy/peer_directory.h"
 #include "node/storage/store.h"
+#include "server/retry_delays.h"
 
 namespace grpc {
 class ChannelCredentials;
@@ -49,10 +49,6 @@ class FeedbackSender {
   uint64_t delivered() const { return delivered_; }
 
  private:
-  struct Backoff {
-    absl::Time until;
-    absl::Duration delay;
-  };
   void Run();
   bool SendDue();  // false when nothing was tried
   // The next node towards the origin of `lesson_id`: NOT_FOUND when there is none.
@@ -63,7 +59,7 @@ class FeedbackSender {
   Store* const store_;
   const std::shared_ptr<grpc::ChannelCredentials> credentials_;
   const FeedbackSenderOptions options_;
-  absl::flat_hash_map<std::string, Backoff> backoff_;  // by next hop; the thread's own
+  RetryDelays delays_;  // by next hop; the thread's own
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> delivered_{0};
   std::thread thread_;

@@ -63,7 +63,10 @@ std::string PercentEncode(absl::string_view text) {
 }  // namespace
 
 WebhookSender::WebhookSender(Store* store, const Alerter* alerter, WebhookOptions options)
-    : store_(store), alerter_(alerter), options_(std::move(options)) {}
+    : store_(store),
+      alerter_(alerter),
+      options_(std::move(options)),
+      delays_(options_.retry_initial, options_.retry_max) {}
 
 WebhookSender::~WebhookSender() {
   stopping_ = true;
@@ -128,8 +131,7 @@ bool WebhookSender::SendDue() {
   for (v1::PendingWebhook& next : *pending) {
     if (stopping_) break;
     const absl::Time now = absl::Now();
-    auto backoff = backoff_.find(next.url());
-    if (backoff != backoff_.end() && backoff->second.until > now) continue;
+    if (!delays_.Due(next.url(), now)) continue;
     tried = true;
     StoreBatch batch;
     const uint64_t cursor = next.alert().cursor();
@@ -140,15 +142,12 @@ bool WebhookSender::SendDue() {
       batch.DeletePendingWebhook(cursor);
     } else if (absl::Status posted = Post(next); posted.ok()) {
       ++delivered_;
-      backoff_.erase(next.url());
+      delays_.Succeeded(next.url());
       batch.DeletePendingWebhook(cursor);
     } else {
       ++failed_;
       next.set_attempts(next.attempts() + 1);
-      const absl::Duration delay = backoff == backoff_.end()
-                                       ? options_.retry_initial
-                                       : std::min(backoff->second.delay * 2, options_.retry_max);
-      backoff_[next.url()] = {now + delay, delay};
+      const absl::Duration delay = delays_.Failed(next.url(), now);
       if (next.attempts() >= kMaxAttempts) {
         options_.on_problem(absl::StrCat("alert ", cursor, " given up after ", next.attempts(),
                                          " attempts: ", posted.message()));

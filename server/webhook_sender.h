@@ -13,11 +13,11 @@
 #include <string>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "node/alerts/alerter.h"
 #include "node/storage/store.h"
+#include "server/retry_delays.h"
 
 namespace cairn::server {
 
@@ -52,10 +52,6 @@ class WebhookSender {
   absl::Status Post(const v1::PendingWebhook& pending) const;
 
  private:
-  struct Backoff {
-    absl::Time until;
-    absl::Duration delay;
-  };
   void Run();
   // Tries what is due; false when there was nothing to try.
   bool SendDue();
@@ -63,7 +59,7 @@ class WebhookSender {
   Store* const store_;
   const Alerter* const alerter_;
   const WebhookOptions options_;
-  absl::flat_hash_map<std::string, Backoff> backoff_;  // by URL; touched by the thread only
+  RetryDelays delays_;  // by URL; touched by the thread only
   std::atomic<bool> stopping_{false};
   std::atomic<uint64_t> delivered_{0}, failed_{0}, given_up_{0};
   std::thread thread_;

@@ -60,10 +60,7 @@ std::string FeedbackDesk::OriginOf(absl::string_view lesson_id) {
 }
 
 absl::Status FeedbackDesk::Start() {
-  CAIRN_ASSIGN_OR_RETURN(std::vector<v1::PendingFeedback> pending,
-                         store_->ReadPendingFeedback(SIZE_MAX));
-  passing_on_ = std::count_if(pending.begin(), pending.end(),
-                              [](const v1::PendingFeedback& entry) { return !entry.given_here(); });
+  CAIRN_ASSIGN_OR_RETURN(passing_on_, store_->CountPendingFeedbackNotFrom(org_id_));
   return absl::OkStatus();
 }
 

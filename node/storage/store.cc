@@ -938,6 +938,17 @@ absl::StatusOr<std::vector<v1::PendingFeedback>> Store::ReadPendingFeedback(size
   return pending;
 }
 
+absl::StatusOr<size_t> Store::CountPendingFeedbackNotFrom(absl::string_view giver_org) const {
+  size_t count = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kFeedbackOutbox]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    count += key.substr(key.find('\0') + 1) != giver_org;
+  }
+  CAIRN_RETURN_IF_ERROR(FromRocks(it->status(), "counting pending feedback"));
+  return count;
+}
+
 absl::StatusOr<std::vector<v1::PendingWebhook>> Store::ReadPendingWebhooks(size_t max) const {
   std::vector<v1::PendingWebhook> pending;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator({}, handles_[kWebhookOutbox]));

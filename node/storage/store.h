@@ -366,6 +366,9 @@ class Store {
                                                          absl::string_view giver_org) const;
   // Up to `max` deliveries waiting, by lesson and giver.
   absl::StatusOr<std::vector<v1::PendingFeedback>> ReadPendingFeedback(size_t max) const;
+  // How many deliveries wait that `giver_org` did not give (those passing through), by their
+  // keys alone.
+  absl::StatusOr<size_t> CountPendingFeedbackNotFrom(absl::string_view giver_org) const;
   // Up to `max` alerts waiting for their webhooks, oldest first.
   absl::StatusOr<std::vector<v1::PendingWebhook>> ReadPendingWebhooks(size_t max) const;
 

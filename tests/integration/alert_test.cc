@@ -84,9 +84,9 @@ TEST(AlertTest, UnreadAlertsAreListedNewestFirstAndMarkedRead) {
   auto bob = council.ClientFor("bob");
   v1::ListAlertsResponse listed;
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  do {
-    listed = *bob->ListAlerts({});
-  } while (listed.unread_count() < 3 && absl::Now() < deadline);
+  while ((listed = *bob->ListAlerts({})).unread_count() < 3 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));  // between polls of a condition, not a wait for it
+  }
   ASSERT_EQ(listed.unread_count(), 3u);
   ASSERT_EQ(listed.alerts_size(), 3);
   EXPECT_EQ(listed.alerts(0).title(), "Radio three");
@@ -117,9 +117,11 @@ TEST(AlertTest, UnreadAlertsAreListedNewestFirstAndMarkedRead) {
   ASSERT_TRUE(editor->Create(Lesson("Radio four")).ok());
   CommandResult cli;
   const absl::Time again = absl::Now() + absl::Seconds(60);
-  do {
-    cli = council.RunCli("bob", {"watch", "alerts", "--unread"});
-  } while (cli.out.find("Radio four") == std::string::npos && absl::Now() < again);
+  while ((cli = council.RunCli("bob", {"watch", "alerts", "--unread"})).out.find("Radio four") ==
+             std::string::npos &&
+         absl::Now() < again) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   EXPECT_THAT(cli.out, HasSubstr("1 unread"));
   EXPECT_THAT(cli.out, HasSubstr("new "));
   EXPECT_THAT(council.RunCli("bob", {"watch", "read", "0"}).err, HasSubstr("through:"));
